@@ -1,0 +1,3 @@
+from aftercare.cli import main
+
+main()

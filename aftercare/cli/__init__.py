@@ -1,0 +1,35 @@
+"""The command line: thin wrappers that parse options, call one library function and print."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from aftercare.cli.common import STATE
+
+app = typer.Typer(
+    name="aftercare",
+    help="社区戒毒（康复）工作办公室个案管理：登记、记录、每日待办、一人一档文书、审计轨迹。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="出错时显示完整调用栈")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="不使用读取缓存")] = False,
+) -> None:
+    STATE["debug"] = debug
+    STATE["no_cache"] = no_cache
+
+
+from aftercare.cli import agenda_cmd, cases, docs, lifecycle, records, syncing  # noqa: E402,F401
+
+
+def main() -> None:
+    app(prog_name="aftercare")

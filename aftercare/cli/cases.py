@@ -1,0 +1,170 @@
+"""init, case add / list, show, log, check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from aftercare.cli import app
+from aftercare.cli.common import FormatOpt, StoreOpt, handle, note, open_store, say, show_result, table, today
+
+case_app = typer.Typer(help="个案登记与名册", no_args_is_help=True)
+app.add_typer(case_app, name="case")
+
+Opt = typer.Option
+
+
+@app.command("init")
+@handle
+def init_cmd(
+    directory: Annotated[Path, typer.Argument(help="新案卷库的目录")],
+    office: Annotated[str, Opt("--office", help="办公室名称")] = "社区戒毒（康复）工作办公室",
+    township: Annotated[str, Opt("--township", help="乡镇（街道）")] = "",
+    county: Annotated[str, Opt("--county", help="县（区）")] = "",
+) -> None:
+    """新建案卷库：git 仓库、aftercare.yaml、首次提交。"""
+    from aftercare.store import init_store
+
+    root = init_store(directory, office, township, county)
+    say(f"已新建案卷库：{root}")
+
+
+@case_app.command("add")
+@handle
+def case_add(
+    name: Annotated[str, Opt("--name", help="姓名")],
+    id_number: Annotated[str, Opt("--id-number", help="18 位身份证号（校验位按 GB 11643 检查）")],
+    measure: Annotated[str, Opt("--measure", help="措施：detox 社区戒毒 / rehab 社区康复")],
+    reported_on: Annotated[Optional[str], Opt("--reported-on", help="报到日期（期限自此起算）")] = None,
+    notified_on: Annotated[Optional[str], Opt("--notified-on", help="决定书送达日期（15 日报到期限自此起算）")] = None,
+    decision_no: Annotated[Optional[str], Opt("--decision-no", help="决定书文号")] = None,
+    decided_by: Annotated[Optional[str], Opt("--decided-by", help="作出决定的公安机关")] = None,
+    decided_on: Annotated[Optional[str], Opt("--decided-on", help="决定日期")] = None,
+    phone: Annotated[Optional[str], Opt("--phone", help="联系电话")] = None,
+    address: Annotated[Optional[str], Opt("--address", help="现住址")] = None,
+    household: Annotated[Optional[str], Opt("--household", help="户籍：local 本地 / nonlocal 外地")] = None,
+    risk: Annotated[Optional[str], Opt("--risk", help="风险等级：low / medium / high")] = None,
+    term_months: Annotated[Optional[int], Opt("--term-months", help="期限（月），社区康复可少于 36")] = None,
+    worker: Annotated[Optional[str], Opt("--worker", help="责任工作人员")] = None,
+    case_id: Annotated[Optional[str], Opt("--id", help="指定个案编号（默认 年份-序号）")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """登记一名社区戒毒（康复）人员；最后一行输出个案编号。"""
+    from aftercare import service
+
+    s = open_store(store)
+    res = service.add_case(s, name=name, id_number=id_number, measure=measure, today=today(), reported_on=reported_on,
+                           notified_on=notified_on, decision_no=decision_no, decided_by=decided_by, decided_on=decided_on,
+                           phone=phone, address=address, household=household, risk=risk, term_months=term_months,
+                           worker=worker, case_id=case_id)
+    show_result(res, res.case)
+
+
+@case_app.command("list")
+@handle
+def case_list(
+    worker: Annotated[Optional[str], Opt("--worker", help="只看某工作人员负责的个案")] = None,
+    status: Annotated[Optional[str], Opt("--status", help="只看某状态：awaiting / active / suspended / released / terminated / transferred")] = None,
+    fmt: FormatOpt = "table",
+    store: StoreOpt = None,
+) -> None:
+    """个案名册：编号、姓名、措施、工作人员、状态、期限、记录数。"""
+    from aftercare import model as M
+    from aftercare.agenda import summaries
+    from aftercare.errors import AftercareError, DataError
+
+    if status is not None and status not in M.STATUS_LABELS:
+        raise AftercareError(f"状态“{status}”无效，应为 {'、'.join(M.STATUS_LABELS)} 之一")
+    if fmt not in ("table", "json"):
+        raise AftercareError(f"输出格式“{fmt}”无效，应为 table 或 json")
+    s = open_store(store)
+    day = today()
+    sums, problems = summaries(s, day, 0, None, worker)
+    if problems:
+        raise DataError(problems)
+    if status:
+        sums = [x for x in sums if x.status == status]
+    if fmt == "json":
+        say(json.dumps([{
+            "case": x.cid, "name": x.name, "measure": x.measure, "worker": x.worker, "status": x.status,
+            "start": x.start.isoformat() if x.start else None, "last_day": x.last_day.isoformat() if x.last_day else None,
+            "risk": x.risk, "counts": x.counts,
+        } for x in sums], ensure_ascii=False, indent=2))
+        return
+    if not sums:
+        say("名册为空" if not (worker or status) else "没有符合条件的个案")
+        return
+    rows = []
+    for x in sums:
+        period = f"{x.start}至{x.last_day}" if x.start and x.last_day else (f"{x.start}起（中止中）" if x.start else "未报到")
+        c = x.counts
+        rows.append([x.cid, x.name, M.MEASURES[x.measure], x.worker or "—", M.STATUS_LABELS[x.status], period,
+                     f"检{c['tests']} 访{c['visits']} 报{c['reports']}", f"拒检{c['refusals']} 擅离{c['absences']}",
+                     c["overdue"] or ""])
+    say(table(["编号", "姓名", "措施", "工作人员", "状态", "期限", "记录", "违规", "逾期"], rows))
+    say(f"共 {len(sums)} 人")
+
+
+@app.command("show")
+@handle
+def show_cmd(
+    case: Annotated[str, typer.Argument(help="个案编号")],
+    fmt: FormatOpt = "table",
+    on: Annotated[Optional[str], Opt("--on", help="按某日查看（默认今天）")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """一个个案：基本情况、期限、时间线、履行情况（各项已完成/逾期/已说明/待办）。"""
+    from aftercare.dates import parse_date
+    from aftercare.errors import AftercareError
+    from aftercare.report import case_report, format_case_report
+
+    if fmt not in ("table", "json"):
+        raise AftercareError(f"输出格式“{fmt}”无效，应为 table 或 json")
+    s = open_store(store)
+    day = parse_date(on, "--on") if on else today()
+    rep = case_report(s, case, day)
+    if fmt == "json":
+        say(json.dumps(rep, ensure_ascii=False, indent=2, default=str))
+    else:
+        say(format_case_report(rep))
+
+
+@app.command("log")
+@handle
+def log_cmd(
+    case: Annotated[Optional[str], typer.Argument(help="个案编号（省略则显示全部）")] = None,
+    limit: Annotated[int, Opt("--limit", help="最多显示条数")] = 200,
+    store: StoreOpt = None,
+) -> None:
+    """审计轨迹（来自 git）：时间、记录人、做了什么。"""
+    from aftercare.report import audit_log
+
+    s = open_store(store)
+    rows = audit_log(s, case, limit)
+    if not rows:
+        say("没有记录")
+        return
+    say(table(["时间", "记录人", "操作"], [[r["when"], r["author"], r["subject"]] for r in rows]))
+
+
+@app.command("check")
+@handle
+def check_cmd(store: StoreOpt = None) -> None:
+    """校验整个案卷库：每个问题一行“文件:行: 说明”；有问题时退出码为 1。"""
+    from aftercare.errors import DataError
+    from aftercare.report import check_store
+    from aftercare.store import find_store
+
+    root = find_store(store)
+    try:
+        problems = check_store(root)
+    except DataError as exc:
+        problems = exc.problems
+    if problems:
+        for p in problems:
+            say(str(p))
+        note(f"共 {len(problems)} 处问题。修正上述文件后再运行 aftercare check。")
+        raise typer.Exit(1)

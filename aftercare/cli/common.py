@@ -1,0 +1,121 @@
+"""What every command shares: the --store option, today, error handling, output."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from datetime import date
+from typing import Annotated, Optional
+
+import typer
+
+from aftercare.errors import AftercareError
+
+STATE = {"debug": False, "no_cache": False}
+
+StoreOpt = Annotated[Optional[str], typer.Option("--store", help="案卷库目录（默认从当前目录向上查找，其次 $AFTERCARE_STORE）",
+                                                 show_default=False)]
+DateOpt = Annotated[Optional[str], typer.Option("--date", help="日期 YYYY-MM-DD（默认今天）", show_default=False)]
+NoteOpt = Annotated[Optional[str], typer.Option("--note", help="说明", show_default=False)]
+ByOpt = Annotated[Optional[str], typer.Option("--by", help="经办人", show_default=False)]
+FormatOpt = Annotated[str, typer.Option("--format", help="输出格式：table 或 json")]
+
+
+def today() -> date:
+    """Today's date; AFTERCARE_TODAY=YYYY-MM-DD fixes it (drills, tests)."""
+    fixed = os.environ.get("AFTERCARE_TODAY")
+    if fixed:
+        from aftercare.dates import parse_date
+
+        return parse_date(fixed, "AFTERCARE_TODAY")
+    return date.today()
+
+
+def open_store(store: str | None):
+    from aftercare.store import Store, find_store
+
+    return Store(find_store(store), use_cache=not STATE["no_cache"] and not os.environ.get("AFTERCARE_NO_CACHE"))
+
+
+def fail(message: str) -> None:
+    typer.echo(f"错误：{message}", err=True)
+    raise typer.Exit(1)
+
+
+def handle(fn):
+    """Turn library errors into one Chinese line on stderr and exit 1 (a traceback only with --debug)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except AftercareError as exc:
+            if STATE["debug"]:
+                raise
+            msg = exc.message
+            typer.echo(msg if _has_location(msg) else f"错误：{msg}", err=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            typer.echo("已中断", err=True)
+            raise typer.Exit(130) from None
+        except OSError as exc:
+            if STATE["debug"]:
+                raise
+            typer.echo(f"错误：文件操作失败：{exc.strerror or exc}（{exc.filename or ''}）", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _has_location(msg: str) -> bool:
+    head = msg.split(":", 2)
+    return len(head) == 3 and head[1].isdigit()
+
+
+def say(text: str = "") -> None:
+    typer.echo(text)
+
+
+def note(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+def show_result(res, last_line: str | None = None) -> None:
+    say(res.message)
+    for n in res.notes:
+        say(n)
+    if last_line is not None:
+        say(last_line)
+
+
+def width(text: str) -> int:
+    from unicodedata import east_asian_width
+
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def table(headers: list, rows: list) -> str:
+    """A plain aligned table (CJK-aware): fast for thousands of rows, readable in any terminal."""
+    cols = len(headers)
+    widths = [width(h) for h in headers]
+    for r in rows:
+        for i in range(cols):
+            widths[i] = max(widths[i], width(str(r[i])))
+    lines = []
+
+    def fmt(cells):
+        parts = []
+        for i, c in enumerate(cells):
+            c = str(c)
+            parts.append(c + " " * (widths[i] - width(c)) if i < cols - 1 else c)
+        return "  ".join(parts).rstrip()
+
+    lines.append(fmt(headers))
+    lines.append("  ".join("─" * w for w in widths))
+    lines.extend(fmt(r) for r in rows)
+    return "\n".join(lines)
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,49 @@
+"""render: the archive documents (一人一档)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from aftercare.cli import app
+from aftercare.cli.common import StoreOpt, handle, open_store, say, today
+
+Opt = typer.Option
+
+
+@app.command("render")
+@handle
+def render(
+    case: Annotated[Optional[str], typer.Argument(help="个案编号（或用 --all）")] = None,
+    all_: Annotated[bool, Opt("--all", help="全部个案")] = False,
+    out: Annotated[Optional[Path], Opt("--out", help="输出目录（默认案卷库的 out/）")] = None,
+    fmt: Annotated[str, Opt("--format", help="html 或 pdf")] = "html",
+    store: StoreOpt = None,
+) -> None:
+    """生成一人一档文书（卷皮、卷内目录、18 种文书），可打印的 HTML 或 PDF。"""
+    from aftercare.errors import AftercareError
+    from aftercare import render as R
+
+    if fmt not in ("html", "pdf"):
+        raise AftercareError(f"格式“{fmt}”无效，应为 html 或 pdf")
+    if bool(case) == bool(all_):
+        raise AftercareError("请指定一个个案编号，或使用 --all（二者选一）")
+    s = open_store(store)
+    out_dir = out or (s.root / "out")
+    day = today()
+    if case:
+        files = R.render_case(s, case, out_dir, fmt, day)
+        say(f"已生成个案 {case} 的档案 {len(files)} 个文件：{out_dir / case}")
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as progress:
+        task = progress.add_task("生成档案", total=None)
+
+        def tick(done, total, cid):
+            progress.update(task, total=total, completed=done, description=f"生成档案 {cid}")
+
+        files = R.render_all(s, out_dir, fmt, day, progress=tick)
+    say(f"已生成 {len(s.case_ids())} 个个案的档案，共 {len(files)} 个文件：{out_dir}")

@@ -1,0 +1,96 @@
+"""Resident ID numbers (GB 11643), case IDs, event IDs, and fictional persons for demos and tests."""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+from datetime import date
+
+from aftercare.errors import AftercareError
+
+CASE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"   # no 0/1/i/l/o: read aloud without confusion
+
+
+def check_id_number(number: str) -> str | None:
+    """None when valid, else why not (Chinese, to follow “身份证号”)."""
+    from stdnum.cn import ric
+    from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+
+    n = (number or "").strip().upper()
+    try:
+        ric.validate(n)
+    except InvalidLength:
+        return f"“{number}”位数不对，应为 18 位"
+    except InvalidChecksum:
+        return f"“{number}”校验位不对（GB 11643），请核对"
+    except InvalidComponent:
+        return f"“{number}”中的出生日期或地区码无效"
+    except InvalidFormat:
+        return f"“{number}”格式不对，应为 17 位数字加 1 位数字或 X"
+    except Exception:  # noqa: BLE001 - stdnum raises ValidationError subclasses only
+        return f"“{number}”无效"
+    if len(n) != 18:
+        return f"“{number}”是旧的 15 位号码，请使用 18 位身份证号"
+    return None
+
+
+def id_number_facts(number: str) -> tuple[date, str]:
+    """Birth date and sex (男/女) from a valid 18-digit ID number."""
+    n = number.strip().upper()
+    birth = date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
+    sex = "男" if int(n[16]) % 2 == 1 else "女"
+    return birth, sex
+
+
+def normalise_id_number(number: str) -> str:
+    return number.strip().upper()
+
+
+def check_case_id(cid: str) -> str:
+    if not cid or not CASE_ID_RE.match(cid) or ".." in cid:
+        raise AftercareError(f"个案编号“{cid}”不合规：只能用字母、数字、- 和 _（不含 /、..、空格或控制字符），最长 40 个字符",
+                             code="bad-case-id")
+    return cid
+
+
+def new_event_id(taken: set | frozenset = frozenset()) -> str:
+    while True:
+        eid = "".join(secrets.choice(_ALPHABET) for _ in range(6))
+        if eid not in taken:
+            return eid
+
+
+def new_origin() -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(4))
+
+
+# ---------------------------------------------------------------- fictional persons
+
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰春林海波宇鹏飞斌浩凯晨欣怡佳俊峰辉东"
+# region codes of a fictional-looking set of counties (valid 6-digit codes so stdnum accepts them)
+_REGIONS = ("430421", "430422", "430423", "430424", "430426", "430481", "430412")
+
+
+def fictional_name(rng: random.Random) -> str:
+    given = rng.choice(_GIVEN) + (rng.choice(_GIVEN) if rng.random() < 0.7 else "")
+    return rng.choice(_SURNAMES) + given
+
+
+def id_check_digit(first17: str) -> str:
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(c) * w for c, w in zip(first17, weights))
+    return "10X98765432"[total % 11]
+
+
+def fictional_id_number(rng: random.Random, birth: date, sex: str) -> str:
+    seq = rng.randint(0, 99)
+    sex_digit = rng.choice("13579" if sex == "男" else "02468")
+    first17 = f"{rng.choice(_REGIONS)}{birth:%Y%m%d}{seq:02d}{sex_digit}"
+    return first17 + id_check_digit(first17)
+
+
+def fictional_phone(rng: random.Random) -> str:
+    return "1" + rng.choice("3578") + "".join(str(rng.randint(0, 9)) for _ in range(9))

@@ -1,0 +1,186 @@
+"""The domain model: plain frozen dataclasses, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Mapping
+
+MEASURES = {"detox": "社区戒毒", "rehab": "社区康复"}
+HOUSEHOLDS = {"local": "本地", "nonlocal": "外地"}
+RISKS = {"low": "低", "medium": "中", "high": "高"}
+TEST_RESULTS = {"negative": "阴性", "positive": "阳性", "refused": "拒绝检测", "evaded": "逃避检测",
+                "pending": "结果待反馈"}
+TEST_METHODS = {"urine": "尿检", "hair": "毛发", "blood": "血液", "saliva": "唾液"}
+VISIT_KINDS = {"talk": "见面访谈", "home": "家访", "phone": "电话访谈"}
+SUPPORT_KINDS = {"study": "学习", "assistance": "帮扶", "medical": "医疗", "employment": "就业"}
+EVALUATION_KINDS = {"intake": "初次评估", "quarterly": "季度评估", "yearly": "年度评估"}
+VIOLATION_KINDS = {"absence": "擅自外出", "other": "其他违规"}
+SUSPEND_REASONS = {"detention": "拘留", "arrest": "逮捕"}
+TERMINATE_REASONS = {"imprisonment": "收监执行刑罚", "compulsory-education": "强制性教育措施"}
+
+# Every event type the store knows, with its Chinese label.
+EVENT_TYPES = {
+    "report-in": "报到",
+    "test": "吸毒检测",
+    "test-result": "委托检测结果",
+    "visit": "见面访谈/家访",
+    "report": "定期报告",
+    "education": "帮教、劝诫",
+    "support": "学习、帮扶、医疗、就业",
+    "evaluation": "评估",
+    "violation": "违规行为",
+    "family-change": "家庭重大变故",
+    "warning": "告诫书",
+    "violation-report": "违法/违规行为报告",
+    "release-suggestion": "解除建议",
+    "explanation": "情况说明",
+    "leave-request": "外出请假申请",
+    "leave-approve": "准假",
+    "leave-deny": "不准假",
+    "leave-return": "销假",
+    "suspend": "中止",
+    "resume": "恢复",
+    "terminate": "终止",
+    "release": "解除",
+    "transfer-apply": "变更执行地申请",
+    "transfer-form": "填写变更审批表",
+    "transfer-approve": "变更执行地批准",
+    "transfer-refuse": "变更执行地不批准",
+    "transfer-report-in": "到新执行地报到",
+    "transfer-handover": "移交档案",
+    "transfer-in": "接收转入",
+}
+
+# Item kinds of the agenda (SPEC §3) with their Chinese labels.
+ITEM_KINDS = {
+    "report-in": "报到",
+    "test": "吸毒检测",
+    "visit": "见面访谈/家访",
+    "report": "定期报告",
+    "education": "帮教、劝诫",
+    "evaluation": "评估",
+    "warning": "制发告诫书",
+    "violation-report": "报送违法/违规行为报告",
+    "leave-return": "请假期满销假",
+    "release-suggestion": "报送解除建议",
+    "transfer-form": "填写变更执行地审批表",
+    "transfer-report-in": "到新执行地报到",
+    "archive-transfer": "移交档案",
+    "delegated-test-result": "委托检测结果反馈",
+    "birthday-visit": "生日必访",
+    "security-visit": "重大安保期必访",
+    "family-change-visit": "家庭变故必访",
+}
+
+STATUS_LABELS = {
+    "awaiting": "待报到",
+    "active": "执行中",
+    "suspended": "中止",
+    "released": "已解除",
+    "terminated": "已终止",
+    "transferred": "已移出",
+}
+CLOSED_STATES = ("released", "terminated", "transferred")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A data problem, reported as `path:line: message` plus a hint."""
+
+    path: str
+    line: int
+    code: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    name: str
+    id_number: str
+    sex: str
+    birth_date: date
+    measure: str
+    term_months: int
+    created_on: date
+    notified_on: date | None = None
+    decision_no: str = ""
+    decided_by: str = ""
+    decided_on: date | None = None
+    phone: str = ""
+    address: str = ""
+    household: str = "local"
+    risk: str = "low"
+    worker: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def measure_label(self) -> str:
+        return MEASURES.get(self.measure, self.measure)
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    type: str
+    date: date
+    data: Mapping[str, Any]
+    file: str = ""
+    line: int = 0
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    @property
+    def label(self) -> str:
+        return EVENT_TYPES.get(self.type, self.type)
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One line of the agenda: something the office must get done by `deadline`."""
+
+    case: str
+    kind: str
+    deadline: date
+    window_start: date | None
+    basis: str
+    document: int | None
+    key: str = ""                       # stable identity within the case (kind + anchor)
+    satisfied_on: date | None = None    # date of the record that closed it
+    satisfied_by: str | None = None     # event id
+    explained_on: date | None = None
+    explanation: str = ""
+    provisional: bool = False
+    status: str = ""                    # overdue / due / upcoming, filled for a given day
+
+    @property
+    def label(self) -> str:
+        return ITEM_KINDS.get(self.kind, self.kind)
+
+    def open_on(self, day: date) -> bool:
+        """True when neither satisfied nor explained as of `day`."""
+        if self.satisfied_on is not None and self.satisfied_on <= day:
+            return False
+        if self.explained_on is not None and self.explained_on <= day:
+            return False
+        return True
+
+    def status_on(self, day: date, within: int) -> str | None:
+        if not self.open_on(day):
+            return None
+        if day > self.deadline:
+            return "overdue"
+        start = self.window_start
+        if start is None or start <= day:
+            return "due"
+        if self.kind in ("warning", "violation-report"):
+            return None  # triggered by a breach: never announced ahead
+        if (start - day).days <= within:
+            return "upcoming"
+        return None

@@ -1,0 +1,261 @@
+"""One case's report (show), the audit trail (log), and the whole-store check."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from aftercare import model as M
+from aftercare.engine import compliance
+from aftercare.errors import AftercareError, DataError
+from aftercare.ids import check_case_id
+from aftercare.model import Problem
+from aftercare.store import Store
+
+DUTY_ORDER = ("test", "visit", "report", "education", "evaluation", "report-in", "warning", "violation-report",
+              "leave-return", "delegated-test-result", "release-suggestion", "birthday-visit", "security-visit",
+              "family-change-visit", "transfer-form", "transfer-report-in", "archive-transfer")
+
+
+def _event_summary(e) -> str:
+    d = e.data
+    parts = []
+    if e.type == "test":
+        parts.append(M.TEST_RESULTS.get(d.get("result"), d.get("result")))
+        if d.get("method"):
+            parts.append(M.TEST_METHODS.get(d["method"], d["method"]))
+        for flag, label in (("makeup", "补检"), ("forced", "强制")):
+            if d.get(flag):
+                parts.append(label)
+        if d.get("delegated_to"):
+            parts.append(f"委托{d['delegated_to']}")
+    elif e.type == "test-result":
+        parts.append(f"检测 {d.get('of')} 结果：{M.TEST_RESULTS.get(d.get('result'), d.get('result'))}")
+    elif e.type in ("visit", "support", "evaluation", "violation"):
+        table = {"visit": M.VISIT_KINDS, "support": M.SUPPORT_KINDS, "evaluation": M.EVALUATION_KINDS,
+                 "violation": M.VIOLATION_KINDS}[e.type]
+        if d.get("kind"):
+            parts.append(table.get(d["kind"], d["kind"]))
+        if d.get("days"):
+            parts.append(f"{d['days']}日")
+        if d.get("amount") is not None:
+            parts.append(f"{d['amount']}元")
+        if d.get("risk"):
+            parts.append(f"风险{M.RISKS[d['risk']]}")
+    elif e.type == "leave-request":
+        parts.append(f"请假 {e.id}：{d.get('from')}至{d.get('to')} {d.get('destination', '')}" + ("（逾期申请）" if d.get("late") else ""))
+    elif e.type in ("leave-approve", "leave-deny", "leave-return"):
+        parts.append(f"请假 {d.get('leave')}")
+    elif e.type in ("suspend", "terminate"):
+        parts.append({**M.SUSPEND_REASONS, **M.TERMINATE_REASONS}.get(d.get("reason"), d.get("reason")))
+    elif e.type == "explanation":
+        parts.append(f"{M.ITEM_KINDS.get(d.get('item'), d.get('item'))}（期限 {d.get('deadline')}）：{d.get('reason')}")
+    elif e.type == "release":
+        if d.get("notice_no"):
+            parts.append(f"通知书 {d['notice_no']}")
+        if d.get("early"):
+            parts.append(f"提前解除：{d.get('reason', '')}")
+    elif e.type == "transfer-apply":
+        parts.append(f"迁往 {d.get('to')}")
+    for key in ("result", "note", "reason") if e.type not in ("test", "test-result", "explanation", "release") else ():
+        if d.get(key) and e.type != "suspend" and e.type != "terminate":
+            parts.append(str(d[key]))
+    return "；".join(str(p) for p in parts if p)
+
+
+def case_report(store: Store, cid: str, day: date) -> dict:
+    case, events = store.load_case(check_case_id(cid))
+    view = store.evaluate(case, events, day)
+    comp = compliance(view)
+    open_items = view.agenda(view.ruleset.upcoming_days)
+    gaps = [it for it in view.items if it.explained_on is not None and it.explained_on <= day]
+    return {
+        "case": case.id,
+        "name": case.name,
+        "sex": case.sex,
+        "birth_date": case.birth_date,
+        "id_number": case.id_number,
+        "measure": case.measure,
+        "measure_label": case.measure_label,
+        "term_months": case.term_months,
+        "worker": case.worker,
+        "phone": case.phone,
+        "address": case.address,
+        "household": case.household,
+        "risk": view.risk,
+        "decision": {"number": case.decision_no, "decided_by": case.decided_by, "decided_on": case.decided_on,
+                     "notified_on": case.notified_on},
+        "status": view.status,
+        "status_label": M.STATUS_LABELS[view.status],
+        "day": day,
+        "period": {"start": view.start, "base_last_day": view.base_last, "last_day": view.last_day,
+                   "suspended_days": view.suspended_days, "days_left": view.days_left,
+                   "closed_on": view.closed_on},
+        "suspensions": [{"from": s, "to": r, "reason": e.get("reason")} for s, r, e in view.suspensions],
+        "violations": {
+            "refusals": len(view.refusals),
+            "refusal_dates": [e.date for e in view.refusals],
+            "refusal_breach": view.refusal_breach.date if view.refusal_breach else None,
+            "absences": len(view.absences),
+            "absence_days": view.absence_days,
+            "absence_breach": view.absence_breach.date if view.absence_breach else None,
+            "serious_breach": bool(view.refusal_breach or view.absence_breach),
+        },
+        "leaves": [{"id": lv.id, "from": lv.start, "to": lv.end, "destination": lv.request.get("destination"),
+                    "state": lv.state, "late_request": lv.late_request,
+                    "returned_on": lv.returned.date if lv.returned else None} for lv in view.leaves],
+        "transfer": {k: (v.date if hasattr(v, "date") else v) for k, v in view.transfer.items()},
+        "compliance": {k: comp[k] for k in DUTY_ORDER if k in comp},
+        "open_items": [{"kind": it.kind, "label": it.label, "status": it.status, "deadline": it.deadline,
+                        "window_start": it.window_start, "basis": it.basis, "document": it.document,
+                        "provisional": it.provisional} for it in open_items],
+        "gaps": [{"kind": it.kind, "deadline": it.deadline, "explained_on": it.explained_on, "reason": it.explanation}
+                 for it in gaps],
+        "timeline": [{"id": e.id, "date": e.date, "type": e.type, "label": e.label, "summary": _event_summary(e)}
+                     for e in view.events],
+    }
+
+
+def format_case_report(r: dict) -> str:
+    from aftercare.cli.common import table
+
+    p, v = r["period"], r["violations"]
+    lines = [f"个案 {r['case']}  {r['name']}（{r['sex']}，{r['birth_date']} 生）  {r['measure_label']} {r['term_months']} 个月  "
+             f"状态：{r['status_label']}",
+             f"工作人员：{r['worker'] or '—'}  风险等级：{M.RISKS.get(r['risk'], r['risk'])}  电话：{r['phone'] or '—'}  住址：{r['address'] or '—'}"]
+    dec = r["decision"]
+    if any(dec.values()):
+        lines.append(f"决定书：{dec['number'] or '—'}  {dec['decided_by'] or ''}  决定 {dec['decided_on'] or '—'}  送达 {dec['notified_on'] or '—'}")
+    if p["start"]:
+        end = p["last_day"] or "（中止中，待定）"
+        extra = f"（含中止顺延 {p['suspended_days']} 日）" if p["suspended_days"] else ""
+        left = f"，剩 {p['days_left']} 日" if p["days_left"] is not None and p["days_left"] >= 0 and not p["closed_on"] else ""
+        lines.append(f"期限：{p['start']} 至 {end}{extra}{left}")
+    else:
+        lines.append("期限：尚未报到")
+    if p["closed_on"]:
+        lines.append(f"结束：{p['closed_on']}（{r['status_label']}）")
+    for s in r["suspensions"]:
+        lines.append(f"中止：{s['from']} 至 {s['to'] or '（未恢复）'}（{M.SUSPEND_REASONS.get(s['reason'], s['reason'])}）")
+    breach = "；已构成严重违反协议" if v["serious_breach"] else ""
+    lines.append(f"违规：拒绝/逃避检测 {v['refusals']} 次；擅自外出 {v['absences']} 次，累计 {v['absence_days']} 日{breach}")
+    lines.append("")
+    lines.append("履行情况（截至 %s）" % r["day"])
+    rows = []
+    for kind, c in r["compliance"].items():
+        rows.append([M.ITEM_KINDS.get(kind, kind), c["satisfied"], c.get("makeup", 0) or "", c["overdue"], c["explained"],
+                     c["due"], c["upcoming"]])
+    lines.append(table(["事项", "已完成", "其中补检", "逾期", "已说明", "当前待办", "尚未开始"], rows) if rows else "（无）")
+    if r["open_items"]:
+        lines.append("")
+        lines.append("待办：")
+        for it in r["open_items"]:
+            st = {"overdue": "逾期", "due": "待办", "upcoming": "将到"}[it["status"]]
+            lines.append(f"  [{st}] {it['deadline']} {it['label']} — {it['basis']}")
+    if r["gaps"]:
+        lines.append("")
+        lines.append("已说明的缺口：")
+        for g in r["gaps"]:
+            lines.append(f"  {M.ITEM_KINDS.get(g['kind'], g['kind'])}（期限 {g['deadline']}）：{g['reason']}")
+    if r["leaves"]:
+        lines.append("")
+        lines.append("请假：")
+        st = {"requested": "待批", "approved": "已批准", "denied": "不准", "returned": "已销假"}
+        for lv in r["leaves"]:
+            lines.append(f"  {lv['id']} {lv['from']}至{lv['to']} {lv['destination']} {st[lv['state']]}"
+                         + ("（逾期申请）" if lv["late_request"] else ""))
+    lines.append("")
+    lines.append("时间线：")
+    if not r["timeline"]:
+        lines.append("  （尚无记录）")
+    for e in r["timeline"]:
+        lines.append(f"  {e['date']}  {e['label']}  {e['summary']}".rstrip())
+    return "\n".join(lines)
+
+
+def audit_log(store: Store, cid: str | None, limit: int = 200) -> list:
+    args = ["log", f"-n{max(1, limit)}", "--date=format:%Y-%m-%d %H:%M", "--format=%ad%x1f%an%x1f%s"]
+    if cid:
+        store.require_case(cid)
+        args += ["--", store.rel(store.case_dir(cid))]
+    else:
+        args += ["--", "."]
+    out = store.git.run(*args, what="git log")
+    rows = []
+    for line in out.splitlines():
+        parts = line.split("\x1f")
+        if len(parts) == 3:
+            rows.append({"when": parts[0], "author": parts[1], "subject": parts[2]})
+    return rows
+
+
+def check_store(root: Path) -> list:
+    """Validate every file of the store; returns all problems found (empty when clean)."""
+    store = Store(root, use_cache=False)
+    problems: list[Problem] = []
+    try:
+        entries = sorted(e for e in (store.cases_dir).iterdir() if not e.name.startswith("."))
+    except FileNotFoundError:
+        return [Problem("cases", 0, "no-cases", "缺少 cases 目录", "用 mkdir cases 新建")]
+    id_numbers: dict = {}
+    today = date.today()
+    for d in entries:
+        rel = store.rel(d)
+        if not d.is_dir():
+            problems.append(Problem(rel, 0, "stray-file", "cases 目录下只应有个案文件夹", "移走该文件"))
+            continue
+        try:
+            check_case_id(d.name)
+        except AftercareError as exc:
+            problems.append(Problem(rel, 0, "bad-case-id", exc.message, "重命名该文件夹"))
+            continue
+        if not (d / "case.yaml").is_file():
+            problems.append(Problem(rel + "/case.yaml", 0, "missing-case-file", "个案文件夹缺少 case.yaml", "恢复该文件"))
+            continue
+        case, events, probs = store.parse_case_files(store.files_of(d.name))
+        problems.extend(probs)
+        if case is None:
+            continue
+        if case.id_number in id_numbers:
+            problems.append(Problem(store.rel(d / "case.yaml"), 1, "duplicate-person",
+                                    f"身份证号与个案 {id_numbers[case.id_number]} 重复", "合并或删除重复登记"))
+        id_numbers.setdefault(case.id_number, case.id)
+        problems.extend(_semantic(store, case, events, today))
+    return problems
+
+
+def _semantic(store: Store, case, events, today: date) -> list:
+    out = []
+    reports = [e for e in events if e.type == "report-in"]
+    for e in reports[1:]:
+        out.append(Problem(e.file, _line(store, e), "duplicate-report-in", f"重复的报到记录 {e.id}", "删除多余的一条"))
+    start = reports[0].date if reports else None
+    leaves = {e.id for e in events if e.type == "leave-request"}
+    tests = {e.id for e in events if e.type == "test"}
+    for e in events:
+        if e.date > today:
+            out.append(Problem(e.file, _line(store, e), "future-date", f"记录 {e.id} 的日期 {e.date} 在今天之后", "修正日期"))
+        if start and e.date < start and e.type in ("test", "visit", "report", "education", "support", "evaluation"):
+            out.append(Problem(e.file, _line(store, e), "before-start", f"记录 {e.id} 的日期 {e.date} 早于报到日期 {start}", "修正日期"))
+        if e.type in ("leave-approve", "leave-deny", "leave-return") and e.get("leave") not in leaves:
+            out.append(Problem(e.file, _line(store, e), "unknown-leave", f"记录 {e.id} 指向不存在的请假 {e.get('leave')}", "修正 leave 字段"))
+        if e.type == "test-result" and e.get("of") not in tests:
+            out.append(Problem(e.file, _line(store, e), "unknown-test", f"记录 {e.id} 指向不存在的检测 {e.get('of')}", "修正 of 字段"))
+        if e.type == "leave-request" and e.get("to") < e.get("from"):
+            out.append(Problem(e.file, _line(store, e), "date-order", f"请假 {e.id} 的结束日期早于开始日期", "修正日期"))
+    return out
+
+
+def _line(store: Store, e) -> int:
+    from aftercare.store import yamlio
+
+    try:
+        data = (store.root / e.file).read_bytes()
+    except OSError:
+        return 0
+    lines = yamlio.item_lines(data)
+    idx = e.line % 100000
+    return lines[idx] if idx < len(lines) else 0
+
+
+__all__ = ["case_report", "format_case_report", "audit_log", "check_store", "DataError"]

@@ -1,0 +1,285 @@
+"""Rules as data: the shipped rules file, office overrides, effective dates.
+
+`load_rules(overrides)` returns a `Rules` object; `rules.for_day(d)` is the `RuleSet` in force on d.
+A rule set is typed and frozen; the engine reads numbers only from it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Mapping
+
+DEFAULT_RULES_FILE = Path(__file__).with_name("default.yaml")
+
+
+class RuleError(Exception):
+    """A malformed rule: `keypath` locates it in the file it came from."""
+
+    def __init__(self, keypath: tuple, message: str):
+        super().__init__(message)
+        self.keypath = keypath
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Phase:
+    months: int
+    every: int
+
+
+@dataclass(frozen=True)
+class Deadline:
+    days: int = 0
+    working_days: int = 0
+
+    def describe(self) -> str:
+        if self.working_days:
+            return f"{self.working_days}个工作日内"
+        if self.days == 1:
+            return "24小时内"
+        return f"{self.days}日内"
+
+
+@dataclass(frozen=True)
+class Duty:
+    kind: str
+    label: str
+    document: int | None
+    qualifies: Mapping[str, Mapping[str, tuple]]
+    schedule: Mapping[str, tuple]
+    by_term: Mapping[str, Mapping[int, tuple]]
+
+    def phases(self, measure: str, term_months: int) -> tuple:
+        special = self.by_term.get(measure, {}).get(term_months)
+        if special:
+            return special
+        return self.schedule.get(measure, ())
+
+    def qualifies_event(self, ev) -> bool:
+        cond = self.qualifies.get(ev.type)
+        if cond is None:
+            return False
+        for key, allowed in cond.items():
+            if ev.get(key) not in allowed:
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class Trigger:
+    name: str
+    document: int | None
+    deadline: Deadline | None
+    params: Mapping[str, Any]
+
+    def __getitem__(self, key):
+        return self.params[key]
+
+    def get(self, key, default=None):
+        return self.params.get(key, default)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    effective: date
+    source: str
+    measures: Mapping[str, Mapping[str, Any]]
+    duties: Mapping[str, Duty]
+    evaluation: Mapping[str, Any]
+    makeup_reach_months: int
+    makeup_methods: tuple
+    triggers: Mapping[str, Trigger]
+    leave_min_days: int
+    leave_ask_days_before: int
+    upcoming_days: int
+    fingerprint: str
+
+    def term_default(self, measure: str) -> int:
+        return int(self.measures[measure]["term_months"])
+
+    def term_max(self, measure: str) -> int:
+        return int(self.measures[measure]["max_term_months"])
+
+
+@dataclass(frozen=True)
+class Rules:
+    sets: tuple  # RuleSet sorted by effective date
+
+    def for_day(self, day: date) -> RuleSet:
+        chosen = self.sets[0]
+        for rs in self.sets:
+            if rs.effective <= day:
+                chosen = rs
+        return chosen
+
+    @property
+    def fingerprint(self) -> str:
+        return "|".join(rs.fingerprint for rs in self.sets)
+
+
+def _read_default() -> dict:
+    import yaml
+
+    with open(DEFAULT_RULES_FILE, "rb") as fh:
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def deep_merge(base: dict, over: Mapping) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def load_rules(overrides: list | None = None, where: tuple = ("rules",)) -> Rules:
+    """Build the rule sets: the shipped default, then each override merged on the one before.
+
+    Raises RuleError with a key path (relative to the office file) on malformed input.
+    """
+    base = _read_default()
+    sets_raw: list[tuple[date, dict, tuple]] = [(base["effective"], base, ())]
+    if overrides is None:
+        overrides = []
+    if not isinstance(overrides, list):
+        raise RuleError(where, "rules 应为列表，每项是一组带 effective 生效日期的规则覆盖")
+    dated = []
+    for i, item in enumerate(overrides):
+        path = where + (i,)
+        if not isinstance(item, Mapping):
+            raise RuleError(path, "每项规则覆盖应为键值映射")
+        eff = item.get("effective")
+        if eff is None:
+            eff = base["effective"]
+        if not isinstance(eff, date):
+            raise RuleError(path + ("effective",), f"effective 应为日期 YYYY-MM-DD，而不是“{eff}”")
+        dated.append((eff, i, item, path))
+    dated.sort(key=lambda t: (t[0], t[1]))
+    for eff, _i, item, path in dated:
+        body = {k: v for k, v in item.items() if k != "effective"}
+        prev = sets_raw[-1][1]
+        merged = deep_merge(prev, body)
+        merged["effective"] = eff
+        if sets_raw[-1][0] == eff:
+            sets_raw[-1] = (eff, merged, path)
+        else:
+            sets_raw.append((eff, merged, path))
+    return Rules(tuple(_build(raw, path) for _eff, raw, path in sets_raw))
+
+
+# ---------------------------------------------------------------- typed construction
+
+
+def _int(value, path, minimum=0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise RuleError(path, f"应为不小于 {minimum} 的整数，而不是“{value}”")
+    return value
+
+
+def _deadline(raw, path) -> Deadline:
+    if not isinstance(raw, Mapping) or not raw:
+        raise RuleError(path, "期限应写为 {days: N} 或 {working_days: N}")
+    unknown = set(raw) - {"days", "working_days"}
+    if unknown:
+        raise RuleError(path, f"期限只能用 days 或 working_days，不认识：{', '.join(sorted(map(str, unknown)))}")
+    if len(raw) != 1:
+        raise RuleError(path, "期限只能写 days 或 working_days 之一")
+    key, value = next(iter(raw.items()))
+    n = _int(value, path + (key,), 1 if key == "working_days" else 0)
+    return Deadline(**{key: n})
+
+
+def _phases(raw, path, max_months) -> tuple:
+    if not isinstance(raw, list) or not raw:
+        raise RuleError(path, "检测/访谈等周期应为列表，如 [{months: 12, every: 1}]")
+    out = []
+    total = 0
+    for j, ph in enumerate(raw):
+        p = path + (j,)
+        if not isinstance(ph, Mapping) or set(ph) != {"months", "every"}:
+            raise RuleError(p, "每个阶段应写为 {months: 月数, every: 每几个月一次}")
+        months = _int(ph["months"], p + ("months",), 1)
+        every = _int(ph["every"], p + ("every",), 1)
+        if months % every:
+            raise RuleError(p, f"阶段长度 {months} 个月不能被间隔 {every} 个月整除")
+        total += months
+        out.append(Phase(months, every))
+    if total < max_months:
+        raise RuleError(path, f"各阶段合计 {total} 个月，短于最长期限 {max_months} 个月")
+    return tuple(out)
+
+
+def _build(raw: dict, where: tuple) -> RuleSet:
+    try:
+        measures = raw["measures"]
+        for code in ("detox", "rehab"):
+            m = measures.get(code)
+            if not isinstance(m, Mapping):
+                raise RuleError(where + ("measures", code), f"缺少措施 {code} 的规则")
+            _int(m.get("term_months"), where + ("measures", code, "term_months"), 1)
+            _int(m.get("max_term_months"), where + ("measures", code, "max_term_months"), 1)
+        duties = {}
+        for kind, d in (raw.get("duties") or {}).items():
+            p = where + ("duties", kind)
+            if not isinstance(d, Mapping):
+                raise RuleError(p, "职责规则应为键值映射")
+            schedule = {}
+            for measure, phases in (d.get("schedule") or {}).items():
+                schedule[measure] = _phases(phases, p + ("schedule", measure), measures[measure]["max_term_months"])
+            by_term = {}
+            for measure, terms in (d.get("by_term") or {}).items():
+                by_term[measure] = {}
+                for term, phases in (terms or {}).items():
+                    t = _int(term, p + ("by_term", measure, term), 1)
+                    by_term[measure][t] = _phases(phases, p + ("by_term", measure, term), t)
+            qual = {}
+            for etype, cond in (d.get("qualifies") or {}).items():
+                cond = cond or {}
+                if not isinstance(cond, Mapping):
+                    raise RuleError(p + ("qualifies", etype), "qualifies 的条件应为键值映射")
+                qual[etype] = {k: tuple(v if isinstance(v, list) else [v]) for k, v in cond.items()}
+            doc = d.get("document")
+            duties[kind] = Duty(kind, str(d.get("label", kind)), doc, qual, schedule, by_term)
+        ev = raw["evaluation"]
+        for key in ("intake_months", "quarter_months", "yearly_months"):
+            _int(ev.get(key), where + ("evaluation", key), 1)
+        triggers = {}
+        for name, t in (raw.get("triggers") or {}).items():
+            p = where + ("triggers", name)
+            if not isinstance(t, Mapping):
+                raise RuleError(p, "触发规则应为键值映射")
+            dl = _deadline(t["deadline"], p + ("deadline",)) if "deadline" in t else None
+            params = {k: v for k, v in t.items() if k not in ("deadline", "document")}
+            for k, v in params.items():
+                if k != "risks":
+                    _int(v, p + (k,), 0)
+            triggers[name] = Trigger(name, t.get("document"), dl, params)
+        makeup = raw.get("makeup") or {}
+        leave = raw.get("leave") or {}
+        agenda = raw.get("agenda") or {}
+        fp = hashlib.sha1(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()[:12]
+        return RuleSet(
+            effective=raw["effective"],
+            source=str(raw.get("source", "")),
+            measures=measures,
+            duties=duties,
+            evaluation=ev,
+            makeup_reach_months=_int(makeup.get("reach_months", 3), where + ("makeup", "reach_months"), 0),
+            makeup_methods=tuple(makeup.get("methods") or ()),
+            triggers=triggers,
+            leave_min_days=_int(leave.get("min_days", 3), where + ("leave", "min_days"), 1),
+            leave_ask_days_before=_int(leave.get("ask_days_before", 1), where + ("leave", "ask_days_before"), 0),
+            upcoming_days=_int(agenda.get("upcoming_days", 7), where + ("agenda", "upcoming_days"), 0),
+            fingerprint=fp,
+        )
+    except RuleError:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise RuleError(where, f"规则格式不对：{exc}") from None

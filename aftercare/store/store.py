@@ -1,0 +1,407 @@
+"""The case store: a git-tracked folder of YAML files.
+
+Layout (see README "Store layout"):
+
+    <store>/aftercare.yaml                         office, staff, rule and calendar overrides
+    <store>/cases/<case-id>/case.yaml              who, which measure, decision
+    <store>/cases/<case-id>/events/<year>-<origin>.yaml
+                                                   append-only list of events; <origin> is the clone
+                                                   that wrote them, so two clones never write the
+                                                   same file and always merge without conflict
+    <store>/.aftercare-cache/                      disposable read cache (git-ignored)
+    <store>/out/                                   rendered documents (git-ignored)
+
+Loading is a pipeline: discover → parse → normalise → validate → cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Iterator
+
+from aftercare.errors import AftercareError, DataError
+from aftercare.ids import check_case_id, new_event_id, new_origin
+from aftercare.model import Case, Event, Problem
+from aftercare.store import yamlio
+from aftercare.store.fsutil import atomic_write, ensure_dir, locked, remove_file
+from aftercare.store.gitops import Git, GitError, find_git_dir
+from aftercare.store.schema import case_from, event_from
+
+CONFIG = "aftercare.yaml"
+CASES = "cases"
+CACHE_DIR = ".aftercare-cache"
+EVENT_HEADER = ("# aftercare 事件记录：每条记录一项，只追加不改写。\n"
+                "# 更正请另记一条并在提交说明中写明原因；git log 是审计记录。\n")
+GITIGNORE = "out/\n.aftercare-cache/\n*.part\n"
+
+
+def find_store(store_opt: str | None, cwd: Path | None = None) -> Path:
+    if store_opt:
+        root = Path(store_opt)
+        if not (root / CONFIG).is_file():
+            raise AftercareError(f"“{store_opt}”不是 aftercare 案卷库（缺少 {CONFIG}），可用 aftercare init 新建", code="no-store")
+        return root
+    here = (cwd or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / CONFIG).is_file():
+            return d
+    env = os.environ.get("AFTERCARE_STORE")
+    if env:
+        root = Path(env)
+        if (root / CONFIG).is_file():
+            return root
+        raise AftercareError(f"环境变量 AFTERCARE_STORE 指向的“{env}”不是 aftercare 案卷库", code="no-store")
+    raise AftercareError("找不到案卷库：请在案卷库目录中运行，或用 --store 指定，或设置 AFTERCARE_STORE", code="no-store")
+
+
+@dataclass
+class CaseFiles:
+    cid: str
+    case_file: Path
+    event_files: list
+    keys: tuple          # ((relpath, mtime_ns, size, ino) ...) for the cache
+
+
+class Store:
+    def __init__(self, root: Path, use_cache: bool = True):
+        from aftercare.rules import RuleError, load_rules
+        from aftercare.workcal import WorkCalendar
+        from aftercare.engine import SecurityPeriod
+
+        self.root = Path(root).resolve()
+        self.use_cache = use_cache
+        self.git_dir = find_git_dir(self.root)
+        self.git = Git(self.root)
+        cfg_path = self.root / CONFIG
+        self.config_bytes = cfg_path.read_bytes()
+        rel = CONFIG
+        try:
+            cfg = yamlio.parse(self.config_bytes, rel) or {}
+        except yamlio.YamlProblem as exc:
+            raise DataError([exc.problem]) from None
+        if not isinstance(cfg, dict):
+            raise DataError([Problem(rel, 1, "bad-config", f"{CONFIG} 应为键值映射", "参照 README 修正")])
+        self.config = cfg
+        try:
+            self.rules = load_rules(cfg.get("rules"))
+        except RuleError as exc:
+            line = yamlio.key_line(self.config_bytes, exc.keypath)
+            raise DataError([Problem(rel, line, "bad-rule", f"规则覆盖有误：{exc.message}",
+                                     "对照 aftercare/rules/default.yaml 修正 aftercare.yaml 的 rules 部分")]) from None
+        problems = []
+        cal_cfg = cfg.get("calendar") or {}
+        if not isinstance(cal_cfg, dict):
+            problems.append(Problem(rel, yamlio.key_line(self.config_bytes, ("calendar",)), "bad-calendar",
+                                    "calendar 应为“年份: {holidays: [...], workdays: [...]}”", "参照 README 修正"))
+            cal_cfg = {}
+        for year, spec in cal_cfg.items():
+            ok = isinstance(year, int) and isinstance(spec, dict) and all(
+                isinstance(spec.get(k) or [], list) and all(isinstance(d, date) and d.year == year for d in spec.get(k) or [])
+                for k in ("holidays", "workdays"))
+            if not ok:
+                problems.append(Problem(rel, yamlio.key_line(self.config_bytes, ("calendar", year)), "bad-calendar",
+                                        f"calendar 中 {year} 年的节假日/调休日应为该年内的日期列表", "参照 README 修正"))
+        self.calendar = WorkCalendar.from_config({y: s for y, s in cal_cfg.items() if isinstance(s, dict)})
+        self.security = []
+        for i, sp in enumerate(cfg.get("security_periods") or []):
+            if not (isinstance(sp, dict) and isinstance(sp.get("from"), date) and isinstance(sp.get("to"), date)
+                    and sp["from"] <= sp["to"]):
+                problems.append(Problem(rel, yamlio.key_line(self.config_bytes, ("security_periods", i)), "bad-security-period",
+                                        "重大安保期应写为 {name: 名称, from: 开始日期, to: 结束日期}", "参照 README 修正"))
+                continue
+            self.security.append(SecurityPeriod(str(sp.get("name", "重大安保期")), sp["from"], sp["to"]))
+        if problems:
+            raise DataError(problems)
+
+    # ---------------------------------------------------------------- office facts
+
+    @property
+    def office(self) -> dict:
+        office = self.config.get("office") or {}
+        return office if isinstance(office, dict) else {}
+
+    @property
+    def staff(self) -> list:
+        staff = self.config.get("staff") or []
+        return staff if isinstance(staff, list) else []
+
+    def context_fingerprint(self) -> str:
+        import hashlib
+        from aftercare import __version__
+        from aftercare.rules import DEFAULT_RULES_FILE
+
+        h = hashlib.sha1()
+        h.update(__version__.encode())
+        h.update(DEFAULT_RULES_FILE.read_bytes())
+        h.update(self.config_bytes)
+        return h.hexdigest()[:16]
+
+    # ---------------------------------------------------------------- discovery
+
+    @property
+    def cases_dir(self) -> Path:
+        return self.root / CASES
+
+    def case_dir(self, cid: str) -> Path:
+        return self.cases_dir / check_case_id(cid)
+
+    def case_ids(self) -> list[str]:
+        try:
+            return sorted(e.name for e in os.scandir(self.cases_dir) if e.is_dir() and not e.name.startswith("."))
+        except FileNotFoundError:
+            return []
+
+    def require_case(self, cid: str) -> Path:
+        d = self.case_dir(cid)
+        if not (d / "case.yaml").is_file():
+            raise AftercareError(f"没有编号为“{cid}”的个案（用 aftercare case list 查看个案编号）", code="unknown-case")
+        return d
+
+    def files_of(self, cid: str, racy_ns: int | None = None) -> CaseFiles:
+        """The files of one case with their cache keys (a key is None while it may still change unseen)."""
+        import time
+
+        d = self.cases_dir / cid
+        now = time.time_ns() if racy_ns is None else racy_ns
+        case_file = d / "case.yaml"
+        keys = []
+        st = os.stat(case_file)
+        keys.append(_key("case.yaml", st, now))
+        evs = []
+        try:
+            with os.scandir(d / "events") as it:
+                names = sorted(e.name for e in it if e.name.endswith(".yaml") and not e.name.startswith("."))
+        except FileNotFoundError:
+            names = []
+        for name in names:
+            p = d / "events" / name
+            st = os.stat(p)
+            evs.append(p)
+            keys.append(_key("events/" + name, st, now))
+        return CaseFiles(cid, case_file, evs, tuple(keys))
+
+    # ---------------------------------------------------------------- reading
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def parse_case_files(self, files: CaseFiles, parsed: dict | None = None) -> tuple[Case | None, list, list]:
+        """Parse and validate one case's files. `parsed` maps relpath -> raw data already read."""
+        problems: list[Problem] = []
+        parsed = parsed or {}
+        rel = self.rel(files.case_file)
+        raw_case = parsed.get("case.yaml")
+        case_bytes = None
+        if raw_case is None:
+            try:
+                case_bytes = files.case_file.read_bytes()
+                raw_case = yamlio.parse(case_bytes, rel)
+                parsed["case.yaml"] = raw_case
+            except yamlio.YamlProblem as exc:
+                problems.append(exc.problem)
+                raw_case = None
+        case = None
+        if not problems:
+            def line_of(keypath, _b=[case_bytes]):
+                if _b[0] is None:
+                    _b[0] = files.case_file.read_bytes()
+                return yamlio.key_line(_b[0], keypath)
+            case = case_from(files.cid, raw_case, rel, line_of, problems)
+        events: list[Event] = []
+        seen: dict[str, str] = {}
+        for n, p in enumerate(files.event_files):
+            relp = self.rel(p)
+            key = "events/" + p.name
+            raw = parsed.get(key)
+            data = None
+            if raw is None:
+                try:
+                    data = p.read_bytes()
+                    raw = yamlio.parse(data, relp)
+                    if raw is None:
+                        raw = []
+                    parsed[key] = raw
+                except yamlio.YamlProblem as exc:
+                    problems.append(exc.problem)
+                    continue
+            if not isinstance(raw, list):
+                problems.append(Problem(relp, 1, "bad-events-file", "事件文件应为记录列表（每条以“- ”开头）",
+                                        "用 git checkout 恢复该文件，或修正其格式"))
+                continue
+            lines = None
+            for i, item in enumerate(raw):
+                line = 0
+                sub: list[Problem] = []
+                ev = event_from(item, relp, 0, sub)
+                if sub or (ev is not None and ev.id in seen):
+                    if lines is None:
+                        lines = yamlio.item_lines(data if data is not None else p.read_bytes())
+                    line = lines[i] if i < len(lines) else 1
+                    problems.extend(Problem(x.path, line, x.code, x.message, x.hint) for x in sub)
+                    if ev is not None and ev.id in seen:
+                        problems.append(Problem(relp, line, "duplicate-event-id", f"事件编号 {ev.id} 重复（另见 {seen[ev.id]}）",
+                                                "给其中一条换一个编号"))
+                    continue
+                seen[ev.id] = relp
+                events.append(Event(ev.id, ev.type, ev.date, ev.data, relp, n * 100000 + i))
+        events.sort(key=lambda e: (e.date, e.line))
+        return case, events, problems
+
+    def load_case(self, cid: str) -> tuple[Case, list]:
+        self.require_case(cid)
+        case, events, problems = self.parse_case_files(self.files_of(cid))
+        if problems:
+            raise DataError(problems)
+        return case, events
+
+    def evaluate(self, case: Case, events: list, day: date):
+        from aftercare.engine import evaluate
+
+        return evaluate(case, events, self.rules, self.calendar, day, self.security)
+
+    # ---------------------------------------------------------------- writing
+
+    def origin(self) -> str:
+        """This clone's short name; it names the event files this clone appends to."""
+        if getattr(self, "_origin", None):
+            return self._origin
+        out = self.git.run("config", "--local", "--get", "aftercare.origin", check=False).strip()
+        if not out:
+            out = new_origin()
+            self.git.run("config", "--local", "aftercare.origin", out, what="git 配置")
+        self._origin = out
+        return out
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator["Transaction"]:
+        if self.git_dir is None:
+            raise AftercareError(f"案卷库“{self.root}”不在 git 仓库中，无法记录审计轨迹；请先 git init", code="no-git")
+        with locked(self.git_dir / "aftercare.lock"):
+            tx = Transaction(self)
+            try:
+                yield tx
+            except BaseException:
+                tx.rollback()
+                raise
+            if tx.changes and not tx.committed:
+                tx.rollback()
+                raise AftercareError("内部错误：写入未提交，已撤销", code="internal")
+
+
+def _key(rel: str, st: os.stat_result, now_ns: int):
+    # a file modified within the last 2 s may change again within the timestamp granularity:
+    # never trust its key (git's "racy" rule), so the next command re-reads it
+    if now_ns - st.st_mtime_ns < 2_000_000_000:
+        return (rel, None)
+    return (rel, st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+class Transaction:
+    """Writes of one action: atomic file writes, one commit, or everything undone."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.changes: list[tuple[Path, bytes | None]] = []
+        self.committed = False
+        self.extra_parents: list[str] = []
+
+    def write(self, path: Path, data: bytes) -> None:
+        old = path.read_bytes() if path.exists() else None
+        if not any(p == path for p, _ in self.changes):
+            self.changes.append((path, old))
+        atomic_write(path, data)
+
+    def append_event(self, case: Case, events: list, etype: str, day: date, fields: dict) -> str:
+        taken = {e.id for e in events}
+        eid = new_event_id(taken)
+        record = {"id": eid, "type": etype, "date": day}
+        record.update({k: v for k, v in fields.items() if v is not None and v != ""})
+        path = self.store.case_dir(case.id) / "events" / f"{day.year}-{self.store.origin()}.yaml"
+        old = path.read_bytes() if path.exists() else EVENT_HEADER.encode()
+        if old and not old.endswith(b"\n"):
+            old += b"\n"
+        new = old + yamlio.emit_item(record).encode()
+        # the appended file must read back as before plus exactly this record
+        check = yamlio.parse(new, self.store.rel(path))
+        if not isinstance(check, list) or check[-1].get("id") != eid:
+            raise AftercareError(f"{self.store.rel(path)} 的格式不是记录列表，无法追加；请先修正该文件", code="bad-events-file")
+        self.write(path, new)
+        return eid
+
+    def rollback(self) -> None:
+        for path, old in reversed(self.changes):
+            if old is None:
+                remove_file(path)
+            else:
+                atomic_write(path, old)
+        self.changes.clear()
+
+    def commit(self, message: str) -> str:
+        if not self.changes:
+            raise AftercareError("没有可提交的变更", code="nothing")
+        paths = [self.store.rel(p) for p, _ in self.changes]
+        try:
+            commit = self.store.git.commit(paths, message, self.store.git_dir, self.extra_parents)
+        except GitError as exc:
+            self.rollback()
+            raise AftercareError(f"{exc.message}；未做任何更改", code=exc.code) from None
+        self.committed = True
+        return commit
+
+
+def init_store(root: Path, office: str, township: str = "", county: str = "") -> Path:
+    """Create a store: folder, git repository, aftercare.yaml, .gitignore, first commit."""
+    root = Path(root)
+    if (root / CONFIG).exists():
+        raise AftercareError(f"“{root}”已经是 aftercare 案卷库，不能重复初始化", code="exists")
+    if root.exists() and not root.is_dir():
+        raise AftercareError(f"“{root}”已存在且不是目录", code="exists")
+    created = not root.exists()
+    ensure_dir(root)
+    os.chmod(root, 0o700)
+    git = Git(root)
+    fresh_repo = find_git_dir(root) is None
+    try:
+        if fresh_repo:
+            git.run("init", "-q", what="git 初始化")
+            git.run("config", "core.sharedRepository", "0600", what="git 配置")
+            git.run("config", "feature.manyFiles", "true", what="git 配置")
+        cfg = (
+            "# aftercare 案卷库配置\n"
+            f"office:\n  name: {yamlio.scalar(office)}\n  township: {yamlio.scalar(township)}\n  county: {yamlio.scalar(county)}\n"
+            "# 工作人员：name 姓名，role 职务，phone 电话\n"
+            "staff: []\n"
+            "# 规则覆盖（见 README“规则”）：\n"
+            "rules: []\n"
+            "# 国务院每年公布的节假日与调休上班日（chinesecalendar 尚不知道的年份）：\n"
+            "calendar: {}\n"
+            "# 重大安保期（中、高风险人员必访）：- {name: 国庆节, from: 2026-10-01, to: 2026-10-07}\n"
+            "security_periods: []\n"
+        )
+        atomic_write(root / CONFIG, cfg.encode())
+        atomic_write(root / ".gitignore", GITIGNORE.encode())
+        ensure_dir(root / CASES)
+        git_dir = find_git_dir(root)
+        git.commit([CONFIG, ".gitignore"], f"Initialise aftercare store ({office})", git_dir)
+    except BaseException:
+        remove_file(root / CONFIG)
+        remove_file(root / ".gitignore")
+        if fresh_repo and not created:
+            import shutil
+
+            shutil.rmtree(root / ".git", ignore_errors=True)
+            with contextlib.suppress(OSError):
+                (root / CASES).rmdir()
+        if created:
+            import shutil
+
+            shutil.rmtree(root, ignore_errors=True)
+        raise
+    return root

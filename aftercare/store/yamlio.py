@@ -1,0 +1,148 @@
+"""YAML reading (fast, safe, bounded) and writing (one emitter whose output every loader agrees on).
+
+Read path: PyYAML's libyaml-backed CSafeLoader. A file larger than MAX_BYTES is refused before it
+is parsed, and a file that uses aliases (the "billion laughs" bomb) is refused: the store never
+writes aliases, so none is legitimate.
+
+Write path: `emit_*` write every string double-quoted (JSON escaping, which is valid YAML), dates
+as bare ISO dates, integers and booleans bare. So YAML 1.1 (PyYAML) and YAML 1.2 (ruamel) read
+back exactly what was written: `no`, `21:00`, `052` stay strings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from aftercare.model import Problem
+
+MAX_BYTES = 2 * 1024 * 1024
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_ALIAS_HINT = re.compile(rb"(?:^|[\s\[\{,:?-])[*&][^\s\]\},]")
+
+
+class YamlProblem(Exception):
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def parse(data: bytes, path: str) -> Any:
+    """Parse YAML bytes; raise YamlProblem(path:line) for anything unsafe or malformed."""
+    if len(data) > MAX_BYTES:
+        raise YamlProblem(Problem(path, 1, "too-large", f"文件过大（{len(data) // 1024} KB，上限 {MAX_BYTES // 1024} KB），拒绝读取",
+                                  "检查该文件是否被误写入大量内容"))
+    if _ALIAS_HINT.search(data):
+        _reject_aliases(data, path)
+    try:
+        return yaml.load(data, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise YamlProblem(Problem(path, line, "yaml-syntax", f"YAML 格式错误：{exc.problem or exc}",
+                                  "用编辑器打开该行修正格式，或用 git checkout 恢复该文件")) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(Problem(path, 1, "yaml-syntax", f"YAML 格式错误：{exc}", "修正该文件")) from None
+
+
+def _reject_aliases(data: bytes, path: str) -> None:
+    try:
+        for ev in yaml.parse(data, Loader=_Loader):
+            if isinstance(ev, yaml.AliasEvent) or (getattr(ev, "anchor", None) is not None):
+                line = ev.start_mark.line + 1 if ev.start_mark else 1
+                raise YamlProblem(Problem(path, line, "yaml-alias", "文件使用了 YAML 锚点/别名（&/*），出于安全拒绝读取",
+                                          "删去锚点与别名，直接写出取值"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise YamlProblem(Problem(path, mark.line + 1 if mark else 1, "yaml-syntax", f"YAML 格式错误：{exc.problem or exc}",
+                                  "用编辑器打开该行修正格式")) from None
+
+
+def item_lines(data: bytes) -> list[int]:
+    """1-based line of each item of a top-level sequence (for error messages)."""
+    try:
+        node = yaml.compose(data, Loader=_Loader)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        return []
+    return [n.start_mark.line + 1 for n in node.value]
+
+
+def key_line(data: bytes, keypath: Iterable) -> int:
+    """1-based line of a key path in a mapping document (best effort; 1 if not found)."""
+    try:
+        node = yaml.compose(data, Loader=_Loader)
+    except yaml.YAMLError:
+        return 1
+    line = node.start_mark.line + 1 if node is not None else 1
+    for key in keypath:
+        if isinstance(node, yaml.MappingNode):
+            found = None
+            for k, v in node.value:
+                if str(k.value) == str(key):
+                    found = (k, v)
+                    break
+            if found is None:
+                return line
+            line = found[0].start_mark.line + 1
+            node = found[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+# ---------------------------------------------------------------- writing
+
+
+def scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def emit_mapping(data: Mapping[str, Any], indent: int = 0) -> str:
+    pad = " " * indent
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            if not value:
+                lines.append(f"{pad}{key}: {{}}")
+            else:
+                lines.append(f"{pad}{key}:")
+                lines.append(emit_mapping(value, indent + 2).rstrip("\n"))
+        elif isinstance(value, (list, tuple)):
+            if not value:
+                lines.append(f"{pad}{key}: []")
+            else:
+                lines.append(f"{pad}{key}:")
+                for v in value:
+                    if isinstance(v, Mapping):
+                        body = emit_mapping(v, indent + 4).rstrip("\n")
+                        lines.append(f"{pad}  - " + body.lstrip(" "))
+                    else:
+                        lines.append(f"{pad}  - {scalar(v)}")
+        else:
+            lines.append(f"{pad}{key}: {scalar(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def emit_item(data: Mapping[str, Any]) -> str:
+    """One entry of a top-level sequence: '- key: value' then indented keys."""
+    body = emit_mapping(data, 2)
+    return "- " + body[2:]
