@@ -217,11 +217,20 @@ def _period(view: CaseView, rs: RuleSet) -> None:
     if view.start is None:
         return
     view.base_last = add_months(view.start, view.case.term_months) - ONE
-    view.suspended_days = sum(((r or view.day) - s).days for s, r, _e in view.suspensions)
-    if any(r is None for _s, r, _e in view.suspensions):
-        view.last_day = None
-    else:
-        view.last_day = view.base_last + timedelta(days=sum((r - s).days for s, r, _e in view.suspensions))
+    last = view.base_last
+    counted = []
+    for s, r, e in view.suspensions:
+        if s > last:
+            continue          # after the period's end: it cannot move the period
+        counted.append((s, r, e))
+        if r is None:
+            last = None
+            view.suspended_days += (view.day - s).days
+            break
+        last += r - s
+        view.suspended_days += (r - s).days
+    view.suspensions = counted
+    view.last_day = last
 
 
 def _recurring_windows(view: CaseView, phases, kind: str, clock: Clock) -> list:

@@ -444,6 +444,8 @@ def suspend(store: Store, cid: str, date_text: str | None, reason: str, today: d
             raise AftercareError(f"个案 {cid} 尚未报到，不能中止", code="not-started")
         if d < view.start:
             raise AftercareError(f"中止日期 {d} 早于报到日期 {view.start}", code="before-start")
+        if view.last_day is not None and d > view.last_day:
+            raise AftercareError(f"期限已于 {view.last_day} 届满，不能中止；应办理解除（release）", code="period-over")
         last = max((e.date for e in events), default=d)
         if d < last:
             raise AftercareError(f"中止日期 {d} 早于已有记录的日期 {last}；请按时间顺序记录", code="date-order")
