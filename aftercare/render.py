@@ -183,6 +183,9 @@ class CaseFacts:
             "delegated_deadline": t["delegated-test"].deadline.describe(),
             "release_days_before": t["release-suggestion"]["days_before_end"],
         }
+        for kind, duty in rs.duties.items():
+            phases = duty.phases(case.measure, case.term_months)
+            self.rules[f"{kind}_every"] = _every(phases[0].every) if phases else ""
         self.person = self._person()
 
     def _person(self) -> dict:
@@ -223,6 +226,10 @@ class CaseFacts:
 
     def of_type(self, *types: str, upto: date | None = None) -> list:
         return [e for e in self.events if e.type in types and (upto is None or e.date <= upto)]
+
+
+def _every(months: int) -> str:
+    return "每月" if months == 1 else f"每{months}个月"
 
 
 def _age(birth: date, day: date) -> int:
@@ -293,7 +300,7 @@ def _schedule(f: CaseFacts) -> list[dict]:
                 per_year.append("")
                 continue
             evs = sorted(set(got))
-            every = "、".join("每月" if e == 1 else f"每{e}个月" for e in evs)
+            every = "、".join(_every(e) for e in evs)
             per_year.append(f"{every}1次（{len(got)}次）")
         rows.append({"kind": kind, "label": duty.label, "years": per_year, "total": len(starts)})
     ev = rs.evaluation
@@ -382,7 +389,7 @@ def _b08_test_notices(f: CaseFacts):
         end = None if w.end == date.max else w.end
         yield _doc(w.start, f"第{w.index}期", w=w, index=w.index, start=w.start, end=end,
                    makeup_until=add_months(end, reach) if end else None, place=place,
-                   every="每月" if w.every == 1 else f"每{w.every}个月", year=w.phase)
+                   every=_every(w.every), year=w.phase)
     if not wins:
         yield _doc(None, blank=True, w=None, index=None, start=None, end=None, makeup_until=None, place=place,
                    every="", year=None)

@@ -6,12 +6,19 @@ The hand-over is a git bundle holding only this case's history: every commit tha
 nothing of other persons leaves the office. The receiving store imports the bundle: each commit is
 rebuilt again under `cases/<id>/` and joined to the receiving history by a merge commit that also
 records the `transfer-in` event, so `aftercare log CASE` there shows the whole history.
+
+The shape of the history is kept: merges of concurrent recording on two clones stay merges (the
+commits are rewritten with their path-limited parents, as `git subtree split` does). The receiving
+store accepts only the files of a case folder (`case.yaml`, `events/*.yaml`), so a crafted bundle
+cannot write outside it.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +31,8 @@ from aftercare.store.gitops import Git, clean_env
 
 EXPORT_REF = "refs/aftercare/transfer/{cid}"
 IMPORT_REF = "refs/aftercare/import/{cid}"
+# the only files a case folder may hold (relative to the folder)
+_CASE_FILE_RE = re.compile(r"^(case\.yaml|events/[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.yaml)$")
 
 
 def _transfer_state(view) -> str:

@@ -47,6 +47,33 @@ def parse(data: bytes, path: str) -> Any:
                                   "用编辑器打开该行修正格式，或用 git checkout 恢复该文件")) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(Problem(path, 1, "yaml-syntax", f"YAML 格式错误：{exc}", "修正该文件")) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # a value YAML recognises but Python cannot build, e.g. the date 2026-04-31
+        line, value = _bad_scalar(data)
+        what = f"“{value}”不是有效的值" if value else f"无法读取的值（{exc}）"
+        raise YamlProblem(Problem(path, line, "bad-value", what, "修正该值（日期写作 YYYY-MM-DD）")) from None
+
+
+def _bad_scalar(data: bytes) -> tuple[int, str]:
+    try:
+        root = yaml.compose(data, Loader=_Loader)
+    except yaml.YAMLError:
+        return 1, ""
+    stack = [root]
+    loader = yaml.SafeLoader("")
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                loader.construct_object(node, deep=True)
+            except Exception:  # noqa: BLE001
+                return node.start_mark.line + 1, str(node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in reversed(node.value):
+                stack.extend([v, k])
+    return 1, ""
 
 
 def _reject_aliases(data: bytes, path: str) -> None:
