@@ -36,6 +36,20 @@ def check_id_number(number: str) -> str | None:
     return None
 
 
+def quick_check_id_number(number: str) -> str | None:
+    """The read-path check (no region database): 18 characters, GB 11643 check digit, a real birth date."""
+    n = (number or "").strip().upper()
+    if len(n) != 18 or not n[:17].isdigit() or not (n[17].isdigit() or n[17] == "X"):
+        return f"“{number}”格式不对，应为 17 位数字加 1 位数字或 X"
+    if id_check_digit(n[:17]) != n[17]:
+        return f"“{number}”校验位不对（GB 11643），请核对"
+    try:
+        date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
+    except ValueError:
+        return f"“{number}”中的出生日期无效"
+    return None
+
+
 def id_number_facts(number: str) -> tuple[date, str]:
     """Birth date and sex (男/女) from a valid 18-digit ID number."""
     n = number.strip().upper()

@@ -22,6 +22,7 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
+from aftercare import model as M
 from aftercare import service
 from aftercare.errors import AftercareError
 from aftercare.ids import check_case_id
@@ -39,8 +40,23 @@ def _transfer_state(view) -> str:
     return view.transfer.get("state", "") if view.transfer else ""
 
 
+_STATE_CN = {"applied": "已申请", "approved": "已批准", "refused": "不批准", "handed-over": "已移交", "received": "已接收"}
+
+
+def _state_cn(view) -> str:
+    return _STATE_CN.get(_transfer_state(view), "无申请")
+
+
+def _not_suspended(view, d: date, what: str) -> None:
+    """The person's own steps (application, report-in at the new place) cannot fall inside a suspension."""
+    for s, r, _e in view.suspensions:
+        if s <= d and (r is None or d < r):
+            until = f"至 {r}" if r else "，尚未恢复"
+            raise AftercareError(f"{d} 在中止期间（{s}{until}）内，不能记录{what}", code="suspended")
+
+
 def _step(store: Store, cid: str, etype: str, date_text: str | None, today: date, fields: dict, allowed: tuple,
-          message: str, refusal: str) -> Result:
+          message: str, refusal: str, extra_check=None) -> Result:
     d = past_date(date_text, today)
     cid = check_case_id(cid)
 
@@ -49,16 +65,16 @@ def _step(store: Store, cid: str, etype: str, date_text: str | None, today: date
         if state not in allowed:
             raise AftercareError(refusal.format(cid=cid, state=_STATE_CN.get(state, "无申请")), code="transfer-state")
         if view.status not in ("active", "suspended") and etype != "transfer-report-in":
-            raise AftercareError(f"个案 {cid} 当前状态不能办理变更执行地", code="transfer-state")
+            raise AftercareError(f"个案 {cid} 当前状态（{M.STATUS_LABELS[view.status]}）不能办理变更执行地",
+                                 code="transfer-state")
         ap = view.transfer.get("apply")
         if ap is not None and d < ap.date:
             raise AftercareError(f"日期 {d} 早于变更申请日期 {ap.date}", code="date-order")
+        if extra_check is not None:
+            extra_check(view, d)
         return ()
 
     return service._record(store, cid, etype, d, fields, today, message.format(cid=cid, d=d.isoformat()), check)
-
-
-_STATE_CN = {"applied": "已申请", "approved": "已批准", "refused": "不批准", "handed-over": "已移交", "received": "已接收"}
 
 
 def apply(store: Store, cid: str, date_text: str | None, to: str, today: date, reason: str | None = None,
@@ -71,11 +87,16 @@ def apply(store: Store, cid: str, date_text: str | None, to: str, today: date, r
 
     def check(case, events, view):
         if view.status != "active":
-            raise AftercareError(f"个案 {cid} 当前状态（{view.status}）不能申请变更执行地", code="transfer-state")
+            raise AftercareError(f"个案 {cid} 当前状态（{M.STATUS_LABELS[view.status]}）不能申请变更执行地",
+                                 code="transfer-state")
         if _transfer_state(view) in ("applied", "approved"):
             raise AftercareError(f"个案 {cid} 已有未办结的变更申请", code="transfer-state")
         if d < view.start:
             raise AftercareError(f"申请日期 {d} 早于报到日期 {view.start}", code="before-start")
+        _not_suspended(view, d, "变更执行地申请")
+        prev = view.transfer.get("apply")
+        if prev is not None and d < prev.date:
+            raise AftercareError(f"申请日期 {d} 早于上一次变更申请日期 {prev.date}", code="date-order")
         return ()
 
     return service._record(store, cid, "transfer-apply", d, {"to": to, "reason": text(reason, "理由"),
@@ -84,21 +105,46 @@ def apply(store: Store, cid: str, date_text: str | None, to: str, today: date, r
 
 
 def form(store, cid, date_text, today, opinion=None) -> Result:
+    def once(view, d):
+        f = view.transfer.get("transfer-form")
+        if f is not None:
+            raise AftercareError(f"个案 {view.case.id} 的变更审批表已于 {f.date} 填写", code="transfer-state")
+
     return _step(store, cid, "transfer-form", date_text, today, {"opinion": text(opinion, "办公室意见")}, ("applied",),
-                 "Fill change-of-place form for {cid} on {d}", "个案 {cid} 没有待填审批表的变更申请（当前：{state}）")
+                 "Fill change-of-place form for {cid} on {d}", "个案 {cid} 没有待填审批表的变更申请（当前：{state}）",
+                 once)
 
 
 def decide(store, cid, date_text, today, approve: bool, by=None, note=None) -> Result:
     etype = "transfer-approve" if approve else "transfer-refuse"
     verb = "Approve" if approve else "Refuse"
+
+    def form_first(view, d):
+        f = view.transfer.get("transfer-form")
+        if f is None:
+            raise AftercareError(f"个案 {view.case.id} 尚未填写变更执行地审批表，公安机关无从审批（先 transfer form）",
+                                 code="transfer-state")
+        if d < f.date:
+            raise AftercareError(f"审批日期 {d} 早于填写审批表日期 {f.date}", code="date-order")
+
     return _step(store, cid, etype, date_text, today, {"by": text(by, "审批机关"), "note": text(note, "说明")}, ("applied",),
-                 verb + " change of place for {cid} on {d}", "个案 {cid} 没有待审批的变更申请（当前：{state}）")
+                 verb + " change of place for {cid} on {d}", "个案 {cid} 没有待审批的变更申请（当前：{state}）", form_first)
 
 
 def report_in(store, cid, date_text, today, note=None) -> Result:
+    def once(view, d):
+        r = view.transfer.get("transfer-report-in")
+        if r is not None:
+            raise AftercareError(f"个案 {view.case.id} 已于 {r.date} 到新执行地报到", code="transfer-state")
+        appr = view.transfer.get("transfer-approve")
+        if appr is not None and d < appr.date:
+            raise AftercareError(f"报到日期 {d} 早于批准变更日期 {appr.date}", code="date-order")
+        _not_suspended(view, d, "到新执行地报到")
+
     return _step(store, cid, "transfer-report-in", date_text, today, {"note": text(note, "说明")},
                  ("approved", "handed-over", "received"),
-                 "Record report-in at the new place for {cid} on {d}", "个案 {cid} 的变更执行地尚未批准（当前：{state}）")
+                 "Record report-in at the new place for {cid} on {d}", "个案 {cid} 的变更执行地尚未批准（当前：{state}）",
+                 once)
 
 
 # ---------------------------------------------------------------- hand-over and import
@@ -118,18 +164,38 @@ def _commit_meta(git: Git, commits: list) -> dict:
     return meta
 
 
-def _rebuild(git: Git, commits: list, tree_of, meta: dict) -> str | None:
-    """Chain new commits with the given trees, keeping authors, dates and messages."""
-    prev = None
-    for c in commits:
+def _history(git: Git, rev: str, path: str | None = None) -> list:
+    """[(commit, [parents])] oldest first; with a path, parents are rewritten to the path's history."""
+    args = ["rev-list", "--reverse", "--topo-order", "--parents", rev]
+    if path is not None:
+        args += ["--", path]
+    out = git.run(*args, what="git 读取历史")
+    return [(ln.split()[0], ln.split()[1:]) for ln in out.splitlines() if ln.strip()]
+
+
+def _rebuild(git: Git, history: list, tree_of, meta: dict) -> dict:
+    """Rebuild commits with the given trees and the same shape (parents mapped), keeping authors, dates
+    and messages. Returns old commit -> new commit. A commit without a tree stands for its first parent."""
+    new: dict = {}
+    for c, parents in history:
+        mapped = []
+        for p in parents:
+            q = new.get(p)
+            if q is not None and q not in mapped:
+                mapped.append(q)
         tree = tree_of(c)
         if tree is None:
+            if mapped:
+                new[c] = mapped[0]
             continue
         m = meta[c]
         env = clean_env(**{k: v for k, v in m.items() if k != "body"})
-        args = ["commit-tree", tree] + (["-p", prev] if prev else []) + ["-m", m["body"] or "(no message)"]
-        prev = git.run(*args, env=env, what="git 重建历史").strip()
-    return prev
+        args = ["commit-tree", tree]
+        for q in mapped:
+            args += ["-p", q]
+        args += ["-m", m["body"] or "(no message)"]
+        new[c] = git.run(*args, env=env, what="git 重建历史").strip()
+    return new
 
 
 def handover(store: Store, cid: str, date_text: str | None, today: date, bundle: str | None = None,
@@ -137,23 +203,30 @@ def handover(store: Store, cid: str, date_text: str | None, today: date, bundle:
     """Record the hand-over (the case becomes transferred-out here) and write the bundle."""
     d = past_date(date_text, today)
     cid = check_case_id(cid)
+    to = text(to, "接收单位", 200)
     out = Path(bundle) if bundle else store.root / "out" / f"{cid}-transfer.bundle"
     if out.exists():
         raise AftercareError(f"移交文件“{out}”已存在，请另指定 --bundle", code="exists")
 
     def check(case, events, view):
+        service._check_state(view, d, "transfer-handover")
         if _transfer_state(view) != "approved":
-            raise AftercareError(f"个案 {cid} 的变更执行地尚未批准，不能移交档案（当前：{_STATE_CN.get(_transfer_state(view), '无申请')}）",
+            raise AftercareError(f"个案 {cid} 的变更执行地尚未批准，不能移交档案（当前：{_state_cn(view)}）",
+                                 code="transfer-state")
+        if view.status not in ("active", "suspended"):
+            raise AftercareError(f"个案 {cid} 当前状态（{M.STATUS_LABELS[view.status]}）不能移交档案",
                                  code="transfer-state")
         if d < view.transfer["transfer-approve"].date:
             raise AftercareError(f"移交日期 {d} 早于批准日期 {view.transfer['transfer-approve'].date}", code="date-order")
+        last = max((e.date for e in events), default=d)
+        if d < last:
+            raise AftercareError(f"移交日期 {d} 早于已有记录的日期 {last}；移交后本库不再记录该个案", code="date-order")
         return ()
 
-    dest = to or None
     with store.transaction() as tx:
         case, events, view = service._view(store, cid, today)
         check(case, events, view)
-        dest = dest or view.transfer["apply"].get("to")
+        dest = to or view.transfer["apply"].get("to")
         eid = tx.append_event(case, events, "transfer-handover", d, {"to": text(dest, "接收单位"), "bundle": out.name})
         commit = tx.commit(f"Hand over case {cid} to the new place on {d.isoformat()}")
         try:
@@ -169,33 +242,75 @@ def handover(store: Store, cid: str, date_text: str | None, today: date, bundle:
 
 
 def write_bundle(store: Store, cid: str, out: Path) -> None:
+    """A bundle whose one ref holds the case folder's history, rewritten with the folder as root."""
     git = store.git
     rel_prefix = store.rel(store.cases_dir / cid)
     top = git.run("rev-parse", "--show-prefix", what="git").strip()
     path_in_repo = (top + rel_prefix).strip("/")
-    commits = git.run("rev-list", "--reverse", "--topo-order", "HEAD", "--", rel_prefix, what="git 读取历史").split()
-    if not commits:
+    history = _history(git, "HEAD", rel_prefix)
+    if not history:
         raise AftercareError(f"个案 {cid} 没有提交历史", code="no-history")
+    commits = [c for c, _ in history]
     meta = _commit_meta(git, commits)
     trees = {}
     out_rp = git.run("rev-parse", *[f"{c}:{path_in_repo}" for c in commits], check=False)
     for c, t in zip(commits, out_rp.split()):
         trees[c] = t if len(t) == 40 else None
-    tip = _rebuild(git, commits, trees.get, meta)
+    new = _rebuild(git, history, trees.get, meta)
+    last = git.run("rev-list", "-1", "HEAD", "--", rel_prefix, what="git 读取历史").strip()
+    tip = new.get(last)
+    if tip is None:
+        raise AftercareError(f"个案 {cid} 的历史无法打包", code="no-history")
     ref = EXPORT_REF.format(cid=cid)
     git.run("update-ref", ref, tip, what="git")
+    created = False
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        created = True
         git.run("bundle", "create", "-q", str(out.resolve()), ref, what="git 打包")
         os.chmod(out, 0o600)
+    except BaseException:
+        if created:
+            try:
+                out.unlink()
+            except FileNotFoundError:
+                pass
+        raise
     finally:
         git.run("update-ref", "-d", ref, check=False)
+
+
+def _blob(git: Git, oid: str) -> bytes:
+    """A blob's exact bytes (Git.run decodes text, which could alter them)."""
+    proc = subprocess.run(["git", "cat-file", "blob", oid], cwd=git.cwd, env=clean_env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        raise AftercareError("git 读取移交文件内容失败", code="bad-bundle")
+    return proc.stdout
+
+
+def _case_files(git: Git, rev: str, bundle: str) -> list:
+    """[(relative path, blob id)] of the bundle's case folder; refuses anything else."""
+    out = git.run("ls-tree", "-r", "-z", "--full-tree", f"{rev}^{{tree}}", what="git")
+    files = []
+    for ent in out.split("\0"):
+        if not ent:
+            continue
+        head, _, name = ent.partition("\t")
+        parts = head.split()
+        if len(parts) != 3 or parts[1] != "blob" or parts[0] not in ("100644", "100755") or not _CASE_FILE_RE.match(name):
+            raise AftercareError(f"移交文件“{bundle}”含有个案文件夹以外的内容（{name!r}），拒绝导入", code="bad-bundle")
+        files.append((name, parts[2]))
+    if not any(name == "case.yaml" for name, _ in files):
+        raise AftercareError(f"移交文件“{bundle}”中没有 case.yaml", code="bad-bundle")
+    return files
 
 
 def import_bundle(store: Store, bundle: str, today: date, date_text: str | None = None, new_id: str | None = None,
                   source: str | None = None) -> Result:
     """Import a case handed over by another office, with its whole history."""
     d = past_date(date_text, today)
+    source = text(source, "移出单位", 200)
     path = Path(bundle)
     if not path.is_file():
         raise AftercareError(f"找不到移交文件“{bundle}”", code="no-bundle")
@@ -205,18 +320,27 @@ def import_bundle(store: Store, bundle: str, today: date, date_text: str | None 
     if len(refs) != 1:
         raise AftercareError(f"“{bundle}”不是 aftercare 生成的移交文件", code="bad-bundle")
     orig = refs[0].rsplit("/", 1)[1]
-    cid = check_case_id(new_id or orig)
+    try:
+        check_case_id(orig)
+    except AftercareError:
+        raise AftercareError(f"“{bundle}”不是 aftercare 生成的移交文件（个案编号无效）", code="bad-bundle") from None
+    cid = check_case_id(new_id) if new_id else orig
     if (store.cases_dir / cid).exists():
         raise AftercareError(f"本库已有个案 {cid}，请用 --id 指定新的编号", code="duplicate-case")
     if not git.ok("bundle", "verify", "-q", str(path.resolve())):
         raise AftercareError(f"移交文件“{bundle}”校验失败（不完整或已损坏）", code="bad-bundle")
     iref = IMPORT_REF.format(cid=cid)
-    git.run("fetch", "-q", str(path.resolve()), f"{refs[0]}:{iref}", what="git 导入")
     case_dir = store.cases_dir / cid
+    made = False
     try:
         with store.transaction() as tx:
-            commits = git.run("rev-list", "--reverse", "--topo-order", iref, what="git").split()
-            meta = _commit_meta(git, commits)
+            if case_dir.exists():   # registered meanwhile, under the lock now
+                raise AftercareError(f"本库已有个案 {cid}，请用 --id 指定新的编号", code="duplicate-case")
+            made = True
+            git.run("fetch", "-q", "--no-tags", str(path.resolve()), f"+{refs[0]}:{iref}", what="git 导入")
+            files = _case_files(git, iref, bundle)
+            history = _history(git, iref)
+            meta = _commit_meta(git, [c for c, _ in history])
             top = git.run("rev-parse", "--show-prefix", what="git").strip()
             parts = (top + store.rel(store.cases_dir)).strip("/").split("/") + [cid]
 
@@ -226,24 +350,32 @@ def import_bundle(store: Store, bundle: str, today: date, date_text: str | None 
                     tree = git.run("mktree", input=f"040000 tree {tree}\t{name}\n".encode(), what="git").strip()
                 return tree
 
-            tip = _rebuild(git, commits, nest, meta)
-            # the case's files into the work tree
-            listing = git.run("ls-tree", "-r", "--name-only", f"{iref}^{{tree}}", what="git").split("\n")
-            for name in filter(None, listing):
-                data = git.run("cat-file", "blob", f"{iref}:{name}", what="git").encode()
-                tx.write(case_dir / name, data)
+            new = _rebuild(git, history, nest, meta)
+            tip = new[git.run("rev-parse", f"{iref}^{{commit}}", what="git").strip()]
+            # the case's files into the work tree, byte for byte
+            for name, oid in files:
+                tx.write(case_dir / name, _blob(git, oid))
             case, events = store.load_case(cid)
             view = store.evaluate(case, events, today)
             if view.status != "transferred":
                 raise AftercareError(f"移交文件中的个案 {orig} 未办理移交（handover），不能导入", code="bad-bundle")
             if d < view.closed_on:
                 raise AftercareError(f"接收日期 {d} 早于移交日期 {view.closed_on}", code="date-order")
-            tx.append_event(case, events, "transfer-in", d, {"from": text(source, "移出单位"),
+            others = [c for c in store.case_ids() if c != cid]
+            dup = service._find_id_number(store, others, case.id_number)
+            if dup:
+                dcase, devents = store.load_case(dup)
+                dview = store.evaluate(dcase, devents, today)
+                if not dview.closed:
+                    raise AftercareError(f"该身份证号已登记为个案 {dup}（{M.STATUS_LABELS[dview.status]}），不能重复接收",
+                                         code="duplicate-person")
+            tx.append_event(case, events, "transfer-in", d, {"from": source,
                                                             "note": f"原编号 {orig}" if orig != cid else None})
             tx.extra_parents = [tip]
             commit = tx.commit(f"Receive case {cid} by change of place on {d.isoformat()} (history imported)")
     except BaseException:
-        shutil.rmtree(case_dir, ignore_errors=True)
+        if made:   # never a folder that was there before
+            shutil.rmtree(case_dir, ignore_errors=True)
         raise
     finally:
         git.run("update-ref", "-d", iref, check=False)

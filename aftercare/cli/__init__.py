@@ -1,6 +1,5 @@
 """The command line: thin wrappers that parse options, call one library function and print."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

@@ -1,6 +1,5 @@
 """due: the daily agenda."""
 
-from __future__ import annotations
 
 import json
 from typing import Annotated, Optional

@@ -1,6 +1,5 @@
 """init, case add / list, show, log, check."""
 
-from __future__ import annotations
 
 import json
 from pathlib import Path

@@ -1,6 +1,5 @@
 """What every command shares: the --store option, today, error handling, output."""
 
-from __future__ import annotations
 
 import functools
 import os

@@ -1,6 +1,5 @@
 """render: the archive documents (一人一档)."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Optional

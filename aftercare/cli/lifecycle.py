@@ -1,6 +1,5 @@
 """leave, suspend / resume, terminate, release, transfer, explain."""
 
-from __future__ import annotations
 
 from typing import Annotated, Optional
 

@@ -1,6 +1,5 @@
 """record KIND CASE: what happened (one event file entry, one commit)."""
 
-from __future__ import annotations
 
 from typing import Annotated, Optional
 

@@ -1,6 +1,5 @@
 """sync: pull (rebase) and push with the store's git remote."""
 
-from __future__ import annotations
 
 from typing import Annotated, Optional
 
