@@ -52,12 +52,12 @@ class Cli:
     def commits(self) -> int:
         return int(git(self.root, "rev-list", "--count", "HEAD"))
 
-    def add(self, seed: int = 1, measure: str = "detox", **opts) -> str:
+    def add(self, seed: int = 1, measure: str = "detox", today: str | None = None, **opts) -> str:
         name, idn = person(seed)
         argv = ["case", "add", "--name", name, "--id-number", idn, "--measure", measure]
         for k, v in opts.items():
             argv += ["--" + k.replace("_", "-"), str(v)]
-        res = self.ok(*argv)
+        res = self.ok(*argv, today=today)
         return res.stdout.strip().splitlines()[-1]
 
 

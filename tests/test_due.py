@@ -1,0 +1,138 @@
+"""aftercare due through the command line: formats, filters, warnings, overrides."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from conftest import git
+
+
+def items(cli, *args, today=None):
+    res = cli.ok("due", "--format", "json", *args, today=today)
+    return json.loads(res.stdout)
+
+
+@pytest.fixture
+def two(cli):
+    a = cli.add(1, notified_on="2026-03-02", reported_on="2026-03-05", worker="李娟")
+    b = cli.add(2, measure="rehab", notified_on="2026-05-01", worker="王强")
+    return a, b
+
+
+def test_json_fields_and_order(cli, two):
+    a, b = two
+    got = items(cli)
+    assert {"case", "kind", "status", "deadline", "window_start", "basis", "document"} <= set(got[0])
+    order = {"overdue": 0, "due": 1, "upcoming": 2}
+    keys = [(order[i["status"]], i["deadline"]) for i in got]
+    assert keys == sorted(keys)
+    assert {i["case"] for i in got} == {a, b}
+    rin = [i for i in got if i["case"] == b]
+    # notified 05-01: report-in was due by 05-16; the violation report 3 working days later (Sat 05-16 → Wed 05-20)
+    assert [(i["kind"], i["status"], i["deadline"], i["document"]) for i in rin] == [
+        ("report-in", "overdue", "2026-05-16", 6), ("violation-report", "due", "2026-05-20", 12)]
+
+
+def test_filters(cli, two):
+    a, b = two
+    assert {i["case"] for i in items(cli, "--worker", "王强")} == {b}
+    assert {i["case"] for i in items(cli, "--case", a)} == {a}
+    assert items(cli, "--worker", "无此人") == []
+    res = cli("due", "--case", "NOPE")
+    assert res.exit_code == 1 and "没有编号" in res.stderr
+
+
+def test_within_controls_upcoming(cli):
+    a = cli.add(3, reported_on="2026-05-10")
+    day = "2026-06-01"   # next windows open 2026-06-10, 9 days later
+    assert not [i for i in items(cli, "--on", day) if i["status"] == "upcoming"]
+    assert not [i for i in items(cli, "--on", day, "--within", "8") if i["status"] == "upcoming"]
+    ups = [i for i in items(cli, "--on", day, "--within", "9") if i["status"] == "upcoming"]
+    assert {i["kind"] for i in ups} >= {"test", "visit", "report", "education"}
+    assert all(i["window_start"] == "2026-06-10" for i in ups if i["kind"] != "evaluation")
+
+
+def test_table_groups_and_empty_agenda(cli, two):
+    res = cli.ok("due")
+    out = res.stdout
+    assert out.index("【逾期】") < out.index("【待办】")
+    assert "期限" in out and "依据" in out and "第8号" in out
+    empty = cli.ok("due", "--on", "2026-01-01")
+    assert "没有逾期、待办或即将到期的事项" in empty.stdout
+
+
+def test_csv_and_ics(cli, two):
+    rows = list(csv.DictReader(io.StringIO(cli.ok("due", "--format", "csv").stdout)))
+    assert rows and rows[0]["case"] and rows[0]["status"] in ("overdue", "due", "upcoming")
+    ics = cli.ok("due", "--format", "ics").stdout
+    from icalendar import Calendar
+
+    cal = Calendar.from_ical(ics)
+    todos = [c for c in cal.walk() if c.name == "VTODO"]
+    assert len(todos) == len(rows)
+    assert all(t.get("due") is not None for t in todos)
+    name = (cli.root / "cases" / two[0] / "case.yaml").read_text().split('name: "')[1].split('"')[0]
+    assert name not in ics      # no personal names in a calendar synced to phones
+
+
+def test_bad_options(cli, two):
+    for argv, frag in ((["due", "--format", "xml"], "输出格式"), (["due", "--on", "2026-02-31"], "真实存在"),
+                       (["due", "--within", "-3"], "负数")):
+        res = cli(*argv)
+        assert res.exit_code == 1 and frag in res.stderr
+
+
+def test_unknown_year_is_provisional_with_one_warning(cli):
+    a = cli.add(4, reported_on="2026-12-01", today="2027-01-08")
+    cli.ok("record", "test", a, "--date", "2027-01-08", "--result", "refused", today="2027-01-08")
+    res = cli.ok("due", "--format", "json", today="2027-01-08")
+    warn = [i for i in json.loads(res.stdout) if i["kind"] == "warning"]
+    assert warn and warn[0]["provisional"] is True and warn[0]["deadline"] == "2027-01-11"
+    assert res.stderr.count("2027") >= 1 and "calendar" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    # the office adds the year's calendar: no longer provisional, no warning
+    cfg = cli.root / "aftercare.yaml"
+    cfg.write_text(cfg.read_text().replace("calendar: {}", "calendar:\n  2027:\n    holidays: [2027-01-11]\n    workdays: []"))
+    res = cli.ok("due", "--format", "json", today="2027-01-08")
+    warn = [i for i in json.loads(res.stdout) if i["kind"] == "warning"]
+    assert warn[0]["provisional"] is False and warn[0]["deadline"] == "2027-01-12" and res.stderr == ""
+
+
+def test_office_rule_override_applies_from_its_effective_date(cli):
+    a = cli.add(5, measure="rehab", reported_on="2026-01-10")
+    cfg = cli.root / "aftercare.yaml"
+    cfg.write_text(cfg.read_text().replace("rules: []", "rules:\n  - effective: 2026-06-01\n    duties:\n      visit:\n"
+                                           "        schedule:\n          rehab: [{months: 36, every: 1}]"))
+    before = [i for i in items(cli, "--on", "2026-05-20", "--case", a) if i["kind"] == "visit"]
+    after = [i for i in items(cli, "--on", "2026-06-20", "--case", a) if i["kind"] == "visit"]
+    assert before[-1]["deadline"] == "2026-07-09"     # every 2 months: 05-10..07-09
+    assert after[-1]["deadline"] == "2026-07-09" and after[0]["deadline"] == "2026-02-09"   # monthly: 06-10..07-09
+
+
+def test_security_period_from_office_file(cli):
+    a = cli.add(6, reported_on="2026-01-10", risk="high")
+    cfg = cli.root / "aftercare.yaml"
+    cfg.write_text(cfg.read_text().replace("security_periods: []",
+                                           "security_periods:\n  - {name: 国庆节, from: 2026-10-01, to: 2026-10-07}"))
+    got = [i for i in items(cli, "--on", "2026-10-02", "--case", a) if i["kind"] == "security-visit"]
+    assert [(i["status"], i["deadline"], i["document"]) for i in got] == [("due", "2026-10-07", 7)]
+    cfg.write_text(cfg.read_text().replace("to: 2026-10-07", "to: soon"))
+    res = cli("due", today="2026-10-02")
+    assert res.exit_code == 1 and res.stderr.startswith("aftercare.yaml:")
+
+
+def test_past_day_ignores_later_records_and_cache_agrees(cli):
+    a = cli.add(7, reported_on="2026-03-05")
+    cli.ok("record", "visit", a, "--date", "2026-04-01")
+    on_0320 = items(cli, "--on", "2026-03-20", "--case", a)
+    assert [i for i in on_0320 if i["kind"] == "visit"][0]["status"] == "due"
+    now = items(cli, "--case", a)
+    assert not [i for i in now if i["kind"] == "visit" and i["deadline"] == "2026-04-04"]
+    nocache = cli.runner.invoke(__import__("aftercare.cli", fromlist=["app"]).app,
+                                ["--no-cache", "due", "--format", "json", "--case", a, "--store", str(cli.root)],
+                                env={"AFTERCARE_TODAY": cli.today})
+    assert json.loads(nocache.stdout) == now
+    assert git(cli.root, "status", "--porcelain") == ""     # the cache is git-ignored
