@@ -424,3 +424,17 @@ def test_every_command_has_help_and_is_in_readme():
 def test_help_runs_fast_enough_to_be_usable():
     res = subprocess.run([sys.executable, "-m", "aftercare", "--help"], capture_output=True, text=True, timeout=30)
     assert res.returncode == 0 and "due" in res.stdout
+
+
+def test_case_numbers_continue_across_synced_clones(cli, case, tmp_path):
+    bare = tmp_path / "r.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    git(cli.root, "remote", "add", "origin", str(bare))
+    cli.ok("sync")
+    other = tmp_path / "c2"
+    subprocess.run(["git", "clone", "-q", str(bare), str(other)], check=True)
+    b = Cli(other)
+    assert b.add(5) == "2026-0002"
+    b.ok("sync")
+    cli.ok("sync")
+    assert cli.add(6) == "2026-0003"
