@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from datetime import date, timedelta
-
-from dateutil.relativedelta import relativedelta
+from functools import lru_cache
 
 from aftercare.errors import AftercareError
 
@@ -25,9 +25,16 @@ def parse_date(text: str, what: str = "日期") -> date:
         raise AftercareError(f"{what}“{text}”不是一个真实存在的日期", code="bad-date") from None
 
 
+@lru_cache(maxsize=65536)
 def add_months(anchor: date, months: int) -> date:
-    """anchor + n calendar months, always computed from the anchor (no drift)."""
-    return anchor + relativedelta(months=months)
+    """anchor + n calendar months, always computed from the anchor (no drift).
+
+    Same result as `anchor + relativedelta(months=n)` (31 January + 1 month = 28/29 February; a test
+    checks the two agree), several times faster: the engine calls it for every window.
+    """
+    y, m = divmod(anchor.month - 1 + months, 12)
+    year, month = anchor.year + y, m + 1
+    return date(year, month, min(anchor.day, monthrange(year, month)[1]))
 
 
 def add_days(d: date, n: int) -> date:

@@ -455,3 +455,13 @@ def test_event_satisfies_at_most_one_window_and_records_never_add_overdue(start,
     after_v = view(c, evs + [mk(*extra)], day)
     after = {(i.kind, i.deadline) for i in agenda_items(after_v.items, after_v.status, day, 7) if i.status == "overdue"}
     assert after <= before
+
+
+@settings(max_examples=300, deadline=None)
+@given(d=st.dates(min_value=D(1990, 1, 1), max_value=D(2040, 12, 31)), n=st.integers(-60, 60))
+def test_add_months_matches_relativedelta(d, n):
+    from dateutil.relativedelta import relativedelta
+
+    from aftercare.dates import add_months
+
+    assert add_months(d, n) == d + relativedelta(months=n)
