@@ -138,6 +138,7 @@ class Store:
         h.update(__version__.encode())
         h.update(DEFAULT_RULES_FILE.read_bytes())
         h.update(self.config_bytes)
+        h.update(_holiday_data_stamp().encode())
         return h.hexdigest()[:16]
 
     # ---------------------------------------------------------------- discovery
@@ -293,6 +294,20 @@ class Store:
             if tx.changes and not tx.committed:
                 tx.rollback()
                 raise AftercareError("内部错误：写入未提交，已撤销", code="internal")
+
+
+def _holiday_data_stamp() -> str:
+    """Identifies the installed holiday data: an upgraded chinesecalendar invalidates the cache."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("chinese_calendar")
+    if spec is None or not spec.origin:
+        return "none"
+    try:
+        st = os.stat(Path(spec.origin).with_name("constants.py"))
+        return f"{st.st_mtime_ns}:{st.st_size}"
+    except OSError:
+        return spec.origin
 
 
 def _key(rel: str, st: os.stat_result, now_ns: int):
