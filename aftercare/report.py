@@ -189,7 +189,7 @@ def audit_log(store: Store, cid: str | None, limit: int = 200) -> list:
     return rows
 
 
-def check_store(root: Path) -> list:
+def check_store(root: Path, today: date | None = None) -> list:
     """Validate every file of the store; returns all problems found (empty when clean)."""
     store = Store(root, use_cache=False)
     problems: list[Problem] = []
@@ -198,7 +198,7 @@ def check_store(root: Path) -> list:
     except FileNotFoundError:
         return [Problem("cases", 0, "no-cases", "缺少 cases 目录", "用 mkdir cases 新建")]
     id_numbers: dict = {}
-    today = date.today()
+    today = today or date.today()
     for d in entries:
         rel = store.rel(d)
         if not d.is_dir():

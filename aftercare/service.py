@@ -19,7 +19,7 @@ from aftercare.store import yamlio
 
 # events that need the person, refused while the measure is suspended or before report-in
 PERSON_EVENTS = ("test", "visit", "report", "education", "support", "evaluation", "violation", "family-change",
-                 "leave-request")
+                 "leave-request", "leave-return")
 
 
 @dataclass
@@ -160,7 +160,7 @@ def _check_state(view, d: date, etype: str) -> None:
     cid = view.case.id
     if view.closed_on is not None and d >= view.closed_on and etype != "transfer-in":
         label = M.STATUS_LABELS[view.status]
-        raise AftercareError(f"个案 {cid} 已于 {view.closed_on} {label}，不能再记录该日期的{M.EVENT_TYPES.get(etype, etype)}",
+        raise AftercareError(f"个案 {cid} 于 {view.closed_on} {label}，不能再记录该日期的{M.EVENT_TYPES.get(etype, etype)}",
                              code="case-closed")
     if etype in PERSON_EVENTS:
         if view.start is None:
@@ -170,8 +170,8 @@ def _check_state(view, d: date, etype: str) -> None:
             raise AftercareError(f"日期 {d} 早于报到日期 {view.start}，期限尚未开始", code="before-start")
         for s, r, _e in view.suspensions:
             if s <= d and (r is None or d < r):
-                until = f"至 {r}" if r else "（尚未恢复）"
-                raise AftercareError(f"{d} 在中止期间（{s}{until}）内，不能记录{M.EVENT_TYPES[etype]}", code="suspended")
+                span = f"{s}至{r}" if r else f"自{s}起，尚未恢复"
+                raise AftercareError(f"{d} 在中止期间（{span}）内，不能记录{M.EVENT_TYPES[etype]}", code="suspended")
 
 
 def _record(store: Store, cid: str, etype: str, d: date, fields: dict, today: date, message: str,
@@ -403,8 +403,7 @@ def leave_decide(store: Store, cid: str, leave_id: str, action: str, date_text: 
         lv = next((x for x in view.leaves if x.id == leave_id), None)
         if lv is None:
             raise AftercareError(f"个案 {cid} 没有编号为“{leave_id}”的请假", code="unknown-leave")
-        if view.closed_on is not None and d >= view.closed_on:
-            raise AftercareError(f"个案 {cid} 已于 {view.closed_on} {M.STATUS_LABELS[view.status]}", code="case-closed")
+        _check_state(view, d, etype)
         if d < lv.request.date:
             raise AftercareError(f"日期 {d} 早于请假申请日期 {lv.request.date}", code="date-order")
         if action in ("approve", "deny"):
@@ -432,6 +431,12 @@ def leave_decide(store: Store, cid: str, leave_id: str, action: str, date_text: 
 # ---------------------------------------------------------------- lifecycle
 
 
+def _not_before_last_record(events, d: date, what: str) -> None:
+    last = max((e.date for e in events), default=d)
+    if d < last:
+        raise AftercareError(f"{what}日期 {d} 早于已有记录的日期 {last}；请按时间顺序记录", code="date-order")
+
+
 def suspend(store: Store, cid: str, date_text: str | None, reason: str, today: date, note: str | None = None) -> Result:
     d = past_date(date_text, today)
     reason = choice(reason, M.SUSPEND_REASONS, "中止原因（--reason）", required=True)
@@ -446,9 +451,7 @@ def suspend(store: Store, cid: str, date_text: str | None, reason: str, today: d
             raise AftercareError(f"中止日期 {d} 早于报到日期 {view.start}", code="before-start")
         if view.last_day is not None and d > view.last_day:
             raise AftercareError(f"期限已于 {view.last_day} 届满，不能中止；应办理解除（release）", code="period-over")
-        last = max((e.date for e in events), default=d)
-        if d < last:
-            raise AftercareError(f"中止日期 {d} 早于已有记录的日期 {last}；请按时间顺序记录", code="date-order")
+        _not_before_last_record(events, d, "中止")
         for s, r, _e in view.suspensions:
             if r is not None and s <= d < r:
                 raise AftercareError(f"{d} 已在此前的中止期间（{s}至{r}）内", code="suspended")
@@ -480,8 +483,11 @@ def terminate(store: Store, cid: str, date_text: str | None, reason: str, today:
     cid = check_case_id(cid)
 
     def check(case, events, view):
+        if view.closed:
+            raise AftercareError(f"个案 {cid} 于 {view.closed_on} {M.STATUS_LABELS[view.status]}，不能再终止", code="case-closed")
         if view.start is not None and d < view.start:
             raise AftercareError(f"终止日期 {d} 早于报到日期 {view.start}", code="before-start")
+        _not_before_last_record(events, d, "终止")
         return ()
 
     return _record(store, cid, "terminate", d, {"reason": reason, "note": text(note, "说明")}, today,
@@ -500,13 +506,14 @@ def release(store: Store, cid: str, date_text: str | None, today: date, notice_n
             raise AftercareError(f"个案 {cid} 尚未报到，不能解除", code="not-started")
         if view.status == "suspended":
             raise AftercareError(f"个案 {cid} 处于中止状态，须先恢复（resume）或终止（terminate）", code="suspended")
+        if view.closed:
+            raise AftercareError(f"个案 {cid} 于 {view.closed_on} {M.STATUS_LABELS[view.status]}，不能再解除", code="case-closed")
         if d <= view.last_day:
             if not early_reason:
-                raise AftercareError(f"期限至 {view.last_day} 届满（含中止顺延 {view.suspended_days} 日），"
-                                     f"{d} 不能解除；提前解除须用 --early-reason 写明依据", code="too-early")
+                extra = f"（含中止顺延 {view.suspended_days} 日）" if view.suspended_days else ""
+                raise AftercareError(f"期限至 {view.last_day} 届满{extra}，{d} 不能解除；提前解除须用 --early-reason 写明依据",
+                                     code="too-early")
             notes.append(f"注意：提前解除（期满日 {view.last_day}），已标记")
-        if told and told < d - timedelta(days=3650):
-            raise AftercareError("通知日期无效", code="date-order")
         return notes
 
     fields = {"notice_no": text(notice_no, "解除通知书文号"), "notified_on": told, "issued_by": text(issued_by, "公安机关"),

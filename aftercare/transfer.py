@@ -252,10 +252,13 @@ def write_bundle(store: Store, cid: str, out: Path) -> None:
         raise AftercareError(f"个案 {cid} 没有提交历史", code="no-history")
     commits = [c for c, _ in history]
     meta = _commit_meta(git, commits)
+    # the case folder's tree at each commit, one answer per line ("<path> missing" where it was absent)
+    query = "".join(f"{c}:{path_in_repo}\n" for c in commits).encode()
+    answers = git.run("cat-file", "--batch-check=%(objectname) %(objecttype)", input=query, what="git 读取历史").splitlines()
     trees = {}
-    out_rp = git.run("rev-parse", *[f"{c}:{path_in_repo}" for c in commits], check=False)
-    for c, t in zip(commits, out_rp.split()):
-        trees[c] = t if len(t) == 40 else None
+    for c, ans in zip(commits, answers):
+        parts = ans.split()
+        trees[c] = parts[0] if len(parts) == 2 and parts[1] == "tree" else None
     new = _rebuild(git, history, trees.get, meta)
     last = git.run("rev-list", "-1", "HEAD", "--", rel_prefix, what="git 读取历史").strip()
     tip = new.get(last)

@@ -159,7 +159,7 @@ def check_cmd(store: StoreOpt = None) -> None:
 
     root = find_store(store)
     try:
-        problems = check_store(root)
+        problems = check_store(root, today())
     except DataError as exc:
         problems = exc.problems
     if problems:

@@ -1,0 +1,365 @@
+"""Change of place (变更执行地) through the command line: application → form → police decision →
+hand-over of the archive as a git bundle → import, with the whole history, into another office's store.
+
+Dates are in 2025 (known to the holiday calendar, and in the past of the machine clock, which
+`aftercare check` uses).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import Cli, git, person
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+OFFICE_A, OFFICE_B = "甲镇社区戒毒（康复）工作办公室", "乙镇社区戒毒（康复）工作办公室"
+CLERK_A, CLERK_B = "甲镇工作员", "乙镇工作员"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def refused(cli, *args, today: str) -> str:
+    """Exit 1, one Chinese line on stderr, no commit, a clean work tree."""
+    before = cli.commits()
+    res = cli(*args, today=today)
+    assert res.exit_code == 1, f"{args}: exit {res.exit_code}\n{res.output}"
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("错误：") and HAN.search(lines[0][3:]), res.stderr
+    assert cli.commits() == before, f"{args}: a refusal made a commit"
+    assert git(cli.root, "status", "--porcelain") == ""
+    return lines[0]
+
+
+def ok(cli, *args, today: str):
+    before = cli.commits()
+    res = cli(*args, today=today)
+    assert res.exit_code == 0, f"{args}: exit {res.exit_code}\n{res.output}"
+    assert cli.commits() == before + 1, f"{args}: expected exactly one commit"
+    assert git(cli.root, "status", "--porcelain") == ""
+    return res
+
+
+def imported(cli, *args, today: str):
+    """An import: one new commit on the store's own line (a merge that brings the case's history)."""
+    before = int(git(cli.root, "rev-list", "--first-parent", "--count", "HEAD"))
+    res = cli("transfer", "import", *args, today=today)
+    assert res.exit_code == 0, f"{args}: exit {res.exit_code}\n{res.output}"
+    assert int(git(cli.root, "rev-list", "--first-parent", "--count", "HEAD")) == before + 1
+    assert len(git(cli.root, "rev-parse", "HEAD^@").split()) == 2
+    assert git(cli.root, "status", "--porcelain") == ""
+    return res
+
+
+def show(cli, cid: str, today: str) -> dict:
+    res = cli("show", cid, "--format", "json", today=today)
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+def due(cli, cid: str, today: str) -> list:
+    res = cli("due", "--case", cid, "--format", "json", today=today)
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+def kinds(items) -> set:
+    return {it["kind"] for it in items}
+
+
+def log_rows(cli, cid: str, today: str) -> list:
+    """(author, subject) rows of `aftercare log CASE`."""
+    res = cli("log", cid, today=today)
+    assert res.exit_code == 0, res.output
+    rows = []
+    for line in res.stdout.splitlines()[2:]:
+        m = re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d\s+(\S+)\s+(.*)$", line)
+        assert m, line
+        rows.append((m.group(1), m.group(2).strip()))
+    return rows
+
+
+def author(monkeypatch, name: str) -> None:
+    for var in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+        monkeypatch.setenv(var, name)
+
+
+def new_store(tmp_path: Path, name: str, office: str) -> Cli:
+    c = Cli(tmp_path / name)
+    c.ok("init", str(c.root), "--office", office, store=False)
+    return c
+
+
+@pytest.fixture
+def a(tmp_path, monkeypatch) -> Cli:
+    author(monkeypatch, CLERK_A)
+    return new_store(tmp_path, "A", OFFICE_A)
+
+
+@pytest.fixture
+def b(tmp_path) -> Cli:
+    return new_store(tmp_path, "B", OFFICE_B)
+
+
+@pytest.fixture
+def case(a) -> str:
+    """社区戒毒 reported in on 2025-01-10 at office A."""
+    a.today = "2025-01-10"
+    return a.add(1, notified_on="2025-01-06", reported_on="2025-01-10")
+
+
+def approved(a, cid: str) -> None:
+    ok(a, "transfer", "apply", cid, "--date", "2025-03-10", "--to", "乙镇", "--reason", "随家人迁居", today="2025-03-10")
+    ok(a, "transfer", "form", cid, "--date", "2025-03-11", "--opinion", "同意", today="2025-03-11")
+    ok(a, "transfer", "approve", cid, "--date", "2025-03-14", "--by", "某县公安局", today="2025-03-14")
+
+
+def handover(a, cid: str, bundle: Path, day: str = "2025-03-18"):
+    res = ok(a, "transfer", "handover", cid, "--date", day, "--bundle", str(bundle), today=day)
+    assert res.stdout.strip().splitlines()[-1] == str(bundle)
+    return res
+
+
+# ---------------------------------------------------------------- the steps in the sending store
+
+
+def test_application_form_decision(a, case, tmp_path):
+    cid = case
+    t = "2025-03-10"
+    refused(a, "transfer", "form", cid, "--date", t, today=t)                        # nothing applied for
+    refused(a, "transfer", "approve", cid, "--date", t, today=t)
+    refused(a, "transfer", "report-in", cid, "--date", t, today=t)
+    refused(a, "transfer", "apply", cid, "--date", t, "--to", "", today=t)
+    refused(a, "transfer", "apply", cid, "--date", "2025-01-09", "--to", "乙镇", today=t)   # before report-in
+    ok(a, "transfer", "apply", cid, "--date", t, "--to", "乙镇", "--reason", "随家人迁居", "--proof", "租房合同", today=t)
+    r = show(a, cid, t)
+    assert r["transfer"]["state"] == "applied" and r["status"] == "active"
+    # the office fills the form within 3 working days (Monday 2025-03-10 -> Thursday 2025-03-13)
+    form_items = [it for it in due(a, cid, t) if it["kind"] == "transfer-form"]
+    assert [(it["deadline"], it["document"]) for it in form_items] == [("2025-03-13", 15)]
+    refused(a, "transfer", "apply", cid, "--date", t, "--to", "丙镇", today=t)       # one at a time
+    assert "审批表" in refused(a, "transfer", "approve", cid, "--date", t, today=t)  # the police decide on the form
+    refused(a, "transfer", "form", cid, "--date", "2025-03-09", today=t)           # before the application
+    ok(a, "transfer", "form", cid, "--date", "2025-03-11", today="2025-03-11")
+    refused(a, "transfer", "form", cid, "--date", "2025-03-11", today="2025-03-11")
+    assert "transfer-form" not in kinds(due(a, cid, "2025-03-11"))
+    refused(a, "transfer", "handover", cid, "--date", "2025-03-11", "--bundle", str(tmp_path / "x.bundle"),
+            today="2025-03-11")
+    assert not (tmp_path / "x.bundle").exists()
+    # refused by the police: nothing more to do; a new application is possible
+    ok(a, "transfer", "refuse", cid, "--date", "2025-03-12", "--note", "证明材料不足", today="2025-03-12")
+    assert show(a, cid, "2025-03-12")["transfer"]["state"] == "refused"
+    refused(a, "transfer", "approve", cid, "--date", "2025-03-12", today="2025-03-12")
+    refused(a, "transfer", "report-in", cid, "--date", "2025-03-12", today="2025-03-12")
+    refused(a, "transfer", "handover", cid, "--date", "2025-03-12", "--bundle", str(tmp_path / "x.bundle"),
+            today="2025-03-12")
+    assert not kinds(due(a, cid, "2025-03-12")) & {"transfer-form", "transfer-report-in", "archive-transfer"}
+    ok(a, "transfer", "apply", cid, "--date", "2025-04-01", "--to", "乙镇", today="2025-04-01")
+    ok(a, "transfer", "form", cid, "--date", "2025-04-01", today="2025-04-01")
+    ok(a, "transfer", "approve", cid, "--date", "2025-04-02", today="2025-04-02")
+    items = {it["kind"]: it for it in due(a, cid, "2025-04-02")}
+    assert items["transfer-report-in"]["deadline"] == "2025-04-17"          # 15 days
+    assert items["archive-transfer"]["deadline"] == "2025-04-09"            # 7 days
+    refused(a, "transfer", "refuse", cid, "--date", "2025-04-02", today="2025-04-02")
+    refused(a, "transfer", "handover", cid, "--date", "2025-04-01", "--bundle", str(tmp_path / "x.bundle"),
+            today="2025-04-02")                                              # before the approval
+    (tmp_path / "taken.bundle").write_text("x")
+    refused(a, "transfer", "handover", cid, "--date", "2025-04-02", "--bundle", str(tmp_path / "taken.bundle"),
+            today="2025-04-02")                                              # never overwrite a file
+
+
+def test_apply_refused_unless_in_progress(a, tmp_path):
+    a.today = "2025-01-10"
+    waiting = a.add(3, notified_on="2025-01-06")
+    refused(a, "transfer", "apply", waiting, "--date", "2025-01-10", "--to", "乙镇", today="2025-01-10")
+    cid = a.add(4, reported_on="2025-01-10")
+    ok(a, "suspend", cid, "--date", "2025-02-01", "--reason", "detention", today="2025-02-01")
+    refused(a, "transfer", "apply", cid, "--date", "2025-02-05", "--to", "乙镇", today="2025-02-05")
+    ok(a, "resume", cid, "--date", "2025-02-10", today="2025-02-10")
+    # not dated inside the past suspension either
+    refused(a, "transfer", "apply", cid, "--date", "2025-02-05", "--to", "乙镇", today="2025-02-10")
+    ok(a, "transfer", "apply", cid, "--date", "2025-02-10", "--to", "乙镇", today="2025-02-10")
+
+
+# ---------------------------------------------------------------- end to end between two stores
+
+
+def test_transfer_between_two_stores(a, b, case, tmp_path, monkeypatch):
+    cid = case
+    # another person in the sending store, whose data must not leave it
+    other_name, other_idn = person(2)
+    other = a.add(2, reported_on="2025-01-12", today="2025-01-12")
+    ok(a, "record", "test", other, "--date", "2025-02-03", "--result", "negative", "--method", "urine",
+       today="2025-02-03")
+    ok(a, "record", "visit", other, "--date", "2025-02-04", "--note", "家中情况稳定", today="2025-02-04")
+    # the case's own history at office A
+    ok(a, "record", "test", cid, "--date", "2025-01-20", "--result", "negative", today="2025-01-20")
+    ok(a, "record", "visit", cid, "--date", "2025-01-21", "--kind", "home", "--note", "与母亲同住", today="2025-01-21")
+    ok(a, "record", "test", cid, "--date", "2025-02-20", "--result", "refused", today="2025-02-20")
+    ok(a, "record", "warning", cid, "--date", "2025-02-21", today="2025-02-21")
+    approved(a, cid)
+    bundle = tmp_path / "handover" / f"{cid}.bundle"
+    handover(a, cid, bundle)
+
+    # the sending store: transferred out, nothing due, history kept
+    t = "2025-03-20"
+    ra = show(a, cid, "2025-03-18")
+    assert ra["status"] == "transferred" and ra["period"]["closed_on"] == "2025-03-18"
+    assert show(a, cid, t)["open_items"] == [] and due(a, cid, t) == [] and due(a, cid, "2026-01-01") == []
+    assert cid not in {it["case"] for it in json.loads(a("due", "--format", "json", today=t).stdout)}
+    assert other in {it["case"] for it in json.loads(a("due", "--format", "json", today=t).stdout)}
+    refused(a, "record", "test", cid, "--date", t, "--result", "negative", today=t)
+    refused(a, "transfer", "report-in", cid, "--date", t, today=t)
+    refused(a, "transfer", "handover", cid, "--date", t, "--bundle", str(tmp_path / "again.bundle"), today=t)
+    log_a = log_rows(a, cid, t)
+    assert len(log_a) == 9 and log_a[0][1].startswith(f"Hand over case {cid}")
+    assert all(who == CLERK_A for who, _ in log_a)
+    assert (a.root / "cases" / cid / "case.yaml").is_file()
+    assert stat.S_IMODE(bundle.stat().st_mode) == 0o600
+    heads = subprocess.run(["git", "bundle", "list-heads", str(bundle)], capture_output=True, text=True,
+                           check=True).stdout.split()
+    assert heads[1::2] == [f"refs/aftercare/transfer/{cid}"]
+
+    # the receiving store
+    author(monkeypatch, CLERK_B)
+    refused(b, "transfer", "import", str(bundle), "--date", "2025-03-17", today=t)      # before the hand-over
+    res = imported(b, str(bundle), "--date", "2025-03-19", "--from", OFFICE_A, today="2025-03-19")
+    assert res.stdout.strip().splitlines()[-1] == cid
+    rb = show(b, cid, "2025-03-19")
+    assert rb["status"] == "active" and rb["name"] == ra["name"] and rb["id_number"] == ra["id_number"]
+    assert rb["period"]["start"] == "2025-01-10" and rb["period"]["last_day"] == "2028-01-09"
+    assert rb["violations"]["refusals"] == 1
+    assert rb["timeline"][:-1] == ra["timeline"]                         # every event, same ids and dates
+    assert rb["timeline"][-1]["type"] == "transfer-in" and rb["timeline"][-1]["date"] == "2025-03-19"
+
+    # the original commits (subjects and authors) under the receiving store's log
+    log_b = log_rows(b, cid, "2025-03-19")
+    assert log_b[0] == (CLERK_B, f"Receive case {cid} by change of place on 2025-03-19 (history imported)")
+    assert log_b[1:] == log_a
+    # nothing of the other person came along
+    everything = git(b.root, "log", "--all", "-p", "--format=%an %ae %s%n%b")
+    assert other_idn not in everything and other_name not in everything and other not in everything
+    assert OFFICE_A not in git(b.root, "show", "HEAD:aftercare.yaml")
+    assert sorted(p.name for p in (b.root / "cases").iterdir()) == [cid]
+
+    # the person still has to report at the new place
+    items = {it["kind"]: it for it in due(b, cid, "2025-03-19")}
+    assert items["transfer-report-in"]["deadline"] == "2025-03-29" and items["transfer-report-in"]["document"] == 16
+    assert "archive-transfer" not in items
+    refused(b, "transfer", "report-in", cid, "--date", "2025-03-13", today="2025-03-20")   # before the approval
+    ok(b, "transfer", "report-in", cid, "--date", "2025-03-20", "--note", "本人到乙镇报到", today="2025-03-20")
+    refused(b, "transfer", "report-in", cid, "--date", "2025-03-21", today="2025-03-21")   # once
+    assert "transfer-report-in" not in kinds(due(b, cid, "2025-03-21"))
+    ok(b, "record", "test", cid, "--date", "2025-03-21", "--result", "negative", today="2025-03-21")
+    assert show(b, cid, "2025-03-21")["status"] == "active"
+    assert b("check", today="2025-03-21").exit_code == 0
+
+    # the same bundle again: the case ID is taken; under another ID it is still the same person
+    assert "--id" in refused(b, "transfer", "import", str(bundle), "--date", "2025-03-22", today="2025-03-22")
+    assert "身份证号" in refused(b, "transfer", "import", str(bundle), "--date", "2025-03-22", "--id", "X-1",
+                              today="2025-03-22")
+    assert not (b.root / "cases" / "X-1").exists()
+
+
+def test_import_under_a_new_id_when_the_id_is_taken(a, case, tmp_path, monkeypatch):
+    cid = case
+    approved(a, cid)
+    bundle = tmp_path / "x.bundle"
+    handover(a, cid, bundle)
+    author(monkeypatch, CLERK_B)
+    c = new_store(tmp_path, "C", OFFICE_B)
+    c.today = "2025-01-10"
+    local = c.add(5, reported_on="2025-01-10")      # a different person under the same sequence number
+    assert local == cid
+    before = show(c, local, "2025-03-20")
+    msg = refused(c, "transfer", "import", str(bundle), "--date", "2025-03-20", today="2025-03-20")
+    assert cid in msg and "--id" in msg
+    refused(c, "transfer", "import", str(bundle), "--date", "2025-03-20", "--id", "../x", today="2025-03-20")
+    res = imported(c, str(bundle), "--date", "2025-03-20", "--id", "2025-0101", today="2025-03-20")
+    assert res.stdout.strip().splitlines()[-1] == "2025-0101"
+    r = show(c, "2025-0101", "2025-03-20")
+    assert r["id_number"] == person(1)[1] and r["status"] == "active"
+    assert f"原编号 {cid}" in r["timeline"][-1]["summary"]
+    assert show(c, local, "2025-03-20") == before                   # the local person is untouched
+    subjects = [s for _, s in log_rows(c, "2025-0101", "2025-03-20")]
+    assert subjects[-1].startswith(f"Register case {cid}") and len(subjects) == 6
+    assert c("check", today="2025-03-20").exit_code == 0
+
+
+def test_import_refusals(a, b, case, tmp_path):
+    t = "2025-03-20"
+    junk = tmp_path / "junk.bundle"
+    junk.write_bytes(b"# v2 git bundle\nnot really\n")
+    assert "移交文件" in refused(b, "transfer", "import", str(junk), today=t)
+    refused(b, "transfer", "import", str(tmp_path / "missing.bundle"), today=t)
+    # a plain git bundle of some other repository
+    plain = tmp_path / "plain.bundle"
+    git(a.root, "bundle", "create", str(plain), "HEAD")
+    refused(b, "transfer", "import", str(plain), today=t)
+    # a bundle of a case that was never handed over
+    from aftercare import transfer
+    from aftercare.store import Store
+
+    early = tmp_path / "early.bundle"
+    transfer.write_bundle(Store(a.root), case, early)
+    assert "移交" in refused(b, "transfer", "import", str(early), today=t)
+    assert list((b.root / "cases").iterdir()) == []
+
+
+def test_crafted_bundle_cannot_write_outside_the_case(b, tmp_path):
+    """A bundle holding a file other than case.yaml / events/*.yaml is refused before anything is written."""
+    src = tmp_path / "src"
+    src.mkdir()
+    git(src, "init", "-q")
+    (src / "case.yaml").write_text("name: x\n")
+    (src / "evil.sh").write_text("echo pwned\n")
+    git(src, "add", ".")
+    git(src, "commit", "-qm", "x")
+    git(src, "update-ref", "refs/aftercare/transfer/2025-0009", "HEAD")
+    bad = tmp_path / "bad.bundle"
+    git(src, "bundle", "create", str(bad), "refs/aftercare/transfer/2025-0009")
+    assert "evil.sh" in refused(b, "transfer", "import", str(bad), today="2025-03-20")
+    assert not (b.root / "cases" / "2025-0009").exists() and not list(b.root.rglob("evil.sh"))
+
+
+def test_history_with_a_merge_between_two_clones(a, b, case, tmp_path, monkeypatch):
+    """Two clones of office A record concurrently and merge: the hand-over keeps both records and the merge."""
+    cid = case
+    a2 = Cli(tmp_path / "A2")
+    subprocess.run(["git", "clone", "-q", str(a.root), str(a2.root)], check=True)
+    ok(a2, "record", "visit", cid, "--date", "2025-02-01", "--note", "二号机记录", today="2025-02-01")
+    ok(a, "record", "test", cid, "--date", "2025-02-02", "--result", "negative", today="2025-02-02")
+    branch = git(a2.root, "rev-parse", "--abbrev-ref", "HEAD")
+    git(a.root, "pull", "-q", "--no-rebase", "--no-edit", str(a2.root), branch)
+    assert git(a.root, "status", "--porcelain") == ""
+    approved(a, cid)
+    bundle = tmp_path / "m.bundle"
+    handover(a, cid, bundle)
+    author(monkeypatch, CLERK_B)
+    imported(b, str(bundle), "--date", "2025-03-19", today="2025-03-19")
+    types = [e["type"] for e in show(b, cid, "2025-03-19")["timeline"]]
+    assert types.count("visit") == 1 and types.count("test") == 1
+    # the imported history still has the merge (a commit with two parents touching the case)
+    merges = git(b.root, "rev-list", "--merges", "HEAD^2")
+    assert len(merges.split()) == 1
+    assert b("check", today="2025-03-19").exit_code == 0
+
+
+def test_failed_bundle_undoes_the_hand_over(a, case, tmp_path):
+    cid = case
+    approved(a, cid)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    refused(a, "transfer", "handover", cid, "--date", "2025-03-18", "--bundle", str(blocker / "x.bundle"),
+            today="2025-03-18")
+    r = show(a, cid, "2025-03-18")
+    assert r["status"] == "active" and r["transfer"]["state"] == "approved"
+    assert "archive-transfer" in kinds(due(a, cid, "2025-03-18"))
+    handover(a, cid, tmp_path / "ok.bundle")                  # and then it works
+    assert show(a, cid, "2025-03-18")["status"] == "transferred"
