@@ -9,7 +9,6 @@ file is cached too, so one new event re-reads one file. The cache lives in `<sto
 
 from __future__ import annotations
 
-import os
 import pickle
 import time
 from dataclasses import dataclass, field

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+import re
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -71,3 +73,41 @@ def cli(tmp_path) -> Cli:
     c = Cli(root)
     c.ok("init", str(root), "--office", "测试镇社区戒毒（康复）工作办公室", store=False)
     return c
+
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def refused(cli: Cli, *args: str, today: str | None = None) -> str:
+    """A command that must be refused: exit 1, one Chinese line on stderr, no commit, nothing written."""
+    before = cli.commits()
+    res = cli(*args, today=today)
+    assert res.exit_code == 1, f"{args}: exit {res.exit_code}\n{res.output}"
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith("错误：") and HAN.search(lines[0][3:]), res.stderr
+    assert cli.commits() == before, f"{args}: a refusal made a commit"
+    assert git(cli.root, "status", "--porcelain") == "", f"{args}: a refusal left changes"
+    return lines[0]
+
+
+def committed(cli: Cli, *args: str, today: str | None = None):
+    """A command that must succeed and make exactly one commit."""
+    before = cli.commits()
+    res = cli(*args, today=today)
+    assert res.exit_code == 0, f"{args}: exit {res.exit_code}\n{res.output}"
+    assert cli.commits() == before + 1, f"{args}: expected exactly one commit"
+    assert git(cli.root, "status", "--porcelain") == ""
+    return res
+
+
+def show_json(cli: Cli, cid: str, today: str | None = None) -> dict:
+    res = cli("show", cid, "--format", "json", today=today)
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+def due_json(cli: Cli, cid: str, today: str | None = None, *extra: str) -> list:
+    res = cli("due", "--case", cid, "--format", "json", *extra, today=today)
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)

@@ -47,7 +47,7 @@ def test_filters(cli, two):
 
 
 def test_within_controls_upcoming(cli):
-    a = cli.add(3, reported_on="2026-05-10")
+    cli.add(3, reported_on="2026-05-10")
     day = "2026-06-01"   # next windows open 2026-06-10, 9 days later
     assert not [i for i in items(cli, "--on", day) if i["status"] == "upcoming"]
     assert not [i for i in items(cli, "--on", day, "--within", "8") if i["status"] == "upcoming"]

@@ -7,15 +7,13 @@ no new commit, a clean work tree.
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 import yaml
 
-from conftest import git
+from conftest import committed as ok, due_json as due, refused, show_json as show
 
-HAN = re.compile(r"[\u4e00-\u9fff]")
 PERSON_ITEMS = {"test", "visit", "report", "education", "evaluation", "leave-return", "birthday-visit",
                 "security-visit", "family-change-visit", "transfer-report-in", "report-in"}
 
@@ -23,39 +21,12 @@ PERSON_ITEMS = {"test", "visit", "report", "education", "evaluation", "leave-ret
 # ---------------------------------------------------------------- helpers
 
 
-def refused(cli, *args, today: str) -> str:
-    """A command that must be refused: exit 1, one Chinese line on stderr, no commit, nothing written."""
-    before = cli.commits()
-    res = cli(*args, today=today)
-    assert res.exit_code == 1, f"{args}: exit {res.exit_code}\n{res.output}"
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1, res.stderr
-    assert lines[0].startswith("错误：") and HAN.search(lines[0][3:]), res.stderr
-    assert cli.commits() == before, f"{args}: a refusal made a commit"
-    assert git(cli.root, "status", "--porcelain") == "", f"{args}: a refusal left changes"
-    return lines[0]
 
 
-def ok(cli, *args, today: str):
-    """A command that must succeed and make exactly one commit."""
-    before = cli.commits()
-    res = cli(*args, today=today)
-    assert res.exit_code == 0, f"{args}: exit {res.exit_code}\n{res.output}"
-    assert cli.commits() == before + 1, f"{args}: expected exactly one commit"
-    assert git(cli.root, "status", "--porcelain") == ""
-    return res
 
 
-def show(cli, cid: str, today: str) -> dict:
-    res = cli("show", cid, "--format", "json", today=today)
-    assert res.exit_code == 0, res.output
-    return json.loads(res.stdout)
 
 
-def due(cli, cid: str, today: str, *extra: str) -> list:
-    res = cli("due", "--case", cid, "--format", "json", *extra, today=today)
-    assert res.exit_code == 0, res.output
-    return json.loads(res.stdout)
 
 
 def kinds(items) -> set:

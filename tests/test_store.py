@@ -7,14 +7,13 @@ import os
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 from aftercare.ids import id_check_digit
-from conftest import Cli, git, person
+from conftest import Cli, git, person, refused
 
 TODAY = "2026-05-20"
 
@@ -28,16 +27,6 @@ def status_clean(root: Path) -> bool:
     return git(root, "status", "--porcelain") == ""
 
 
-def refused(cli, *args, today=None):
-    """Run a command that must be refused: exit 1, one Chinese line on stderr, no commit, nothing written."""
-    before = cli.commits()
-    res = cli(*args, today=today)
-    assert res.exit_code == 1, res.output
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("错误："), res.stderr
-    assert cli.commits() == before
-    assert status_clean(cli.root), git(cli.root, "status", "--porcelain")
-    return lines[0]
 
 
 # ---------------------------------------------------------------- init

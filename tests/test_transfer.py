@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli, git, person
+from conftest import Cli, committed as ok, due_json as due, git, person, refused, show_json as show
 
-HAN = re.compile(r"[\u4e00-\u9fff]")
 OFFICE_A, OFFICE_B = "甲镇社区戒毒（康复）工作办公室", "乙镇社区戒毒（康复）工作办公室"
 CLERK_A, CLERK_B = "甲镇工作员", "乙镇工作员"
 
@@ -25,25 +24,8 @@ CLERK_A, CLERK_B = "甲镇工作员", "乙镇工作员"
 # ---------------------------------------------------------------- helpers
 
 
-def refused(cli, *args, today: str) -> str:
-    """Exit 1, one Chinese line on stderr, no commit, a clean work tree."""
-    before = cli.commits()
-    res = cli(*args, today=today)
-    assert res.exit_code == 1, f"{args}: exit {res.exit_code}\n{res.output}"
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("错误：") and HAN.search(lines[0][3:]), res.stderr
-    assert cli.commits() == before, f"{args}: a refusal made a commit"
-    assert git(cli.root, "status", "--porcelain") == ""
-    return lines[0]
 
 
-def ok(cli, *args, today: str):
-    before = cli.commits()
-    res = cli(*args, today=today)
-    assert res.exit_code == 0, f"{args}: exit {res.exit_code}\n{res.output}"
-    assert cli.commits() == before + 1, f"{args}: expected exactly one commit"
-    assert git(cli.root, "status", "--porcelain") == ""
-    return res
 
 
 def imported(cli, *args, today: str):
@@ -57,16 +39,8 @@ def imported(cli, *args, today: str):
     return res
 
 
-def show(cli, cid: str, today: str) -> dict:
-    res = cli("show", cid, "--format", "json", today=today)
-    assert res.exit_code == 0, res.output
-    return json.loads(res.stdout)
 
 
-def due(cli, cid: str, today: str) -> list:
-    res = cli("due", "--case", cid, "--format", "json", today=today)
-    assert res.exit_code == 0, res.output
-    return json.loads(res.stdout)
 
 
 def kinds(items) -> set:
