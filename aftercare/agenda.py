@@ -41,6 +41,11 @@ class Summary:
     closed_on: date | None = None
 
 
+    def overdue_on(self, day: date) -> int:
+        """Open overdue items on `day` (computed per day, not cached)."""
+        return sum(1 for it in agenda_items(self.items, self.status, day, 0) if it.status == "overdue")
+
+
 @dataclass
 class Entry:
     keys: tuple
@@ -66,7 +71,6 @@ def summarise(store: Store, files: CaseFiles, day: date, parsed: dict | None = N
         "refusals": len(view.refusals),
         "absences": len(view.absences),
         "absence_days": view.absence_days,
-        "overdue": sum(1 for it in view.agenda(0) if it.status == "overdue"),
     }
     s = Summary(case.id, case.name, case.id_number, case.measure, case.worker, view.status, view.start, view.last_day,
                 view.risk, counts, items, view.provisional_years, view.closed_on)
@@ -99,7 +103,7 @@ class Cache:
             return
         try:
             ensure_dir(self.dir)
-            atomic_write(self.dir / "summaries.pickle",
+            atomic_write(self.dir / "summaries.pickle", durable=False, data=
                          pickle.dumps({"format": CACHE_FORMAT, "ctx": self.ctx, "cases": self.entries},
                                       protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
@@ -125,7 +129,7 @@ class Cache:
         try:
             ensure_dir(self.dir / "files")
             files = {k[0]: (k, parsed[k[0]]) for k in keys if k[0] in parsed and len(k) > 2}
-            atomic_write(self.dir / "files" / f"{cid}.pickle",
+            atomic_write(self.dir / "files" / f"{cid}.pickle", durable=False, data=
                          pickle.dumps({"ctx": self.ctx, "files": files}, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             pass

@@ -159,7 +159,6 @@ def evaluate(case: Case, events: Sequence[Event], rules: Rules, cal: WorkCalenda
     rs = rules.for_day(day)
     evs = [e for e in events if e.date <= day]
     view = CaseView(case=case, day=day, ruleset=rs, events=evs, risk=case.risk)
-    cal_unknown_before = set(cal.unknown_years)
     _lifecycle(view)
     _period(view, rs)
     clock = Clock([(s, r) for s, r, _e in view.suspensions if r is not None],
@@ -175,7 +174,9 @@ def evaluate(case: Case, events: Sequence[Event], rules: Rules, cal: WorkCalenda
     items.extend(_triggered_items(view, rs, cal, security))
     items = _apply_explanations(view, items)
     view.items = _cut_at_close(view, items)
-    view.provisional_years = sorted(set(cal.unknown_years) - cal_unknown_before)
+    view.provisional_years = sorted({y for it in view.items if it.provisional
+                                     for y in range((it.window_start or it.deadline).year, it.deadline.year + 1)
+                                     if not cal.knows(y)})
     return view
 
 
@@ -292,6 +293,13 @@ def _assign_records(view: CaseView, rs: RuleSet) -> None:
     for e in view.events:
         if e.type == "test-result" and e.get("of"):
             view.test_results[e.get("of")] = e
+    explained = {}   # test window deadline -> explanation date (a make-up cannot reach an explained window)
+    for e in view.events:
+        if e.type == "explanation" and e.get("item") == "test":
+            explained.setdefault(e.get("deadline"), e)
+    for w in view.windows.get("test", []):
+        if w.end in explained:
+            w.explained_by = explained[w.end]
     for kind, duty in rs.duties.items():
         wins = view.windows.get(kind, [])
         starts = [w.start for w in wins]
@@ -430,11 +438,11 @@ def _triggered_items(view: CaseView, rs: RuleSet, cal: WorkCalendar, security) -
                      key="report-in", satisfied_on=rep.date if rep else None, satisfied_by=rep.id if rep else None)
         items.append(it)
         if rep is None or rep.date > limit:
-            if view.day > limit:
-                office_items.append(item("violation-report", "late-report-in", limit,
-                                         f"逾期{t.deadline.days}日未报到（期限{limit.isoformat()}），"
-                                         f"{tr['late-report-in'].deadline.describe()}通报公安机关",
-                                         window_start=limit + ONE, key="violation-report:late-report-in"))
+            # opens the day after the limit; a warning or report is never announced ahead (DueItem.status_on)
+            office_items.append(item("violation-report", "late-report-in", limit,
+                                     f"逾期{t.deadline.days}日未报到（期限{limit.isoformat()}），"
+                                     f"{tr['late-report-in'].deadline.describe()}通报公安机关",
+                                     window_start=limit + ONE, key="violation-report:late-report-in"))
 
     # refused / evaded tests and positive results, counted over the whole period
     warn_t, serious_t = tr["refusal-warning"], tr["refusal-serious"]

@@ -43,7 +43,7 @@ class Kind:
 KINDS: dict[int, Kind] = {k.no: k for k in (
     Kind(1, "01-decision.html.j2", "责令社区戒毒/社区康复决定书", "决定书", False),
     Kind(2, "02-registration.html.j2", "社区戒毒（康复）人员基本情况登记表", "基本情况登记表", False),
-    Kind(3, "03-agreement.html.j2", "社区戒毒（康复）协议书", "协议书", True),
+    Kind(3, "03-agreement.html.j2", "社区戒毒（康复）协议书", "协议书", False),
     Kind(4, "04-plan.html.j2", "社区戒毒（康复）计划", "戒毒康复计划", False),
     Kind(5, "05-work-group.html.j2", "社区戒毒（康复）工作小组成员名单", "工作小组成员名单", False),
     Kind(6, "06-late-report-notice.html.j2", "社区戒毒（康复）人员逾期报到通知书", "逾期报到通知书", False),
@@ -159,12 +159,13 @@ GROUP_ROLES = (
 class CaseFacts:
     """What every document of one case may show, computed once."""
 
-    def __init__(self, store, case, events, view, today: date):
-        self.store, self.case, self.events, self.view, self.today = store, case, events, view, today
+    def __init__(self, store, case, view, today: date):
+        # the events up to `today` (the view's): a file rendered for a past day shows that day's facts
+        self.store, self.case, self.events, self.view, self.today = store, case, list(view.events), view, today
         office = store.office
         self.office = {k: _txt(office.get(k)) for k in ("name", "township", "county", "address", "phone")}
         self.office.update({k: _txt(v) for k, v in office.items() if k not in self.office})
-        self.by_id = {e.id: e for e in events}
+        self.by_id = {e.id: e for e in self.events}
         rs = view.ruleset
         t = rs.triggers
         self.rules = {
@@ -247,7 +248,7 @@ def plan_case(facts: CaseFacts) -> list[Doc]:
         kind = KINDS[no]
         for i, d in enumerate(made, 1):
             d.kind = kind
-            d.seq = i if kind.per_event else 0
+            d.seq = i if kind.per_event or len(made) > 1 else 0
             d.template = kind.template
         docs.extend(made)
     return docs
@@ -521,8 +522,9 @@ def _b12_reports(f: CaseFacts):
             ground = "逾期未报到（拒绝接受社区戒毒/社区康复）"
             short = "逾期未报到"
             p = f.person
-            facts = {"date": it.deadline, "what": "逾期未报到",
-                     "text": f"{cn(p['notified_on'])}，{f.case.name}收到决定书，应于{cn(it.deadline)}前报到，逾期未报到"
+            limit = p["report_deadline"]
+            facts = {"date": limit, "what": "逾期未报到",
+                     "text": f"{cn(p['notified_on'])}，{f.case.name}收到决定书，应于{cn(limit)}前报到，逾期未报到"
                      + (f"（{cn(v.start)}报到）" if v.start else ""), "note": ""}
             evidence.append("《社区戒毒（康复）人员逾期报到通知书》")
         elif code == "refusal":
@@ -553,7 +555,7 @@ def _b12_reports(f: CaseFacts):
         yield _doc(sent.date if sent else None, short, blank=sent is None, item=it, code=code, ground=ground,
                    facts=facts, evidence=evidence, sent=sent, sent_note=_txt(sent.get("note")) if sent else "",
                    deadline=it.deadline, provisional=it.provisional, to_deciding=to_deciding,
-                   history=_breach_history(f, basis))
+                   history=_breach_history(f, basis) if basis is not None else [])
 
 
 def _breach_history(f: CaseFacts, upto) -> list[dict]:
@@ -680,6 +682,8 @@ def _b17_evaluations(f: CaseFacts):
 
 def _b18_release(f: CaseFacts):
     v = f.view
+    if v.closed_by is not None and v.closed_by.type == "terminate":
+        return                       # a terminated measure is not released: no release notice (seed 002)
     e = v.closed_by if v.closed_by is not None and v.closed_by.type == "release" else None
     yield _doc(e.date if e else None, blank=e is None, e=e, released_on=e.date if e else None,
                notice_no=_txt(e.get("notice_no")) if e else "", issued_by=_txt(e.get("issued_by")) if e else "",
@@ -701,7 +705,7 @@ def _name_files(docs: list[Doc], ext: str) -> None:
         counts[d.kind.no] = counts.get(d.kind.no, 0) + 1
     for d in docs:
         k = d.kind
-        if k.per_event:
+        if k.per_event or counts[k.no] > 1:
             width = max(2, len(str(counts[k.no])))
             d.stem = f"{k.no:02d}-{d.seq:0{width}d}-{k.short}"
         else:
@@ -728,7 +732,7 @@ class Templates:
         self.env = SandboxedEnvironment(loader=FileSystemLoader([str(d) for d in self.dirs], encoding="utf-8"),
                                         autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False,
                                         cache_size=-1)
-        self.env.filters.update(cn=_f_cn, fill=_f_fill, txt=_txt_markup, lines=_f_lines, cb=_f_cb, money=_money,
+        self.env.filters.update(cn=_f_cn, dot=_f_dot, fill=_f_fill, txt=_txt_markup, lines=_f_lines, cb=_f_cb, money=_money,
                                 cn_count=_cn_count)
         self._cache: dict = {}
 
@@ -779,10 +783,10 @@ class Templates:
         """The template file and line an error was raised in (jinja rewrites tracebacks to point there)."""
         found = (default, 1)
         tb = exc.__traceback__
-        roots = [str(d.resolve()) for d in self.dirs]
+        roots = tuple({str(d) for d in self.dirs} | {str(d.resolve()) for d in self.dirs})
         while tb is not None:
             fn = tb.tb_frame.f_code.co_filename
-            if any(fn.startswith(r) for r in roots):
+            if fn.startswith(roots):
                 found = (fn, tb.tb_lineno)
             tb = tb.tb_next
         return self.where(found[0]), found[1]
@@ -812,10 +816,19 @@ def _f_cn(value, blank: bool = True):
     return _txt(value)
 
 
+def _f_dot(value):
+    """2026.5.14, for narrow table cells."""
+    if isinstance(value, date):
+        return f"{value.year}.{value.month}.{value.day}"
+    return _txt(value)
+
+
 def _f_fill(value, width: int = 6):
-    """A value on a rule line in running text; an empty rule line to write on when unknown."""
+    """A value underlined in running text; an empty rule line to write on when unknown."""
     text = value.strip() if isinstance(value, str) else _txt(value)
-    return _markup(f'<span class="fill" style="min-width:{int(width)}em">') + _esc(text) + _markup("</span>")
+    if not text:
+        return _markup(f'<span class="fill blank" style="min-width:{int(width)}em">\u00a0</span>')
+    return _markup('<span class="fill">') + _esc(text) + _markup("</span>")
 
 
 def _txt_markup(value):
@@ -888,25 +901,35 @@ class _Job:
     def __init__(self, store, fmt: str):
         if fmt not in ("html", "pdf"):
             raise AftercareError(f"格式“{fmt}”无效，应为 html 或 pdf", code="bad-format")
+        if fmt == "pdf":
+            try:
+                import weasyprint  # noqa: F401
+            except (ImportError, OSError) as exc:     # OSError: Pango or another system library missing
+                raise AftercareError(f"无法生成 PDF：WeasyPrint 不可用（{exc}）；请安装 weasyprint 及其系统依赖（见 README）",
+                                     code="no-pdf") from None
         self.store, self.fmt = store, fmt
         self.t = Templates(store)
         self._font_config = None
+        self._fetcher = None
 
     # -- one case
 
-    def case(self, cid: str, out_dir: Path, today: date) -> list[Path]:
+    def prepare(self, cid: str, today: date) -> tuple[CaseFacts, list[Doc], dict]:
         case, events = self.store.load_case(cid)
         view = self.store.evaluate(case, events, today)
-        facts = CaseFacts(self.store, case, events, view, today)
+        facts = CaseFacts(self.store, case, view, today)
         docs = plan_case(facts)
         _name_files(docs, self.fmt)
-        target = _prepare_dir(out_dir, case.id)
-        base = facts.base_ctx()
+        return facts, docs, facts.base_ctx()
+
+    def case(self, cid: str, out_dir: Path, today: date) -> list[Path]:
+        facts, docs, base = self.prepare(cid, today)
+        target = _prepare_dir(out_dir, facts.case.id)
         if self.fmt == "html":
             written = self._html(facts, docs, base, target)
         else:
             written = self._pdf(facts, docs, base, target)
-        _prune(target, written, self.fmt, case.id)
+        _prune(target, written, self.fmt, facts.case.id)
         return written
 
     def _ctx(self, base: dict, doc: Doc, **more) -> dict:
@@ -945,7 +968,9 @@ class _Job:
     def _weasy(self, html: str):
         from weasyprint import HTML
 
-        return HTML(string=html, base_url=None, url_fetcher=_no_fetch()).render(font_config=self.font_config)
+        if self._fetcher is None:
+            self._fetcher = _no_fetch()
+        return HTML(string=html, base_url=None, url_fetcher=self._fetcher).render(font_config=self.font_config)
 
     @property
     def font_config(self):
@@ -956,11 +981,6 @@ class _Job:
         return self._font_config
 
     def _pdf(self, facts: CaseFacts, docs: list[Doc], base: dict, target: Path) -> list[Path]:
-        try:
-            import weasyprint  # noqa: F401
-        except (ImportError, OSError) as exc:
-            raise AftercareError(f"无法生成 PDF：WeasyPrint 不可用（{exc}）；请安装 weasyprint 及其依赖（见 README）",
-                                 code="no-pdf") from None
         # the documents first: their page numbers run on from one to the next (archive numbering),
         # and the page number is in the margin, so it never changes a document's page count
         page = 1
@@ -1034,14 +1054,9 @@ def render_all(store, out_dir: Path, fmt: str = "html", today: date | None = Non
 
 
 def render_html(store, cid: str, today: date) -> dict[str, str]:
-    """The HTML of every document of one case by file name, without writing anything (tests, previews)."""
+    """The HTML of every document of one case by file name, in archive order, without writing anything."""
     job = _Job(store, "html")
-    case, events = store.load_case(cid)
-    view = store.evaluate(case, events, today)
-    facts = CaseFacts(store, case, events, view, today)
-    docs = plan_case(facts)
-    _name_files(docs, "html")
-    base = facts.base_ctx()
+    facts, docs, base = job.prepare(cid, today)
     cover, toc = job._front(facts, docs, base, None)
     out = {f"{COVER_STEM}.html": job.t.render(COVER_TEMPLATE, cover), f"{TOC_STEM}.html": job.t.render(TOC_TEMPLATE, toc)}
     for d in docs:

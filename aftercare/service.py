@@ -52,8 +52,8 @@ def past_date(text: str | None, today: date, what: str = "日期") -> date:
 def text(value: str | None, what: str, limit: int = 2000) -> str | None:
     if value is None:
         return None
-    if any(ord(c) < 32 and c not in "\n\t" for c in value):
-        raise AftercareError(f"{what}含有控制字符", code="bad-text")
+    if any((ord(c) < 32 and c not in "\n\t") or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise AftercareError(f"{what}含有控制字符或无效字符", code="bad-text")
     if len(value) > limit:
         raise AftercareError(f"{what}过长（{len(value)} 字，上限 {limit} 字）", code="bad-text")
     return value.strip()

@@ -23,16 +23,18 @@ that needs the person falls before report-in, inside a suspension, or on or afte
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import subprocess
 import sys
 import time
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from aftercare.dates import add_months, birthday_in
+from aftercare.dates import add_months as _add_months, birthday_in
 from aftercare.engine import Clock
 from aftercare.ids import fictional_id_number, fictional_name, fictional_phone
 from aftercare.rules import load_rules
@@ -41,11 +43,9 @@ from aftercare.store.store import CASES, CONFIG, EVENT_HEADER, GITIGNORE
 from aftercare.workcal import WorkCalendar
 
 ONE = timedelta(days=1)
+add_months = functools.lru_cache(maxsize=65536)(_add_months)
 ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"    # as aftercare.ids (event ids, origins)
 FILE_ORIGIN = "syn1"                             # the origin named in the generated event files
-# needs the person: refused before report-in and while suspended (as service.PERSON_EVENTS)
-PERSON_EVENTS = ("test", "visit", "report", "education", "support", "evaluation", "violation", "family-change",
-                 "leave-request")
 DEFAULT_OFFICE = "云溪镇社区戒毒（康复）工作办公室"
 TOWNSHIP = "云溪镇"
 COUNTY = "示范县"
@@ -228,6 +228,8 @@ class _History:
         self.taken: set = set()
         self.seq = 0
         self.status = "awaiting"
+        self.wins: list = []            # (item kind, window start, deadline, evaluation kind) of every window
+        self.covered: set = set()       # test windows made up
 
     # -- helpers
 
@@ -316,24 +318,20 @@ class _History:
         transfer_at = None
         if close and close[0] == "terminate" and close[1] <= today:
             self.close_on = close[1]
-        elif close and close[0] == "transfer" and close[1] <= today:
+        elif close and close[0] == "transfer" and self.person_ok_range(close[1], person_until):
             transfer_at = close[1]
-        elif close and close[0] == "release" and self.last_day is not None:
+        elif close and close[0] in ("release", "transfer") and self.last_day is not None:
             d = self.last_day + timedelta(days=rng.randint(1, 4))
             if d <= today:
                 self.close_on = d
         if self.close_on is not None:
             person_until = min(person_until, self.close_on - ONE)
         if transfer_at is not None:
-            ap = transfer_at
-            if not self.person_ok_range(ap, person_until):
-                transfer_at = None
-            else:
-                approve = ap + timedelta(days=rng.randint(7, 20))
-                handover = approve + timedelta(days=rng.randint(2, 7))
-                if handover <= today:
-                    self.close_on = handover
-                person_until = min(person_until, approve)
+            approve = transfer_at + timedelta(days=rng.randint(7, 20))
+            handover = approve + timedelta(days=rng.randint(2, 7))
+            if handover <= today:
+                self.close_on = handover
+            person_until = min(person_until, approve)
         self.person_until = person_until
         if susp is not None and susp[0] <= person_until:
             self.add(susp[0], "suspend", {"reason": susp[1], "note": "因涉嫌违法被公安机关" + ("拘留" if susp[1] == "detention" else "逮捕")})
@@ -345,6 +343,7 @@ class _History:
         self.leave()
         self.visits_for_occasions()
         self.supports()
+        self.explain_gaps()
         if transfer_at is not None:
             self.transfer(transfer_at)
         if self.last_day is not None and p.release_suggestion:
@@ -357,7 +356,7 @@ class _History:
             if close[0] == "terminate":
                 self.add(self.close_on, "terminate", {"reason": close[2],
                                                       "note": "收监执行刑罚" if close[2] == "imprisonment" else "被责令强制隔离戒毒"})
-            elif close[0] == "release":
+            elif close[0] in ("release", "transfer") and transfer_at is None:
                 n = rng.randint(1, 999)
                 self.add(self.close_on, "release", {"notice_no": f"示公禁解字〔{self.close_on.year}〕{n}号",
                                                     "notified_on": self.close_on, "issued_by": POLICE})
@@ -392,16 +391,43 @@ class _History:
         return out
 
     def missed(self, kind: str, a: date, b: date) -> None:
-        """A window with no record: maybe a late record just after it, maybe explained later."""
+        """A window with no record: sometimes the record comes a few days late (in the next window)."""
         rng = self.rng
         if rng.random() < 0.25:
             d = b + timedelta(days=rng.randint(1, 10))
             if self.person_ok(d):
                 self._record(kind, d)
-        if (self.today - b).days > 30 and rng.random() < self.p.explain_rate:
-            d = b + timedelta(days=rng.randint(3, 30))
-            if self.office_ok(d):
-                self.add(d, "explanation", {"item": kind, "deadline": b, "reason": rng.choice(_EXPLAIN)})
+
+    def explain_gaps(self) -> None:
+        """Items missed more than a month ago: the office closed some with a written explanation."""
+        rng, today = self.rng, self.today
+        taken = {"test": [], "visit": [], "report": [], "education": []}
+        evals: dict = {}
+        for d, _s, t, _i, f in self.events:
+            if t == "test" and f["result"] in ("negative", "positive") and not f.get("makeup"):
+                taken["test"].append(d)
+            elif t in ("visit", "report"):
+                taken["visit"].append(d)
+                if t == "report":
+                    taken["report"].append(d)
+            elif t == "education":
+                taken["education"].append(d)
+            elif t == "evaluation":
+                evals.setdefault(f["kind"], []).append(d)
+        visits = sorted(d for d, _s, t, _i, _f in self.events if t == "visit")
+        for days in (*taken.values(), *evals.values()):
+            days.sort()
+        for kind, a, b, sub in self.wins:
+            if (today - b).days <= 30 or b > self.person_until or (kind == "test" and (a, b) in self.covered):
+                continue
+            days = evals.get(sub, []) if kind == "evaluation" else taken.get(kind, visits)
+            i = bisect_left(days, a)
+            if i < len(days) and days[i] <= b:
+                continue
+            if rng.random() < self.p.explain_rate:
+                d = b + timedelta(days=rng.randint(3, 30))
+                if self.office_ok(d):
+                    self.add(d, "explanation", {"item": kind, "deadline": b, "reason": rng.choice(_EXPLAIN)})
 
     def _record(self, duty: str, d: date, **extra) -> str:
         rng, worker = self.rng, self.p.worker
@@ -428,11 +454,14 @@ class _History:
         rng, p = self.rng, self.p
         refusal_days = {d: (res, resp) for d, res, resp in p.refusals if self.person_ok(d)}
         positive_days = {d: resp for d, resp in p.positives if self.person_ok(d)}
-        tests = []
+        tests = []            # test windows that ended before today
         for kind, duty in self.rs.duties.items():
             for a, b in self.windows(duty.phases(p.measure, p.term), clock):
                 if a > self.person_until:
                     break
+                if kind == "test" and b < self.today and b <= self.person_until:
+                    tests.append((a, b))
+                self.wins.append((kind, a, b, ""))
                 if kind == "test":
                     special = [d for d in list(refusal_days) + list(positive_days) if a <= d <= b]
                     if special:
@@ -458,25 +487,21 @@ class _History:
                 if b >= self.today:
                     continue
                 if b < self.today and b <= self.person_until:
-                    if kind == "test":
-                        tests.append((a, b))
                     self.missed(kind, a, b)
         # make-up hair tests for some missed test windows (each reaches the earliest missed one)
         reach = self.rs.makeup_reach_months
-        covered = set()
-        explained = {f["deadline"]: d for d, _s, t, _i, f in self.events if t == "explanation" and f["item"] == "test"}
+        covered = self.covered
         done = {d for d, _s, t, _i, f in self.events if t == "test" and f["result"] in ("negative", "positive")}
-        for a, b in tests:
-            if b in explained or any(a <= d <= b for d in done) or rng.random() >= p.makeup_rate:
+        missed = [(a, b) for a, b in tests if not any(a <= d <= b for d in done)]
+        for a, b in missed:
+            if rng.random() >= p.makeup_rate:
                 continue
             d = self.pick(b + ONE, min(add_months(b, reach), b + timedelta(days=45)))
             if d is None:
                 continue
             # the make-up counts for the earliest missed window within reach: it must be this one
-            earlier = [w for w in tests if w[1] < b and w not in covered
-                       and not (w[1] in explained and explained[w[1]] <= d)
-                       and d <= add_months(w[1], reach) and not any(w[0] <= x <= w[1] for x in done)]
-            if earlier:
+            # (an earlier missed window, even an explained one, would take it)
+            if any(w[1] < b and w not in covered and d <= add_months(w[1], reach) for w in missed):
                 continue
             covered.add((a, b))
             self._record("test", d, method="hair", makeup=True)
@@ -515,6 +540,7 @@ class _History:
         for b, a, sub in wins:
             if a > self.person_until:
                 continue
+            self.wins.append(("evaluation", a, b, sub))
             if rng.random() < p.diligence:
                 lo = a if sub != "quarterly" else a + timedelta(days=min(20, (b - a).days))
                 d = self.intended(lo, b) or self.intended(a, b)
@@ -532,11 +558,6 @@ class _History:
                     continue
                 if b >= self.today:
                     continue
-            if b < self.today and b <= self.person_until:
-                if (self.today - b).days > 30 and rng.random() < p.explain_rate:
-                    d = b + timedelta(days=rng.randint(3, 30))
-                    if self.office_ok(d):
-                        self.add(d, "explanation", {"item": "evaluation", "deadline": b, "reason": rng.choice(_EXPLAIN)})
 
     # -- breaches, leave, occasions
 
@@ -581,7 +602,8 @@ class _History:
                 self.add(dec, "leave-deny", {"leave": lid, "by": POLICE, "note": "外出理由不充分"})
                 continue
             self.add(dec, "leave-approve", {"leave": lid, "by": self.p.worker})
-            if back is not None and self.office_ok(back) and back <= self.person_until and back >= a:
+            if back is not None and self.office_ok(back) and back <= self.person_until and back >= a \
+                    and self.person_ok_tmp(back):
                 self.add(back, "leave-return", {"leave": lid})
 
     def visits_for_occasions(self) -> None:
@@ -592,12 +614,14 @@ class _History:
         for year in range(self.start.year, self.person_until.year + 1):
             b = birthday_in(p.birth, year)
             a = b - timedelta(days=bt["opens_days_before"])
-            if b < self.start or b > self.person_until or any(a <= d <= b for d in visit_days):
+            if b < self.start or b > self.person_until:
                 continue
-            if rng.random() < 0.85:
-                d = self.pick(a, b)
-                if d is not None:
-                    self._record("visit", d, kind="home", note="生日走访，送上祝福")
+            self.wins.append(("birthday-visit", a, b, ""))
+            if any(a <= d <= b for d in visit_days):
+                continue
+            d = self.pick(a, b) if rng.random() < 0.85 else None
+            if d is not None:
+                self._record("visit", d, kind="home", note="生日走访，送上祝福")
         risks = self.rs.triggers["security-visit"]["risks"]
         for name, a, b in self.security:
             if b < self.start or a > self.person_until:
@@ -608,10 +632,15 @@ class _History:
                     break
                 if e[2] == "evaluation" and e[4].get("risk"):
                     risk = e[4]["risk"]
-            if risk in risks and rng.random() < 0.85 and not any(a <= d <= b for d in visit_days):
-                d = self.pick(a, b)
-                if d is not None:
-                    self._record("visit", d, kind="home", note=f"{name}安保期间走访")
+            if risk not in risks:
+                continue
+            if b <= self.person_until:
+                self.wins.append(("security-visit", a, b, ""))
+            if any(a <= d <= b for d in visit_days):
+                continue
+            d = self.pick(a, b) if rng.random() < 0.85 else None
+            if d is not None:
+                self._record("visit", d, kind="home", note=f"{name}安保期间走访")
         fv = self.rs.triggers["family-change-visit"]
         for d, note in p.family:
             if not self.person_ok(d):
@@ -722,7 +751,7 @@ def generate(root: Path, n_cases: int, seed: int, today: date, *, git: bool = Tr
 
     Same arguments → byte-identical files. `closed_share` forces that share of cases to be finished
     (released) and the others active; `plans` (used by the demo) gives each case's plan instead of
-    drawing it. Returns statistics: cases per status, events, files, bytes, seconds.
+    drawing it. Returns statistics: cases per status (and their IDs), events, files, bytes, seconds.
     """
     t0 = time.perf_counter()
     root = Path(root)
@@ -753,7 +782,7 @@ def generate(root: Path, n_cases: int, seed: int, today: date, *, git: bool = Tr
         y = (p.notified_on or p.report_in).year
         per_year[y] = per_year.get(y, 0) + 1
         p.case_id = f"{y}-{per_year[y]:04d}"
-    stats = {"cases": 0, "events": 0, "files": 0, "bytes": 0, "status": {}}
+    stats = {"cases": 0, "events": 0, "files": 0, "bytes": 0, "status": {}, "case_ids": {}}
     nbytes = _write(root / CONFIG, _office_yaml(office, staff, SECURITY_PERIODS))
     nbytes += _write(root / ".gitignore", GITIGNORE)
     cases_dir = root / CASES
@@ -776,6 +805,7 @@ def generate(root: Path, n_cases: int, seed: int, today: date, *, git: bool = Tr
             nfiles += 1
         st = _status(h, p)
         stats["status"][st] = stats["status"].get(st, 0) + 1
+        stats["case_ids"].setdefault(st, []).append(p.case_id)
         stats["cases"] += 1
         stats["events"] += len(events)
     stats["files"], stats["bytes"] = nfiles, nbytes
@@ -815,7 +845,6 @@ DEMO_SEED = 20261123
 
 def demo_plans(today: date = DEMO_TODAY) -> list:
     """Twelve fictional persons chosen so that the agenda on `today` shows every kind of situation."""
-    rng = random.Random(f"aftercare-demo:{DEMO_SEED}")
     staff = _staff(random.Random(f"aftercare-synth:{DEMO_SEED}"), 3)
     w = [s["name"] for s in staff]
     D = date.fromisoformat
@@ -838,7 +867,6 @@ def demo_plans(today: date = DEMO_TODAY) -> list:
             setattr(p, k, v)
         return p
 
-    _ = rng
     return [
         # awaiting report-in: the decision was served a week ago
         person(1, w[0], notified=D("2026-11-16")),
@@ -898,6 +926,7 @@ def main(argv: list | None = None) -> int:
             ap.error("the store folder is required")
         stats = generate(Path(args.root), args.cases, args.seed, date.fromisoformat(args.today), git=not args.no_git,
                          closed_share=args.closed_share)
+    stats.pop("case_ids")
     print(stats)
     return 0
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from aftercare.cli.common import STATE
+from aftercare.cli.common import STATE, StoreOpt
 
 app = typer.Typer(
     name="aftercare",
@@ -22,9 +22,11 @@ app = typer.Typer(
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="出错时显示完整调用栈")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="不使用读取缓存")] = False,
+    store: StoreOpt = None,
 ) -> None:
     STATE["debug"] = debug
     STATE["no_cache"] = no_cache
+    STATE["store"] = store
 
 
 from aftercare.cli import agenda_cmd, cases, docs, lifecycle, records, syncing  # noqa: E402,F401

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from aftercare.cli import app
-from aftercare.cli.common import FormatOpt, StoreOpt, handle, note, open_store, say, show_result, table, today
+from aftercare.cli.common import STATE, FormatOpt, StoreOpt, handle, note, open_store, say, show_result, table, today
 
 case_app = typer.Typer(help="个案登记与名册", no_args_is_help=True)
 app.add_typer(case_app, name="case")
@@ -90,7 +90,7 @@ def case_list(
         say(json.dumps([{
             "case": x.cid, "name": x.name, "measure": x.measure, "worker": x.worker, "status": x.status,
             "start": x.start.isoformat() if x.start else None, "last_day": x.last_day.isoformat() if x.last_day else None,
-            "risk": x.risk, "counts": x.counts,
+            "risk": x.risk, "counts": {**x.counts, "overdue": x.overdue_on(day)},
         } for x in sums], ensure_ascii=False, indent=2))
         return
     if not sums:
@@ -102,7 +102,7 @@ def case_list(
         c = x.counts
         rows.append([x.cid, x.name, M.MEASURES[x.measure], x.worker or "—", M.STATUS_LABELS[x.status], period,
                      f"检{c['tests']} 访{c['visits']} 报{c['reports']}", f"拒检{c['refusals']} 擅离{c['absences']}",
-                     c["overdue"] or ""])
+                     x.overdue_on(day) or ""])
     say(table(["编号", "姓名", "措施", "工作人员", "状态", "期限", "记录", "违规", "逾期"], rows))
     say(f"共 {len(sums)} 人")
 
@@ -157,7 +157,7 @@ def check_cmd(store: StoreOpt = None) -> None:
     from aftercare.report import check_store
     from aftercare.store import find_store
 
-    root = find_store(store)
+    root = find_store(store or STATE["store"])
     try:
         problems = check_store(root, today())
     except DataError as exc:

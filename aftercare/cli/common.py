@@ -11,7 +11,7 @@ import typer
 
 from aftercare.errors import AftercareError
 
-STATE = {"debug": False, "no_cache": False}
+STATE = {"debug": False, "no_cache": False, "store": None}
 
 StoreOpt = Annotated[Optional[str], typer.Option("--store", help="案卷库目录（默认从当前目录向上查找，其次 $AFTERCARE_STORE）",
                                                  show_default=False)]
@@ -34,7 +34,7 @@ def today() -> date:
 def open_store(store: str | None):
     from aftercare.store import Store, find_store
 
-    return Store(find_store(store), use_cache=not STATE["no_cache"] and not os.environ.get("AFTERCARE_NO_CACHE"))
+    return Store(find_store(store or STATE["store"]), use_cache=not STATE["no_cache"] and not os.environ.get("AFTERCARE_NO_CACHE"))
 
 
 def fail(message: str) -> None:
@@ -88,7 +88,11 @@ def show_result(res, last_line: str | None = None) -> None:
         say(last_line)
 
 
+@functools.lru_cache(maxsize=16384)
 def width(text: str) -> int:
+    """Display width in a terminal: CJK characters take two cells."""
+    if text.isascii():
+        return len(text)
     from unicodedata import east_asian_width
 
     return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)

@@ -24,21 +24,28 @@ def ensure_dir(path: Path) -> None:
         os.chmod(d, DIR_MODE)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write a file so that a crash leaves the old or the new content, never a mix."""
+def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write a file so that a crash leaves the old or the new content, never a mix.
+
+    `durable=False` skips the fsyncs: for the disposable cache, where a file lost in a crash is
+    simply rebuilt (a torn file fails to unpickle and is ignored).
+    """
     ensure_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    if not durable:
+        return
     dfd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dfd)

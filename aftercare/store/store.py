@@ -344,8 +344,11 @@ class Transaction:
             old += b"\n"
         new = old + yamlio.emit_item(record).encode()
         # the appended file must read back as before plus exactly this record
-        check = yamlio.parse(new, self.store.rel(path))
-        if not isinstance(check, list) or check[-1].get("id") != eid:
+        try:
+            check = yamlio.parse(new, self.store.rel(path))
+        except yamlio.YamlProblem as exc:
+            raise AftercareError(f"{exc.problem}；未做任何更改", code=exc.problem.code) from None
+        if not isinstance(check, list) or check[-1] != {k: v for k, v in record.items()}:
             raise AftercareError(f"{self.store.rel(path)} 的格式不是记录列表，无法追加；请先修正该文件", code="bad-events-file")
         self.write(path, new)
         return eid

@@ -140,7 +140,13 @@ def scalar(value: Any) -> str:
         return repr(value)
     if isinstance(value, date):
         return value.isoformat()
-    return json.dumps(str(value), ensure_ascii=False)
+    return _UNSAFE.sub(lambda m: "\\u%04x" % ord(m.group()), json.dumps(str(value), ensure_ascii=False))
+
+
+# characters YAML does not allow raw, or that a reader would normalise (C1 controls, NEL, line and
+# paragraph separators, BOM, non-characters): written as \uXXXX escapes. (Lone surrogates cannot be
+# written at all; the service layer refuses them.)
+_UNSAFE = re.compile("[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
 def emit_mapping(data: Mapping[str, Any], indent: int = 0) -> str:
