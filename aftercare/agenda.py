@@ -21,6 +21,7 @@ from aftercare.store.fsutil import atomic_write, ensure_dir
 from aftercare.store.store import CACHE_DIR, CaseFiles
 
 HORIZON_DAYS = 62      # open items cached this far ahead of the day computed
+FILE_CACHE_MAX = 64    # per-file parse caches are written when few cases changed (not on a full rebuild)
 CACHE_FORMAT = 3
 
 
@@ -144,6 +145,7 @@ def summaries(store: Store, day: date, within: int = 0, only: str | None = None,
     ids = [only] if only else store.case_ids()
     if only:
         store.require_case(only)
+    recomputed = 0
     for cid in ids:
         try:
             files = store.files_of(cid, now)
@@ -161,7 +163,9 @@ def summaries(store: Store, day: date, within: int = 0, only: str | None = None,
                 problems.extend(probs)
                 cache.entries.pop(cid, None)
                 continue
-            cache.save_files(cid, files.keys, parsed)
+            recomputed += 1
+            if recomputed <= FILE_CACHE_MAX:
+                cache.save_files(cid, files.keys, parsed)
             if max_date is not None and max_date > day:
                 # a past day: records after it do not exist yet for that day; do not cache
                 pass

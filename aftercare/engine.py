@@ -128,7 +128,7 @@ def agenda_items(items: Iterable[DueItem], status: str, day: date, within: int) 
             continue
         st = it.status_on(day, within)
         if st:
-            out.append(replace(it, status=st))
+            out.append(it.with_status(st))
     return out
 
 

@@ -103,8 +103,9 @@ def table(headers: list, rows: list) -> str:
     cols = len(headers)
     widths = [width(h) for h in headers]
     for r in rows:
-        for i in range(cols):
+        for i in range(cols - 1):            # the last column is never padded
             widths[i] = max(widths[i], width(str(r[i])))
+    widths[-1] = max([widths[-1]] + [width(str(r[-1])) for r in rows[:200]])   # only for the rule
     lines = []
 
     def fmt(cells):

@@ -61,9 +61,17 @@ def find_store(store_opt: str | None, cwd: Path | None = None) -> Path:
 @dataclass
 class CaseFiles:
     cid: str
-    case_file: Path
-    event_files: list
+    dir: str
+    names: list          # event file names
     keys: tuple          # ((relpath, mtime_ns, size, ino) ...) for the cache
+
+    @property
+    def case_file(self) -> Path:
+        return Path(self.dir, "case.yaml")
+
+    @property
+    def event_files(self) -> list:
+        return [Path(self.dir, "events", n) for n in self.names]
 
 
 class Store:
@@ -166,24 +174,18 @@ class Store:
         """The files of one case with their cache keys (a key is None while it may still change unseen)."""
         import time
 
-        d = self.cases_dir / cid
+        d = os.path.join(self.root, CASES, cid)
         now = time.time_ns() if racy_ns is None else racy_ns
-        case_file = d / "case.yaml"
-        keys = []
-        st = os.stat(case_file)
-        keys.append(_key("case.yaml", st, now))
-        evs = []
+        keys = [_key("case.yaml", os.stat(os.path.join(d, "case.yaml")), now)]
+        evdir = os.path.join(d, "events")
         try:
-            with os.scandir(d / "events") as it:
+            with os.scandir(evdir) as it:
                 names = sorted(e.name for e in it if e.name.endswith(".yaml") and not e.name.startswith("."))
         except FileNotFoundError:
             names = []
         for name in names:
-            p = d / "events" / name
-            st = os.stat(p)
-            evs.append(p)
-            keys.append(_key("events/" + name, st, now))
-        return CaseFiles(cid, case_file, evs, tuple(keys))
+            keys.append(_key("events/" + name, os.stat(os.path.join(evdir, name)), now))
+        return CaseFiles(cid, d, names, tuple(keys))
 
     # ---------------------------------------------------------------- reading
 
@@ -225,7 +227,7 @@ class Store:
             if raw is None:
                 try:
                     data = p.read_bytes()
-                    raw = yamlio.parse(data, relp)
+                    raw = yamlio.parse_events(data, relp)
                     if raw is None:
                         raw = []
                     parsed[key] = raw

@@ -76,6 +76,88 @@ def _bad_scalar(data: bytes) -> tuple[int, str]:
     return 1, ""
 
 
+# ---------------------------------------------------------------- the fast path for event files
+#
+# PyYAML's C parser still builds every value in Python; for a county's register that is most of
+# the cold read. Event files written by `emit_item` have a canonical shape: one `- key: value` or
+# `  key: value` per line, values double-quoted (JSON escaping), ISO dates, integers, decimals,
+# true/false/null. `fast_items` reads exactly that shape and returns None for anything else (a hand
+# edit, a comment after a value, a plain string, an alias …), which then goes through libyaml.
+# A property test checks that both give identical results.
+
+_FAST_LINE = re.compile(r"(- |  )([a-z_]+): (.*)\Z")
+_FAST_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_FAST_INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
+_FAST_FLOAT = re.compile(r"-?[0-9]+\.[0-9]+\Z")
+# characters on which YAML and JSON could read a double-quoted string differently
+_FAST_UNSURE = re.compile("[^\x09\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+                          "|\\\\u[dD][89a-fA-F]")
+_FAIL = object()
+
+
+def _fast_scalar(raw: str):
+    if raw.startswith('"'):
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return _FAIL
+        return value if isinstance(value, str) else _FAIL
+    if raw == "true":
+        return True
+    if raw == "false":
+        return False
+    if raw == "null":
+        return None
+    if _FAST_DATE.match(raw):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            return _FAIL
+    if _FAST_INT.match(raw):
+        return int(raw)
+    if _FAST_FLOAT.match(raw):
+        return float(raw)
+    return _FAIL
+
+
+def fast_items(data: bytes) -> list | None:
+    """The records of an event file in the canonical shape, or None to let libyaml read it."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _FAST_UNSURE.search(text):
+        return None
+    items: list = []
+    cur = None
+    for line in text.split("\n"):
+        if not line or line[0] == "#":
+            continue
+        m = _FAST_LINE.match(line)
+        if m is None:
+            return None
+        lead, key, raw = m.groups()
+        if lead == "- ":
+            cur = {}
+            items.append(cur)
+        elif cur is None or key in cur:
+            return None
+        value = _fast_scalar(raw)
+        if value is _FAIL:
+            return None
+        cur[key] = value
+    return items
+
+
+def parse_events(data: bytes, path: str):
+    """An event file: the fast path when the file has the canonical shape, else libyaml."""
+    if len(data) <= MAX_BYTES:
+        items = fast_items(data)
+        if items is not None:
+            return items
+    return parse(data, path)
+
+
 def _reject_aliases(data: bytes, path: str) -> None:
     try:
         for ev in yaml.parse(data, Loader=_Loader):
@@ -137,7 +219,9 @@ def scalar(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return repr(value)
+        text = repr(value)
+        # YAML 1.1 (PyYAML) reads a float only with a dot and no bare exponent
+        return text if "." in text and "e" not in text else format(value, ".6f")
     if isinstance(value, date):
         return value.isoformat()
     return _UNSAFE.sub(lambda m: "\\u%04x" % ord(m.group()), json.dumps(str(value), ensure_ascii=False))

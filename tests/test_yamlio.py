@@ -1,0 +1,86 @@
+"""The event-file fast path reads exactly what libyaml reads, or declines."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aftercare.store import yamlio
+from aftercare.store.store import EVENT_HEADER
+
+keys = st.sampled_from(["id", "type", "date", "note", "result", "days", "amount", "makeup", "by", "deadline", "x_y"])
+values = st.one_of(
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=30),
+    st.text(st.sampled_from("张王李检测阴性 abc:#-'\"\\{}[]&*!|>%@`,?\n\t"), max_size=20),
+    st.sampled_from(["no", "yes", "on", "off", "~", "null", "true", "052", "0x1F", "1e3", "21:00", "", " x ", "2026-05-14"]),
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)),
+    st.integers(-10**6, 10**6),
+    st.floats(min_value=0, max_value=1e8, allow_nan=False).map(lambda f: round(f, 2)),
+    st.booleans(),
+    st.none(),
+)
+records = st.lists(st.dictionaries(keys, values, min_size=1, max_size=6), max_size=6)
+
+
+def libyaml(data: bytes):
+    return yaml.load(data, Loader=yaml.CSafeLoader) or []
+
+
+@settings(max_examples=300, deadline=None)
+@given(recs=records)
+def test_fast_path_equals_libyaml_on_written_files(recs):
+    data = (EVENT_HEADER + "".join(yamlio.emit_item(r) for r in recs)).encode()
+    fast = yamlio.fast_items(data)
+    slow = libyaml(data)
+    assert slow == recs
+    if fast is not None:
+        assert fast == slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(recs=st.lists(st.dictionaries(keys, st.one_of(st.text("张王李检测阴性abc", max_size=8), st.integers(0, 99),
+                                                     st.dates()), min_size=1, max_size=4), min_size=1, max_size=4),
+       pos=st.integers(0, 10**6), junk=st.text(st.sampled_from("\"\\ :#-&*!|>\n\tab0\u0085\u2028\ufeff"), min_size=1,
+                                               max_size=3))
+def test_fast_path_declines_or_agrees_on_hand_edits(recs, pos, junk):
+    text = "".join(yamlio.emit_item(r) for r in recs)
+    assert yamlio.fast_items(text.encode()) is not None      # the canonical shape takes the fast path
+    i = pos % (len(text) + 1)
+    data = (text[:i] + junk + text[i:]).encode()
+    fast = yamlio.fast_items(data)
+    if fast is None:
+        return
+    try:
+        slow = libyaml(data)
+    except (yaml.YAMLError, ValueError):
+        pytest.fail(f"fast path accepted what libyaml refuses: {data!r}")
+    assert fast == slow
+
+
+def test_files_with_comments_and_blank_lines_take_the_fast_path():
+    data = b'# note\n\n- id: "a"\n  date: 2026-05-01\n  amount: 320.5\n  makeup: true\n'
+    assert yamlio.fast_items(data) == [{"id": "a", "date": date(2026, 5, 1), "amount": 320.5, "makeup": True}]
+
+
+@pytest.mark.parametrize("data", [
+    b'- id: a\n',                               # plain scalar
+    b'- id: "a" # comment\n',                   # comment after a value
+    b'- id: "a"\n  n: 052\n',                   # YAML 1.1 octal
+    b'- id: "a"\n  d: 2026-02-30\n',            # not a date: libyaml reports it
+    b'- id: "a"\n  id: "b"\n',                  # duplicate key
+    b'- id: &x "a"\n',                          # anchor
+    b'- {id: "a"}\n',                           # flow style
+    b'- id: "\\ud83d\\ude00"\n',                # surrogate escapes
+    '- id: "a\u0085b"\n'.encode(),             # NEL inside quotes (YAML folds it)
+])
+def test_fast_path_declines(data):
+    assert yamlio.fast_items(data) is None
+
+
+def test_floats_are_written_so_yaml_11_reads_them_back():
+    for f in (1e-05, 0.01, 320.5, 1e7, 12345678.9):
+        assert yaml.load(yamlio.scalar(f), Loader=yaml.CSafeLoader) == pytest.approx(f, rel=1e-6, abs=1e-6)
