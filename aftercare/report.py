@@ -63,6 +63,16 @@ def _event_summary(e) -> str:
     return "；".join(str(p) for p in parts if p)
 
 
+def _closing(view) -> dict | None:
+    """How the case ended: release (notice number, date the office was told, early?), termination, transfer."""
+    e = view.closed_by
+    if e is None:
+        return None
+    out = {"type": e.type, "date": e.date, "record": e.id}
+    out.update({k: v for k, v in e.data.items() if v is not None})
+    return out
+
+
 def case_report(store: Store, cid: str, day: date) -> dict:
     case, events = store.load_case(check_case_id(cid))
     view = store.evaluate(case, events, day)
@@ -92,13 +102,16 @@ def case_report(store: Store, cid: str, day: date) -> dict:
                    "suspended_days": view.suspended_days, "days_left": view.days_left,
                    "closed_on": view.closed_on},
         "suspensions": [{"from": s, "to": r, "reason": e.get("reason")} for s, r, e in view.suspensions],
+        "closed": _closing(view),
         "violations": {
             "refusals": len(view.refusals),
             "refusal_dates": [e.date for e in view.refusals],
             "refusal_breach": view.refusal_breach.date if view.refusal_breach else None,
+            "refusal_breach_record": view.refusal_breach.id if view.refusal_breach else None,
             "absences": len(view.absences),
             "absence_days": view.absence_days,
             "absence_breach": view.absence_breach.date if view.absence_breach else None,
+            "absence_breach_record": view.absence_breach.id if view.absence_breach else None,
             "serious_breach": bool(view.refusal_breach or view.absence_breach),
         },
         "leaves": [{"id": lv.id, "from": lv.start, "to": lv.end, "destination": lv.request.get("destination"),

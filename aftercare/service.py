@@ -293,10 +293,14 @@ def record_simple(store: Store, cid: str, etype: str, date_text: str | None, tod
                           and (it.window_start is None or it.window_start <= d)]
             if not open_items:
                 notes.append(f"提示：个案 {cid} 目前没有待办的“{M.ITEM_KINDS[etype]}”事项，已作为额外记录保存")
-        if etype == "evaluation" and not f.get("kind"):
-            wins = [w for w in view.windows.get("evaluation", []) if w.satisfied_by is None and w.contains(d)]
+        if etype == "evaluation":
+            wins = [w for w in view.windows.get("evaluation", []) if w.satisfied_by is None and w.contains(d)
+                    and (not f.get("kind") or w.sub == f["kind"])]
             if wins:
                 notes.append(f"计入{M.EVALUATION_KINDS[wins[0].sub]}（{wins[0].start}至{wins[0].end}）")
+            else:
+                notes.append("提示：该日期没有未完成的" + (M.EVALUATION_KINDS[f["kind"]] if f.get("kind") else "评估")
+                             + "窗口，本次评估不计入评估次数")
         return notes
 
     suffix = f" ({label})" if label else ""

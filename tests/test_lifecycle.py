@@ -323,6 +323,8 @@ def test_refusals_counted_over_the_whole_period(cli, case):
     v = r["violations"]
     assert v["refusals"] == 3 and v["refusal_dates"] == ["2026-02-01", "2027-02-01", "2028-03-01"]
     assert v["serious_breach"] is True and v["refusal_breach"] == "2028-03-01"
+    third = [e for e in r["timeline"] if e["type"] == "test" and e["date"] == "2028-03-01"]
+    assert v["refusal_breach_record"] == third[0]["id"]
     reports = [it for it in due(cli, case, "2028-03-01") if it["kind"] == "violation-report"]
     assert [(it["status"], it["deadline"], it["document"]) for it in reports] == [("due", "2028-03-02", 12)]
     assert "第3次" in reports[0]["basis"]
@@ -414,7 +416,9 @@ def test_three_year_life(cli):
                            "suspended_days": 10, "days_left": -2, "closed_on": "2029-01-20"}
     assert r["suspensions"] == [{"from": "2026-06-01", "to": "2026-06-11", "reason": "detention"}]
     assert r["violations"] == {"refusals": 1, "refusal_dates": ["2026-03-15"], "refusal_breach": None,
-                               "absences": 1, "absence_days": 5, "absence_breach": None, "serious_breach": False}
+                               "refusal_breach_record": None, "absences": 1, "absence_days": 5, "absence_breach": None,
+                               "absence_breach_record": None, "serious_breach": False}
+    assert r["closed"]["type"] == "release" and r["closed"]["date"] == "2029-01-20"
     assert [(lv["id"], lv["state"], lv["returned_on"], lv["late_request"]) for lv in r["leaves"]] == \
         [(lid, "returned", "2026-03-10", False)]
     c = r["compliance"]
