@@ -499,7 +499,7 @@ def _triggered_items(view: CaseView, rs: RuleSet, cal: WorkCalendar, security) -
     # tests delegated to the police of another place: the result comes back within N working days
     dt = tr["delegated-test"]
     for e in evs:
-        if e.type == "test" and e.get("delegated_to") and e.get("result") == "pending":
+        if e.type == "test" and e.get("delegated_to"):
             res = view.test_results.get(e.id)
             it = item("delegated-test-result", "delegated-test", e.date,
                       f"委托{e.get('delegated_to')}检测（{e.date.isoformat()}），{dt.deadline.describe()}反馈结果",

@@ -219,10 +219,10 @@ def record_test(store: Store, cid: str, date_text: str | None, result: str, toda
     cid = check_case_id(cid)
     with store.transaction() as tx:
         case, events, view = _view(store, cid, today)
-        # the result of an earlier delegated test coming back
-        pending = [e for e in events if e.type == "test" and e.date == d and e.get("result") == "pending"
-                   and e.get("delegated_to") and e.id not in view.test_results]
-        if pending and result != "pending" and not makeup:
+        # the result of an earlier delegated test coming back: the same test date again, with its result
+        pending = [e for e in events if e.type == "test" and e.date == d and e.get("delegated_to")
+                   and e.id not in view.test_results]
+        if pending and result != "pending" and not makeup and delegated_to in (None, pending[0].get("delegated_to")):
             of = pending[0]
             eid = tx.append_event(case, events, "test-result", today, {"of": of.id, "result": result})
             commit = tx.commit(f"Record delegated test result for {cid} (test {of.id} on {d.isoformat()}: {result})")
@@ -244,6 +244,8 @@ def record_test(store: Store, cid: str, date_text: str | None, result: str, toda
             notes.append(f"这是本期第 {n} 次拒绝或逃避检测：" + ("应报告公安机关（严重违反协议）" if n >= view.ruleset.triggers["refusal-serious"]["count_from"] else "应制发告诫书"))
         if result == "positive":
             notes.append("检测阳性：应在24小时内报送违法/违规行为报告")
+        if delegated_to:
+            notes.append(f"委托检测：结果反馈后以同一检测日期再记录一次结果（aftercare record test {cid} --date {d} --result …）")
         fields = {"result": result, "method": method, "makeup": makeup or None, "forced": forced or None,
                   "delegated_to": text(delegated_to, "受委托单位"), "by": text(by, "检测人"), "place": text(place, "地点")}
         eid = tx.append_event(case, events, "test", d, fields)

@@ -136,3 +136,15 @@ def test_past_day_ignores_later_records_and_cache_agrees(cli):
                                 env={"AFTERCARE_TODAY": cli.today})
     assert json.loads(nocache.stdout) == now
     assert git(cli.root, "status", "--porcelain") == ""     # the cache is git-ignored
+
+
+def test_delegated_test_result_through_the_cli(cli):
+    a = cli.add(8, reported_on="2026-04-01")
+    res = cli.ok("record", "test", a, "--date", "2026-05-18", "--result", "pending", "--delegated-to", "长沙市某派出所")
+    assert "委托检测" in res.stdout
+    got = [i for i in items(cli, "--case", a) if i["kind"] == "delegated-test-result"]
+    assert [(i["status"], i["deadline"]) for i in got] == [("due", "2026-05-25")]
+    cli.ok("record", "test", a, "--date", "2026-05-18", "--result", "negative")
+    assert not [i for i in items(cli, "--case", a) if i["kind"] == "delegated-test-result"]
+    shown = json.loads(cli.ok("show", a, "--format", "json").stdout)
+    assert [e["type"] for e in shown["timeline"]].count("test-result") == 1

@@ -280,6 +280,19 @@ def test_delegated_test_result_working_days():
     assert states(due(c, evs, D(2026, 10, 9)), "delegated-test-result") == []
 
 
+def test_delegated_test_with_result_still_waits_for_the_feedback():
+    c = case()
+    t = ev("test", D(2026, 6, 1), result="negative", delegated_to="外地派出所")
+    evs = [ev("report-in", D(2026, 5, 1)), t]
+    assert states(due(c, evs, D(2026, 6, 2)), "delegated-test-result") == [(D(2026, 6, 1), D(2026, 6, 8), "due")]
+    v = view(c, evs, D(2026, 6, 2))
+    assert v.windows["test"][1].satisfied_by is t           # the test itself was taken
+    fb = evs + [ev("test-result", D(2026, 6, 5), of=t.id, result="positive")]
+    items = due(c, fb, D(2026, 6, 5))
+    assert states(items, "delegated-test-result") == []
+    assert [(i.kind, i.deadline) for i in items if i.kind == "violation-report"] == [("violation-report", D(2026, 6, 6))]
+
+
 def test_national_day_three_working_days():
     cal = WorkCalendar()
     assert cal.add_working_days(D(2026, 9, 30), 3) == (D(2026, 10, 10), False)
