@@ -1,8 +1,9 @@
 """Sync a store with its git remote: fetch, rebase local commits on top, push.
 
 Each clone appends only to its own event files (`events/<year>-<origin>.yaml`), so two clones that
-record events for the same person rebase without conflict. If git still meets a conflict (for
-example the same case ID registered on two clones before they synced), the rebase is aborted: the
+record events for the same person rebase without conflict. Two clones that registered different
+persons under the same new case number: the local case moves to the next free number (one commit)
+and the histories are joined by a merge. If git still meets a conflict, the rebase is aborted: the
 local commits stay exactly as they were, and the user is told which files collided.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 from aftercare.errors import AftercareError
 from aftercare.store import Store
 from aftercare.store.fsutil import locked
+from aftercare.store.store import CASES
 
 
 def sync(store: Store, remote: str = "origin") -> str:
@@ -26,9 +28,20 @@ def sync(store: Store, remote: str = "origin") -> str:
         git.run("fetch", "-q", remote, what="从远程仓库拉取")
         remote_ref = f"refs/remotes/{remote}/{branch}"
         pulled = 0
+        renumbered: list = []
         if git.ok("rev-parse", "-q", "--verify", remote_ref):
             pulled = int(git.run("rev-list", "--count", f"HEAD..{remote_ref}").strip() or 0)
             if pulled:
+                renumbered = _renumber_collisions(store, remote_ref)
+            if renumbered:
+                # the local history still registers the old numbers: join the histories with a merge
+                # (the renumbering commit makes it clean) instead of replaying them
+                if not git.ok("-c", "merge.autoStash=true", "merge", "-q", "--no-edit", "-m",
+                              f"Merge {remote}/{branch} (sync; renumbered {', '.join(f'{a}→{b}' for a, b in renumbered)})",
+                              remote_ref):
+                    git.run("merge", "--abort", check=False)
+                    raise AftercareError("同步时合并失败，已放弃合并，本地记录完整保留；请联系技术人员检查", code="sync-conflict")
+            elif pulled:
                 proc_ok = git.ok("-c", "rebase.autoStash=true", "rebase", "-q", remote_ref)
                 if not proc_ok:
                     conflicts = git.run("diff", "--name-only", "--diff-filter=U", check=False).split()
@@ -42,4 +55,54 @@ def sync(store: Store, remote: str = "origin") -> str:
         if pushed:
             git.run("push", "-q", remote, f"HEAD:refs/heads/{branch}", what="推送到远程仓库")
             git.run("branch", "-q", f"--set-upstream-to={remote}/{branch}", check=False)
-    return f"已同步：从 {remote} 取得 {pulled} 条提交，推送 {pushed} 条提交"
+    msg = f"已同步：从 {remote} 取得 {pulled} 条提交，推送 {pushed} 条提交"
+    for a, b in renumbered:
+        msg += f"\n注意：本地新登记的个案 {a} 与其他办公室同时登记的个案编号相同，已改为 {b}"
+    return msg
+
+
+def _case_ids(store: Store, rev: str) -> dict:
+    """case ID -> blob of its case.yaml at a revision."""
+    prefix = store.git.run("rev-parse", "--show-prefix", check=False).strip() + CASES + "/"
+    out = store.git.run("ls-tree", "-r", rev, "--", prefix, check=False)
+    ids = {}
+    for line in out.splitlines():
+        meta, _, path = line.partition("\t")
+        parts = path[len(prefix):].split("/")
+        if len(parts) == 2 and parts[1] == "case.yaml":
+            ids[parts[0]] = meta.split()[2]
+    return ids
+
+
+def _renumber_collisions(store: Store, remote_ref: str) -> list:
+    """Cases registered here and on the remote under the same new number, for different persons:
+    move the local one to the next free number, in one commit. Returns [(old, new)]."""
+    from aftercare.service import _next_case_id
+
+    git = store.git
+    base = git.run("merge-base", "HEAD", remote_ref, check=False).strip()
+    if not base:
+        return []
+    before, ours, theirs = _case_ids(store, base), _case_ids(store, "HEAD"), _case_ids(store, remote_ref)
+    clashes = sorted(c for c in ours if c not in before and c in theirs and theirs[c] != ours[c])
+    if not clashes:
+        return []
+    taken = sorted(set(ours) | set(theirs))
+    moves = []
+    with store.transaction() as tx:
+        for old in clashes:
+            year = old.split("-")[0] if old.split("-")[0].isdigit() else "0000"
+            new = _next_case_id(taken, int(year)) if year.isdigit() and len(year) == 4 else old + "-b"
+            taken.append(new)
+            src, dst = store.cases_dir / old, store.cases_dir / new
+            for f in sorted(p for p in src.rglob("*") if p.is_file()):
+                tx.write(dst / f.relative_to(src), f.read_bytes())
+                tx.remove(f)
+            moves.append((old, new))
+        tx.commit("Renumber " + ", ".join(f"case {a} to {b}" for a, b in moves) + " (the number was taken on the remote)")
+    for old, _new in moves:
+        for d in sorted((store.cases_dir / old).rglob("*"), reverse=True):
+            if d.is_dir():
+                d.rmdir()
+        (store.cases_dir / old).rmdir()
+    return moves

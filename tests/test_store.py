@@ -427,3 +427,33 @@ def test_case_numbers_continue_across_synced_clones(cli, case, tmp_path):
     b.ok("sync")
     cli.ok("sync")
     assert cli.add(6) == "2026-0003"
+
+
+def test_same_new_case_number_on_two_clones_is_renumbered_on_sync(cli, case, tmp_path):
+    bare = tmp_path / "r.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    git(cli.root, "remote", "add", "origin", str(bare))
+    cli.ok("sync")
+    other = tmp_path / "c2"
+    subprocess.run(["git", "clone", "-q", str(bare), str(other)], check=True)
+    b = Cli(other)
+    name_a, idn_a = person(11)
+    name_b, idn_b = person(12)
+    a_id = cli.add(11, reported_on="2026-05-01")
+    b_id = b.add(12, reported_on="2026-05-02")
+    assert a_id == b_id == "2026-0002"
+    cli.ok("record", "visit", a_id, "--date", "2026-05-10", "--note", "甲")
+    b.ok("record", "visit", b_id, "--date", "2026-05-11", "--note", "乙")
+    cli.ok("sync")
+    res = b.ok("sync")
+    assert "已改为 2026-0003" in res.stdout
+    cli.ok("sync")
+    for store in (cli, b):
+        assert store("check").exit_code == 0
+        assert git(store.root, "status", "--porcelain") == ""
+        first = json.loads(store.ok("show", "2026-0002", "--format", "json").stdout)
+        second = json.loads(store.ok("show", "2026-0003", "--format", "json").stdout)
+        assert (first["id_number"], second["id_number"]) == (idn_a, idn_b)
+        assert [e["summary"] for e in first["timeline"] if e["type"] == "visit"] == ["见面访谈；甲"]
+        assert [e["summary"] for e in second["timeline"] if e["type"] == "visit"] == ["见面访谈；乙"]
+    assert git(cli.root, "rev-parse", "HEAD") == git(other, "rev-parse", "HEAD")

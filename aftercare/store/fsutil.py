@@ -58,14 +58,28 @@ def remove_file(path: Path) -> None:
         os.unlink(path)
 
 
+_HELD: dict = {}
+
+
 @contextlib.contextmanager
 def locked(lock_path: Path):
-    """An exclusive lock on the store: writers wait for each other."""
+    """An exclusive lock on the store: writers wait for each other. Re-entrant within a process
+    (sync holds it while it renumbers with a transaction of its own)."""
+    key = str(lock_path)
+    if key in _HELD:
+        _HELD[key] += 1
+        try:
+            yield
+        finally:
+            _HELD[key] -= 1
+        return
     ensure_dir(lock_path.parent)
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        _HELD[key] = 1
         yield
     finally:
+        _HELD.pop(key, None)
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)

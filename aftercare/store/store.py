@@ -335,6 +335,12 @@ class Transaction:
             self.changes.append((path, old))
         atomic_write(path, data)
 
+    def remove(self, path: Path) -> None:
+        """Delete a file as part of the action (restored on rollback)."""
+        if not any(p == path for p, _ in self.changes):
+            self.changes.append((path, path.read_bytes()))
+        remove_file(path)
+
     def append_event(self, case: Case, events: list, etype: str, day: date, fields: dict) -> str:
         taken = {e.id for e in events}
         eid = new_event_id(taken)
