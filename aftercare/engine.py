@@ -465,7 +465,7 @@ def _triggered_items(view: CaseView, rs: RuleSet, cal: WorkCalendar, security) -
         if e.type == "test" and _effective_result(view, e) == "positive":
             when = view.test_results[e.id].date if e.id in view.test_results else e.date
             office_items.append(item("violation-report", "positive-test", when,
-                                     f"{e.date.isoformat()}检测结果阳性（社区戒毒期间吸毒），"
+                                     f"{e.date.isoformat()}检测结果阳性（{case.measure_label}期间吸毒），"
                                      f"{tr['positive-test'].deadline.describe()}报告公安机关",
                                      key=f"violation-report:positive:{e.id}"))
 
