@@ -128,6 +128,51 @@ def add_case(store: Store, *, name: str, id_number: str, measure: str, today: da
     return Result(cid, f"已登记个案 {cid}（{name}，{M.MEASURES[measure]}）", commit)
 
 
+EDITABLE = {"phone": ("电话", 40), "address": ("住址", 200), "worker": ("工作人员", 40), "name": ("姓名", 40)}
+
+
+def set_case(store: Store, cid: str, today: date, **changes: str | None) -> Result:
+    """Change facts of case.yaml (phone, address, worker, name, household, risk) by a round-trip edit:
+    the file's comments, order and hand-added fields survive."""
+    from io import StringIO
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString as Q
+
+    cid = check_case_id(cid)
+    wanted = {k: v for k, v in changes.items() if v is not None}
+    if not wanted:
+        raise AftercareError("没有要修改的内容（可用 --phone、--address、--worker、--name、--household、--risk）", code="nothing")
+    for key, value in wanted.items():
+        if key in EDITABLE:
+            what, limit = EDITABLE[key]
+            wanted[key] = text(value, what, limit)
+            if key == "name" and not wanted[key]:
+                raise AftercareError("姓名不能为空", code="missing")
+    if "household" in wanted:
+        choice(wanted["household"], M.HOUSEHOLDS, "户籍（--household）")
+    if "risk" in wanted:
+        choice(wanted["risk"], M.RISKS, "风险等级（--risk）")
+    with store.transaction() as tx:
+        store.load_case(cid)          # refuses an unknown case or a file that does not load
+        path = store.case_dir(cid) / "case.yaml"
+        yaml = YAML(typ="rt")
+        yaml.preserve_quotes = True
+        yaml.width = 4096
+        doc = yaml.load(path.read_text(encoding="utf-8"))
+        changed = [k for k, v in wanted.items() if doc.get(k) != v]
+        if not changed:
+            raise AftercareError(f"个案 {cid} 的这些信息与原来相同，没有修改", code="nothing")
+        for key in changed:
+            doc[key] = Q(wanted[key])
+        buf = StringIO()
+        yaml.dump(doc, buf)
+        tx.write(path, buf.getvalue().encode("utf-8"))
+        store.load_case(cid)          # what was written must read back
+        commit = tx.commit(f"Update case {cid}: {', '.join(changed)}")
+    return Result(cid, f"已修改个案 {cid}：{'、'.join(EDITABLE.get(k, (k,))[0] if k in EDITABLE else {'household': '户籍', 'risk': '风险等级'}[k] for k in changed)}", commit)
+
+
 def _next_case_id(existing: list, year: int) -> str:
     prefix = f"{year}-"
     nums = [int(c[len(prefix):]) for c in existing if c.startswith(prefix) and c[len(prefix):].isdigit()]

@@ -457,3 +457,21 @@ def test_same_new_case_number_on_two_clones_is_renumbered_on_sync(cli, case, tmp
         assert [e["summary"] for e in first["timeline"] if e["type"] == "visit"] == ["见面访谈；甲"]
         assert [e["summary"] for e in second["timeline"] if e["type"] == "visit"] == ["见面访谈；乙"]
     assert git(cli.root, "rev-parse", "HEAD") == git(other, "rev-parse", "HEAD")
+
+
+def test_case_set_keeps_comments_and_hand_fields(cli, case):
+    path = cli.root / "cases" / case / "case.yaml"
+    path.write_text(path.read_text() + "# 手工补充\nethnicity: \"汉族\"  # 民族\n")
+    git(cli.root, "commit", "-qam", f"Complete case {case} by hand")
+    cli.ok("case", "set", case, "--phone", "no", "--worker", "王强", "--address", "21:00")
+    text = path.read_text()
+    assert "# 手工补充" in text and "# 民族" in text and "# 社区戒毒（康复）人员基本信息" in text
+    data = yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+    assert (data["phone"], data["worker"], data["address"], data["ethnicity"]) == ("no", "王强", "21:00", "汉族")
+    assert git(cli.root, "log", "-1", "--format=%s") == f"Update case {case}: phone, address, worker"
+    rows = json.loads(cli.ok("case", "list", "--worker", "王强", "--format", "json").stdout)
+    assert [r["case"] for r in rows] == [case]
+    assert "没有要修改" in refused(cli, "case", "set", case)
+    assert "相同" in refused(cli, "case", "set", case, "--worker", "王强")
+    assert "风险等级" in refused(cli, "case", "set", case, "--risk", "extreme")
+    assert "没有编号" in refused(cli, "case", "set", "NOPE", "--phone", "1")

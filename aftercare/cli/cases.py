@@ -62,6 +62,25 @@ def case_add(
     show_result(res, res.case)
 
 
+@case_app.command("set")
+@handle
+def case_set(
+    case: Annotated[str, typer.Argument(help="个案编号")],
+    phone: Annotated[Optional[str], Opt("--phone", help="联系电话")] = None,
+    address: Annotated[Optional[str], Opt("--address", help="现住址")] = None,
+    worker: Annotated[Optional[str], Opt("--worker", help="责任工作人员")] = None,
+    name: Annotated[Optional[str], Opt("--name", help="姓名（更正）")] = None,
+    household: Annotated[Optional[str], Opt("--household", help="户籍：local / nonlocal")] = None,
+    risk: Annotated[Optional[str], Opt("--risk", help="风险等级：low / medium / high")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """修改个案基本信息（电话、住址、工作人员等）；case.yaml 中的注释与手工字段保留。"""
+    from aftercare import service
+
+    show_result(service.set_case(open_store(store), case, today(), phone=phone, address=address, worker=worker,
+                                 name=name, household=household, risk=risk))
+
+
 @case_app.command("list")
 @handle
 def case_list(
