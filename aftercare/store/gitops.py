@@ -1,8 +1,9 @@
 """Git, called with a clean environment and paths after `--`.
 
-Commits are built with plumbing on a private index (read-tree, update-index, write-tree,
-commit-tree, update-ref): cost does not grow with the size of the working tree, only exactly the
-paths of the action are committed, and the branch moves by compare-and-swap.
+Commits are built with plumbing, without an index: the changed files are hashed, only the trees on
+their paths are rebuilt (ls-tree + mktree, bottom-up), then commit-tree and update-ref as a
+compare-and-swap. Cost grows with the depth of the paths, not with the size of the store; exactly
+the paths of the action are committed, whatever else is staged.
 """
 
 from __future__ import annotations
@@ -69,18 +70,7 @@ class Git:
             raise GitError("git 索引被锁定（.git/index.lock 存在），可能有另一个 git 操作正在进行；"
                            "确认没有其他 git 进程后删除该文件再试", code="git-locked")
         head = self.head()
-        tmp_index = git_dir / f"aftercare-index-{os.getpid()}"
-        env = clean_env(GIT_INDEX_FILE=str(tmp_index))
-        try:
-            if head:
-                self.run("read-tree", head, env=env, what="git 读取提交树")
-            self.run("update-index", "--add", "--remove", "--", *paths, env=env, what="git 暂存")
-            tree = self.run("write-tree", env=env, what="git 写入树").strip()
-        finally:
-            try:
-                os.unlink(tmp_index)
-            except FileNotFoundError:
-                pass
+        tree = self.tree_with(head, paths)
         parents = ["-p", head] if head else []
         for p in extra_parents:
             parents += ["-p", p]
@@ -94,6 +84,58 @@ class Git:
             self.run("reset", "-q", "--", *paths, check=False)
             raise
         return commit
+
+
+    def tree_with(self, head: str | None, paths: Sequence[str]) -> str:
+        """The tree of HEAD with `paths` (relative to the working folder) set to the files on disk,
+        or removed where the file no longer exists."""
+        prefix = self.run("rev-parse", "--show-prefix", what="git").strip()
+        present = [p for p in paths if os.path.isfile(os.path.join(self.cwd, p))]
+        shas = self.run("hash-object", "-w", "--", *present, what="git 写入对象").split() if present else []
+        changes: dict = {}
+        for p in paths:
+            changes[(prefix + p).replace(os.sep, "/")] = None
+        for p, sha in zip(present, shas):
+            changes[(prefix + p).replace(os.sep, "/")] = sha
+        base = self.run("rev-parse", f"{head}^{{tree}}", what="git").strip() if head else None
+        tree = self._rebuild("", base, changes)
+        return tree or self.run("mktree", input=b"", what="git 写入树").strip()
+
+    def _rebuild(self, folder: str, base: str | None, changes: dict) -> str | None:
+        entries: dict = {}
+        if base:
+            out = self.run("ls-tree", "-z", base, what="git 读取树")
+            for rec in out.split("\0"):
+                if rec:
+                    meta, name = rec.split("\t", 1)
+                    entries[name] = meta
+        here = {}
+        below: dict = {}
+        for path, sha in changes.items():
+            rest = path[len(folder):] if folder else path
+            head, sep, tail = rest.partition("/")
+            if sep:
+                below.setdefault(head, {})[path] = sha
+            else:
+                here[head] = sha
+        for name, sha in here.items():
+            if sha is None:
+                entries.pop(name, None)
+            else:
+                mode = entries[name].split()[0] if name in entries and entries[name].split()[1] == "blob" else "100644"
+                entries[name] = f"{mode} blob {sha}"
+        for name, sub in below.items():
+            old = entries.get(name)
+            old_tree = old.split()[2] if old and old.split()[1] == "tree" else None
+            new = self._rebuild(f"{folder}{name}/", old_tree, sub)
+            if new is None:
+                entries.pop(name, None)
+            else:
+                entries[name] = f"040000 tree {new}"
+        if not entries:
+            return None
+        data = "".join(f"{meta}\t{name}\0" for name, meta in entries.items()).encode("utf-8")
+        return self.run("mktree", "-z", input=data, what="git 写入树").strip()
 
 
 def _first_line(raw: bytes) -> str:
