@@ -166,10 +166,8 @@ def summaries(store: Store, day: date, within: int = 0, only: str | None = None,
             recomputed += 1
             if recomputed <= FILE_CACHE_MAX:
                 cache.save_files(cid, files.keys, parsed)
-            if max_date is not None and max_date > day:
-                # a past day: records after it do not exist yet for that day; do not cache
-                pass
-            else:
+            # a past day, before some of the records: that view is not cached
+            if max_date is None or max_date <= day:
                 cache.entries[cid] = Entry(files.keys, ruleset, day, day + timedelta(days=HORIZON_DAYS), max_date, s)
                 cache.dirty = True
         if worker and s.worker != worker:

@@ -57,9 +57,8 @@ def _event_summary(e) -> str:
             parts.append(f"提前解除：{d.get('reason', '')}")
     elif e.type == "transfer-apply":
         parts.append(f"迁往 {d.get('to')}")
-    for key in ("result", "note", "reason") if e.type not in ("test", "test-result", "explanation", "release") else ():
-        if d.get(key) and e.type != "suspend" and e.type != "terminate":
-            parts.append(str(d[key]))
+    if e.type not in ("test", "test-result", "explanation", "release", "suspend", "terminate"):
+        parts.extend(str(d[key]) for key in ("result", "note", "reason") if d.get(key))
     return "；".join(str(p) for p in parts if p)
 
 
