@@ -355,14 +355,20 @@ def test_show_json_facts(cli, case):
 # ---------------------------------------------------------------- sync
 
 
-def test_two_clones_record_same_case_and_sync_without_conflict(cli, case, tmp_path):
+def second_clone(cli, tmp_path) -> Cli:
+    """Give the store a bare remote, push to it, and clone a second office's copy."""
     bare = tmp_path / "remote.git"
     subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
     git(cli.root, "remote", "add", "origin", str(bare))
     assert "推送" in cli.ok("sync").stdout
     other = tmp_path / "clone2"
     subprocess.run(["git", "clone", "-q", str(bare), str(other)], check=True)
-    b = Cli(other)
+    return Cli(other)
+
+
+def test_two_clones_record_same_case_and_sync_without_conflict(cli, case, tmp_path):
+    b = second_clone(cli, tmp_path)
+    other = b.root
     cli.ok("record", "visit", case, "--date", "2026-05-18", "--note", "甲地记录")
     cli.ok("record", "test", case, "--date", "2026-05-18", "--result", "negative")
     b.ok("record", "visit", case, "--date", "2026-05-19", "--note", "乙地记录")
@@ -416,13 +422,7 @@ def test_help_runs_fast_enough_to_be_usable():
 
 
 def test_case_numbers_continue_across_synced_clones(cli, case, tmp_path):
-    bare = tmp_path / "r.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
-    git(cli.root, "remote", "add", "origin", str(bare))
-    cli.ok("sync")
-    other = tmp_path / "c2"
-    subprocess.run(["git", "clone", "-q", str(bare), str(other)], check=True)
-    b = Cli(other)
+    b = second_clone(cli, tmp_path)
     assert b.add(5) == "2026-0002"
     b.ok("sync")
     cli.ok("sync")
@@ -430,13 +430,8 @@ def test_case_numbers_continue_across_synced_clones(cli, case, tmp_path):
 
 
 def test_same_new_case_number_on_two_clones_is_renumbered_on_sync(cli, case, tmp_path):
-    bare = tmp_path / "r.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
-    git(cli.root, "remote", "add", "origin", str(bare))
-    cli.ok("sync")
-    other = tmp_path / "c2"
-    subprocess.run(["git", "clone", "-q", str(bare), str(other)], check=True)
-    b = Cli(other)
+    b = second_clone(cli, tmp_path)
+    other = b.root
     name_a, idn_a = person(11)
     name_b, idn_b = person(12)
     a_id = cli.add(11, reported_on="2026-05-01")
