@@ -470,3 +470,13 @@ def test_case_set_keeps_comments_and_hand_fields(cli, case):
     assert "相同" in refused(cli, "case", "set", case, "--worker", "王强")
     assert "风险等级" in refused(cli, "case", "set", case, "--risk", "extreme")
     assert "没有编号" in refused(cli, "case", "set", "NOPE", "--phone", "1")
+
+
+def test_init_inside_another_repository_makes_its_own(tmp_path):
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    subprocess.run(["git", "init", "-q", str(outer)], check=True)
+    c = Cli(outer / "store")
+    c.ok("init", str(c.root), store=False)
+    assert (c.root / ".git").is_dir() and c.commits() == 1
+    assert git(outer, "rev-list", "--all", "--count") == "0"

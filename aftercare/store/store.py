@@ -393,7 +393,7 @@ def init_store(root: Path, office: str, township: str = "", county: str = "") ->
     ensure_dir(root)
     os.chmod(root, 0o700)
     git = Git(root)
-    fresh_repo = find_git_dir(root) is None
+    fresh_repo = not (root / ".git").exists()    # a store is its own repository, even inside another one
     try:
         if fresh_repo:
             git.run("init", "-q", what="git 初始化")
