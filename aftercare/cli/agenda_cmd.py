@@ -123,7 +123,7 @@ def _table(lines, day) -> None:
                 when = f"{(it.window_start - day).days}天后开始"
             out.append([it.deadline.isoformat() + ("*" if it.provisional else ""), when, it.case, ln.name, ln.worker or "—",
                         ITEM_KINDS.get(it.kind, it.kind), f"第{it.document}号" if it.document else "—", it.basis])
-        say(table(["期限", "", "编号", "姓名", "工作人员", "事项", "文书", "依据"], out))
+        say(table(["期限", "时间", "编号", "姓名", "工作人员", "事项", "文书", "依据"], out))
         say()
     counts = "，".join(f"{STATUS_CN[k]} {len(v)}" for k, v in groups.items())
     say(f"{day.isoformat()}：{counts}" + ("（* 期限暂定）" if any(ln.item.provisional for ln in lines) else ""))
