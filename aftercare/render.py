@@ -1040,9 +1040,12 @@ def render_all(store, out_dir: Path, fmt: str = "html", today: date | None = Non
     """Render every case of the store; `progress(done, total, cid)` is called before and after each."""
     if today is None:
         raise TypeError("render_all: today is required")
-    job = _Job(store, fmt)
     ids = store.case_ids()
     total = len(ids)
+    workers = min(os.cpu_count() or 1, total)
+    if fmt == "pdf" and workers > 1:
+        return _render_parallel(store, ids, Path(out_dir), today, progress, workers)
+    job = _Job(store, fmt)
     written: list[Path] = []
     for i, cid in enumerate(ids):
         if progress:
@@ -1051,6 +1054,47 @@ def render_all(store, out_dir: Path, fmt: str = "html", today: date | None = Non
     if progress:
         progress(total, total, "")
     return written
+
+
+_WORKER: dict = {}
+
+
+def _worker_init(root: str, use_cache: bool, out_dir: str, today: date) -> None:
+    from aftercare.store import Store
+
+    _WORKER.update(job=_Job(Store(Path(root), use_cache=use_cache), "pdf"), out=Path(out_dir), today=today)
+
+
+def _worker_case(cid: str) -> tuple:
+    try:
+        return cid, [str(p) for p in _WORKER["job"].case(cid, _WORKER["out"], _WORKER["today"])], None
+    except AftercareError as exc:
+        return cid, [], exc.message
+
+
+def _render_parallel(store, ids: list, out_dir: Path, today: date, progress, workers: int) -> list[Path]:
+    """PDF is CPU-bound (WeasyPrint lays out and subsets fonts per document): one process per core."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    total = len(ids)
+    results: dict = {}
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
+                             initargs=(str(store.root), store.use_cache, str(out_dir), today)) as pool:
+        futures = [pool.submit(_worker_case, cid) for cid in ids]
+        for done, fut in enumerate(as_completed(futures), 1):
+            cid, paths, error = fut.result()
+            if error:
+                for f in futures:
+                    f.cancel()
+                raise AftercareError(error)
+            results[cid] = [Path(p) for p in paths]
+            if progress:
+                progress(done, total, cid)
+    if progress:
+        progress(total, total, "")
+    return [p for cid in ids for p in results[cid]]
 
 
 def render_html(store, cid: str, today: date) -> dict[str, str]:

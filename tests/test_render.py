@@ -696,3 +696,18 @@ def test_importing_the_renderer_is_cheap():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent).stdout.strip()
     assert out == ""
+
+
+def test_render_all_pdf_in_parallel_and_a_broken_case_stops_it(cli):
+    pytest.importorskip("weasyprint")
+    a = cli.add(41, reported_on="2026-05-01")
+    b = cli.add(42, reported_on="2026-05-02")
+    out = cli.root.parent / "pdf-out"
+    res = cli.ok("render", "--all", "--format", "pdf", "--out", str(out))
+    assert "2 个个案" in res.stdout
+    for cid in (a, b):
+        assert (out / cid / f"{cid}-全卷.pdf").is_file()
+        assert (out / cid / "01-决定书.pdf").is_file()
+    (cli.root / "cases" / b / "case.yaml").write_text("name: [broken\n")
+    res = cli("render", "--all", "--format", "pdf", "--out", str(out))
+    assert res.exit_code == 1 and f"cases/{b}/case.yaml:" in res.stderr

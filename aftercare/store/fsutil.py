@@ -20,7 +20,12 @@ def ensure_dir(path: Path) -> None:
         missing.append(p)
         p = p.parent
     for d in reversed(missing):
-        os.mkdir(d, DIR_MODE)
+        try:
+            os.mkdir(d, DIR_MODE)
+        except FileExistsError:
+            if not d.is_dir():
+                raise
+            continue            # another process made it meanwhile
         os.chmod(d, DIR_MODE)
 
 
