@@ -600,11 +600,23 @@ def pdf(store, tmp_path_factory):
         import weasyprint  # noqa: F401
     except (ImportError, OSError) as exc:
         pytest.skip(f"WeasyPrint is not available: {exc}")
+    if not _cjk_font_installed():
+        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk): PDF text cannot be checked")
     pypdf = pytest.importorskip("pypdf")
     s, ids = store
     out = tmp_path_factory.mktemp("pdf")
     files = R.render_case(s, ids["full"], out, "pdf", TODAY)
     return files, pypdf
+
+
+def _cjk_font_installed() -> bool:
+    import subprocess
+
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return bool(out.strip())
 
 
 def _pdf_text(reader) -> str:
