@@ -137,7 +137,9 @@ def format_case_report(r: dict) -> str:
              f"工作人员：{r['worker'] or '—'}  风险等级：{M.RISKS.get(r['risk'], r['risk'])}  电话：{r['phone'] or '—'}  住址：{r['address'] or '—'}"]
     dec = r["decision"]
     if any(dec.values()):
-        lines.append(f"决定书：{dec['number'] or '—'}  {dec['decided_by'] or ''}  决定 {dec['decided_on'] or '—'}  送达 {dec['notified_on'] or '—'}")
+        parts = [f"决定书：{dec['number'] or '—'}", dec["decided_by"] or "",
+                 f"决定 {dec['decided_on']}" if dec["decided_on"] else "", f"送达 {dec['notified_on']}" if dec["notified_on"] else ""]
+        lines.append("  ".join(p for p in parts if p))
     if p["start"]:
         end = p["last_day"] or "（中止中，待定）"
         extra = f"（含中止顺延 {p['suspended_days']} 日）" if p["suspended_days"] else ""
