@@ -199,11 +199,9 @@ def agenda(store: Store, day: date, within: int | None = None, case: str | None 
     for s in sums:
         if s.status in CLOSED_STATES:
             continue
-        for it in agenda_items(s.items, s.status, day, within):
-            lines.append(AgendaLine(it, s.name, s.worker))
-            if it.provisional:
-                years.update(y for y in s.provisional_years)
-        years.update(y for y in s.provisional_years if any(i.provisional for i in s.items))
+        lines.extend(AgendaLine(it, s.name, s.worker) for it in agenda_items(s.items, s.status, day, within))
+        if any(i.provisional for i in s.items):      # an open item's deadline rests on a guessed year
+            years.update(s.provisional_years)
     order = {"overdue": 0, "due": 1, "upcoming": 2}
     lines.sort(key=lambda ln: (order[ln.item.status], ln.item.deadline, ln.item.case, ln.item.kind))
     return lines, problems, sorted(years)

@@ -129,6 +129,7 @@ def add_case(store: Store, *, name: str, id_number: str, measure: str, today: da
 
 
 EDITABLE = {"phone": ("电话", 40), "address": ("住址", 200), "worker": ("工作人员", 40), "name": ("姓名", 40)}
+SET_LABELS = {**{k: v[0] for k, v in EDITABLE.items()}, "household": "户籍", "risk": "风险等级"}
 
 
 def set_case(store: Store, cid: str, today: date, **changes: str | None) -> Result:
@@ -170,7 +171,7 @@ def set_case(store: Store, cid: str, today: date, **changes: str | None) -> Resu
         tx.write(path, buf.getvalue().encode("utf-8"))
         store.load_case(cid)          # what was written must read back
         commit = tx.commit(f"Update case {cid}: {', '.join(changed)}")
-    return Result(cid, f"已修改个案 {cid}：{'、'.join(EDITABLE.get(k, (k,))[0] if k in EDITABLE else {'household': '户籍', 'risk': '风险等级'}[k] for k in changed)}", commit)
+    return Result(cid, f"已修改个案 {cid}：{'、'.join(SET_LABELS[k] for k in changed)}", commit)
 
 
 def _next_case_id(existing: list, year: int) -> str:
@@ -470,7 +471,8 @@ def leave_decide(store: Store, cid: str, leave_id: str, action: str, date_text: 
             if d < lv.start:
                 raise AftercareError(f"销假日期 {d} 早于外出开始日期 {lv.start}", code="date-order")
         eid = tx.append_event(case, events, etype, d, {"leave": leave_id, "by": text(by, "审批人") if action != "return" else None})
-        commit = tx.commit(f"{ {'approve': 'Approve', 'deny': 'Deny', 'return': 'Record return from'}[action]} leave {leave_id} for {cid} on {d.isoformat()}".strip())
+        verb = {"approve": "Approve", "deny": "Deny", "return": "Record return from"}[action]
+        commit = tx.commit(f"{verb} leave {leave_id} for {cid} on {d.isoformat()}")
     msg = {"approve": f"已批准请假 {leave_id}（{lv.start}至{lv.end}），期满应于 {lv.end} 前销假",
            "deny": f"已记录不准假：请假 {leave_id}", "return": f"已销假：请假 {leave_id}（{d}）"}[action]
     notes = ()
@@ -482,10 +484,10 @@ def leave_decide(store: Store, cid: str, leave_id: str, action: str, date_text: 
 # ---------------------------------------------------------------- lifecycle
 
 
-def _not_before_last_record(events, d: date, what: str) -> None:
+def _not_before_last_record(events, d: date, what: str, why: str = "请按时间顺序记录") -> None:
     last = max((e.date for e in events), default=d)
     if d < last:
-        raise AftercareError(f"{what}日期 {d} 早于已有记录的日期 {last}；请按时间顺序记录", code="date-order")
+        raise AftercareError(f"{what}日期 {d} 早于已有记录的日期 {last}；{why}", code="date-order")
 
 
 def suspend(store: Store, cid: str, date_text: str | None, reason: str, today: date, note: str | None = None) -> Result:

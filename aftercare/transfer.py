@@ -218,9 +218,7 @@ def handover(store: Store, cid: str, date_text: str | None, today: date, bundle:
                                  code="transfer-state")
         if d < view.transfer["transfer-approve"].date:
             raise AftercareError(f"移交日期 {d} 早于批准日期 {view.transfer['transfer-approve'].date}", code="date-order")
-        last = max((e.date for e in events), default=d)
-        if d < last:
-            raise AftercareError(f"移交日期 {d} 早于已有记录的日期 {last}；移交后本库不再记录该个案", code="date-order")
+        service._not_before_last_record(events, d, "移交", "移交后本库不再记录该个案")
         return ()
 
     with store.transaction() as tx:

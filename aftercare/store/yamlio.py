@@ -41,10 +41,7 @@ def parse(data: bytes, path: str) -> Any:
     try:
         return yaml.load(data, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise YamlProblem(Problem(path, line, "yaml-syntax", f"YAML 格式错误：{exc.problem or exc}",
-                                  "用编辑器打开该行修正格式，或用 git checkout 恢复该文件")) from None
+        raise _syntax_problem(exc, path) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(Problem(path, 1, "yaml-syntax", f"YAML 格式错误：{exc}", "修正该文件")) from None
     except (ValueError, TypeError, OverflowError) as exc:
@@ -166,9 +163,13 @@ def _reject_aliases(data: bytes, path: str) -> None:
                 raise YamlProblem(Problem(path, line, "yaml-alias", "文件使用了 YAML 锚点/别名（&/*），出于安全拒绝读取",
                                           "删去锚点与别名，直接写出取值"))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise YamlProblem(Problem(path, mark.line + 1 if mark else 1, "yaml-syntax", f"YAML 格式错误：{exc.problem or exc}",
-                                  "用编辑器打开该行修正格式")) from None
+        raise _syntax_problem(exc, path) from None
+
+
+def _syntax_problem(exc: "yaml.MarkedYAMLError", path: str) -> YamlProblem:
+    mark = exc.problem_mark or exc.context_mark
+    return YamlProblem(Problem(path, mark.line + 1 if mark else 1, "yaml-syntax", f"YAML 格式错误：{exc.problem or exc}",
+                               "用编辑器打开该行修正格式，或用 git checkout 恢复该文件"))
 
 
 def item_lines(data: bytes) -> list[int]:
