@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import date as date_
 import io
 import json
 
@@ -148,3 +149,26 @@ def test_delegated_test_result_through_the_cli(cli):
     assert not [i for i in items(cli, "--case", a) if i["kind"] == "delegated-test-result"]
     shown = json.loads(cli.ok("show", a, "--format", "json").stdout)
     assert [e["type"] for e in shown["timeline"]].count("test-result") == 1
+
+
+def test_one_new_event_rereads_only_its_file(cli, monkeypatch):
+    from aftercare.agenda import summaries
+    import os
+    import time
+
+    from aftercare.store import Store, yamlio
+
+    a = cli.add(9, reported_on="2026-03-05")
+    cli.ok("record", "visit", a, "--date", "2026-03-10", today="2026-03-10")     # a 2026 events file
+    ev_dir = cli.root / "cases" / a / "events"
+    past = time.time() - 60
+    for f in (cli.root / "cases" / a).rglob("*.yaml"):
+        os.utime(f, (past, past))                                               # not "racy" any more
+    summaries(Store(cli.root), date_(2026, 5, 20))                               # fills the per-file cache
+    (ev_dir / "2025-zzzz.yaml").write_text('- id: "n1"\n  type: "visit"\n  date: 2025-12-01\n')
+    os.utime(ev_dir / "2025-zzzz.yaml", (past, past))
+    read = []
+    real = yamlio.parse_events
+    monkeypatch.setattr(yamlio, "parse_events", lambda data, path: read.append(path) or real(data, path))
+    summaries(Store(cli.root), date_(2026, 5, 20))
+    assert read == [f"cases/{a}/events/2025-zzzz.yaml"], read        # the 2026 file came from the cache

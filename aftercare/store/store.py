@@ -198,7 +198,8 @@ class Store:
     def parse_case_files(self, files: CaseFiles, parsed: dict | None = None) -> tuple[Case | None, list, list]:
         """Parse and validate one case's files. `parsed` maps relpath -> raw data already read."""
         problems: list[Problem] = []
-        parsed = parsed or {}
+        if parsed is None:
+            parsed = {}       # an empty dict from the caller is filled in place (the per-file cache)
         rel = self.rel(files.case_file)
         raw_case = parsed.get("case.yaml")
         case_bytes = None
@@ -212,10 +213,9 @@ class Store:
                 raw_case = None
         case = None
         if not problems:
-            def line_of(keypath, _b=[case_bytes]):
-                if _b[0] is None:
-                    _b[0] = files.case_file.read_bytes()
-                return yamlio.key_line(_b[0], keypath)
+            def line_of(keypath):
+                data = case_bytes if case_bytes is not None else files.case_file.read_bytes()
+                return yamlio.key_line(data, keypath)
             case = case_from(files.cid, raw_case, rel, line_of, problems)
         events: list[Event] = []
         seen: dict[str, str] = {}
