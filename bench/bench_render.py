@@ -4,7 +4,7 @@ and `render --all` over the demo store.
     python bench/bench_render.py                 # HTML 9 runs, PDF 3 runs, --all HTML over the demo store
     python bench/bench_render.py --runs 5 --pdf-runs 1 --all-pdf
 
-The case is the one with the most events in a synthetic store (aftercare.synth, fixed seed: about three
+The case is the one with the most events in a synthetic store (synth, fixed seed: about three
 years of tests, visits, reports, education, evaluations, leave, refusals...), written to a temporary
 folder. Figures are median wall times:
 
@@ -36,9 +36,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from aftercare import render as R  # noqa: E402
+from aftercare.documents import render as R  # noqa: E402
 from aftercare.store import Store  # noqa: E402
-from aftercare.synth import DEMO_TODAY, generate, generate_demo  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from synth import DEMO_TODAY, generate, generate_demo  # noqa: E402
 
 TODAY = date(2026, 11, 23)
 SEED = 20261123

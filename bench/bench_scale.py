@@ -4,7 +4,7 @@
     python bench/bench_scale.py --full              # also 20,000 cases (3 runs)
     python bench/bench_scale.py --sizes 200 --runs 7 --keep
 
-Stores are generated (aftercare.synth, fixed seed, one commit) under bench/stores/ (git-ignored) and
+Stores are generated (synth, fixed seed, one commit) under bench/stores/ (git-ignored) and
 measured through the installed `aftercare` command as subprocesses, with AFTERCARE_TODAY fixed, output
 to /dev/null. Each figure is the median wall time of the runs:
 
@@ -35,7 +35,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from aftercare.synth import generate
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from synth import generate
 
 HERE = Path(__file__).resolve().parent
 TODAY = date(2026, 11, 23)

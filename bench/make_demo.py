@@ -15,7 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from aftercare.synth import generate_demo
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from synth import generate_demo
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -9,11 +9,15 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
+import sys
+
 import pytest
 from typer.testing import CliRunner
 
 from aftercare.cli import app
-from aftercare.ids import fictional_id_number, fictional_name
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # tools/synth.py
+from aftercare.core.ids import fictional_id_number, fictional_name
 
 
 @pytest.fixture(autouse=True)

@@ -152,7 +152,7 @@ def test_delegated_test_result_through_the_cli(cli):
 
 
 def test_one_new_event_rereads_only_its_file(cli, monkeypatch):
-    from aftercare.agenda import summaries
+    from aftercare.views.agenda import summaries
     import os
     import time
 

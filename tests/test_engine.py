@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aftercare.engine import SecurityPeriod, agenda_items, evaluate
-from aftercare.model import Case, Event
-from aftercare.rules import RuleError, load_rules
-from aftercare.workcal import WorkCalendar
+from aftercare.core.engine import SecurityPeriod, agenda_items, evaluate
+from aftercare.core.model import Case, Event
+from aftercare.core.rules import RuleError, load_rules
+from aftercare.core.workcal import WorkCalendar
 
 RULES = load_rules()
 _ids = itertools.count()
@@ -475,6 +475,6 @@ def test_event_satisfies_at_most_one_window_and_records_never_add_overdue(start,
 def test_add_months_matches_relativedelta(d, n):
     from dateutil.relativedelta import relativedelta
 
-    from aftercare.dates import add_months
+    from aftercare.core.dates import add_months
 
     assert add_months(d, n) == d + relativedelta(months=n)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from aftercare import render as R
-from aftercare import service, transfer
-from aftercare.errors import AftercareError
-from aftercare.ids import check_id_number, fictional_id_number, fictional_name
+from aftercare.documents import render as R
+from aftercare.actions import service, transfer
+from aftercare.core.errors import AftercareError
+from aftercare.core.ids import check_id_number, fictional_id_number, fictional_name
 from aftercare.store import Store, init_store
 
 TODAY = date(2026, 5, 14)
@@ -703,7 +703,7 @@ def test_importing_the_renderer_is_cheap():
     import subprocess
     import sys
 
-    code = ("import sys, aftercare.render; "
+    code = ("import sys, aftercare.documents.render; "
             "print(' '.join(m for m in ('jinja2', 'weasyprint', 'markupsafe') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent).stdout.strip()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aftercare.ids import id_check_digit
+from aftercare.core.ids import id_check_digit
 from conftest import Cli, git, person, refused
 
 TODAY = "2026-05-20"

@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from aftercare import synth
-from aftercare.agenda import agenda, summaries
-from aftercare.model import CLOSED_STATES
-from aftercare.report import check_store
-from aftercare.service import PERSON_EVENTS
+import synth  # tools/synth.py (on the path through conftest)
+from aftercare.views.agenda import agenda, summaries
+from aftercare.core.model import CLOSED_STATES
+from aftercare.views.report import check_store
+from aftercare.actions.service import PERSON_EVENTS
 from aftercare.store import Store, yamlio
 from aftercare.store.store import CACHE_DIR
 

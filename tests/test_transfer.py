@@ -277,7 +277,7 @@ def test_import_refusals(a, b, case, tmp_path):
     git(a.root, "bundle", "create", str(plain), "HEAD")
     refused(b, "transfer", "import", str(plain), today=t)
     # a bundle of a case that was never handed over
-    from aftercare import transfer
+    from aftercare.actions import transfer
     from aftercare.store import Store
 
     early = tmp_path / "early.bundle"

@@ -25,10 +25,10 @@ def due(
     store: StoreOpt = None,
 ) -> None:
     """每日待办：逾期、待办与即将到期的事项，以及依据。"""
-    from aftercare.agenda import agenda
-    from aftercare.dates import parse_date
-    from aftercare.errors import AftercareError, DataError
-    from aftercare.ids import check_case_id
+    from aftercare.views.agenda import agenda
+    from aftercare.core.dates import parse_date
+    from aftercare.core.errors import AftercareError, DataError
+    from aftercare.core.ids import check_case_id
 
     if fmt not in FORMATS:
         raise AftercareError(f"输出格式“{fmt}”无效，应为 {' / '.join(FORMATS)}")
@@ -102,7 +102,7 @@ def _ics(lines, day) -> str:
 
 
 def _table(lines, day) -> None:
-    from aftercare.model import ITEM_KINDS
+    from aftercare.core.model import ITEM_KINDS
 
     if not lines:
         say(f"{day.isoformat()} 没有逾期、待办或即将到期的事项。")

@@ -52,7 +52,7 @@ def case_add(
     store: StoreOpt = None,
 ) -> None:
     """登记一名社区戒毒（康复）人员；最后一行输出个案编号。"""
-    from aftercare import service
+    from aftercare.actions import service
 
     s = open_store(store)
     res = service.add_case(s, name=name, id_number=id_number, measure=measure, today=today(), reported_on=reported_on,
@@ -75,7 +75,7 @@ def case_set(
     store: StoreOpt = None,
 ) -> None:
     """修改个案基本信息（电话、住址、工作人员等）；case.yaml 中的注释与手工字段保留。"""
-    from aftercare import service
+    from aftercare.actions import service
 
     show_result(service.set_case(open_store(store), case, today(), phone=phone, address=address, worker=worker,
                                  name=name, household=household, risk=risk))
@@ -90,9 +90,9 @@ def case_list(
     store: StoreOpt = None,
 ) -> None:
     """个案名册：编号、姓名、措施、工作人员、状态、期限、记录数。"""
-    from aftercare import model as M
-    from aftercare.agenda import summaries
-    from aftercare.errors import AftercareError, DataError
+    from aftercare.core import model as M
+    from aftercare.views.agenda import summaries
+    from aftercare.core.errors import AftercareError, DataError
 
     if status is not None and status not in M.STATUS_LABELS:
         raise AftercareError(f"状态“{status}”无效，应为 {'、'.join(M.STATUS_LABELS)} 之一")
@@ -135,9 +135,9 @@ def show_cmd(
     store: StoreOpt = None,
 ) -> None:
     """一个个案：基本情况、期限、时间线、履行情况（各项已完成/逾期/已说明/待办）。"""
-    from aftercare.dates import parse_date
-    from aftercare.errors import AftercareError
-    from aftercare.report import case_report, format_case_report
+    from aftercare.core.dates import parse_date
+    from aftercare.core.errors import AftercareError
+    from aftercare.views.report import case_report, format_case_report
 
     if fmt not in ("table", "json"):
         raise AftercareError(f"输出格式“{fmt}”无效，应为 table 或 json")
@@ -158,7 +158,7 @@ def log_cmd(
     store: StoreOpt = None,
 ) -> None:
     """审计轨迹（来自 git）：时间、记录人、做了什么。"""
-    from aftercare.report import audit_log
+    from aftercare.views.report import audit_log
 
     s = open_store(store)
     rows = audit_log(s, case, limit)
@@ -172,8 +172,8 @@ def log_cmd(
 @handle
 def check_cmd(store: StoreOpt = None) -> None:
     """校验整个案卷库：每个问题一行“文件:行: 说明”；有问题时退出码为 1。"""
-    from aftercare.errors import DataError
-    from aftercare.report import check_store
+    from aftercare.core.errors import DataError
+    from aftercare.views.report import check_store
     from aftercare.store import find_store
 
     root = find_store(store or STATE["store"])

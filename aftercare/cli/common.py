@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from aftercare.errors import AftercareError
+from aftercare.core.errors import AftercareError
 
 STATE = {"debug": False, "no_cache": False, "store": None}
 
@@ -25,7 +25,7 @@ def today() -> date:
     """Today's date; AFTERCARE_TODAY=YYYY-MM-DD fixes it (drills, tests)."""
     fixed = os.environ.get("AFTERCARE_TODAY")
     if fixed:
-        from aftercare.dates import parse_date
+        from aftercare.core.dates import parse_date
 
         return parse_date(fixed, "AFTERCARE_TODAY")
     return date.today()

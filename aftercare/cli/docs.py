@@ -22,8 +22,8 @@ def render(
     store: StoreOpt = None,
 ) -> None:
     """生成一人一档文书（卷皮、卷内目录、18 种文书），可打印的 HTML 或 PDF。"""
-    from aftercare.errors import AftercareError
-    from aftercare import render as R
+    from aftercare.core.errors import AftercareError
+    from aftercare.documents import render as R
 
     if fmt not in ("html", "pdf"):
         raise AftercareError(f"格式“{fmt}”无效，应为 html 或 pdf")

@@ -32,7 +32,7 @@ def leave_request(
     store: StoreOpt = None,
 ) -> None:
     """登记请假申请；最后一行输出请假编号。"""
-    from aftercare import service
+    from aftercare.actions import service
 
     res = service.leave_request(open_store(store), case, from_, to, destination, today(), reason=reason, date_text=date,
                                 phone=phone, guarantor=guarantor)
@@ -40,7 +40,7 @@ def leave_request(
 
 
 def _decide(action: str, store, case, leave_id, date, by=None):
-    from aftercare import service
+    from aftercare.actions import service
 
     show_result(service.leave_decide(open_store(store), case, leave_id, action, date, today(), by=by))
 
@@ -71,7 +71,7 @@ def leave_return(case: CaseArg, leave_id: LeaveArg, date: DateOpt = None, store:
 def suspend(case: CaseArg, reason: Annotated[str, Opt("--reason", help="detention 拘留 / arrest 逮捕")],
             date: DateOpt = None, note: NoteOpt = None, store: StoreOpt = None) -> None:
     """中止（被拘留、逮捕）：期限与未结束的窗口顺延。"""
-    from aftercare import service
+    from aftercare.actions import service
 
     show_result(service.suspend(open_store(store), case, date, reason, today(), note))
 
@@ -80,7 +80,7 @@ def suspend(case: CaseArg, reason: Annotated[str, Opt("--reason", help="detentio
 @handle
 def resume(case: CaseArg, date: DateOpt = None, note: NoteOpt = None, store: StoreOpt = None) -> None:
     """中止结束，恢复执行。"""
-    from aftercare import service
+    from aftercare.actions import service
 
     show_result(service.resume(open_store(store), case, date, today(), note))
 
@@ -91,7 +91,7 @@ def terminate(case: CaseArg,
               reason: Annotated[str, Opt("--reason", help="imprisonment 收监执行刑罚 / compulsory-education 强制性教育措施")],
               date: DateOpt = None, note: NoteOpt = None, store: StoreOpt = None) -> None:
     """终止：此后不再产生待办事项。"""
-    from aftercare import service
+    from aftercare.actions import service
 
     show_result(service.terminate(open_store(store), case, date, reason, today(), note))
 
@@ -105,7 +105,7 @@ def release(case: CaseArg, date: DateOpt = None,
             early_reason: Annotated[Optional[str], Opt("--early-reason", help="期满前解除的依据（会被标记）")] = None,
             store: StoreOpt = None) -> None:
     """解除：期满（含中止顺延）之后。"""
-    from aftercare import service
+    from aftercare.actions import service
 
     show_result(service.release(open_store(store), case, date, today(), notice_no=notice_no, notified_on=notified_on,
                                 issued_by=issued_by, early_reason=early_reason))
@@ -119,7 +119,7 @@ def explain(case: CaseArg,
             reason: Annotated[str, Opt("--reason", help="未能完成的原因")],
             store: StoreOpt = None) -> None:
     """以书面情况说明关闭一项逾期事项（缺口仍在履行情况中可见）。"""
-    from aftercare import service
+    from aftercare.actions import service
 
     show_result(service.explain(open_store(store), case, kind, deadline, reason, today()))
 
@@ -134,7 +134,7 @@ def transfer_apply(case: CaseArg, to: Annotated[str, Opt("--to", help="新执行
                    proof: Annotated[Optional[str], Opt("--proof", help="提供的证明材料")] = None,
                    store: StoreOpt = None) -> None:
     """变更执行地申请（3 个工作日内填写审批表）。"""
-    from aftercare import transfer
+    from aftercare.actions import transfer
 
     show_result(transfer.apply(open_store(store), case, date, to, today(), reason, proof))
 
@@ -144,7 +144,7 @@ def transfer_apply(case: CaseArg, to: Annotated[str, Opt("--to", help="新执行
 def transfer_form(case: CaseArg, date: DateOpt = None,
                   opinion: Annotated[Optional[str], Opt("--opinion", help="办公室意见")] = None, store: StoreOpt = None) -> None:
     """办公室已填写变更执行地审批表。"""
-    from aftercare import transfer
+    from aftercare.actions import transfer
 
     show_result(transfer.form(open_store(store), case, date, today(), opinion))
 
@@ -154,7 +154,7 @@ def transfer_form(case: CaseArg, date: DateOpt = None,
 def transfer_approve(case: CaseArg, date: DateOpt = None, by: ByOpt = None, note: NoteOpt = None,
                      store: StoreOpt = None) -> None:
     """公安机关批准变更（15 日内到新执行地报到，7 日内移交档案）。"""
-    from aftercare import transfer
+    from aftercare.actions import transfer
 
     show_result(transfer.decide(open_store(store), case, date, today(), True, by, note))
 
@@ -164,7 +164,7 @@ def transfer_approve(case: CaseArg, date: DateOpt = None, by: ByOpt = None, note
 def transfer_refuse(case: CaseArg, date: DateOpt = None, by: ByOpt = None, note: NoteOpt = None,
                     store: StoreOpt = None) -> None:
     """公安机关不批准变更。"""
-    from aftercare import transfer
+    from aftercare.actions import transfer
 
     show_result(transfer.decide(open_store(store), case, date, today(), False, by, note))
 
@@ -173,7 +173,7 @@ def transfer_refuse(case: CaseArg, date: DateOpt = None, by: ByOpt = None, note:
 @handle
 def transfer_report_in(case: CaseArg, date: DateOpt = None, note: NoteOpt = None, store: StoreOpt = None) -> None:
     """本人已到新执行地报到。"""
-    from aftercare import transfer
+    from aftercare.actions import transfer
 
     show_result(transfer.report_in(open_store(store), case, date, today(), note))
 
@@ -185,7 +185,7 @@ def transfer_handover(case: CaseArg, date: DateOpt = None,
                       to: Annotated[Optional[str], Opt("--to", help="接收单位")] = None,
                       store: StoreOpt = None) -> None:
     """移交档案：生成只含本个案全部历史的移交文件；本库中该个案标记为已移出。"""
-    from aftercare import transfer
+    from aftercare.actions import transfer
 
     res, path = transfer.handover(open_store(store), case, date, today(), bundle, to)
     show_result(res, str(path))
@@ -198,7 +198,7 @@ def transfer_import(bundle: Annotated[str, typer.Argument(help="移出单位提�
                     source: Annotated[Optional[str], Opt("--from", help="移出单位")] = None,
                     store: StoreOpt = None) -> None:
     """接收转入的个案（连同全部历史）；最后一行输出个案编号。"""
-    from aftercare import transfer
+    from aftercare.actions import transfer
 
     res = transfer.import_bundle(open_store(store), bundle, today(), date, new_id, source)
     show_result(res, res.case)

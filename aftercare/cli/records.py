@@ -16,7 +16,7 @@ CaseArg = Annotated[str, typer.Argument(help="个案编号")]
 
 
 def _simple(store, case, etype, date, **fields):
-    from aftercare import service
+    from aftercare.actions import service
 
     s = open_store(store)
     show_result(service.record_simple(s, case, etype, date, today(), **fields))
@@ -27,7 +27,7 @@ def _simple(store, case, etype, date, **fields):
 def report_in(case: CaseArg, date: DateOpt = None,
               place: Annotated[Optional[str], Opt("--place", help="报到地点")] = None, store: StoreOpt = None) -> None:
     """报到：期限自报到之日起计算。"""
-    from aftercare import service
+    from aftercare.actions import service
 
     show_result(service.record_report_in(open_store(store), case, date, today(), place))
 
@@ -47,7 +47,7 @@ def test(
     store: StoreOpt = None,
 ) -> None:
     """吸毒检测（或拒绝、逃避检测）。"""
-    from aftercare import service
+    from aftercare.actions import service
 
     show_result(service.record_test(open_store(store), case, date, result, today(), method=method, makeup=makeup,
                                     forced=forced, delegated_to=delegated_to, by=by, place=place))

@@ -16,6 +16,6 @@ def sync(
     store: StoreOpt = None,
 ) -> None:
     """与共享的 git 远程仓库同步：先拉取（变基）再推送。"""
-    from aftercare.syncing import sync as do_sync
+    from aftercare.store.sync import sync as do_sync
 
     say(do_sync(open_store(store), remote or "origin"))

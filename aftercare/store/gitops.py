@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 from typing import Sequence
 
-from aftercare.errors import AftercareError
+from aftercare.core.errors import AftercareError
 
 _STRIP = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_PREFIX",
           "GIT_NAMESPACE", "GIT_COMMON_DIR", "GIT_ALTERNATE_OBJECT_DIRECTORIES")

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Callable, Mapping
 
-from aftercare import model as M
-from aftercare.model import Case, Event, Problem
+from aftercare.core import model as M
+from aftercare.core.model import Case, Event, Problem
 
 CASE_FIELDS = ("name", "id_number", "sex", "birth_date", "measure", "term_months", "registered_on")
 
@@ -117,7 +117,7 @@ def event_from(raw: Any, path: str, line: int, problems: list) -> Event | None:
 
 
 def case_from(cid: str, raw: Any, path: str, line_of: Callable[[tuple], int], problems: list) -> Case | None:
-    from aftercare.ids import quick_check_id_number as check_id_number
+    from aftercare.core.ids import quick_check_id_number as check_id_number
 
     if not isinstance(raw, Mapping):
         problems.append(Problem(path, 1, "bad-case", "case.yaml 应为键值映射", "参照其他个案的 case.yaml 修正"))

@@ -23,9 +23,9 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator
 
-from aftercare.errors import AftercareError, DataError
-from aftercare.ids import check_case_id, new_event_id, new_origin
-from aftercare.model import Case, Event, Problem
+from aftercare.core.errors import AftercareError, DataError
+from aftercare.core.ids import check_case_id, new_event_id, new_origin
+from aftercare.core.model import Case, Event, Problem
 from aftercare.store import yamlio
 from aftercare.store.fsutil import atomic_write, ensure_dir, locked, remove_file
 from aftercare.store.gitops import Git, GitError, find_git_dir
@@ -76,9 +76,9 @@ class CaseFiles:
 
 class Store:
     def __init__(self, root: Path, use_cache: bool = True):
-        from aftercare.rules import RuleError, load_rules
-        from aftercare.workcal import WorkCalendar
-        from aftercare.engine import SecurityPeriod
+        from aftercare.core.rules import RuleError, load_rules
+        from aftercare.core.workcal import WorkCalendar
+        from aftercare.core.engine import SecurityPeriod
 
         self.root = Path(root).resolve()
         self.use_cache = use_cache
@@ -140,7 +140,7 @@ class Store:
     def context_fingerprint(self) -> str:
         import hashlib
         from aftercare import __version__
-        from aftercare.rules import DEFAULT_RULES_FILE
+        from aftercare.core.rules import DEFAULT_RULES_FILE
 
         h = hashlib.sha1()
         h.update(__version__.encode())
@@ -265,7 +265,7 @@ class Store:
         return case, events
 
     def evaluate(self, case: Case, events: list, day: date):
-        from aftercare.engine import evaluate
+        from aftercare.core.engine import evaluate
 
         return evaluate(case, events, self.rules, self.calendar, day, self.security)
 

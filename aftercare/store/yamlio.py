@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from aftercare.model import Problem
+from aftercare.core.model import Problem
 
 MAX_BYTES = 2 * 1024 * 1024
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -7,7 +7,7 @@ from calendar import monthrange
 from datetime import date, timedelta
 from functools import lru_cache
 
-from aftercare.errors import AftercareError
+from aftercare.core.errors import AftercareError
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

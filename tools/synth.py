@@ -2,7 +2,7 @@
 
 Used by the benchmarks (`bench/bench_scale.py`), by the tests and to build the shipped demo store
 (`cases/`, see `bench/make_demo.py`). Every person is fictional and generated from code
-(`aftercare.ids.fictional_*`); no real person is involved.
+(`aftercare.core.ids.fictional_*`); no real person is involved.
 
     python -m aftercare.synth DIR --cases 2000 --seed 1 --today 2026-11-23 [--no-git]
     python -m aftercare.synth --demo [DIR]           # the demo store (default: ./cases)
@@ -12,7 +12,7 @@ The store files are written directly in the format the program itself writes (`y
 20,000 persons holds about three million events. Then, with `git=True`, one `git add -A` and one
 commit, and `aftercare.origin` set to another origin, as a second clone would be.
 
-The histories follow the default rules (`aftercare.rules`) in force on `today`: report-in a few days
+The histories follow the default rules (`aftercare.core.rules`) in force on `today`: report-in a few days
 after the decision is served (a few late), fixed windows for tests, visits, reports, education and
 evaluations with most windows done on time and some missed (some of them explained, missed tests
 sometimes made up by a hair test), refusals and absences answered by a warning (the third by a
@@ -34,17 +34,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from aftercare.dates import add_months as _add_months, birthday_in
-from aftercare.engine import Clock
-from aftercare.ids import fictional_id_number, fictional_name, fictional_phone
-from aftercare.rules import load_rules
+from aftercare.core.dates import add_months as _add_months, birthday_in
+from aftercare.core.engine import Clock
+from aftercare.core.ids import fictional_id_number, fictional_name, fictional_phone
+from aftercare.core.rules import load_rules
 from aftercare.store import yamlio
 from aftercare.store.store import CASES, CONFIG, EVENT_HEADER, GITIGNORE
-from aftercare.workcal import WorkCalendar
+from aftercare.core.workcal import WorkCalendar
 
 ONE = timedelta(days=1)
 add_months = functools.lru_cache(maxsize=65536)(_add_months)
-ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"    # as aftercare.ids (event ids, origins)
+ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"    # as aftercare.core.ids (event ids, origins)
 FILE_ORIGIN = "syn1"                             # the origin named in the generated event files
 DEFAULT_OFFICE = "云溪镇社区戒毒（康复）工作办公室"
 TOWNSHIP = "云溪镇"

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from aftercare import model as M
-from aftercare.dates import parse_date
-from aftercare.errors import AftercareError
-from aftercare.ids import check_case_id, check_id_number, id_number_facts, normalise_id_number
+from aftercare.core import model as M
+from aftercare.core.dates import parse_date
+from aftercare.core.errors import AftercareError
+from aftercare.core.ids import check_case_id, check_id_number, id_number_facts, normalise_id_number
 from aftercare.store import Store
 from aftercare.store import yamlio
 
@@ -276,7 +276,7 @@ def record_test(store: Store, cid: str, date_text: str | None, result: str, toda
         _check_state(view, d, "test")
         notes = []
         if makeup:
-            from aftercare.engine import makeup_target
+            from aftercare.core.engine import makeup_target
 
             before = store.evaluate(case, events, d)
             wins = before.windows.get("test", [])

@@ -9,7 +9,7 @@ local commits stay exactly as they were, and the user is told which files collid
 
 from __future__ import annotations
 
-from aftercare.errors import AftercareError
+from aftercare.core.errors import AftercareError
 from aftercare.store import Store
 from aftercare.store.fsutil import locked
 from aftercare.store.store import CASES
@@ -77,7 +77,7 @@ def _case_ids(store: Store, rev: str) -> dict:
 def _renumber_collisions(store: Store, remote_ref: str) -> list:
     """Cases registered here and on the remote under the same new number, for different persons:
     move the local one to the next free number, in one commit. Returns [(old, new)]."""
-    from aftercare.service import _next_case_id
+    from aftercare.actions.service import _next_case_id
 
     git = store.git
     base = git.run("merge-base", "HEAD", remote_ref, check=False).strip()

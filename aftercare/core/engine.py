@@ -11,10 +11,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Iterable, Sequence
 
-from aftercare.dates import add_months, birthday_in
-from aftercare.model import CLOSED_STATES, Case, DueItem, Event
-from aftercare.rules import Deadline, Rules, RuleSet
-from aftercare.workcal import WorkCalendar
+from aftercare.core.dates import add_months, birthday_in
+from aftercare.core.model import CLOSED_STATES, Case, DueItem, Event
+from aftercare.core.rules import Deadline, Rules, RuleSet
+from aftercare.core.workcal import WorkCalendar
 
 ONE = timedelta(days=1)
 TAKEN = ("negative", "positive", "pending")

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 import aftercare
-from aftercare import model as M
-from aftercare.dates import add_months, cn
-from aftercare.errors import AftercareError
+from aftercare.core import model as M
+from aftercare.core.dates import add_months, cn
+from aftercare.core.errors import AftercareError
 
-SHIPPED_TEMPLATES = Path(aftercare.__file__).resolve().parent.parent / "templates"
+SHIPPED_TEMPLATES = Path(aftercare.__file__).resolve().parent.parent / "templates"  # checkout layout; moved to package data next
 COMBINED_SUFFIX = "-全卷.pdf"
 
 
@@ -873,7 +873,7 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _prepare_dir(out_dir: Path, cid: str) -> Path:
-    from aftercare.ids import check_case_id
+    from aftercare.core.ids import check_case_id
     from aftercare.store.fsutil import ensure_dir
 
     target = Path(out_dir) / check_case_id(cid)

@@ -7,7 +7,7 @@ import re
 import secrets
 from datetime import date
 
-from aftercare.errors import AftercareError
+from aftercare.core.errors import AftercareError
 
 CASE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 _ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"   # no 0/1/i/l/o: read aloud without confusion

@@ -22,11 +22,11 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
-from aftercare import model as M
-from aftercare import service
-from aftercare.errors import AftercareError
-from aftercare.ids import check_case_id
-from aftercare.service import Result, past_date, text
+from aftercare.core import model as M
+from aftercare.actions import service
+from aftercare.core.errors import AftercareError
+from aftercare.core.ids import check_case_id
+from aftercare.actions.service import Result, past_date, text
 from aftercare.store import Store
 from aftercare.store.gitops import Git, clean_env
 

@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from aftercare.engine import agenda_items
-from aftercare.model import CLOSED_STATES, DueItem
+from aftercare.core.engine import agenda_items
+from aftercare.core.model import CLOSED_STATES, DueItem
 from aftercare.store import Store
 from aftercare.store.fsutil import atomic_write, ensure_dir
 from aftercare.store.store import CACHE_DIR, CaseFiles

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from aftercare import model as M
-from aftercare.engine import compliance
-from aftercare.errors import AftercareError, DataError
-from aftercare.ids import check_case_id
-from aftercare.model import Problem
+from aftercare.core import model as M
+from aftercare.core.engine import compliance
+from aftercare.core.errors import AftercareError, DataError
+from aftercare.core.ids import check_case_id
+from aftercare.core.model import Problem
 from aftercare.store import Store
 
 DUTY_ORDER = ("test", "visit", "report", "education", "evaluation", "report-in", "warning", "violation-report",

@@ -1,0 +1,1 @@
+"""Every write action (registering, recording, lifecycle, transfer), built on the store."""

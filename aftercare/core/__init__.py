@@ -1,0 +1,1 @@
+"""The pure core: plain data, rules, calendar, dates, IDs and the rules engine. No I/O."""

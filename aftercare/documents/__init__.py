@@ -1,0 +1,1 @@
+"""The 18 archive documents: catalogue, contexts, templates and the output job."""
