@@ -2,7 +2,7 @@
 names, cover and table of contents; PDF output (A4, text, page numbers matching the table of contents);
 store overrides; escaping; broken templates.
 
-The fixture store is built through the service functions with fixed dates and fictional persons.
+The fixture store is built through the action functions with fixed dates and fictional persons.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from aftercare.documents import render as R
-from aftercare.actions import service, transfer
+from aftercare.actions import cases, lifecycle, records, transfer
 from aftercare.core.errors import AftercareError
 from aftercare.core.ids import check_id_number, fictional_id_number, fictional_name
 from aftercare.store import Store, init_store
@@ -60,7 +60,7 @@ def build_store(root: Path) -> dict:
     ids = {}
 
     name, idn = _person(1, date(1988, 3, 9))
-    ids["full"] = service.add_case(
+    ids["full"] = cases.add_case(
         s, name=name, id_number=idn, measure="detox", today=t, notified_on="2025-01-02", decided_on="2024-12-30",
         decision_no="示公（禁）决字〔2024〕第12号", decided_by="示例县公安局", phone="13800000001",
         address="青山镇东村3组15号", worker="王芳", risk="medium", case_id="2025-0001").case
@@ -76,57 +76,57 @@ def build_store(root: Path) -> dict:
         "  - {role: 禁毒志愿者, name: 周志远, unit: 东村村委会, phone: '13800000005'}\n"), encoding="utf-8")
     subprocess.run(["git", "-C", str(root), "commit", "-qam", f"Add details for {cid}"], check=True)
 
-    service.record_report_in(s, cid, "2025-01-20", t)                      # 3 days late
-    service.record_simple(s, cid, "violation-report", "2025-01-21", t, note="逾期三日报到")
-    service.record_test(s, cid, "2025-02-05", "negative", t, method="urine", by="李明", place="青山派出所")
-    service.record_simple(s, cid, "visit", "2025-02-10", t, kind="home", by="王芳", met="本人及母亲赵秀英",
+    records.record_report_in(s, cid, "2025-01-20", t)                      # 3 days late
+    records.record_simple(s, cid, "violation-report", "2025-01-21", t, note="逾期三日报到")
+    records.record_test(s, cid, "2025-02-05", "negative", t, method="urine", by="李明", place="青山派出所")
+    records.record_simple(s, cid, "visit", "2025-02-10", t, kind="home", by="王芳", met="本人及母亲赵秀英",
                           place="东村3组15号", note="身体状况良好，在砖厂上班。\n情绪稳定。")
-    service.record_simple(s, cid, "report", "2025-02-10", t, note="本月戒毒情况良好")
-    service.record_simple(s, cid, "evaluation", "2025-02-15", t, kind="intake", risk="medium", by="王芳",
+    records.record_simple(s, cid, "report", "2025-02-10", t, note="本月戒毒情况良好")
+    records.record_simple(s, cid, "evaluation", "2025-02-15", t, kind="intake", risk="medium", by="王芳",
                           result="初次评估：配合较好，继续每月检测")
-    service.record_simple(s, cid, "support", "2025-03-01", t, kind="assistance", amount="500", note="临时救助", by="民政办")
-    service.record_simple(s, cid, "education", "2025-03-05", t, note="禁毒法律知识学习", by="王芳")
-    service.record_test(s, cid, "2025-03-10", "refused", t, by="李明")
-    service.record_simple(s, cid, "warning", "2025-03-11", t, note="当面送达")
-    service.record_test(s, cid, "2025-04-08", "evaded", t)
-    service.record_simple(s, cid, "violation", "2025-05-20", t, kind="absence", days=5, note="去外省打工未请假")
-    r = service.leave_request(s, cid, "2025-06-05", "2025-06-10", "湖南省长沙市", t, reason="探望病重的父亲",
+    records.record_simple(s, cid, "support", "2025-03-01", t, kind="assistance", amount="500", note="临时救助", by="民政办")
+    records.record_simple(s, cid, "education", "2025-03-05", t, note="禁毒法律知识学习", by="王芳")
+    records.record_test(s, cid, "2025-03-10", "refused", t, by="李明")
+    records.record_simple(s, cid, "warning", "2025-03-11", t, note="当面送达")
+    records.record_test(s, cid, "2025-04-08", "evaded", t)
+    records.record_simple(s, cid, "violation", "2025-05-20", t, kind="absence", days=5, note="去外省打工未请假")
+    r = lifecycle.leave_request(s, cid, "2025-06-05", "2025-06-10", "湖南省长沙市", t, reason="探望病重的父亲",
                               date_text="2025-06-01", phone="13800000009", guarantor="赵秀英")
-    service.leave_decide(s, cid, r.event_id, "approve", "2025-06-02", t, by="王芳")
-    service.leave_decide(s, cid, r.event_id, "return", "2025-06-10", t)
-    r2 = service.leave_request(s, cid, "2025-06-20", "2025-06-25", "广东省深圳市", t, reason="找工作", date_text="2025-06-15")
-    service.leave_decide(s, cid, r2.event_id, "deny", "2025-06-16", t)
-    service.record_test(s, cid, "2025-07-01", "positive", t, method="urine", by="李明")
-    service.record_simple(s, cid, "violation-report", "2025-07-02", t)
-    service.record_test(s, cid, "2025-08-05", "refused", t, by="李明")
-    service.record_test(s, cid, "2025-09-10", "negative", t, method="hair", makeup=True, by="李明")
-    service.record_test(s, cid, "2025-10-01", "negative", t, method="urine", forced=True, by="李明")
-    service.record_test(s, cid, "2025-11-03", "pending", t, method="urine", delegated_to="长沙市公安局岳麓分局")
-    service.record_test(s, cid, "2025-11-03", "negative", t)               # the delegated result coming back
-    service.record_simple(s, cid, "education", "2025-12-01", t, note=NASTY, by="王芳")
-    service.record_simple(s, cid, "visit", "2026-01-12", t, kind="talk", by="王芳、李明", note=NASTY)
+    lifecycle.leave_decide(s, cid, r.event_id, "approve", "2025-06-02", t, by="王芳")
+    lifecycle.leave_decide(s, cid, r.event_id, "return", "2025-06-10", t)
+    r2 = lifecycle.leave_request(s, cid, "2025-06-20", "2025-06-25", "广东省深圳市", t, reason="找工作", date_text="2025-06-15")
+    lifecycle.leave_decide(s, cid, r2.event_id, "deny", "2025-06-16", t)
+    records.record_test(s, cid, "2025-07-01", "positive", t, method="urine", by="李明")
+    records.record_simple(s, cid, "violation-report", "2025-07-02", t)
+    records.record_test(s, cid, "2025-08-05", "refused", t, by="李明")
+    records.record_test(s, cid, "2025-09-10", "negative", t, method="hair", makeup=True, by="李明")
+    records.record_test(s, cid, "2025-10-01", "negative", t, method="urine", forced=True, by="李明")
+    records.record_test(s, cid, "2025-11-03", "pending", t, method="urine", delegated_to="长沙市公安局岳麓分局")
+    records.record_test(s, cid, "2025-11-03", "negative", t)               # the delegated result coming back
+    records.record_simple(s, cid, "education", "2025-12-01", t, note=NASTY, by="王芳")
+    records.record_simple(s, cid, "visit", "2026-01-12", t, kind="talk", by="王芳、李明", note=NASTY)
     transfer.apply(s, cid, "2026-03-02", "示例市东风街道", t, reason="迁居", proof="房屋租赁合同")
     transfer.form(s, cid, "2026-03-03", t, opinion="情况属实，同意变更")
     transfer.decide(s, cid, "2026-03-05", t, True, by="示例县公安局")
-    service.record_simple(s, cid, "evaluation", "2026-04-25", t, kind="quarterly", risk="high", by="王芳",
+    records.record_simple(s, cid, "evaluation", "2026-04-25", t, kind="quarterly", risk="high", by="王芳",
                           result="期间有阳性及拒检记录，风险升高")
 
     name, idn = _person(2, date(1986, 11, 2), "女")
-    ids["done"] = service.add_case(
+    ids["done"] = cases.add_case(
         s, name=name, id_number=idn, measure="rehab", today=t, term_months=24, notified_on="2023-05-28",
         reported_on="2023-06-01", decision_no="示公（禁）决字〔2023〕第3号", decided_by="示例县公安局",
         address="青山镇西村1组2号", worker="王芳", case_id="2023-0001").case
-    service.release(s, ids["done"], "2025-06-02", t, notice_no="示公（禁）解字〔2025〕第7号", notified_on="2025-06-05",
+    lifecycle.release(s, ids["done"], "2025-06-02", t, notice_no="示公（禁）解字〔2025〕第7号", notified_on="2025-06-05",
                     issued_by="示例县公安局")
 
     name, idn = _person(3, date(1995, 7, 21))
-    ids["new"] = service.add_case(s, name=name, id_number=idn, measure="detox", today=t, notified_on="2026-05-10",
+    ids["new"] = cases.add_case(s, name=name, id_number=idn, measure="detox", today=t, notified_on="2026-05-10",
                                   case_id="2026-0001").case
 
     name, idn = _person(4, date(1991, 4, 30))
-    ids["suspended"] = service.add_case(s, name=name, id_number=idn, measure="rehab", today=t, reported_on="2025-09-01",
+    ids["suspended"] = cases.add_case(s, name=name, id_number=idn, measure="rehab", today=t, reported_on="2025-09-01",
                                         case_id="2025-0002").case
-    service.suspend(s, ids["suspended"], "2026-03-01", "arrest", t)
+    lifecycle.suspend(s, ids["suspended"], "2026-03-01", "arrest", t)
     return ids
 
 
@@ -496,9 +496,9 @@ def _small_store(tmp_path: Path, monkeypatch) -> tuple[Store, str]:
     init_store(root, OFFICE)
     s = Store(root)
     name, idn = _person(5, date(1990, 2, 3))
-    cid = service.add_case(s, name=name, id_number=idn, measure="detox", today=TODAY, reported_on="2026-03-02",
+    cid = cases.add_case(s, name=name, id_number=idn, measure="detox", today=TODAY, reported_on="2026-03-02",
                            notified_on="2026-02-27", case_id="2026-0009").case
-    service.record_simple(s, cid, "visit", "2026-03-10", TODAY, kind="talk", note="第一次访谈")
+    records.record_simple(s, cid, "visit", "2026-03-10", TODAY, kind="talk", note="第一次访谈")
     return s, cid
 
 
@@ -693,7 +693,7 @@ def test_a_past_day_shows_that_days_facts(store):
 
 def test_terminated_case_has_no_release_notice(tmp_path, monkeypatch):
     s, cid = _small_store(tmp_path, monkeypatch)
-    service.terminate(s, cid, "2026-04-01", "imprisonment", TODAY)
+    lifecycle.terminate(s, cid, "2026-04-01", "imprisonment", TODAY)
     rendered = R.render_html(s, cid, TODAY)
     assert not docs_of(rendered, 18)
     assert "已终止" in text_of(rendered["00-1-卷皮.html"])

@@ -20,7 +20,7 @@ import synth  # tools/synth.py (on the path through conftest)
 from aftercare.views.agenda import agenda, summaries
 from aftercare.core.model import CLOSED_STATES
 from aftercare.views.report import check_store
-from aftercare.actions.service import PERSON_EVENTS
+from aftercare.actions.common import PERSON_EVENTS
 from aftercare.store import Store, yamlio
 from aftercare.store.store import CACHE_DIR
 
@@ -449,6 +449,6 @@ def test_writer_and_readers_agree_on_random_strings(value):
 @given(value=st.text(max_size=20))
 def test_writer_and_readers_agree_on_any_unicode(value):
     """BUG (yamlio.scalar): json.dumps leaves U+007F–U+009F and U+FFFE/U+FFFF unescaped; YAML forbids them
-    (PyYAML and ruamel refuse the file) and reads U+0085 (NEL) as a line break (the value changes). service.text
+    (PyYAML and ruamel refuse the file) and reads U+0085 (NEL) as a line break (the value changes). actions.common.text
     only rejects characters below U+0020, so `record visit --note $'a\\x7fb'` ends in a traceback."""
     _roundtrip(value)

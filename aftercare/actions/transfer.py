@@ -23,10 +23,10 @@ from datetime import date
 from pathlib import Path
 
 from aftercare.core import model as M
-from aftercare.actions import service
 from aftercare.core.errors import AftercareError
 from aftercare.core.ids import check_case_id
-from aftercare.actions.service import Result, past_date, text
+from aftercare.actions.common import (Result, check_state, find_id_number, load_view, not_before_last_record,
+                                      past_date, record_event, text)
 from aftercare.store import Store
 from aftercare.store.gitops import Git, clean_env
 
@@ -74,7 +74,7 @@ def _step(store: Store, cid: str, etype: str, date_text: str | None, today: date
             extra_check(view, d)
         return ()
 
-    return service._record(store, cid, etype, d, fields, today, message.format(cid=cid, d=d.isoformat()), check)
+    return record_event(store, cid, etype, d, fields, today, message.format(cid=cid, d=d.isoformat()), check)
 
 
 def apply(store: Store, cid: str, date_text: str | None, to: str, today: date, reason: str | None = None,
@@ -99,7 +99,7 @@ def apply(store: Store, cid: str, date_text: str | None, to: str, today: date, r
             raise AftercareError(f"申请日期 {d} 早于上一次变更申请日期 {prev.date}", code="date-order")
         return ()
 
-    return service._record(store, cid, "transfer-apply", d, {"to": to, "reason": text(reason, "理由"),
+    return record_event(store, cid, "transfer-apply", d, {"to": to, "reason": text(reason, "理由"),
                                                              "proof": text(proof, "证明材料")}, today,
                            f"Apply for change of place for {cid} on {d.isoformat()}", check)
 
@@ -209,7 +209,7 @@ def handover(store: Store, cid: str, date_text: str | None, today: date, bundle:
         raise AftercareError(f"移交文件“{out}”已存在，请另指定 --bundle", code="exists")
 
     def check(case, events, view):
-        service._check_state(view, d, "transfer-handover")
+        check_state(view, d, "transfer-handover")
         if _transfer_state(view) != "approved":
             raise AftercareError(f"个案 {cid} 的变更执行地尚未批准，不能移交档案（当前：{_state_cn(view)}）",
                                  code="transfer-state")
@@ -218,11 +218,11 @@ def handover(store: Store, cid: str, date_text: str | None, today: date, bundle:
                                  code="transfer-state")
         if d < view.transfer["transfer-approve"].date:
             raise AftercareError(f"移交日期 {d} 早于批准日期 {view.transfer['transfer-approve'].date}", code="date-order")
-        service._not_before_last_record(events, d, "移交", "移交后本库不再记录该个案")
+        not_before_last_record(events, d, "移交", "移交后本库不再记录该个案")
         return ()
 
     with store.transaction() as tx:
-        case, events, view = service._view(store, cid, today)
+        case, events, view = load_view(store, cid, today)
         check(case, events, view)
         dest = to or view.transfer["apply"].get("to")
         eid = tx.append_event(case, events, "transfer-handover", d, {"to": text(dest, "接收单位"), "bundle": out.name})
@@ -363,7 +363,7 @@ def import_bundle(store: Store, bundle: str, today: date, date_text: str | None 
             if d < view.closed_on:
                 raise AftercareError(f"接收日期 {d} 早于移交日期 {view.closed_on}", code="date-order")
             others = [c for c in store.case_ids() if c != cid]
-            dup = service._find_id_number(store, others, case.id_number)
+            dup = find_id_number(store, others, case.id_number)
             if dup:
                 dcase, devents = store.load_case(dup)
                 dview = store.evaluate(dcase, devents, today)

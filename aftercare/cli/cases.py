@@ -52,10 +52,10 @@ def case_add(
     store: StoreOpt = None,
 ) -> None:
     """登记一名社区戒毒（康复）人员；最后一行输出个案编号。"""
-    from aftercare.actions import service
+    from aftercare.actions import cases
 
     s = open_store(store)
-    res = service.add_case(s, name=name, id_number=id_number, measure=measure, today=today(), reported_on=reported_on,
+    res = cases.add_case(s, name=name, id_number=id_number, measure=measure, today=today(), reported_on=reported_on,
                            notified_on=notified_on, decision_no=decision_no, decided_by=decided_by, decided_on=decided_on,
                            phone=phone, address=address, household=household, risk=risk, term_months=term_months,
                            worker=worker, case_id=case_id)
@@ -75,9 +75,9 @@ def case_set(
     store: StoreOpt = None,
 ) -> None:
     """修改个案基本信息（电话、住址、工作人员等）；case.yaml 中的注释与手工字段保留。"""
-    from aftercare.actions import service
+    from aftercare.actions import cases
 
-    show_result(service.set_case(open_store(store), case, today(), phone=phone, address=address, worker=worker,
+    show_result(cases.set_case(open_store(store), case, today(), phone=phone, address=address, worker=worker,
                                  name=name, household=household, risk=risk))
 
 

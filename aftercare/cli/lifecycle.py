@@ -32,17 +32,17 @@ def leave_request(
     store: StoreOpt = None,
 ) -> None:
     """登记请假申请；最后一行输出请假编号。"""
-    from aftercare.actions import service
+    from aftercare.actions import lifecycle
 
-    res = service.leave_request(open_store(store), case, from_, to, destination, today(), reason=reason, date_text=date,
+    res = lifecycle.leave_request(open_store(store), case, from_, to, destination, today(), reason=reason, date_text=date,
                                 phone=phone, guarantor=guarantor)
     show_result(res, res.event_id)
 
 
 def _decide(action: str, store, case, leave_id, date, by=None):
-    from aftercare.actions import service
+    from aftercare.actions import lifecycle
 
-    show_result(service.leave_decide(open_store(store), case, leave_id, action, date, today(), by=by))
+    show_result(lifecycle.leave_decide(open_store(store), case, leave_id, action, date, today(), by=by))
 
 
 @leave_app.command("approve")
@@ -71,18 +71,18 @@ def leave_return(case: CaseArg, leave_id: LeaveArg, date: DateOpt = None, store:
 def suspend(case: CaseArg, reason: Annotated[str, Opt("--reason", help="detention 拘留 / arrest 逮捕")],
             date: DateOpt = None, note: NoteOpt = None, store: StoreOpt = None) -> None:
     """中止（被拘留、逮捕）：期限与未结束的窗口顺延。"""
-    from aftercare.actions import service
+    from aftercare.actions import lifecycle
 
-    show_result(service.suspend(open_store(store), case, date, reason, today(), note))
+    show_result(lifecycle.suspend(open_store(store), case, date, reason, today(), note))
 
 
 @app.command("resume")
 @handle
 def resume(case: CaseArg, date: DateOpt = None, note: NoteOpt = None, store: StoreOpt = None) -> None:
     """中止结束，恢复执行。"""
-    from aftercare.actions import service
+    from aftercare.actions import lifecycle
 
-    show_result(service.resume(open_store(store), case, date, today(), note))
+    show_result(lifecycle.resume(open_store(store), case, date, today(), note))
 
 
 @app.command("terminate")
@@ -91,9 +91,9 @@ def terminate(case: CaseArg,
               reason: Annotated[str, Opt("--reason", help="imprisonment 收监执行刑罚 / compulsory-education 强制性教育措施")],
               date: DateOpt = None, note: NoteOpt = None, store: StoreOpt = None) -> None:
     """终止：此后不再产生待办事项。"""
-    from aftercare.actions import service
+    from aftercare.actions import lifecycle
 
-    show_result(service.terminate(open_store(store), case, date, reason, today(), note))
+    show_result(lifecycle.terminate(open_store(store), case, date, reason, today(), note))
 
 
 @app.command("release")
@@ -105,9 +105,9 @@ def release(case: CaseArg, date: DateOpt = None,
             early_reason: Annotated[Optional[str], Opt("--early-reason", help="期满前解除的依据（会被标记）")] = None,
             store: StoreOpt = None) -> None:
     """解除：期满（含中止顺延）之后。"""
-    from aftercare.actions import service
+    from aftercare.actions import lifecycle
 
-    show_result(service.release(open_store(store), case, date, today(), notice_no=notice_no, notified_on=notified_on,
+    show_result(lifecycle.release(open_store(store), case, date, today(), notice_no=notice_no, notified_on=notified_on,
                                 issued_by=issued_by, early_reason=early_reason))
 
 
@@ -119,9 +119,9 @@ def explain(case: CaseArg,
             reason: Annotated[str, Opt("--reason", help="未能完成的原因")],
             store: StoreOpt = None) -> None:
     """以书面情况说明关闭一项逾期事项（缺口仍在履行情况中可见）。"""
-    from aftercare.actions import service
+    from aftercare.actions import records
 
-    show_result(service.explain(open_store(store), case, kind, deadline, reason, today()))
+    show_result(records.explain(open_store(store), case, kind, deadline, reason, today()))
 
 
 # ---------------------------------------------------------------- transfer

@@ -16,10 +16,10 @@ CaseArg = Annotated[str, typer.Argument(help="个案编号")]
 
 
 def _simple(store, case, etype, date, **fields):
-    from aftercare.actions import service
+    from aftercare.actions import records
 
     s = open_store(store)
-    show_result(service.record_simple(s, case, etype, date, today(), **fields))
+    show_result(records.record_simple(s, case, etype, date, today(), **fields))
 
 
 @record_app.command("report-in")
@@ -27,9 +27,9 @@ def _simple(store, case, etype, date, **fields):
 def report_in(case: CaseArg, date: DateOpt = None,
               place: Annotated[Optional[str], Opt("--place", help="报到地点")] = None, store: StoreOpt = None) -> None:
     """报到：期限自报到之日起计算。"""
-    from aftercare.actions import service
+    from aftercare.actions import records
 
-    show_result(service.record_report_in(open_store(store), case, date, today(), place))
+    show_result(records.record_report_in(open_store(store), case, date, today(), place))
 
 
 @record_app.command("test")
@@ -47,9 +47,9 @@ def test(
     store: StoreOpt = None,
 ) -> None:
     """吸毒检测（或拒绝、逃避检测）。"""
-    from aftercare.actions import service
+    from aftercare.actions import records
 
-    show_result(service.record_test(open_store(store), case, date, result, today(), method=method, makeup=makeup,
+    show_result(records.record_test(open_store(store), case, date, result, today(), method=method, makeup=makeup,
                                     forced=forced, delegated_to=delegated_to, by=by, place=place))
 
 

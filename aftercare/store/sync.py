@@ -77,7 +77,7 @@ def _case_ids(store: Store, rev: str) -> dict:
 def _renumber_collisions(store: Store, remote_ref: str) -> list:
     """Cases registered here and on the remote under the same new number, for different persons:
     move the local one to the next free number, in one commit. Returns [(old, new)]."""
-    from aftercare.actions.service import _next_case_id
+    from aftercare.actions.common import next_case_id
 
     git = store.git
     base = git.run("merge-base", "HEAD", remote_ref, check=False).strip()
@@ -92,7 +92,7 @@ def _renumber_collisions(store: Store, remote_ref: str) -> list:
     with store.transaction() as tx:
         for old in clashes:
             year = old.split("-")[0] if old.split("-")[0].isdigit() else "0000"
-            new = _next_case_id(taken, int(year)) if year.isdigit() and len(year) == 4 else old + "-b"
+            new = next_case_id(taken, int(year)) if year.isdigit() and len(year) == 4 else old + "-b"
             taken.append(new)
             src, dst = store.cases_dir / old, store.cases_dir / new
             for f in sorted(p for p in src.rglob("*") if p.is_file()):

@@ -1,0 +1,120 @@
+"""What every write action shares: the result type, input checks (choices, dates, free text) and the
+guards on a case's state. This module's public names are the API the other action modules use.
+
+Every refusal raises AftercareError with one Chinese line; nothing is written then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from aftercare.core import model as M
+from aftercare.core.dates import parse_date
+from aftercare.core.errors import AftercareError
+from aftercare.store import Store
+
+__all__ = ["PERSON_EVENTS", "Result", "choice", "past_date", "text", "next_case_id", "find_id_number", "load_view",
+           "check_state", "record_event", "not_before_last_record"]
+
+# events that need the person, refused while the measure is suspended or before report-in
+PERSON_EVENTS = ("test", "visit", "report", "education", "support", "evaluation", "violation", "family-change",
+                 "leave-request", "leave-return")
+
+
+@dataclass
+class Result:
+    case: str
+    message: str                 # Chinese, for the user
+    commit: str = ""
+    event_id: str = ""
+    notes: tuple = ()            # warnings shown to the user
+
+
+def choice(value: str | None, allowed: dict, what: str, required: bool = False) -> str | None:
+    if value is None or value == "":
+        if required:
+            raise AftercareError(f"缺少{what}，应为 {'、'.join(allowed)} 之一", code="missing")
+        return None
+    if value not in allowed:
+        opts = "、".join(f"{k}（{v}）" for k, v in allowed.items())
+        raise AftercareError(f"{what}“{value}”无效，应为：{opts}", code="bad-enum")
+    return value
+
+
+def past_date(text: str | None, today: date, what: str = "日期") -> date:
+    d = today if text is None else parse_date(text, what)
+    if d > today:
+        raise AftercareError(f"{what} {d.isoformat()} 在今天（{today.isoformat()}）之后，不能记录未来的事", code="future-date")
+    return d
+
+
+def text(value: str | None, what: str, limit: int = 2000) -> str | None:
+    if value is None:
+        return None
+    if any((ord(c) < 32 and c not in "\n\t") or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise AftercareError(f"{what}含有控制字符或无效字符", code="bad-text")
+    if len(value) > limit:
+        raise AftercareError(f"{what}过长（{len(value)} 字，上限 {limit} 字）", code="bad-text")
+    return value.strip()
+
+
+def next_case_id(existing: list, year: int) -> str:
+    prefix = f"{year}-"
+    nums = [int(c[len(prefix):]) for c in existing if c.startswith(prefix) and c[len(prefix):].isdigit()]
+    return f"{year}-{(max(nums) + 1 if nums else 1):04d}"
+
+
+def find_id_number(store: Store, ids: list, idn: str) -> str | None:
+    """The case already registered with this ID number (a cheap scan of case.yaml files)."""
+    needle = idn.encode()
+    for cid in ids:
+        try:
+            data = (store.cases_dir / cid / "case.yaml").read_bytes()
+        except FileNotFoundError:
+            continue
+        if needle in data:
+            return cid
+    return None
+
+
+def load_view(store: Store, cid: str, today: date):
+    case, events = store.load_case(cid)
+    return case, events, store.evaluate(case, events, today)
+
+
+def check_state(view, d: date, etype: str) -> None:
+    """Refuse a record that the case's state does not allow on day d."""
+    cid = view.case.id
+    if view.closed_on is not None and d >= view.closed_on and etype != "transfer-in":
+        label = M.STATUS_LABELS[view.status]
+        raise AftercareError(f"个案 {cid} 于 {view.closed_on} {label}，不能再记录该日期的{M.EVENT_TYPES.get(etype, etype)}",
+                             code="case-closed")
+    if etype in PERSON_EVENTS:
+        if view.start is None:
+            raise AftercareError(f"个案 {cid} 尚未报到，期限未开始，不能记录{M.EVENT_TYPES[etype]}（先 record report-in）",
+                                 code="not-started")
+        if d < view.start:
+            raise AftercareError(f"日期 {d} 早于报到日期 {view.start}，期限尚未开始", code="before-start")
+        for s, r, _e in view.suspensions:
+            if s <= d and (r is None or d < r):
+                span = f"{s}至{r}" if r else f"自{s}起，尚未恢复"
+                raise AftercareError(f"{d} 在中止期间（{span}）内，不能记录{M.EVENT_TYPES[etype]}", code="suspended")
+
+
+def record_event(store: Store, cid: str, etype: str, d: date, fields: dict, today: date, message: str,
+            check=None) -> Result:
+    with store.transaction() as tx:
+        case, events, view = load_view(store, cid, today)
+        check_state(view, d, etype)
+        notes = check(case, events, view) if check else ()
+        eid = tx.append_event(case, events, etype, d, fields)
+        commit = tx.commit(message)
+    return Result(cid, f"已记录：个案 {cid} {d.isoformat()} {M.EVENT_TYPES.get(etype, etype)}", commit, eid, tuple(notes or ()))
+
+
+def not_before_last_record(events, d: date, what: str, why: str = "请按时间顺序记录") -> None:
+    last = max((e.date for e in events), default=d)
+    if d < last:
+        raise AftercareError(f"{what}日期 {d} 早于已有记录的日期 {last}；{why}", code="date-order")
+
