@@ -726,3 +726,19 @@ def test_render_all_pdf_in_parallel_and_a_broken_case_stops_it(cli):
     (cli.root / "cases" / b / "case.yaml").write_text("name: [broken\n")
     res = cli("render", "--all", "--format", "pdf", "--out", str(out))
     assert res.exit_code == 1 and f"cases/{b}/case.yaml:" in res.stderr
+
+
+def test_failed_render_leaves_no_folder(tmp_path, monkeypatch):
+    s, cid = _small_store(tmp_path, monkeypatch)
+    own = s.root / "templates"
+    own.mkdir()
+    (own / "17-evaluation.html.j2").write_text('{% extends "base.html.j2" %}\n{% block content %}{{ 1 / 0 }}{% endblock %}\n',
+                                               encoding="utf-8")
+    out = tmp_path / "out" / "deeper"
+    with pytest.raises(AftercareError):
+        R.render_case(s, cid, out, "html", TODAY)
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "out").mkdir()
+    with pytest.raises(AftercareError):
+        R.render_case(s, cid, tmp_path / "out", "html", TODAY)
+    assert list((tmp_path / "out").iterdir()) == []

@@ -18,8 +18,18 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        import aftercare          # the one place the version lives (pyproject.toml reads it from there)
+
+        typer.echo(f"aftercare {aftercare.__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
+    _show_version: Annotated[bool, typer.Option("--version", help="显示版本号并退出", callback=_version,
+                                                is_eager=True)] = False,
     debug: Annotated[bool, typer.Option("--debug", help="出错时显示完整调用栈")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="不使用读取缓存")] = False,
     store: StoreOpt = None,

@@ -1,0 +1,123 @@
+"""Documents 11–12: the warning letter (告诫书) and the violation report (违法/违规行为报告)."""
+
+from __future__ import annotations
+
+from aftercare.core import model as M
+from aftercare.core.dates import cn
+from aftercare.documents.catalogue import cn_count
+from aftercare.documents.catalogue import doc as _doc
+from aftercare.documents.context import CaseFacts, txt
+
+
+def breach_facts(f: CaseFacts, e) -> dict:
+    """What happened, for a warning or a report: the refusal, the absence or the test."""
+    name = f.case.name
+    if e is None:
+        return {"date": None, "what": "", "text": ""}
+    if e.type == "test":
+        res = f.view.test_results.get(e.id)
+        result = res.get("result") if res is not None else e.get("result")
+        if result in ("refused", "evaded"):
+            what = "拒绝接受吸毒检测" if result == "refused" else "逃避吸毒检测"
+            text = f"{cn(e.date)}，{name}{what}"
+        else:
+            what = "吸毒检测结果呈阳性"
+            method = M.TEST_METHODS.get(e.get("method"), "")
+            text = f"{cn(e.date)}，{name}接受{method or '吸毒'}检测，结果呈阳性"
+    elif e.type == "violation":
+        days = int(e.get("days") or 0)
+        what = "未经批准擅自离开执行地" if e.get("kind") == "absence" else "违反社区戒毒（康复）协议"
+        text = f"{cn(e.date)}，{name}{what}" + (f"{days}日" if days else "")
+    else:
+        what = M.EVENT_TYPES.get(e.type, e.type)
+        text = f"{cn(e.date)}，{what}"
+    note = txt(e.get("note"))
+    return {"date": e.date, "what": what, "text": text, "note": note, "e": e}
+
+
+def _key_event(f: CaseFacts, key: str):
+    parts = key.split(":")
+    return f.by_id.get(parts[-1]) if len(parts) >= 3 else None
+
+
+def _b11_warnings(f: CaseFacts):
+    v = f.view
+    for it in (i for i in v.items if i.kind == "warning"):
+        basis = _key_event(f, it.key)
+        if basis is None:
+            continue
+        if basis.type == "test":
+            n = next((k for k, e in enumerate(v.refusals, 1) if e.id == basis.id), 0)
+            ground, clause = "refusal", "第四条第（一）项"
+        else:
+            n = next((k for k, e in enumerate(v.absences, 1) if e.id == basis.id), 0)
+            ground, clause = "absence", "第四条第（三）项"
+        issued = f.by_id.get(it.satisfied_by) if it.satisfied_by else None
+        facts = breach_facts(f, basis)
+        label = "拒绝或逃避检测" if ground == "refusal" else "擅自外出"
+        yield _doc(issued.date if issued else None, f"第{n}次{label}", blank=issued is None, item=it, n=n,
+                   n_cn=cn_count(n), ground=ground, clause=clause, facts=facts, issued=issued,
+                   issued_note=txt(issued.get("note")) if issued else "", total_days=v.absence_days)
+
+
+def _b12_reports(f: CaseFacts):
+    v = f.view
+    warnings = f.of_type("warning")
+    for it in (i for i in v.items if i.kind == "violation-report"):
+        parts = it.key.split(":")
+        code = parts[1] if len(parts) > 1 else ""
+        basis = _key_event(f, it.key)
+        facts = breach_facts(f, basis)
+        evidence = ["《责令社区戒毒/社区康复决定书》（复印件）"]
+        to_deciding = True
+        if code == "late-report-in":
+            ground = "逾期未报到（拒绝接受社区戒毒/社区康复）"
+            short = "逾期未报到"
+            p = f.person
+            limit = p["report_deadline"]
+            facts = {"date": limit, "what": "逾期未报到",
+                     "text": f"{cn(p['notified_on'])}，{f.case.name}收到决定书，应于{cn(limit)}前报到，逾期未报到"
+                     + (f"（{cn(v.start)}报到）" if v.start else ""), "note": ""}
+            evidence.append("《社区戒毒（康复）人员逾期报到通知书》")
+        elif code == "refusal":
+            n = next((k for k, e in enumerate(v.refusals, 1) if basis and e.id == basis.id), 0)
+            ground = f"严重违反社区戒毒（康复）协议：第{n}次拒绝或逃避吸毒检测"
+            short = f"第{n}次拒绝或逃避检测"
+            evidence += ["《社区戒毒（康复）人员吸毒检测通知书》", "《社区戒毒（康复）人员检测记录表》"]
+            evidence += [f"《社区戒毒（康复）人员告诫书》（{cn(w.date)}）" for w in warnings if basis and w.date <= basis.date]
+        elif code == "positive":
+            ground = "社区戒毒（康复）期间吸食、注射毒品（吸毒检测结果呈阳性）"
+            short = "检测结果阳性"
+            evidence += ["《社区戒毒（康复）人员检测记录表》", "吸毒检测报告"]
+        elif code == "absence":
+            n = next((k for k, e in enumerate(v.absences, 1) if basis and e.id == basis.id), 0)
+            days = sum(int(e.get("days") or 0) for e in v.absences if basis and e.date <= basis.date)
+            over = f.rules["absence_days_over"]
+            if n >= f.rules["absence_serious"]:
+                ground = f"严重违反社区戒毒（康复）协议：第{n}次擅自离开执行地"
+                short = f"第{n}次擅自外出"
+            else:
+                ground = f"严重违反社区戒毒（康复）协议：擅自离开执行地累计{days}日，超过{over}日"
+                short = f"擅自外出累计{days}日"
+            evidence += [f"《社区戒毒（康复）人员告诫书》（{cn(w.date)}）" for w in warnings if basis and w.date <= basis.date]
+            to_deciding = False
+        else:
+            ground, short = it.basis, it.basis
+        sent = f.by_id.get(it.satisfied_by) if it.satisfied_by else None
+        yield _doc(sent.date if sent else None, short, blank=sent is None, item=it, code=code, ground=ground,
+                   facts=facts, evidence=evidence, sent=sent, sent_note=txt(sent.get("note")) if sent else "",
+                   deadline=it.deadline, provisional=it.provisional, to_deciding=to_deciding,
+                   history=_breach_history(f, basis) if basis is not None else [])
+
+
+def _breach_history(f: CaseFacts, upto) -> list[dict]:
+    """Every refusal, absence and positive test up to the event, for the facts of a report."""
+    out = []
+    for e in f.events:
+        if upto is not None and e.date > upto.date:
+            break
+        if (e.type == "test" and e.get("result") in ("refused", "evaded", "positive")) or (
+                e.type == "violation"):
+            out.append(breach_facts(f, e))
+    return out
+

@@ -1,0 +1,1 @@
+"""Package data: the document templates (the top-level templates/ folder, installed as aftercare.templates)."""
