@@ -9,7 +9,7 @@ measured through the installed `aftercare` command as subprocesses, with AFTERCA
 to /dev/null. Each figure is the median wall time of the runs:
 
   --help                     the command line starting up
-  due cold                   `due` after deleting <store>/.aftercare-cache (table, and --format json)
+  due cold                   `due` after deleting <store>/.git/aftercare-cache (table, and --format json)
   due --no-cache             `due` that neither reads nor writes the cache
   due warm                   `due` again (table, and --format json)
   due after 1 record         `record visit` on one case (not timed), then `due` (timed)
@@ -77,7 +77,7 @@ def median(xs: list) -> float:
 
 
 def drop_cache(store: Path) -> None:
-    shutil.rmtree(store / ".aftercare-cache", ignore_errors=True)
+    shutil.rmtree(store / ".git" / "aftercare-cache", ignore_errors=True)
 
 
 def read_all(store: Path) -> tuple[float, int, int]:

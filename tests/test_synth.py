@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pickle
 import shutil
 import stat
 import subprocess
@@ -52,6 +51,18 @@ def settle(root: Path, age: float = 60.0) -> None:
         dirnames[:] = [d for d in dirnames if d != ".git"]
         for f in filenames:
             os.utime(Path(dirpath) / f, (t, t))
+
+
+def git_init(root: Path) -> Path:
+    """A repository for a store generated without one: the read cache lives in its git directory."""
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    return root
+
+
+def cache_file(root: Path) -> Path:
+    files = list((root / ".git" / "aftercare-cache").glob("*.sqlite3"))
+    assert len(files) == 1, files
+    return files[0]
 
 
 def service_problems(root: Path, today: date) -> list:
@@ -275,7 +286,7 @@ def cache_store(tmp_path_factory):
     for d in (demo / "cases").iterdir():
         shutil.copytree(d, root / "cases" / f"D{d.name}")
     settle(root)
-    return root
+    return git_init(root)
 
 
 def both(root: Path, day: date, within=None, case=None, worker=None):
@@ -314,6 +325,7 @@ def test_late_report_in_seen_on_a_later_day_with_a_warm_cache(tmp_path):
     root = tmp_path / "demo"
     synth.generate_demo(root)
     settle(root)
+    git_init(root)
     awaiting = next(s for s in summaries(Store(root, use_cache=False), TODAY)[0] if s.status == "awaiting")
     before, after = TODAY + timedelta(days=2), TODAY + timedelta(days=9)    # limit: notified + 15 = TODAY + 8
     agenda(Store(root, use_cache=True), before)
@@ -329,6 +341,7 @@ def test_register_counts_with_cache_equal_without(tmp_path):
     root = tmp_path / "demo"
     synth.generate_demo(root)
     settle(root)
+    git_init(root)
     later = TODAY + timedelta(days=27)
     summaries(Store(root, use_cache=True), TODAY)
     got = {s.cid: s.counts for s in summaries(Store(root, use_cache=True), later)[0]}
@@ -343,6 +356,7 @@ def test_hand_edit_of_same_size_is_seen_at_once(tmp_path):
     root = tmp_path / "s"
     synth.generate(root, 15, 5, TODAY, git=False)
     settle(root)
+    git_init(root)
     store = Store(root, use_cache=False)
     # an active case without any violation report: a positive result adds one (24 h), so the agenda changes
     target = None
@@ -384,22 +398,36 @@ def test_hand_edit_of_same_size_is_seen_at_once(tmp_path):
 
 
 def test_corrupt_cache_is_rebuilt_silently(tmp_path):
+    import sqlite3
+
     root = tmp_path / "s"
-    synth.generate(root, 12, 6, TODAY, git=False)
+    synth.generate(root, 12, 6, TODAY, git=True)
     settle(root)
     want = agenda(Store(root, use_cache=False), TODAY)
     assert agenda(Store(root), TODAY) == want
-    cache = root / CACHE_DIR
-    (cache / "summaries.pickle").write_bytes(b"\x80\x05junk that is not a pickle")
-    for p in (cache / "files").glob("*.pickle"):
-        p.write_bytes(b"")
+    path = cache_file(root)
+    assert not (root / CACHE_DIR).exists()                     # nothing in the work tree
+    path.write_bytes(b"SQLite format 3\x00 junk that is not a database")
     assert agenda(Store(root), TODAY) == want
-    data = pickle.loads((cache / "summaries.pickle").read_bytes())
-    assert data["cases"]
-    # a pickle of the wrong shape, and a missing one
-    (cache / "summaries.pickle").write_bytes(pickle.dumps(["not", "a", "dict"]))
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT count(*) FROM summary").fetchone()[0] == 12
+    # rows of the wrong shape are recomputed, not trusted
+    db.execute("UPDATE summary SET data = '[\"x\"]' WHERE rowid % 2 = 0")
+    db.execute("UPDATE summary SET data = '[\"r\", 1, 2, null, [\"a\"]]' WHERE rowid % 2 = 1")
+    db.execute("UPDATE files SET data = '{\"$x\": 1}'")
+    db.commit()
+    db.close()
     assert agenda(Store(root), TODAY) == want
-    shutil.rmtree(cache)
+    # a database with anything beyond our tables (a trigger, a view) is thrown away whole
+    db = sqlite3.connect(path)
+    db.execute("CREATE VIEW v AS SELECT 1")
+    db.commit()
+    db.close()
+    assert agenda(Store(root), TODAY) == want
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'view'").fetchone()[0] == 0
+    db.close()
+    path.unlink()
     assert agenda(Store(root), TODAY) == want
     assert agenda(Store(root), TODAY) == want
 

@@ -8,7 +8,7 @@ Layout (see README "Store layout"):
                                                    append-only list of events; <origin> is the clone
                                                    that wrote them, so two clones never write the
                                                    same file and always merge without conflict
-    <store>/.aftercare-cache/                      disposable read cache (git-ignored)
+    <store>/.git/aftercare-cache/                  disposable read cache (SQLite, plain data; see cache.py)
     <store>/out/                                   rendered documents (git-ignored)
 
 Loading is a pipeline: discover → parse → normalise → validate → cache.
@@ -33,7 +33,7 @@ from aftercare.store.schema import case_from, event_from
 
 CONFIG = "aftercare.yaml"
 CASES = "cases"
-CACHE_DIR = ".aftercare-cache"
+CACHE_DIR = ".aftercare-cache"      # where earlier versions kept a pickle cache: never read, `check` flags it if tracked
 EVENT_HEADER = ("# aftercare 事件记录：每条记录一项，只追加不改写。\n"
                 "# 更正请另记一条并在提交说明中写明原因；git log 是审计记录。\n")
 GITIGNORE = "out/\n.aftercare-cache/\n*.part\n"

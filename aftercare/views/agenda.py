@@ -1,15 +1,15 @@
 """The register and the agenda over the whole store, with the read cache.
 
 A case's summary (its register row and its open items) depends only on its files, the rule set in
-force, the calendar and the security periods. It is cached per case, keyed on every file's
-(path, mtime_ns, size, inode), the program version and the office file; the parsed content of each
-file is cached too, so one new event re-reads one file. The cache lives in `<store>/.aftercare-cache/`
-(git-ignored), is written atomically, and is rebuilt silently when missing, stale or corrupt.
+force, the calendar and the security periods. It is cached per case (`aftercare.store.cache`: a
+SQLite file inside `.git/`, plain data only), keyed on every file's (path, mtime_ns, size, inode),
+the program version and the office file; the parsed content of each file is cached too, so one new
+event re-reads one file. Only the rows a query needs are read, only changed rows are written, and
+a missing, stale or damaged cache is rebuilt silently.
 """
 
 from __future__ import annotations
 
-import pickle
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -17,12 +17,11 @@ from datetime import date, timedelta
 from aftercare.core.engine import agenda_items
 from aftercare.core.model import CLOSED_STATES, DueItem
 from aftercare.store import Store
-from aftercare.store.fsutil import atomic_write, ensure_dir
-from aftercare.store.store import CACHE_DIR, CaseFiles
+from aftercare.store.cache import ReadCache, cache_path, keys_text
+from aftercare.store.store import CaseFiles
 
 HORIZON_DAYS = 62      # open items cached this far ahead of the day computed
 FILE_CACHE_MAX = 64    # per-file parse caches are written when few cases changed (not on a full rebuild)
-CACHE_FORMAT = 3
 
 
 @dataclass
@@ -79,106 +78,148 @@ def summarise(store: Store, files: CaseFiles, day: date, parsed: dict | None = N
     return s, problems, parsed, max_date
 
 
-class Cache:
-    def __init__(self, store: Store):
-        self.store = store
-        self.dir = store.root / CACHE_DIR
-        self.enabled = store.use_cache
-        self.ctx = store.context_fingerprint()
-        self.entries: dict = {}
-        self.dirty = False
-        if self.enabled:
-            self._load()
+# ---------------------------------------------------------------- summaries as plain rows
+#
+# A cached summary is a JSON list of strings, integers (dates as ordinals) and null: decoding
+# checks every field's type, and a row of any other shape is recomputed.
 
-    def _load(self) -> None:
-        try:
-            with open(self.dir / "summaries.pickle", "rb") as fh:
-                data = pickle.load(fh)
-            if data.get("format") == CACHE_FORMAT and data.get("ctx") == self.ctx:
-                self.entries = data["cases"]
-        except Exception:  # noqa: BLE001 - a missing or corrupt cache is rebuilt silently
-            self.entries = {}
+_ITEM_FIELDS = 12
 
-    def save(self) -> None:
-        if not (self.enabled and self.dirty):
-            return
-        try:
-            ensure_dir(self.dir)
-            atomic_write(self.dir / "summaries.pickle", durable=False, data=
-                         pickle.dumps({"format": CACHE_FORMAT, "ctx": self.ctx, "cases": self.entries},
-                                      protocol=pickle.HIGHEST_PROTOCOL))
-        except OSError:
-            pass  # a read-only store still answers; the cache is only an accelerator
 
-    def parsed_files(self, cid: str, keys: tuple) -> dict:
-        """Parsed content of the case's files whose key has not changed."""
-        if not self.enabled:
-            return {}
-        try:
-            with open(self.dir / "files" / f"{cid}.pickle", "rb") as fh:
-                data = pickle.load(fh)
-            if data.get("ctx") != self.ctx:
-                return {}
-            current = {k[0]: k for k in keys}
-            return {rel: raw for rel, (k, raw) in data["files"].items() if current.get(rel) == k}
-        except Exception:  # noqa: BLE001
-            return {}
+def _o(d: date | None):
+    return None if d is None else d.toordinal()
 
-    def save_files(self, cid: str, keys: tuple, parsed: dict) -> None:
-        if not self.enabled:
-            return
-        try:
-            ensure_dir(self.dir / "files")
-            files = {k[0]: (k, parsed[k[0]]) for k in keys if k[0] in parsed and len(k) > 2}
-            atomic_write(self.dir / "files" / f"{cid}.pickle", durable=False, data=
-                         pickle.dumps({"ctx": self.ctx, "files": files}, protocol=pickle.HIGHEST_PROTOCOL))
-        except OSError:
-            pass
+
+def _d(v) -> date | None:
+    if v is None:
+        return None
+    if type(v) is not int:
+        raise ValueError("bad date")
+    return date.fromordinal(v)
+
+
+def _encode(e: Entry) -> str:
+    import json
+
+    s = e.summary
+    items = [[it.case, it.kind, _o(it.deadline), _o(it.window_start), it.basis, it.document, it.key,
+              _o(it.satisfied_on), it.satisfied_by, _o(it.explained_on), it.explanation, it.provisional]
+             for it in s.items]
+    return json.dumps([e.ruleset, _o(e.computed), _o(e.horizon), _o(e.max_date),
+                       [s.cid, s.name, s.id_number, s.measure, s.worker, s.status, _o(s.start), _o(s.last_day), s.risk,
+                        s.counts, items, list(s.provisional_years), _o(s.closed_on)]],
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def _text(v, none: bool = False):
+    if type(v) is str or (none and v is None):
+        return v
+    raise ValueError("bad text")
+
+
+def _decode(keys: tuple, text: str) -> Entry:
+    import json
+
+    ruleset, computed, horizon, max_date, s = json.loads(text)
+    cid, name, idn, measure, worker, status, start, last, risk, counts, items, years, closed = s
+    if not (type(counts) is dict and all(type(k) is str and type(v) is int for k, v in counts.items())):
+        raise ValueError("bad counts")
+    if not (type(years) is list and all(type(y) is int for y in years)):
+        raise ValueError("bad years")
+    out = []
+    new = object.__new__
+    for it in items:
+        if type(it) is not list or len(it) != _ITEM_FIELDS:
+            raise ValueError("bad item")
+        doc = it[5]
+        if not (doc is None or type(doc) is int) or type(it[11]) is not bool:
+            raise ValueError("bad item")
+        d = new(DueItem)
+        d.__dict__.update(case=_text(it[0]), kind=_text(it[1]), deadline=_d(it[2]), window_start=_d(it[3]),
+                          basis=_text(it[4]), document=doc, key=_text(it[6]), satisfied_on=_d(it[7]),
+                          satisfied_by=_text(it[8], True), explained_on=_d(it[9]), explanation=_text(it[10]),
+                          provisional=it[11], status="")
+        if d.deadline is None:
+            raise ValueError("bad item")
+        out.append(d)
+    summary = Summary(_text(cid), _text(name), _text(idn), _text(measure), _text(worker), _text(status), _d(start),
+                      _d(last), _text(risk), counts, out, years, _d(closed))
+    c = _d(computed)
+    h = _d(horizon)
+    if c is None or h is None:
+        raise ValueError("bad entry")
+    return Entry(keys, _text(ruleset), c, h, _d(max_date), summary)
+
+
+def _entry(row, keys: tuple, ktext: str | None):
+    """The cached entry of a case when its row is for these very files and reads back cleanly."""
+    if row is None or ktext is None or row[1] != ktext:
+        return None
+    try:
+        return _decode(keys, row[2])
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        return None
+
+
+def _cache(store: Store) -> ReadCache:
+    if not store.use_cache:
+        return ReadCache(None, "")
+    return ReadCache(cache_path(store.git_dir, store.root), store.context_fingerprint())
 
 
 def summaries(store: Store, day: date, within: int = 0, only: str | None = None, worker: str | None = None):
-    """Summaries of every case (or one) valid for `day`; returns (summaries, problems)."""
-    cache = Cache(store)
+    """Summaries of every case (or one, or one worker's) valid for `day`; returns (summaries, problems)."""
+    cache = _cache(store)
+    try:
+        return _summaries(store, cache, day, within, only, worker)
+    finally:
+        cache.close()
+
+
+def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str | None, worker: str | None):
     ruleset = store.rules.for_day(day).fingerprint
     now = time.time_ns()
     out, problems = [], []
-    ids = [only] if only else store.case_ids()
     if only:
         store.require_case(only)
+    ids = [only] if only else store.case_ids()
+    rows = cache.summaries([only] if only else None)
+    put: dict = {}
+    file_rows: list = []
     recomputed = 0
     for cid in ids:
         try:
             files = store.files_of(cid, now)
         except FileNotFoundError:
             continue
-        e = cache.entries.get(cid) if cache.enabled else None
-        if (e is not None and e.keys == files.keys and e.ruleset == ruleset and e.computed <= day
-                and (e.max_date is None or e.max_date <= day) and day + timedelta(days=within) <= e.horizon
-                and all(len(k) > 2 for k in files.keys)):
+        ktext = keys_text(files.keys)
+        row = rows.get(cid)
+        # a worker's agenda decodes only that worker's rows (a row is for the files as they are now)
+        if worker and row is not None and ktext is not None and row[1] == ktext and row[0] != worker:
+            continue
+        e = _entry(row, files.keys, ktext)
+        if (e is not None and e.ruleset == ruleset and e.computed <= day
+                and (e.max_date is None or e.max_date <= day) and day + timedelta(days=within) <= e.horizon):
             s = e.summary
         else:
             parsed = cache.parsed_files(cid, files.keys)
             s, probs, parsed, max_date = summarise(store, files, day, parsed)
             if probs:
                 problems.extend(probs)
-                cache.entries.pop(cid, None)
                 continue
             recomputed += 1
             if recomputed <= FILE_CACHE_MAX:
-                cache.save_files(cid, files.keys, parsed)
+                file_rows.append((cid, files.keys, parsed))
             # a past day, before some of the records: that view is not cached
-            if max_date is None or max_date <= day:
-                cache.entries[cid] = Entry(files.keys, ruleset, day, day + timedelta(days=HORIZON_DAYS), max_date, s)
-                cache.dirty = True
+            if cache.enabled and ktext is not None and (max_date is None or max_date <= day):
+                put[cid] = (s.worker, ktext, _encode(Entry(files.keys, ruleset, day, day + timedelta(days=HORIZON_DAYS),
+                                                           max_date, s)))
         if worker and s.worker != worker:
             continue
         out.append(s)
-    if not only:
-        gone = set(cache.entries) - set(ids)
-        for cid in gone:
-            cache.entries.pop(cid, None)
-            cache.dirty = True
-    cache.save()
+    drop = [] if only else sorted(set(rows) - set(ids))
+    cache.save(put, drop)
+    cache.save_files(file_rows)
     return out, problems
 
 

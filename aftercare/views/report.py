@@ -211,6 +211,7 @@ def check_store(root: Path, today: date | None = None) -> list:
         entries = sorted(e for e in (store.cases_dir).iterdir() if not e.name.startswith("."))
     except FileNotFoundError:
         return [Problem("cases", 0, "no-cases", "缺少 cases 目录", "用 mkdir cases 新建")]
+    problems.extend(tracked_cache_problems(store))
     id_numbers: dict = {}
     today = today or date.today()
     for d in entries:
@@ -236,6 +237,20 @@ def check_store(root: Path, today: date | None = None) -> list:
         id_numbers.setdefault(case.id_number, case.id)
         problems.extend(_semantic(store, case, events, today))
     return problems
+
+
+def tracked_cache_problems(store: Store) -> list:
+    """A cache file committed to git (e.g. with `git add -f`) came from another clone: never read, reported."""
+    from aftercare.store.store import CACHE_DIR
+
+    if store.git_dir is None:
+        return []
+    names = set(store.git.run("ls-files", "-z", "--", CACHE_DIR, check=False).split("\0"))
+    if store.git.head():
+        names |= set(store.git.run("ls-tree", "-r", "-z", "--name-only", "HEAD", "--", CACHE_DIR, check=False).split("\0"))
+    return [Problem(name, 1, "tracked-cache", "缓存文件被提交进了 git（缓存只应在本机 .git 内，从不读取库中的缓存）",
+                    f"用 git rm -r --cached {CACHE_DIR} 并提交，删除该文件")
+            for name in sorted(names) if name]
 
 
 def _semantic(store: Store, case, events, today: date) -> list:

@@ -1,0 +1,295 @@
+"""The read cache: a disposable SQLite file that git can never bring, holding plain data only.
+
+It lives inside the repository's git directory (`.git/aftercare-cache/<store>.sqlite3`), where no
+commit, pull or clone can put a file, and it holds no executable data: rows of text and integers,
+values as JSON. Opening it checks its schema, format and key (program version, rules, office file,
+holiday data); anything unexpected (another schema, a corrupt file, a row of the wrong shape) is
+discarded and rebuilt from the YAML, never trusted. A store outside any git repository has no cache.
+
+Two tables: `summary` (one row per case: what a view computed from the case's files, keyed on
+the files' (path, mtime_ns, size, inode)) and `files` (the parsed content of each file, so that one
+new event re-reads one file). Rows are read per case on demand and only changed rows are written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import json
+import os
+import sqlite3
+from datetime import date, datetime
+from pathlib import Path
+
+FORMAT = "4"
+_SCHEMA = {
+    "meta": "CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
+    "summary": ("CREATE TABLE summary (cid TEXT PRIMARY KEY, worker TEXT NOT NULL, keys TEXT NOT NULL, "
+                "data TEXT NOT NULL)"),
+    "files": ("CREATE TABLE files (cid TEXT NOT NULL, rel TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL, "
+              "PRIMARY KEY (cid, rel))"),
+}
+OLD_CACHE_DIR = ".aftercare-cache"      # the pickle cache of earlier versions (inside the store: never read)
+
+
+def cache_path(git_dir: Path | None, root: Path) -> Path | None:
+    """Where the cache of the store at `root` lives: inside the git directory, never in the work tree."""
+    if git_dir is None:
+        return None
+    tag = hashlib.sha1(str(Path(root).resolve()).encode()).hexdigest()[:12]
+    return Path(git_dir) / "aftercare-cache" / f"{tag}.sqlite3"
+
+
+def keys_text(keys: tuple) -> str | None:
+    """The cache key of a case's files as text; None when a file is too young to be trusted."""
+    parts = []
+    for k in keys:
+        if len(k) < 4:
+            return None
+        parts.append(f"{k[0]}\x1f{k[1]}\x1f{k[2]}\x1f{k[3]}")
+    return "\x1e".join(parts)
+
+
+def file_key_text(k: tuple) -> str | None:
+    return None if len(k) < 4 else f"{k[1]}\x1f{k[2]}\x1f{k[3]}"
+
+
+# ---------------------------------------------------------------- values of parsed files as JSON
+#
+# YAML gives str, int, float, bool, None, date, datetime, list, dict (any key type). JSON keeps the
+# first five; dates and dicts that JSON cannot hold exactly are tagged. Anything else (bytes, sets)
+# is not cached.
+
+class _Unsupported(Exception):
+    pass
+
+
+def _enc(v):
+    if v is None or isinstance(v, (str, bool, int, float)):
+        return v
+    if isinstance(v, datetime):
+        return {"$t": v.isoformat()}
+    if isinstance(v, date):
+        return {"$d": v.isoformat()}
+    if isinstance(v, list):
+        return [_enc(x) for x in v]
+    if isinstance(v, dict):
+        if all(isinstance(k, str) and not k.startswith("$") for k in v):
+            return {k: _enc(x) for k, x in v.items()}
+        return {"$m": [[_enc(k), _enc(x)] for k, x in v.items()]}
+    raise _Unsupported(type(v).__name__)
+
+
+def _hook(obj: dict):
+    if len(obj) == 1:
+        if "$d" in obj:
+            return date.fromisoformat(obj["$d"])
+        if "$t" in obj:
+            return datetime.fromisoformat(obj["$t"])
+        if "$m" in obj:
+            return {_hashable(k): v for k, v in obj["$m"]}
+    if any(k.startswith("$") for k in obj):
+        raise ValueError("unexpected tag")
+    return obj
+
+
+def _hashable(k):
+    if isinstance(k, (list, dict)):
+        raise ValueError("unhashable key")
+    return k
+
+
+def encode_value(v) -> str | None:
+    try:
+        return json.dumps(_enc(v), ensure_ascii=False, separators=(",", ":"))
+    except (_Unsupported, ValueError, RecursionError):
+        return None
+
+
+def decode_value(text: str):
+    return json.loads(text, object_hook=_hook)
+
+
+# ---------------------------------------------------------------- the database
+
+
+class ReadCache:
+    """The cache of one store for one context; every failure degrades to "no cache"."""
+
+    def __init__(self, path: Path | None, ctx: str):
+        self.path = path
+        self.ctx = ctx
+        self.db: sqlite3.Connection | None = None
+        if path is not None:
+            self._open()
+
+    @property
+    def enabled(self) -> bool:
+        return self.db is not None
+
+    def _open(self) -> None:
+        try:
+            self.db = self._connect(self.path)
+        except (sqlite3.Error, OSError, ValueError):
+            self._discard()
+            try:
+                self.db = self._connect(self.path)
+            except (sqlite3.Error, OSError, ValueError):
+                self.db = None
+
+    def _connect(self, path: Path) -> sqlite3.Connection:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        db = sqlite3.connect(path, timeout=0.5, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("PRAGMA trusted_schema=OFF")
+            objects = db.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+            tables = {name: sql for kind, name, sql in objects if kind == "table"}
+            if not objects:
+                db.execute("BEGIN IMMEDIATE")
+                for sql in _SCHEMA.values():
+                    db.execute(sql)
+                db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", FORMAT), ("ctx", self.ctx)])
+                db.execute("COMMIT")
+                with contextlib.suppress(OSError):
+                    os.chmod(path, 0o600)
+                return db
+            # exactly our tables and their automatic indexes: no view, trigger or anything else
+            if tables != _SCHEMA or any(kind != "table" and not (kind == "index" and sql is None)
+                                        for kind, name, sql in objects):
+                raise ValueError("unexpected cache schema")
+            meta = dict(db.execute("SELECT k, v FROM meta"))
+            if meta.get("format") != FORMAT:
+                raise ValueError("old cache format")
+            if meta.get("ctx") != self.ctx:
+                # another program version, rule set or office file: start again from nothing
+                db.execute("BEGIN IMMEDIATE")
+                db.execute("DELETE FROM summary")
+                db.execute("DELETE FROM files")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('ctx', ?)", (self.ctx,))
+                db.execute("COMMIT")
+            return db
+        except BaseException:
+            db.close()
+            raise
+
+    def _discard(self) -> None:
+        if self.db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.close()
+            self.db = None
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                os.unlink(str(self.path) + suffix)
+
+    def _failed(self) -> None:
+        """A query failed: the file is not what we wrote. Throw it away; it is rebuilt next time."""
+        self._discard()
+
+    # ---------------------------------------------------------------- summaries
+
+    def summaries(self, cids: list | None = None) -> dict:
+        """{cid: (worker, keys_text, data_text)} for the given cases (all when None)."""
+        if self.db is None:
+            return {}
+        gc_was = gc.isenabled()
+        gc.disable()
+        try:
+            if cids is None:
+                rows = self.db.execute("SELECT cid, worker, keys, data FROM summary").fetchall()
+            else:
+                rows = []
+                for i in range(0, len(cids), 500):
+                    part = cids[i:i + 500]
+                    rows += self.db.execute(f"SELECT cid, worker, keys, data FROM summary WHERE cid IN "
+                                            f"({','.join('?' * len(part))})", part).fetchall()
+            out = {}
+            for row in rows:
+                if len(row) == 4 and all(isinstance(x, str) for x in row):
+                    out[row[0]] = row[1:]
+            return out
+        except sqlite3.Error:
+            self._failed()
+            return {}
+        finally:
+            if gc_was:
+                gc.enable()
+
+    def save(self, put: dict, drop: list) -> None:
+        """Write changed summary rows ({cid: (worker, keys_text, data_text)}) and drop gone ones."""
+        if self.db is None or not (put or drop):
+            return
+        gc_was = gc.isenabled()
+        gc.disable()
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("INSERT OR REPLACE INTO summary VALUES (?, ?, ?, ?)",
+                                [(cid, *row) for cid, row in put.items()])
+            self.db.executemany("DELETE FROM summary WHERE cid = ?", [(c,) for c in drop])
+            self.db.executemany("DELETE FROM files WHERE cid = ?", [(c,) for c in drop])
+            self.db.execute("COMMIT")
+        except sqlite3.OperationalError:
+            self._rollback()               # busy (another command is writing): this result is not kept
+        except sqlite3.Error:
+            self._failed()
+        finally:
+            if gc_was:
+                gc.enable()
+
+    def _rollback(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.db.execute("ROLLBACK")
+
+    # ---------------------------------------------------------------- parsed files
+
+    def parsed_files(self, cid: str, keys: tuple) -> dict:
+        """The parsed content of the case's files whose key has not changed."""
+        if self.db is None:
+            return {}
+        current = {k[0]: file_key_text(k) for k in keys}
+        out = {}
+        try:
+            for rel, key, data in self.db.execute("SELECT rel, key, data FROM files WHERE cid = ?", (cid,)):
+                if key is not None and current.get(rel) == key:
+                    try:
+                        out[rel] = decode_value(data)
+                    except (ValueError, TypeError, RecursionError):
+                        continue
+        except sqlite3.Error:
+            self._failed()
+            return {}
+        return out
+
+    def save_files(self, rows: list) -> None:
+        """rows: [(cid, keys, parsed)]: replace the cached files of each case with those parsed."""
+        if self.db is None or not rows:
+            return
+        out = []
+        for cid, keys, parsed in rows:
+            for k in keys:
+                kt = file_key_text(k)
+                if kt is None or k[0] not in parsed:
+                    continue
+                data = encode_value(parsed[k[0]])
+                if data is not None:
+                    out.append((cid, k[0], kt, data))
+        gc_was = gc.isenabled()
+        gc.disable()
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("DELETE FROM files WHERE cid = ?", [(r[0],) for r in rows])
+            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", out)
+            self.db.execute("COMMIT")
+        except sqlite3.OperationalError:
+            self._rollback()
+        except sqlite3.Error:
+            self._failed()
+        finally:
+            if gc_was:
+                gc.enable()
+
+    def close(self) -> None:
+        if self.db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.close()
+            self.db = None
