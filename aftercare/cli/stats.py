@@ -1,0 +1,110 @@
+"""stats, report monthly, export --redact: the office's (or a county's) numbers."""
+
+
+import sys
+from typing import Annotated, List, Optional
+
+import typer
+
+from aftercare.cli import app
+from aftercare.cli.common import STATE, handle, say, today
+
+Opt = typer.Option
+StoresOpt = Annotated[Optional[List[str]], Opt("--store", help="案卷库目录；可多次给出（县级汇总，只读）", show_default=False)]
+STATS_FORMATS = ("table", "json", "csv", "xlsx")
+
+
+def store_paths(stores) -> list:
+    """The stores given (several for a county), else the one found as every command finds it."""
+    return list(stores) if stores else [STATE["store"]]
+
+
+def open_county(stores) -> list:
+    import os
+
+    from aftercare.views.county import open_stores
+
+    return open_stores(store_paths(stores), use_cache=not STATE["no_cache"] and not os.environ.get("AFTERCARE_NO_CACHE"))
+
+
+def emit(data, output: Optional[str]) -> None:
+    """Write text or bytes to a file (--output) or to standard output."""
+    from pathlib import Path
+
+    if output:
+        from aftercare.store.fsutil import atomic_write
+
+        atomic_write(Path(output), data if isinstance(data, bytes) else data.encode("utf-8"))
+        typer.echo(f"已写入 {output}", err=True)
+    elif isinstance(data, bytes):
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        say(data)
+
+
+@app.command("stats")
+@handle
+def stats_cmd(
+    from_: Annotated[Optional[str], Opt("--from", help="统计期间开始日期（默认上一个完整自然月）", show_default=False)] = None,
+    to: Annotated[Optional[str], Opt("--to", help="统计期间结束日期（含当日）", show_default=False)] = None,
+    by: Annotated[Optional[str], Opt("--by", help="分组：worker / measure / household / prior-isolations / risk / store",
+                                     show_default=False)] = None,
+    fmt: Annotated[str, Opt("--format", help="table / json / csv / xlsx")] = "table",
+    cases: Annotated[Optional[str], Opt("--cases", help="列出某一指标背后的人员，如 duty.test.missed", show_default=False)] = None,
+    denominator: Annotated[bool, Opt("--denominator", help="与 --cases 同用：列出分母中的人员")] = False,
+    all_time: Annotated[bool, Opt("--all-time", help="操守期统计全部时间（默认只计第二次隔离始于本期的）")] = False,
+    output: Annotated[Optional[str], Opt("--output", "-o", help="写入文件（xlsx 建议使用）", show_default=False)] = None,
+    store: StoresOpt = None,
+) -> None:
+    """统计指标：执行率、管控率、各项工作完成情况、事件、失联、后续照管成效、操守期（定义见 README）。"""
+    from aftercare.core.dates import parse_date
+    from aftercare.core.errors import AftercareError
+    from aftercare.views import stats as S
+    from aftercare.views import stats_format as F
+    from aftercare.views.county import load_county
+
+    if fmt not in STATS_FORMATS:
+        raise AftercareError(f"输出格式“{fmt}”无效，应为 {' / '.join(STATS_FORMATS)}")
+    if by is not None and by not in S.BY_KEYS:
+        raise AftercareError(f"分组“{by}”无效，应为 {' / '.join(S.BY_KEYS)}")
+    if cases is not None and cases not in S.BY_CODE:
+        raise AftercareError(f"没有指标“{cases}”（指标代码见 aftercare stats --format json 或 README）")
+    if denominator and cases is None:
+        raise AftercareError("--denominator 须与 --cases 同用")
+    d1, d2 = S.default_period(today())
+    if from_:
+        d1 = parse_date(from_, "--from")
+    if to:
+        d2 = parse_date(to, "--to")
+    if to and not from_:
+        d1 = d2.replace(day=1)
+    if d1 > d2:
+        raise AftercareError(f"统计期间开始日期 {d1} 晚于结束日期 {d2}")
+    labelled = open_county(store)
+    facts, dups = load_county(labelled, d2)
+    labels = [label for label, _ in labelled]
+    if cases is not None:
+        found = S.behind(facts, cases, d1, d2, denominator, all_time)
+        if fmt == "json":
+            import json
+
+            say(json.dumps({"code": cases, "from": d1.isoformat(), "to": d2.isoformat(),
+                            "part": "denominator" if denominator else "numerator",
+                            "cases": F.cases_records(found)}, ensure_ascii=False, indent=2))
+        elif fmt in ("csv", "xlsx"):
+            emit(F.cases_csv(found), output)
+        else:
+            emit(F.cases_table(found, cases, denominator, len(labels) > 1), output)
+        return
+    res = S.compute(facts, d1, d2, by, all_time, labels, dups)
+    if fmt == "json":
+        emit(F.as_json(res), output)
+    elif fmt == "csv":
+        emit(F.as_csv(res), output)
+    elif fmt == "xlsx":
+        if not output and sys.stdout.isatty():
+            raise AftercareError("xlsx 是二进制文件：请用 --output 文件名.xlsx 写入文件")
+        emit(F.as_xlsx(res), output)
+    else:
+        emit(F.as_table(res), output)
