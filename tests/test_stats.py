@@ -1,0 +1,310 @@
+"""aftercare stats: every indicator on a small store built through the CLI, expected numbers by hand.
+
+The period is April 2026 (D1 = 2026-04-01, D2 = 2026-04-30); today is 2026-05-20, so some records
+exist after D2 and must not count. Case by case (window dates from RULES.md §2, deadlines §3):
+
+A detox, notified 01-20, reported 01-25 (worker 王芳). Monthly windows 01-25..02-24, 02-25..03-24,
+  03-25..04-24: the third is the one due in April. Test 02-01 (window 1), make-up 04-15 (reaches
+  window 2, the earliest missed), test 04-10 (window 3: on time). Visit window 3 explained on 04-28;
+  report window 3 explained only on 05-05 (after D2: missed as of D2). Education 04-01 (on time).
+  Evaluations 02-20 (intake) and 04-20 (first quarter 01-25..04-24: on time). Leave 04-06..04-09
+  approved 04-05, returned 04-09. Support: assistance 500 元 on 04-03.
+C detox, reported 03-10 (李强). Window 1 03-10..04-09 due in April: no test inside, make-up 04-20
+  (made up); visit 03-15 (on time); no report (missed); education explained 04-12; intake evaluation
+  03-10..04-09 missed. Refused a test on 04-08 (1st: warning due next working day 04-09, served
+  04-10: late). Absence of 5 days on 04-22 (1st: warning due 04-23, never served: open). Support:
+  medical 200.5 元 on 04-05.
+D rehab, reported 02-15 (王芳, medium risk, nonlocal). Suspended 04-01, resumed 04-21 (20 days):
+  every window that ended on 04-14 now ends on 05-04, so nothing of D is due in April. Positive
+  test 04-25: violation report due 04-26, sent 05-02 (after D2: open).
+E detox, reported 03-20, suspended 03-25 and still suspended: windows unknown, none due.
+F detox, notified 04-01, never reported: report-in due 04-16 (open); late report-in violation
+  report due 3 working days later, 04-21 (open).
+G detox, notified 04-02, reported 04-10 (report-in on time). Refused 04-12, evaded 04-14,
+  refused 04-16 (3rd: serious breach): warnings due 04-13 (served 04-13) and 04-15 (open),
+  violation report due 04-17 (sent 04-17).
+H detox, notified 04-05 (deadline 04-20), reported 04-25 (late); violation report due 04-23
+  (3 working days after 04-20), sent 04-22.
+R rehab of 2 months, reported 01-10, released 04-02.
+T detox, reported 03-15, terminated 04-10: its first windows end 04-14, after the close: excluded.
+K detox, notified 05-10, reported 05-12: not yet on the books on D2.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from conftest import Cli, person
+
+D1, D2 = "2026-04-01", "2026-04-30"
+
+
+def build_office(cli: Cli) -> dict:
+    ids = {}
+    ids["A"] = cli.add(1, notified_on="2026-01-20", reported_on="2026-01-25", worker="王芳")
+    ids["C"] = cli.add(2, reported_on="2026-03-10", worker="李强")
+    ids["D"] = cli.add(3, measure="rehab", reported_on="2026-02-15", worker="王芳", risk="medium", household="nonlocal")
+    ids["E"] = cli.add(4, reported_on="2026-03-20", worker="王芳")
+    ids["F"] = cli.add(5, notified_on="2026-04-01", worker="李强")
+    ids["G"] = cli.add(6, notified_on="2026-04-02", reported_on="2026-04-10", worker="李强")
+    ids["H"] = cli.add(7, notified_on="2026-04-05", worker="王芳")
+    ids["R"] = cli.add(8, measure="rehab", term_months=2, reported_on="2026-01-10", worker="李强")
+    ids["T"] = cli.add(9, reported_on="2026-03-15")
+    ids["K"] = cli.add(10, notified_on="2026-05-10", reported_on="2026-05-12", worker="王芳")
+    A, C, D, E, G, H, R, T = (ids[k] for k in "ACDEGHRT")
+    ok = cli.ok
+    ok("record", "test", A, "--result", "negative", "--date", "2026-02-01")
+    ok("record", "test", A, "--result", "negative", "--date", "2026-04-15", "--makeup", "--method", "hair")
+    ok("record", "test", A, "--result", "negative", "--date", "2026-04-10")
+    ok("explain", A, "visit", "2026-04-24", "--reason", "本人住院", today="2026-04-28")
+    ok("explain", A, "report", "2026-04-24", "--reason", "本人住院", today="2026-05-05")
+    ok("record", "education", A, "--date", "2026-04-01")
+    ok("record", "evaluation", A, "--date", "2026-02-20")
+    ok("record", "evaluation", A, "--date", "2026-04-20")
+    leave = cli.ok("leave", "request", A, "--from", "2026-04-06", "--to", "2026-04-09", "--destination", "长沙",
+                   "--date", "2026-04-05").stdout.strip().splitlines()[-1]
+    ok("leave", "approve", A, leave, "--date", "2026-04-05")
+    ok("leave", "return", A, leave, "--date", "2026-04-09")
+    ok("record", "support", A, "--kind", "assistance", "--amount", "500", "--date", "2026-04-03")
+    ok("record", "test", C, "--result", "negative", "--date", "2026-04-20", "--makeup", "--method", "hair")
+    ok("record", "visit", C, "--date", "2026-03-15")
+    ok("explain", C, "education", "2026-04-09", "--reason", "外出务工", today="2026-04-12")
+    ok("record", "test", C, "--result", "refused", "--date", "2026-04-08")
+    ok("record", "warning", C, "--date", "2026-04-10")
+    ok("record", "violation", C, "--kind", "absence", "--days", "5", "--date", "2026-04-22")
+    ok("record", "support", C, "--kind", "medical", "--amount", "200.5", "--date", "2026-04-05")
+    ok("suspend", D, "--reason", "detention", "--date", "2026-04-01")
+    ok("resume", D, "--date", "2026-04-21")
+    ok("record", "test", D, "--result", "positive", "--date", "2026-04-25")
+    ok("record", "violation-report", D, "--date", "2026-05-02")
+    ok("suspend", E, "--reason", "arrest", "--date", "2026-03-25")
+    ok("record", "test", G, "--result", "refused", "--date", "2026-04-12")
+    ok("record", "test", G, "--result", "evaded", "--date", "2026-04-14")
+    ok("record", "test", G, "--result", "refused", "--date", "2026-04-16")
+    ok("record", "warning", G, "--date", "2026-04-13")
+    ok("record", "violation-report", G, "--date", "2026-04-17")
+    ok("record", "report-in", H, "--date", "2026-04-25")
+    ok("record", "violation-report", H, "--date", "2026-04-22")
+    ok("release", R, "--date", "2026-04-02")
+    ok("terminate", T, "--reason", "imprisonment", "--date", "2026-04-10")
+    return ids
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The office store, built once for the module (the tests only read it)."""
+    root = tmp_path_factory.mktemp("stats") / "store"
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in (("GIT_AUTHOR_NAME", "测试员"), ("GIT_AUTHOR_EMAIL", "tester@example.invalid"),
+                     ("GIT_COMMITTER_NAME", "测试员"), ("GIT_COMMITTER_EMAIL", "tester@example.invalid")):
+            mp.setenv(k, v)
+        c = Cli(root)
+        c.ok("init", str(root), "--office", "测试镇社区戒毒（康复）工作办公室", store=False)
+        ids = build_office(c)
+    return root, ids
+
+
+@pytest.fixture
+def office(built):
+    root, ids = built
+    return Cli(root), ids
+
+
+def stats(cli: Cli, *args: str, stores=None) -> dict:
+    argv = ["stats", "--from", D1, "--to", D2, "--format", "json", *args]
+    if stores:
+        for s in stores:
+            argv += ["--store", str(s)]
+        res = cli(*argv, store=False)
+    else:
+        res = cli(*argv)
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+def values(data: dict) -> dict:
+    return {code: o["value"] for code, o in data["indicators"].items()}
+
+
+def test_every_indicator_by_hand(office):
+    cli, ids = office
+    data = stats(cli)
+    ind, v = data["indicators"], values(data)
+    assert (data["from"], data["to"]) == (D1, D2)
+    # register on D2: K is not yet on the books
+    assert v["registered"] == 9
+    expect_states = {"awaiting": 1, "detox": 4, "rehab": 1, "suspended": 1, "released": 1, "closed": 1,
+                     "isolation": 0, "followup": 0, "lost": 0, "clean": 0}
+    assert {s: v[f"registered.{s}"] for s in expect_states} == expect_states
+    assert v["caseload"] == 7                      # F; A, C, G, H; D; E
+    assert ind["caseload_ratio"]["value"] == round(7 / 30, 2)
+    # execution: report-in deadlines in April: F (not reported), G (on time), H (late)
+    assert (ind["execution_rate"]["numerator"], ind["execution_rate"]["denominator"]) == (1, 3)
+    assert v["execution_rate"] == round(1 / 3, 4)
+    # control: A, C, G, H under detox, D under rehab; nobody lost; E suspended is not counted
+    assert (ind["control_rate"]["numerator"], ind["control_rate"]["denominator"]) == (5, 5)
+    # duties: only A's third windows and C's first ones are due in April
+    duty = {k: {s: v[f"duty.{k}.{s}"] for s in ("due", "on_time", "explained", "missed")}
+            for k in ("test", "visit", "report", "education", "evaluation", "followup")}
+    assert duty == {
+        "test": {"due": 2, "on_time": 1, "explained": 0, "missed": 0},
+        "visit": {"due": 2, "on_time": 1, "explained": 1, "missed": 0},
+        "report": {"due": 2, "on_time": 0, "explained": 0, "missed": 2},
+        "education": {"due": 2, "on_time": 1, "explained": 1, "missed": 0},
+        "evaluation": {"due": 2, "on_time": 1, "explained": 0, "missed": 1},
+        "followup": {"due": 0, "on_time": 0, "explained": 0, "missed": 0},
+    }
+    assert v["duty.test.made_up"] == 1
+    assert (ind["duty.test.rate"]["numerator"], ind["duty.test.rate"]["denominator"], v["duty.test.rate"]) == (1, 2, 0.5)
+    assert v["duty.report.rate"] == 0.0
+    assert v["duty.followup.rate"] is None
+    # escalations with a deadline in April, as of D2
+    esc = {k: {s: v[f"escalation.{k}.{s}"] for s in ("due", "on_time", "late", "explained", "open")}
+           for k in ("warning", "violation-report", "report-in", "leave-return", "release-suggestion")}
+    assert esc == {
+        "warning": {"due": 4, "on_time": 1, "late": 1, "explained": 0, "open": 2},
+        "violation-report": {"due": 4, "on_time": 2, "late": 0, "explained": 0, "open": 2},
+        "report-in": {"due": 3, "on_time": 1, "late": 1, "explained": 0, "open": 1},
+        "leave-return": {"due": 1, "on_time": 1, "late": 0, "explained": 0, "open": 0},
+        "release-suggestion": {"due": 0, "on_time": 0, "late": 0, "explained": 0, "open": 0},
+    }
+    # events dated in April
+    assert v["tests"] == 8
+    assert {r: v[f"tests.{r}"] for r in ("negative", "positive", "refused", "evaded", "pending")} == \
+        {"negative": 3, "positive": 1, "refused": 3, "evaded": 1, "pending": 0}
+    assert (v["makeups"], v["positives"], v["serious_breaches"]) == (2, 1, 1)
+    assert (v["absences"], v["absence_days"]) == (1, 5)
+    assert (v["support.assistance.count"], v["support.assistance.amount"]) == (1, 500.0)
+    assert (v["support.medical.count"], v["support.medical.amount"]) == (1, 200.5)
+    assert (v["support.study.count"], v["support.employment.count"]) == (0, 0)
+    assert (v["leaves"], v["registrations"], v["releases"], v["terminations"]) == (1, 3, 1, 1)
+    assert (v["transfers_in"], v["transfers_out"], v["methadone_joined"]) == (0, 0, 0)
+    # nobody is lost, nobody in follow-up, no isolations in today's store
+    assert (v["lost_now"], v["lost_started"], v["found"], v["lost_days"]) == (0, 0, 0, 0)
+    assert v["followup.cohort"] == 0 and v["abstinence_rate"] is None and v["clean_rate_1_3y"] is None
+    assert ind["abstinence_period"]["count"] == 0
+
+
+def test_records_after_d2_do_not_exist(office):
+    """The same store seen on D2 = 2026-05-31 counts what happened in May too."""
+    cli, ids = office
+    v = values(stats(cli, "--from", "2026-04-01", "--to", "2026-05-31"))
+    assert v["registered"] == 10                   # K reported in May
+    # A's report window 3 was explained on 05-05: now explained, no longer missed
+    assert v["duty.report.explained"] >= 1
+    # D's violation report was sent on 05-02, after its deadline 04-26: late
+    assert v["escalation.violation-report.late"] >= 1
+
+
+def test_breakdown_by_worker_and_household(office):
+    cli, ids = office
+    data = stats(cli, "--by", "worker")
+    reg = data["indicators"]["registered"]["by"]
+    assert {g: f["value"] for g, f in reg.items()} == {"王芳": 4, "李强": 4, "（未指定）": 1}
+    test_rate = data["indicators"]["duty.test.rate"]["by"]
+    assert (test_rate["王芳"]["numerator"], test_rate["王芳"]["denominator"]) == (1, 1)     # A
+    assert (test_rate["李强"]["numerator"], test_rate["李强"]["denominator"]) == (0, 1)     # C made up
+    data = stats(cli, "--by", "household")
+    assert {g: f["value"] for g, f in data["indicators"]["positives"]["by"].items()} == {"本地": 0, "外地": 1}
+    data = stats(cli, "--by", "prior-isolations")
+    assert {g: f["value"] for g, f in data["indicators"]["registered"]["by"].items()} == {"未登记": 9}
+
+
+def test_cases_behind_a_figure(office):
+    cli, ids = office
+
+    def listed(*args):
+        res = cli("stats", "--from", D1, "--to", D2, "--format", "json", "--cases", *args)
+        assert res.exit_code == 0, res.output
+        return sorted(r["case"] for r in json.loads(res.stdout)["cases"])
+
+    assert listed("duty.report.missed") == sorted([ids["A"], ids["C"]])
+    assert listed("execution_rate") == [ids["G"]]
+    assert listed("execution_rate", "--denominator") == sorted([ids["F"], ids["G"], ids["H"]])
+    assert listed("registrations") == sorted([ids["F"], ids["G"], ids["H"]])
+    assert listed("serious_breaches") == [ids["G"]]
+    assert listed("caseload") == sorted(ids[k] for k in "ACDEFGH")
+    # the table names the persons; JSON and CSV do not
+    res = cli.ok("stats", "--from", D1, "--to", D2, "--cases", "positives")
+    name_d = person(3)[0]
+    assert ids["D"] in res.stdout and name_d in res.stdout
+    res = cli.ok("stats", "--from", D1, "--to", D2, "--cases", "positives", "--format", "csv")
+    assert ids["D"] in res.stdout and name_d not in res.stdout
+
+
+def test_table_is_chinese_and_fits_80_columns(office):
+    from aftercare.cli.common import width
+
+    cli, _ = office
+    for extra in ((), ("--by", "worker")):
+        out = cli.ok("stats", "--from", D1, "--to", D2, *extra).stdout
+        assert "执行率" in out and "【日常工作完成情况" in out
+        assert max(width(line) for line in out.splitlines()) <= 80, extra
+
+
+def test_csv_has_a_bom_and_xlsx_opens(office, tmp_path):
+    cli, _ = office
+    res = cli.ok("stats", "--from", D1, "--to", D2, "--format", "csv")
+    raw = res.stdout_bytes
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][0] == "code"
+    by_code = {r[0]: r for r in rows[1:] if r[3] == "合计"}
+    assert by_code["execution_rate"][5:7] == ["1", "3"]
+    openpyxl = pytest.importorskip("openpyxl")
+    out = tmp_path / "s.xlsx"
+    cli.ok("stats", "--from", D1, "--to", D2, "--format", "xlsx", "--output", str(out))
+    ws = openpyxl.load_workbook(out).active
+    cells = {r[0]: r for r in ws.iter_rows(min_row=3, values_only=True) if r[3] == "合计"}
+    assert cells["duty.test.due"][4] == 2
+
+
+def test_default_period_is_the_last_full_month(office):
+    cli, _ = office
+    res = cli.ok("stats", "--format", "json", today="2026-05-01")
+    data = json.loads(res.stdout)
+    assert (data["from"], data["to"]) == (D1, D2)
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--by", "colour"), "分组"),
+    (("--format", "pdf"), "输出格式"),
+    (("--from", "2026-05-01", "--to", "2026-04-01"), "晚于"),
+    (("--cases", "no.such.code"), "没有指标"),
+    (("--denominator",), "--cases"),
+    (("--from", "2026-02-30"), "日期"),
+])
+def test_bad_input_is_one_chinese_line(cli, args, words):
+    res = cli("stats", *args)
+    assert res.exit_code == 1
+    assert res.stderr.startswith("错误：") and words in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_county_counts_a_person_once(office, tmp_path):
+    cli, ids = office
+    other = Cli(tmp_path / "other")
+    other.ok("init", str(other.root), "--office", "另一镇社区戒毒（康复）工作办公室", store=False)
+    dup = other.add(1, notified_on="2026-04-25", worker="赵敏")          # the same person as A
+    j = other.add(11, reported_on="2026-03-01", worker="赵敏")
+    other.ok("record", "test", j, "--result", "negative", "--date", "2026-03-05")
+    other.ok("record", "test", j, "--result", "negative", "--date", "2026-04-15")
+    data = stats(cli, stores=[cli.root, other.root])
+    v = values(data)
+    assert v["registered"] == 9 + 2 - 1
+    # J's second test window 04-01..04-30 is due and on time; A counts once
+    assert (v["duty.test.due"], v["duty.test.on_time"]) == (3, 2)
+    assert data["duplicates"] == [{"counted": f"测试镇社区戒毒（康复）工作办公室:{ids['A']}",
+                                   "also": [f"另一镇社区戒毒（康复）工作办公室:{dup}"]}]
+    by = stats(cli, "--by", "store", stores=[cli.root, other.root])["indicators"]["registered"]["by"]
+    assert {g: f["value"] for g, f in by.items()} == {"测试镇社区戒毒（康复）工作办公室": 9, "另一镇社区戒毒（康复）工作办公室": 1}
+    table = cli.ok("stats", "--from", D1, "--to", D2, "--store", str(cli.root), "--store", str(other.root), store=False).stdout
+    assert "只计一次" in table and dup in table
+
+
+def test_a_missing_store_is_refused(cli, tmp_path):
+    res = cli("stats", "--store", str(cli.root), "--store", str(tmp_path / "nowhere"), store=False)
+    assert res.exit_code == 1 and "不是 aftercare 案卷库" in res.stderr
