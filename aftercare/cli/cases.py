@@ -31,6 +31,21 @@ def init_cmd(
     say(f"已新建案卷库：{root}")
 
 
+@app.command("demo")
+@handle
+def demo_cmd(directory: Annotated[Path, typer.Argument(help="新演示库的目录（不存在或为空）")]) -> None:
+    """新建一个可写的演示案卷库（虚构人员，独立的 git 仓库，记录日期相对今天）。"""
+    from aftercare.actions import demo
+    from aftercare.core.errors import AftercareError
+
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise AftercareError(f"“{directory}”已存在且不为空，请指定一个新目录", code="exists")
+    note("正在生成演示库（每条记录一次提交，约需半分钟）……")
+    stats = demo.build(directory, today())
+    say(f"已新建演示库：{directory}（{stats['cases']} 名虚构人员，{stats['commits']} 次提交）")
+    say(f"试试：aftercare due --store {directory}")
+
+
 @case_app.command("add")
 @handle
 def case_add(

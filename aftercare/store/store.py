@@ -282,10 +282,20 @@ class Store:
         self._origin = out
         return out
 
+    def require_own_repo(self) -> None:
+        """Refuse to write unless the store is the top of its own git repository: a commit in a
+        repository that holds more than the store would change (or delete) everything else in it."""
+        if self.git_dir is None:
+            raise AftercareError(f"案卷库“{self.root}”不在 git 仓库中，无法记录审计轨迹；请先在该目录中运行 git init", code="no-git")
+        if not (self.root / ".git").exists():
+            raise AftercareError(
+                f"案卷库“{self.root}”不是独立的 git 仓库（它在 {self.git_dir.parent} 的仓库之内），写入会改动那个仓库，已拒绝；"
+                f"要试用记录请运行 aftercare demo 新目录 新建可写的演示库，要在原处记录请把该目录移出那个仓库后运行 git init",
+                code="not-own-repo")
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator["Transaction"]:
-        if self.git_dir is None:
-            raise AftercareError(f"案卷库“{self.root}”不在 git 仓库中，无法记录审计轨迹；请先 git init", code="no-git")
+        self.require_own_repo()
         with locked(self.git_dir / "aftercare.lock"):
             tx = Transaction(self)
             try:

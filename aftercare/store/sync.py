@@ -17,8 +17,7 @@ from aftercare.store.store import CASES
 
 def sync(store: Store, remote: str = "origin") -> str:
     git = store.git
-    if store.git_dir is None:
-        raise AftercareError("案卷库不在 git 仓库中", code="no-git")
+    store.require_own_repo()
     with locked(store.git_dir / "aftercare.lock"):
         if not git.ok("remote", "get-url", remote):
             raise AftercareError(f"没有配置远程仓库“{remote}”：先运行 git remote add {remote} <共享仓库地址>", code="no-remote")

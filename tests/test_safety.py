@@ -1,0 +1,132 @@
+"""Issue 9: nothing lost, nothing leaked. Each test reproduces a finding on a store through the command
+line with real git (and real bundles), and checks that it can no longer happen."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from conftest import HAN, Cli, git, person, refused
+
+REPO = Path(__file__).resolve().parents[1]
+TODAY = "2026-05-20"
+
+
+def run(root: Path, *args: str, today: str = TODAY, env: dict | None = None, store: bool = True, cwd=None):
+    """The command line as a real process (kills and PATH wrappers need one)."""
+    e = dict(os.environ, AFTERCARE_TODAY=today, **(env or {}))
+    argv = [sys.executable, "-m", "aftercare", *args] + (["--store", str(root)] if store else [])
+    return subprocess.run(argv, env=e, capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+def one_chinese_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("错误：") and HAN.search(lines[0]), stderr
+    return lines[0]
+
+
+# ---------------------------------------------------------------- 1. a store inside another repository
+
+
+@pytest.fixture
+def outer(tmp_path) -> Path:
+    """A project checkout (its own files, committed) that ships a copy of the demo store `cases/`."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (root / "src").mkdir()
+    (root / "src" / "main.py").write_text("print('hello')\n")
+    shutil.copytree(REPO / "cases", root / "cases")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "project")
+    return root
+
+
+def test_store_inside_another_repository_refuses_every_write(outer):
+    head = git(outer, "rev-parse", "HEAD")
+    store = outer / "cases"
+    for argv in (["record", "visit", "2026-0001", "--date", "2026-05-19"],
+                 ["case", "add", "--name", person(1)[0], "--id-number", person(1)[1], "--measure", "detox"],
+                 ["sync"]):
+        res = run(store, *argv)
+        assert res.returncode == 1, res.stderr
+        msg = one_chinese_line(res.stderr)
+        assert "aftercare demo" in msg and "独立的 git 仓库" in msg
+        assert git(outer, "rev-parse", "HEAD") == head
+        assert git(outer, "status", "--porcelain") == ""
+    assert git(outer, "ls-tree", "-r", "--name-only", "HEAD", "src") == "src/main.py"
+
+
+def test_shipped_demo_store_still_reads(outer):
+    """The README's first command: the agenda and the register of the shipped demo store."""
+    for argv in (["due"], ["case", "list"]):
+        res = run(outer / "cases", *argv, today="2026-11-23")
+        assert res.returncode == 0, res.stderr
+    assert "共 12 人" in run(outer / "cases", "case", "list", today="2026-11-23").stdout
+
+
+def test_readme_first_command_runs_in_the_checkout():
+    res = subprocess.run([sys.executable, "-m", "aftercare", "due", "--store", "cases"], cwd=REPO,
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory) -> tuple[Path, date]:
+    root = tmp_path_factory.mktemp("demo") / "试用"
+    day = date(2027, 3, 10)
+    env = {"GIT_AUTHOR_NAME": "演示", "GIT_AUTHOR_EMAIL": "demo@example.invalid",
+           "GIT_COMMITTER_NAME": "演示", "GIT_COMMITTER_EMAIL": "demo@example.invalid"}
+    res = run(root, "demo", str(root), today=day.isoformat(), env=env, store=False)
+    assert res.returncode == 0, res.stderr
+    return root, day
+
+
+@pytest.mark.slow
+def test_demo_makes_a_writable_store_of_its_own(demo_store):
+    root, day = demo_store
+    t = day.isoformat()
+    assert (root / ".git").is_dir()
+    assert git(root, "rev-parse", "--show-toplevel") == str(root.resolve())
+    assert git(root, "status", "--porcelain") == ""
+    assert run(root, "check", today=t).returncode == 0
+    rows = json.loads(run(root, "case", "list", "--format", "json", today=t).stdout)
+    assert len(rows) == 12
+    assert {r["status"] for r in rows} == {"awaiting", "active", "suspended", "released", "terminated"}
+    # one commit per action, through the library's own write path
+    subjects = git(root, "log", "--format=%s").splitlines()
+    assert sum(s.startswith("Register case ") for s in subjects) == 12
+    assert any(s.startswith("Record test for ") and "(refused)" in s for s in subjects)
+    assert any(s.startswith("Suspend case ") for s in subjects)
+    # the agenda is a morning's work around that day: a few overdue items, a few due
+    items = json.loads(run(root, "due", "--format", "json", today=t).stdout)
+    statuses = [it["status"] for it in items]
+    assert 1 <= statuses.count("overdue") <= 8 and statuses.count("due") >= 3
+    for it in items:
+        assert abs((date.fromisoformat(it["deadline"]) - day).days) <= 120, it
+    kinds = {it["kind"] for it in items}
+    assert {"report-in", "warning", "violation-report", "release-suggestion", "leave-return",
+            "birthday-visit"} <= kinds
+    # and recording works
+    active = next(r["case"] for r in rows if r["status"] == "active")
+    n = int(git(root, "rev-list", "--count", "HEAD"))
+    assert run(root, "record", "visit", active, "--kind", "home", today=t).returncode == 0
+    assert int(git(root, "rev-list", "--count", "HEAD")) == n + 1
+
+
+def test_demo_refuses_a_folder_in_use(tmp_path):
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "keep.txt").write_text("mine")
+    res = run(tmp_path, "demo", str(tmp_path / "x"), store=False)
+    assert res.returncode == 1 and "不为空" in one_chinese_line(res.stderr)
+    assert (tmp_path / "x" / "keep.txt").read_text() == "mine"
