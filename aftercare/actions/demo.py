@@ -1,5 +1,5 @@
 """`aftercare demo DIR`: a fresh, writable demo store of fictional persons, built through the
-library's own write path (the same service functions the commands call, one commit per action),
+library's own write path (the same action functions the commands call, one commit per action),
 with every date relative to today, so that its agenda looks like a real morning on any day.
 
 Each person is a `DemoPerson`: how to register them, and a list of steps (days before today, the
@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
 
+from aftercare.actions import cases, lifecycle, records
 from aftercare.store import yamlio
 from aftercare.core.ids import check_id_number, fictional_id_number, fictional_name, fictional_phone
 
@@ -51,8 +52,6 @@ class DemoPerson:
 def keep_up(store, cid: str, until: date, rng: random.Random, skip: tuple = ()) -> int:
     """Record the routine duties whose windows opened by `until`, one record per open window,
     on a day inside it; and the birthday visits due by then. Returns the number of records."""
-    from aftercare.actions import service
-
     case, events = store.load_case(cid)
     view = store.evaluate(case, events, until)
     todo = []
@@ -71,17 +70,17 @@ def keep_up(store, cid: str, until: date, rng: random.Random, skip: tuple = ()) 
         if _suspended_on(view, d):
             continue
         if kind == "test":
-            service.record_test(store, cid, iso, "negative", d, method=rng.choice(("urine", "urine", "hair")),
+            records.record_test(store, cid, iso, "negative", d, method=rng.choice(("urine", "urine", "hair")),
                                 by=WORKERS[2])
         elif kind == "report":
-            service.record_simple(store, cid, "report", iso, d, note=rng.choice(_REPORTS))
+            records.record_simple(store, cid, "report", iso, d, note=rng.choice(_REPORTS))
         elif kind == "education":
-            service.record_simple(store, cid, "education", iso, d, note=rng.choice(_EDUCATION))
+            records.record_simple(store, cid, "education", iso, d, note=rng.choice(_EDUCATION))
         elif kind == "evaluation":
             if w.satisfied_by is None:
-                service.record_simple(store, cid, "evaluation", iso, d, kind=w.sub, result=rng.choice(_EVALUATIONS))
+                records.record_simple(store, cid, "evaluation", iso, d, kind=w.sub, result=rng.choice(_EVALUATIONS))
         else:
-            service.record_simple(store, cid, "visit", iso, d, kind="home", note="生日走访，本人情况稳定", met="本人、家属")
+            records.record_simple(store, cid, "visit", iso, d, kind="home", note="生日走访，本人情况稳定", met="本人、家属")
         done += 1
     return done
 
@@ -104,50 +103,43 @@ _EVALUATIONS = ("戒断情况良好", "基本稳定", "复吸风险较低", "心
 # ---------------------------------------------------------------- steps (what makes a situation)
 
 
-def _svc():
-    from aftercare.actions import service
-
-    return service
-
-
 # a step is fn(store, case ID, the step's day, the demo's today); each records on the step's day
 
 
 def test(result: str, **kw) -> Callable:
-    return lambda s, cid, d, today: _svc().record_test(s, cid, d.isoformat(), result, d, **kw)
+    return lambda s, cid, d, today: records.record_test(s, cid, d.isoformat(), result, d, **kw)
 
 
 def simple(etype: str, **kw) -> Callable:
-    return lambda s, cid, d, today: _svc().record_simple(s, cid, etype, d.isoformat(), d, **kw)
+    return lambda s, cid, d, today: records.record_simple(s, cid, etype, d.isoformat(), d, **kw)
 
 
 def leave(days_from: int, days_to: int, destination: str, decision: str | None = "approve",
           returned: int | None = None) -> Callable:
     """A leave asked on the step's day, from/to days relative to today; decided the same day."""
     def run(s, cid, d, today):
-        service = _svc()
-        res = service.leave_request(s, cid, (today + timedelta(days=days_from)).isoformat(),
-                                    (today + timedelta(days=days_to)).isoformat(), destination, d,
-                                    reason="探亲", date_text=d.isoformat())
+        res = lifecycle.leave_request(s, cid, (today + timedelta(days=days_from)).isoformat(),
+                                      (today + timedelta(days=days_to)).isoformat(), destination, d,
+                                      reason="探亲", date_text=d.isoformat())
         if decision:
-            service.leave_decide(s, cid, res.event_id, decision, d.isoformat(), d, by="示范县公安局云溪派出所")
+            lifecycle.leave_decide(s, cid, res.event_id, decision, d.isoformat(), d, by="示范县公安局云溪派出所")
         if returned is not None:
             back = today - timedelta(days=returned)
-            service.leave_decide(s, cid, res.event_id, "return", back.isoformat(), back)
+            lifecycle.leave_decide(s, cid, res.event_id, "return", back.isoformat(), back)
     return run
 
 
 def suspend(reason: str) -> Callable:
-    return lambda s, cid, d, today: _svc().suspend(s, cid, d.isoformat(), reason, d, note="公安机关通知")
+    return lambda s, cid, d, today: lifecycle.suspend(s, cid, d.isoformat(), reason, d, note="公安机关通知")
 
 
 def terminate(reason: str) -> Callable:
-    return lambda s, cid, d, today: _svc().terminate(s, cid, d.isoformat(), reason, d)
+    return lambda s, cid, d, today: lifecycle.terminate(s, cid, d.isoformat(), reason, d)
 
 
 def release() -> Callable:
-    return lambda s, cid, d, today: _svc().release(s, cid, d.isoformat(), d, notice_no=f"示公解字[{d.year}]第{d.day}号",
-                                                   notified_on=d.isoformat(), issued_by=POLICE)
+    return lambda s, cid, d, today: lifecycle.release(s, cid, d.isoformat(), d, notice_no=f"示公解字[{d.year}]第{d.day}号",
+                                                      notified_on=d.isoformat(), issued_by=POLICE)
 
 
 PERSONS: list[DemoPerson] = [
@@ -182,8 +174,6 @@ PERSONS: list[DemoPerson] = [
 
 
 def _register(store, p: DemoPerson, today: date) -> str:
-    from aftercare.actions import service
-
     rng = random.Random(f"{SEED}:person:{p.key}")
     name = fictional_name(rng)
     if p.birthday_in is not None:
@@ -197,14 +187,14 @@ def _register(store, p: DemoPerson, today: date) -> str:
     rep = today - timedelta(days=p.report_in) if p.report_in is not None else None
     notified = today - timedelta(days=p.notified) if p.notified is not None else (rep - timedelta(days=rng.randint(1, 6)))
     decided = notified - timedelta(days=rng.randint(0, 3))
-    res = service.add_case(
+    res = cases.add_case(
         store, name=name, id_number=idn, measure=p.measure, today=notified, notified_on=notified.isoformat(),
         decided_on=decided.isoformat(), decision_no=f"示公({decided.year})决字第{rng.randint(10, 400)}号",
         decided_by=POLICE, phone=fictional_phone(rng),
         address=f"{TOWNSHIP}{rng.choice(_VILLAGES)}{rng.randint(1, 12)}组{rng.randint(1, 80)}号",
         risk=p.risk, term_months=p.term, worker=WORKERS[p.worker])
     if rep is not None:
-        service.record_report_in(store, res.case, rep.isoformat(), rep, place=f"{TOWNSHIP}社区戒毒（康复）工作办公室")
+        records.record_report_in(store, res.case, rep.isoformat(), rep, place=f"{TOWNSHIP}社区戒毒（康复）工作办公室")
     return res.case
 
 
