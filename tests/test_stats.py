@@ -308,3 +308,26 @@ def test_county_counts_a_person_once(office, tmp_path):
 def test_a_missing_store_is_refused(cli, tmp_path):
     res = cli("stats", "--store", str(cli.root), "--store", str(tmp_path / "nowhere"), store=False)
     assert res.exit_code == 1 and "不是 aftercare 案卷库" in res.stderr
+
+
+def test_cache_gives_the_same_figures_and_survives_damage(office, tmp_path):
+    import os
+    import shutil
+
+    cli, _ = office
+    root = tmp_path / "copy"
+    shutil.copytree(cli.root, root, symlinks=True)
+    shutil.rmtree(root / ".git" / "aftercare-cache", ignore_errors=True)
+    for dirpath, _dirs, files in os.walk(root / "cases"):
+        for f in files:
+            os.utime(os.path.join(dirpath, f), (1_700_000_000, 1_700_000_000))   # old enough to be trusted
+    c = Cli(root)
+    nocache = c.ok("--no-cache", "stats", "--from", D1, "--to", D2, "--format", "json").stdout
+    first = c.ok("stats", "--from", D1, "--to", D2, "--format", "json").stdout
+    caches = list((root / ".git" / "aftercare-cache").glob("*-stats.sqlite3"))
+    assert len(caches) == 1
+    assert not (root / ".aftercare-cache").exists() or not list((root / ".aftercare-cache").glob("stats*"))
+    second = c.ok("stats", "--from", D1, "--to", D2, "--format", "json").stdout
+    caches[0].write_bytes(b"not a database at all")
+    third = c.ok("stats", "--from", D1, "--to", D2, "--format", "json").stdout
+    assert nocache == first == second == third

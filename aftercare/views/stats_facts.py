@@ -2,21 +2,22 @@
 
 Nothing here computes a window, a deadline or a breach: the engine does (`store.evaluate` on D2,
 so records dated after D2 do not exist). This module only copies the engine's answers into a
-compact, picklable `PersonFacts`, classifies each window and item as of D2, and caches the result
-per case (keyed on the case's files, the office file, the program version and D2) in the store's
-`.aftercare-cache/` (git-ignored; a read-only store simply is not cached).
+compact `PersonFacts`, classifies each window and item as of D2, and caches the result per case as
+plain JSON (keyed on the case's files, the office file, the program version and D2) in a SQLite file
+inside the git directory, beside the read cache (a store that cannot be written is simply not cached).
 """
 
 from __future__ import annotations
 
-import pickle
+import contextlib
+import json
+import os
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import date
 
 from aftercare.core.model import CLOSED_STATES
-from aftercare.store.fsutil import atomic_write, ensure_dir
-from aftercare.store.store import CACHE_DIR
 
 FACTS_FORMAT = 1
 CACHE_DAYS = 4                    # D2 values kept in the cache (a month, the one before, ...)
@@ -147,78 +148,200 @@ def _events(view, case) -> list:
     return out
 
 
+# ---------------------------------------------------------------- plain-data rows (the cache holds no objects)
+
+_KINDS = DUTY_KINDS + ESCALATION_KINDS
+_OUTCOMES = ("on_time", "made_up", "explained", "missed", "late", "open")
+_O = date.toordinal
+_D = date.fromordinal
+
+
+def _od(d):
+    return None if d is None else d.toordinal()
+
+
+def _do(n):
+    return None if n is None else date.fromordinal(n)
+
+
+def to_row(pf: PersonFacts) -> list:
+    flat_w = []
+    for k, d, o in pf.windows:
+        flat_w += (_KINDS.index(k), d.toordinal(), _OUTCOMES.index(o))
+    flat_i = []
+    for k, d, o in pf.items:
+        flat_i += (_KINDS.index(k), d.toordinal(), _OUTCOMES.index(o))
+    evs = []
+    for t, d, a, b in pf.events:
+        if t == "test":
+            b = int(b[0]) + 2 * int(b[1])
+        evs.append([t, d.toordinal(), a, b])
+    return [pf.cid, pf.name, pf.id_number, pf.worker, pf.household, pf.risk, pf.measure, pf.prior_isolations,
+            pf.state, pf.exists, _od(pf.reg_date),
+            None if pf.report_in is None else [_od(pf.report_in[0]), _od(pf.report_in[1])],
+            flat_w, flat_i, evs, [[g, _od(d)] for g, d in pf.breaches], [[_od(a), _od(b)] for a, b in pf.lost],
+            None if pf.followup is None else [_od(pf.followup[0]), pf.followup[1]],
+            [[_od(a), _od(b)] for a, b in pf.isolations]]
+
+
+def from_row(label: str, r: list) -> PersonFacts:
+    (cid, name, idn, worker, household, risk, measure, prior, state, exists, reg, rep, flat_w, flat_i, evs,
+     breaches, lost, fu, isos) = r
+    pf = PersonFacts(label, cid, name, idn, worker, household, risk, measure, prior, state, exists, _do(reg))
+    if rep is not None:
+        pf.report_in = (_do(rep[0]), _do(rep[1]))
+    pf.windows = [(_KINDS[flat_w[i]], _D(flat_w[i + 1]), _OUTCOMES[flat_w[i + 2]]) for i in range(0, len(flat_w), 3)]
+    pf.items = [(_KINDS[flat_i[i]], _D(flat_i[i + 1]), _OUTCOMES[flat_i[i + 2]]) for i in range(0, len(flat_i), 3)]
+    out = []
+    for t, d, a, b in evs:
+        if t == "test":
+            b = (bool(b & 1), bool(b & 2))
+        out.append((t, _D(d), a, b))
+    pf.events = out
+    pf.breaches = [(g, _D(d)) for g, d in breaches]
+    pf.lost = [(_D(a), _do(b)) for a, b in lost]
+    pf.followup = None if fu is None else (_D(fu[0]), fu[1])
+    pf.isolations = [(_D(a), _D(b)) for a, b in isos]
+    return pf
+
+
 # ---------------------------------------------------------------- loading with the cache
 
 
 def load_facts(store, label: str, d2: date):
     """PersonFacts of every case of `store` as of `d2`: (facts, problems)."""
-    cache = _StatsCache(store, d2)
+    from aftercare.store.cache import keys_text
+
+    cache = StatsCache(store, d2)
+    rows = cache.rows()
     now = time.time_ns()
-    out, problems = [], []
-    for cid in store.case_ids():
+    out, problems, put = [], [], {}
+    ids = store.case_ids()
+    for cid in ids:
         try:
             files = store.files_of(cid, now)
         except FileNotFoundError:
             continue
-        hit = cache.get(cid, files.keys)
-        if hit is not None:
-            hit.store = label
-            out.append(hit)
-            continue
+        kt = keys_text(files.keys)
+        row = rows.get(cid)
+        if row is not None and kt is not None and row[0] == kt:
+            try:
+                out.append(from_row(label, json.loads(row[1])))
+                continue
+            except (ValueError, TypeError, IndexError, KeyError):
+                pass               # a row of the wrong shape is recomputed
         case, events, probs = store.parse_case_files(files)
         if probs or case is None:
             problems.extend(probs)
             continue
         view = store.evaluate(case, events, d2)
         pf = extract(label, case, view, d2)
-        cache.put(cid, files.keys, pf)
+        if kt is not None:
+            put[cid] = (kt, json.dumps(to_row(pf), ensure_ascii=False, separators=(",", ":")))
         out.append(pf)
-    cache.save()
+    cache.save(put, [c for c in rows if c not in set(ids)])
     return out, problems
 
 
-class _StatsCache:
-    """One pickle per D2 (`stats-<D2>.pickle`); the CACHE_DAYS most recent days are kept."""
+class StatsCache:
+    """Each person's facts on D2 as plain JSON rows in SQLite, inside the git directory beside the read
+    cache (`aftercare.store.cache`: never in the work tree, never from git, never executable data).
+    Only the CACHE_DAYS most recent D2 are kept; anything unexpected discards the file."""
+
+    SCHEMA = {"meta": "CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
+              "facts": ("CREATE TABLE facts (d2 TEXT NOT NULL, cid TEXT NOT NULL, keys TEXT NOT NULL, "
+                        "data TEXT NOT NULL, PRIMARY KEY (d2, cid))")}
 
     def __init__(self, store, d2: date):
-        self.dir = store.root / CACHE_DIR
-        self.path = self.dir / f"stats-{d2.isoformat()}.pickle"
-        self.enabled = store.use_cache
-        self.ctx = (FACTS_FORMAT, store.context_fingerprint())
-        self.entries: dict = {}
-        self.dirty = False
-        if self.enabled:
+        from aftercare.store.cache import cache_path
+
+        self.d2 = d2.isoformat()
+        self.db = None
+        base = cache_path(store.git_dir, store.root) if store.use_cache else None
+        if base is None:
+            return
+        self.path = base.with_name(base.stem + "-stats.sqlite3")
+        self.ctx = f"{FACTS_FORMAT}:{store.context_fingerprint()}"
+        try:
+            self.db = self._connect()
+        except (sqlite3.Error, OSError, ValueError):
+            self._discard()
             try:
-                with open(self.path, "rb") as fh:
-                    data = pickle.load(fh)
-                if data.get("ctx") == self.ctx:
-                    self.entries = data["cases"]
-            except Exception:  # noqa: BLE001 - a missing or corrupt cache is rebuilt silently
-                self.entries = {}
+                self.db = self._connect()
+            except (sqlite3.Error, OSError, ValueError):
+                self.db = None
 
-    def get(self, cid: str, keys: tuple):
-        e = self.entries.get(cid)
-        if e is not None and e[0] == keys:
-            return e[1]
-        return None
+    def _connect(self):
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=0.5, isolation_level=None)
+        try:
+            db.execute("PRAGMA trusted_schema=OFF")
+            objects = db.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+            tables = {name: sql for kind, name, sql in objects if kind == "table"}
+            if not objects:
+                db.execute("BEGIN IMMEDIATE")
+                for sql in self.SCHEMA.values():
+                    db.execute(sql)
+                db.execute("INSERT INTO meta VALUES ('ctx', ?)", (self.ctx,))
+                db.execute("COMMIT")
+                os.chmod(self.path, 0o600)
+                return db
+            if tables != self.SCHEMA or any(kind != "table" and not (kind == "index" and sql is None)
+                                            for kind, name, sql in objects):
+                raise ValueError("unexpected cache schema")
+            if dict(db.execute("SELECT k, v FROM meta")).get("ctx") != self.ctx:
+                db.execute("BEGIN IMMEDIATE")
+                db.execute("DELETE FROM facts")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('ctx', ?)", (self.ctx,))
+                db.execute("COMMIT")
+            return db
+        except BaseException:
+            db.close()
+            raise
 
-    def put(self, cid: str, keys: tuple, pf: PersonFacts) -> None:
-        if self.enabled and all(len(k) > 2 for k in keys):
-            self.entries[cid] = (keys, pf)
-            self.dirty = True
+    def _discard(self) -> None:
+        if self.db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.close()
+            self.db = None
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                os.unlink(str(self.path) + suffix)
 
-    def save(self) -> None:
-        if not (self.enabled and self.dirty):
+    def rows(self) -> dict:
+        if self.db is None:
+            return {}
+        try:
+            return {cid: (k, d) for cid, k, d in self.db.execute("SELECT cid, keys, data FROM facts WHERE d2 = ?",
+                                                                  (self.d2,))
+                    if isinstance(k, str) and isinstance(d, str)}
+        except sqlite3.Error:
+            self._discard()
+            return {}
+
+    def save(self, put: dict, drop: list) -> None:
+        if self.db is None:
             return
         try:
-            ensure_dir(self.dir)
-            atomic_write(self.path, durable=False, data=pickle.dumps({"ctx": self.ctx, "cases": self.entries},
-                                                                     protocol=pickle.HIGHEST_PROTOCOL))
-            old = sorted(self.dir.glob("stats-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-            for p in old[CACHE_DAYS:]:
-                p.unlink(missing_ok=True)
-        except OSError:
-            pass   # a read-only store still answers
+            if put or drop:
+                self.db.execute("BEGIN IMMEDIATE")
+                self.db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?)",
+                                    [(self.d2, cid, k, d) for cid, (k, d) in put.items()])
+                self.db.executemany("DELETE FROM facts WHERE d2 = ? AND cid = ?", [(self.d2, c) for c in drop])
+                days = [r[0] for r in self.db.execute("SELECT DISTINCT d2 FROM facts ORDER BY d2 DESC")]
+                keep = [self.d2] + [d for d in days if d != self.d2][:CACHE_DAYS - 1]
+                self.db.execute(f"DELETE FROM facts WHERE d2 NOT IN ({','.join('?' * len(keep))})", keep)
+                self.db.execute("COMMIT")
+        except sqlite3.OperationalError:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")        # busy: this result is not kept
+        except sqlite3.Error:
+            self._discard()
+        finally:
+            if self.db is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.close()
+                self.db = None
 
 
 __all__ = ["PersonFacts", "load_facts", "extract", "person_state", "STATES", "CASELOAD_STATES", "DUTY_KINDS",
