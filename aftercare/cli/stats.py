@@ -108,3 +108,27 @@ def stats_cmd(
         emit(F.as_xlsx(res), output)
     else:
         emit(F.as_table(res), output)
+
+
+@app.command("export")
+@handle
+def export_cmd(
+    redact: Annotated[str, Opt("--redact", help="去标识化导出到此目录：persons、measures、events 三个文件")],
+    fmt: Annotated[str, Opt("--format", help="csv（UTF-8 带 BOM）或 parquet（需 pyarrow）")] = "csv",
+    on: Annotated[Optional[str], Opt("--on", help="状态截至此日（默认今天）", show_default=False)] = None,
+    store: Annotated[Optional[str], Opt("--store", help="案卷库目录", show_default=False)] = None,
+) -> None:
+    """研究用去标识化导出：化名（密钥存于 .git，不入库）、出生年份、性别、户籍类别、措施与记录的编码和日期；不含姓名、身份证号、电话、住址、备注。"""
+    from pathlib import Path
+
+    from aftercare.cli.common import open_store
+    from aftercare.core.dates import parse_date
+    from aftercare.views import export
+
+    s = open_store(store)
+    day = parse_date(on, "--on") if on else today()
+    tables = export.collect(s, day)
+    paths = export.write(tables, Path(redact), fmt)
+    for p in paths:
+        say(str(p))
+    say(f"已导出 {len(tables['persons'])} 人、{len(tables['measures'])} 段措施、{len(tables['events'])} 条记录（已去标识化）")
