@@ -158,6 +158,7 @@ class DueItem:
     explanation: str = ""
     provisional: bool = False
     status: str = ""                    # overdue / due / upcoming, filled for a given day
+    source: str = ""                    # id of the record that gave rise to the item (triggered items)
 
     @property
     def label(self) -> str:

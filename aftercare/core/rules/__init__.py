@@ -70,18 +70,78 @@ class Duty:
         return True
 
 
+# The parameters each trigger takes (besides `document`), checked when the rules are read, so that
+# the engine reads typed attributes and never fails on a missing key at run time.
+TRIGGER_PARAMS = {
+    "report-in": ("deadline",),
+    "late-report-in": ("deadline",),
+    "refusal-warning": ("count_upto", "deadline"),
+    "refusal-serious": ("count_from", "deadline"),
+    "positive-test": ("deadline",),
+    "absence-warning": ("count_upto", "deadline"),
+    "absence-serious": ("count_from", "total_days_over", "deadline"),
+    "leave-return": (),
+    "delegated-test": ("deadline",),
+    "transfer-form": ("deadline",),
+    "transfer-report-in": ("deadline",),
+    "archive-transfer": ("deadline",),
+    "release-suggestion": ("days_before_end", "opens_days_before"),
+    "birthday-visit": ("opens_days_before",),
+    "security-visit": ("risks",),
+    "family-change-visit": ("deadline",),
+}
+
+
 @dataclass(frozen=True)
 class Trigger:
+    """One trigger's rule; only the parameters TRIGGER_PARAMS names for it are set."""
+
     name: str
     document: int | None
-    deadline: Deadline | None
-    params: Mapping[str, Any]
+    deadline: Deadline | None = None
+    count_upto: int = 0
+    count_from: int = 0
+    total_days_over: int = 0
+    days_before_end: int = 0
+    opens_days_before: int = 0
+    risks: tuple = ()
 
-    def __getitem__(self, key):
-        return self.params[key]
+    def __getitem__(self, key: str):
+        """Read access by parameter name, for callers not yet moved to attributes."""
+        if key not in TRIGGER_PARAMS.get(self.name, ()) or key == "deadline":
+            raise KeyError(key)
+        return getattr(self, key)
 
-    def get(self, key, default=None):
-        return self.params.get(key, default)
+    def get(self, key: str, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
+@dataclass(frozen=True)
+class Triggers:
+    """Every trigger's rule as an attribute (the rules file's names with `_` for `-`)."""
+
+    report_in: Trigger
+    late_report_in: Trigger
+    refusal_warning: Trigger
+    refusal_serious: Trigger
+    positive_test: Trigger
+    absence_warning: Trigger
+    absence_serious: Trigger
+    leave_return: Trigger
+    delegated_test: Trigger
+    transfer_form: Trigger
+    transfer_report_in: Trigger
+    archive_transfer: Trigger
+    release_suggestion: Trigger
+    birthday_visit: Trigger
+    security_visit: Trigger
+    family_change_visit: Trigger
+
+    def by_name(self, name: str) -> Trigger:
+        return getattr(self, name.replace("-", "_"))
 
 
 @dataclass(frozen=True)
@@ -93,7 +153,8 @@ class RuleSet:
     evaluation: Mapping[str, Any]
     makeup_reach_months: int
     makeup_methods: tuple
-    triggers: Mapping[str, Trigger]
+    triggers: Mapping[str, Trigger]     # by the rules file's name; `trigger` has the same as attributes
+    trigger: Triggers
     leave_min_days: int
     leave_ask_days_before: int
     upcoming_days: int
@@ -250,17 +311,7 @@ def _build(raw: dict, where: tuple) -> RuleSet:
         ev = raw["evaluation"]
         for key in ("intake_months", "quarter_months", "yearly_months"):
             _int(ev.get(key), where + ("evaluation", key), 1)
-        triggers = {}
-        for name, t in (raw.get("triggers") or {}).items():
-            p = where + ("triggers", name)
-            if not isinstance(t, Mapping):
-                raise RuleError(p, "触发规则应为键值映射")
-            dl = _deadline(t["deadline"], p + ("deadline",)) if "deadline" in t else None
-            params = {k: v for k, v in t.items() if k not in ("deadline", "document")}
-            for k, v in params.items():
-                if k != "risks":
-                    _int(v, p + (k,), 0)
-            triggers[name] = Trigger(name, t.get("document"), dl, params)
+        triggers = _triggers(raw.get("triggers"), where + ("triggers",))
         makeup = raw.get("makeup") or {}
         leave = raw.get("leave") or {}
         agenda = raw.get("agenda") or {}
@@ -274,6 +325,7 @@ def _build(raw: dict, where: tuple) -> RuleSet:
             makeup_reach_months=_int(makeup.get("reach_months", 3), where + ("makeup", "reach_months"), 0),
             makeup_methods=tuple(makeup.get("methods") or ()),
             triggers=triggers,
+            trigger=Triggers(**{name.replace("-", "_"): t for name, t in triggers.items()}),
             leave_min_days=_int(leave.get("min_days", 3), where + ("leave", "min_days"), 1),
             leave_ask_days_before=_int(leave.get("ask_days_before", 1), where + ("leave", "ask_days_before"), 0),
             upcoming_days=_int(agenda.get("upcoming_days", 7), where + ("agenda", "upcoming_days"), 0),
@@ -283,3 +335,37 @@ def _build(raw: dict, where: tuple) -> RuleSet:
         raise
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise RuleError(where, f"规则格式不对：{exc}") from None
+
+
+def _triggers(raw, where: tuple) -> dict:
+    if not isinstance(raw, Mapping):
+        raise RuleError(where, "triggers 应为键值映射")
+    out = {}
+    for name, t in raw.items():
+        p = where + (name,)
+        wanted = TRIGGER_PARAMS.get(name)
+        if wanted is None:
+            raise RuleError(p, f"不认识的触发规则“{name}”；可用的有：{'、'.join(TRIGGER_PARAMS)}")
+        if not isinstance(t, Mapping):
+            raise RuleError(p, "触发规则应为键值映射")
+        unknown = set(t) - set(wanted) - {"document"}
+        if unknown:
+            raise RuleError(p + (sorted(map(str, unknown))[0],),
+                            f"触发规则 {name} 不认识的参数：{', '.join(sorted(map(str, unknown)))}")
+        missing = [k for k in wanted if k not in t]
+        if missing:
+            raise RuleError(p, f"触发规则 {name} 缺少参数：{', '.join(missing)}")
+        kw: dict[str, Any] = {}
+        for k in wanted:
+            if k == "deadline":
+                kw[k] = _deadline(t[k], p + (k,))
+            elif k == "risks":
+                risks = t[k] if isinstance(t[k], list) else [t[k]]
+                kw[k] = tuple(str(r) for r in risks)
+            else:
+                kw[k] = _int(t[k], p + (k,), 0)
+        out[name] = Trigger(name, t.get("document"), **kw)
+    missing = [name for name in TRIGGER_PARAMS if name not in out]
+    if missing:
+        raise RuleError(where, f"缺少触发规则：{'、'.join(missing)}")
+    return out
