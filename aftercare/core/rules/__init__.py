@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("default.yaml")
+RISK_LEVELS = ("low", "medium", "high")
 
 
 class RuleError(Exception):
@@ -361,7 +362,9 @@ def _triggers(raw, where: tuple) -> dict:
                 kw[k] = _deadline(t[k], p + (k,))
             elif k == "risks":
                 risks = t[k] if isinstance(t[k], list) else [t[k]]
-                kw[k] = tuple(str(r) for r in risks)
+                if not all(r in RISK_LEVELS for r in risks):
+                    raise RuleError(p + (k,), f"风险等级应为 {', '.join(RISK_LEVELS)} 中的若干项，而不是“{t[k]}”")
+                kw[k] = tuple(risks)
             else:
                 kw[k] = _int(t[k], p + (k,), 0)
         out[name] = Trigger(name, t.get("document"), **kw)
