@@ -130,3 +130,91 @@ def test_demo_refuses_a_folder_in_use(tmp_path):
     res = run(tmp_path, "demo", str(tmp_path / "x"), store=False)
     assert res.returncode == 1 and "不为空" in one_chinese_line(res.stderr)
     assert (tmp_path / "x" / "keep.txt").read_text() == "mine"
+
+
+# ---------------------------------------------------------------- 2. sync keeps merge commits (transfer-in)
+
+
+def _handed_over_bundle(tmp_path: Path) -> tuple[Path, str]:
+    """Office A (2025) hands a case over; the bundle it writes."""
+    from test_transfer import approved, handover, new_store
+
+    a = new_store(tmp_path, "A", "甲镇社区戒毒（康复）工作办公室")
+    a.today = "2025-01-10"
+    cid = a.add(1, notified_on="2025-01-06", reported_on="2025-01-10")
+    a.ok("record", "test", cid, "--date", "2025-01-20", "--result", "negative", today="2025-01-20")
+    approved(a, cid)
+    bundle = tmp_path / "handover.bundle"
+    handover(a, cid, bundle)
+    return bundle, cid
+
+
+def _with_remote(c: Cli, tmp_path: Path, name: str) -> Cli:
+    bare = tmp_path / f"{name}.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    git(c.root, "remote", "add", "origin", str(bare))
+    c.ok("sync")
+    other = Cli(tmp_path / f"{name}-2", today=c.today)
+    subprocess.run(["git", "clone", "-q", str(bare), str(other.root)], check=True)
+    return other
+
+
+def test_transfer_in_survives_sync_with_a_moved_remote(tmp_path):
+    from test_transfer import new_store
+
+    bundle, cid = _handed_over_bundle(tmp_path)
+    b = new_store(tmp_path, "B", "乙镇社区戒毒（康复）工作办公室")
+    b.today = "2025-03-19"
+    local = b.add(5, reported_on="2025-03-01", id="B-0001")
+    b2 = _with_remote(b, tmp_path, "B")
+    # the import (a merge commit) on one clone; meanwhile the other clone records and pushes
+    b.ok("transfer", "import", str(bundle), "--date", "2025-03-19")
+    b2.ok("record", "visit", local, "--date", "2025-03-18", "--note", "二号机记录")
+    b2.ok("sync")
+    b.ok("sync")
+    b2.ok("sync")
+    for c in (b, b2):
+        shown = json.loads(c.ok("show", cid, "--format", "json").stdout)
+        assert shown["status"] == "active", shown["status"]
+        assert shown["timeline"][-1]["type"] == "transfer-in"
+        assert any(e["type"] == "test" and e["date"] == "2025-01-20" for e in shown["timeline"])
+        visits = json.loads(c.ok("show", local, "--format", "json").stdout)["timeline"]
+        assert [e["summary"] for e in visits if e["type"] == "visit"] == ["见面访谈；二号机记录"]
+        assert git(c.root, "status", "--porcelain") == ""
+        assert c("check").exit_code == 0
+    assert git(b.root, "rev-parse", "HEAD") == git(b2.root, "rev-parse", "HEAD")
+
+
+# ---------------------------------------------------------------- 8. a failed push after a renumbering
+
+
+def test_sync_completes_after_a_renumbering_whose_push_failed(tmp_path):
+    a = Cli(tmp_path / "A")
+    a.ok("init", str(a.root), store=False)
+    first = a.add(1, reported_on="2026-03-05")
+    b = _with_remote(a, tmp_path, "A")
+    bare = tmp_path / "A.git"
+    hook = bare / "hooks" / "pre-receive"
+    flag = tmp_path / "refuse-pushes"
+    hook.write_text(f"#!/bin/sh\nif [ -e '{flag}' ]; then echo 'policy: pushes paused' >&2; exit 1; fi\nexit 0\n")
+    hook.chmod(0o755)
+    a_id, b_id = a.add(11, reported_on="2026-05-01"), b.add(12, reported_on="2026-05-02")
+    assert a_id == b_id == "2026-0002"
+    a.ok("sync")
+    flag.write_text("")
+    res = b("sync")
+    assert res.exit_code == 1
+    msg = one_chinese_line(res.stderr)
+    assert "推送失败" in msg and "钩子" in msg and str(bare) not in msg
+    flag.unlink()
+    a.ok("record", "visit", first, "--date", "2026-05-19", "--note", "甲")   # the remote moves on meanwhile
+    a.ok("sync")
+    b.ok("sync")
+    a.ok("sync")
+    for c in (a, b):
+        assert c("check").exit_code == 0 and git(c.root, "status", "--porcelain") == ""
+        assert json.loads(c.ok("show", "2026-0002", "--format", "json").stdout)["id_number"] == person(11)[1]
+        assert json.loads(c.ok("show", "2026-0003", "--format", "json").stdout)["id_number"] == person(12)[1]
+        visits = json.loads(c.ok("show", first, "--format", "json").stdout)["timeline"]
+        assert [e["summary"] for e in visits if e["type"] == "visit"] == ["见面访谈；甲"]
+    assert git(a.root, "rev-parse", "HEAD") == git(b.root, "rev-parse", "HEAD")

@@ -55,6 +55,11 @@ class Git:
             raise GitError(f"{what}失败：{_first_line(proc.stderr)}", code="git-failed")
         return proc.stdout.decode("utf-8", "replace")
 
+    def proc(self, *args: str) -> subprocess.CompletedProcess:
+        """Run git and return the finished process (bytes output), whatever its exit code."""
+        return subprocess.run(["git", *args], cwd=self.cwd, env=clean_env(), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+
     def ok(self, *args: str) -> bool:
         return subprocess.run(["git", *args], cwd=self.cwd, env=clean_env(), stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL).returncode == 0

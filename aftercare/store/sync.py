@@ -32,14 +32,19 @@ def sync(store: Store, remote: str = "origin") -> str:
             pulled = int(git.run("rev-list", "--count", f"HEAD..{remote_ref}").strip() or 0)
             if pulled:
                 renumbered = _renumber_collisions(store, remote_ref)
-            if renumbered:
-                # the local history still registers the old numbers: join the histories with a merge
-                # (the renumbering commit makes it clean) instead of replaying them
+            merges = int(git.run("rev-list", "--merges", "--count", f"{remote_ref}..HEAD").strip() or 0) if pulled else 0
+            if renumbered or merges:
+                # join the histories with a merge instead of replaying the local commits: a rebase
+                # would drop the local merge commits (a transfer import, an earlier renumbering) and
+                # replay what they joined. (After a renumbering, the renumbering commit makes it clean.)
+                why = f"renumbered {', '.join(f'{a}→{b}' for a, b in renumbered)}" if renumbered else "keeps local merges"
                 if not git.ok("-c", "merge.autoStash=true", "merge", "-q", "--no-edit", "-m",
-                              f"Merge {remote}/{branch} (sync; renumbered {', '.join(f'{a}→{b}' for a, b in renumbered)})",
-                              remote_ref):
+                              f"Merge {remote}/{branch} (sync; {why})", remote_ref):
+                    conflicts = git.run("diff", "--name-only", "--diff-filter=U", check=False).split()
                     git.run("merge", "--abort", check=False)
-                    raise AftercareError("同步时合并失败，已放弃合并，本地记录完整保留；请联系技术人员检查", code="sync-conflict")
+                    where = "、".join(conflicts[:5]) or "未知文件"
+                    raise AftercareError(f"同步时合并冲突（{where}），已放弃合并，本地记录完整保留；请联系技术人员检查这些文件",
+                                         code="sync-conflict")
             elif pulled:
                 proc_ok = git.ok("-c", "rebase.autoStash=true", "rebase", "-q", remote_ref)
                 if not proc_ok:
@@ -52,7 +57,11 @@ def sync(store: Store, remote: str = "origin") -> str:
         pushed = int(git.run("rev-list", "--count", f"{remote_ref}..HEAD", check=False).strip() or 0) \
             if git.ok("rev-parse", "-q", "--verify", remote_ref) else int(git.run("rev-list", "--count", "HEAD").strip())
         if pushed:
-            git.run("push", "-q", remote, f"HEAD:refs/heads/{branch}", what="推送到远程仓库")
+            proc = git.proc("push", "--porcelain", remote, f"HEAD:refs/heads/{branch}")
+            if proc.returncode != 0:
+                raise AftercareError(f"推送失败：{push_failure_reason(proc.stdout + proc.stderr)}；本地记录完整保留"
+                                     f"（已取得的远程记录也已合并），问题解决后再运行 aftercare sync 即可完成推送",
+                                     code="push-failed")
             git.run("branch", "-q", f"--set-upstream-to={remote}/{branch}", check=False)
     msg = f"已同步：从 {remote} 取得 {pulled} 条提交，推送 {pushed} 条提交"
     for a, b in renumbered:
@@ -105,3 +114,24 @@ def _renumber_collisions(store: Store, remote_ref: str) -> list:
                 d.rmdir()
         (store.cases_dir / old).rmdir()
     return moves
+
+
+_PUSH_REASONS = (
+    (("fetch first", "non-fast-forward", "stale info"), "远程仓库在此期间有了新的提交（再运行一次 aftercare sync 即可）"),
+    (("hook declined", "pre-receive", "update hook"), "远程仓库的检查钩子拒绝了这次推送"),
+    (("permission denied", "403", "not allowed", "authentication failed", "access denied"), "没有向远程仓库推送的权限"),
+    (("no space left", "disk quota"), "远程仓库所在磁盘已满"),
+    (("could not resolve host", "connection refused", "connection timed out", "network is unreachable",
+      "could not read from remote", "unable to access", "does not appear to be a git repository", "not found"),
+     "连接不上远程仓库（网络或地址问题）"),
+    (("protected branch", "shallow update not allowed"), "远程仓库不允许这样的推送（受保护的分支）"),
+)
+
+
+def push_failure_reason(output: bytes) -> str:
+    """Why a push failed, in Chinese, from git's output (never the remote's URL)."""
+    text = output.decode("utf-8", "replace").lower()
+    for needles, reason in _PUSH_REASONS:
+        if any(n in text for n in needles):
+            return reason
+    return "远程仓库拒绝了推送（原因未知，可运行 git push 查看详情）"
