@@ -218,3 +218,114 @@ def test_sync_completes_after_a_renumbering_whose_push_failed(tmp_path):
         visits = json.loads(c.ok("show", first, "--format", "json").stdout)["timeline"]
         assert [e["summary"] for e in visits if e["type"] == "visit"] == ["见面访谈；甲"]
     assert git(a.root, "rev-parse", "HEAD") == git(b.root, "rev-parse", "HEAD")
+
+
+# ---------------------------------------------------------------- 4. crafted bundles
+
+
+def _scratch_with(tmp_path: Path, bundle: Path, cid: str) -> tuple[Path, str]:
+    """A scratch repository holding the honest hand-over; returns it and the bundle's tip commit."""
+    s = tmp_path / "scratch"
+    subprocess.run(["git", "init", "-q", str(s)], check=True)
+    ref = f"refs/aftercare/transfer/{cid}"
+    git(s, "fetch", "-q", str(bundle), f"{ref}:{ref}")
+    return s, git(s, "rev-parse", ref)
+
+
+def _commit(repo: Path, tree: str, *parents: str, msg: str = "x") -> str:
+    args = ["commit-tree", tree, "-m", msg]
+    for p in parents:
+        args += ["-p", p]
+    return git(repo, *args)
+
+
+def _tree_plus(repo: Path, base: str, entries: list) -> str:
+    """The tree of commit `base` with extra top-level or events/ entries [(mode, type, oid, path)]."""
+    top = git(repo, "ls-tree", f"{base}^{{tree}}").splitlines()
+    ev = git(repo, "ls-tree", f"{base}:events").splitlines()
+    for mode, typ, oid, path in entries:
+        if path.startswith("events/"):
+            ev.append(f"{mode} {typ} {oid}\t{path[7:]}")
+        else:
+            top.append(f"{mode} {typ} {oid}\t{path}")
+    ev_tree = subprocess.run(["git", "-C", str(repo), "mktree"], input="\n".join(ev) + "\n", capture_output=True,
+                             text=True, check=True).stdout.strip()
+    top = [ln for ln in top if not ln.endswith("\tevents")] + [f"040000 tree {ev_tree}\tevents"]
+    return subprocess.run(["git", "-C", str(repo), "mktree"], input="\n".join(top) + "\n", capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def _blob(repo: Path, data: bytes) -> str:
+    return subprocess.run(["git", "-C", str(repo), "hash-object", "-w", "--stdin"], input=data, capture_output=True,
+                          check=True).stdout.decode().strip()
+
+
+def _bundle(repo: Path, cid: str, tip: str, out: Path, *exclude: str) -> Path:
+    ref = f"refs/aftercare/transfer/{cid}"
+    git(repo, "update-ref", ref, tip)
+    git(repo, "bundle", "create", "-q", str(out), ref, *[f"^{x}" for x in exclude])
+    return out
+
+
+@pytest.fixture
+def receiver(tmp_path):
+    """Office B, with a person of its own whose data must never leave it."""
+    from test_transfer import new_store
+
+    b = new_store(tmp_path, "B", "乙镇社区戒毒（康复）工作办公室")
+    b.today = "2025-03-19"
+    b.add(7, reported_on="2025-03-01", id="B-0001")
+    b.ok("record", "visit", "B-0001", "--date", "2025-03-10", "--note", "乙镇私密记录")
+    return b
+
+
+def _refused_whole(b: Cli, bundle: Path, fragment: str) -> None:
+    head = git(b.root, "rev-parse", "HEAD")
+    refs = git(b.root, "for-each-ref")
+    msg = refused(b, "transfer", "import", str(bundle), "--date", "2025-03-19")
+    assert fragment in msg, msg
+    assert git(b.root, "rev-parse", "HEAD") == head and git(b.root, "for-each-ref") == refs
+    assert sorted(p.name for p in (b.root / "cases").iterdir()) == ["B-0001"]
+    assert not list(b.root.glob(".git/aftercare-import-*"))
+
+
+def test_bundle_whose_history_reaches_into_the_receiving_store_is_refused(tmp_path, receiver):
+    bundle, cid = _handed_over_bundle(tmp_path)
+    s, tip = _scratch_with(tmp_path, bundle, cid)
+    git(s, "fetch", "-q", str(receiver.root), "HEAD:refs/heads/b")   # the attacker has the receiver's history
+    b_head = git(s, "rev-parse", "refs/heads/b")
+    evil = _commit(s, git(s, "rev-parse", f"{tip}^{{tree}}"), tip, b_head)
+    thin = _bundle(s, cid, evil, tmp_path / "thin.bundle", b_head)     # needs the receiver's commits
+    _refused_whole(receiver, thin, "不完整")
+    full = _bundle(s, cid, evil, tmp_path / "full.bundle")            # carries them
+    _refused_whole(receiver, full, "个案文件夹以外")
+
+
+@pytest.mark.parametrize("what", ["symlink", "outside", "dotgit", "too-large", "executable"])
+def test_every_commit_of_a_bundle_is_checked(tmp_path, receiver, what):
+    """A bad file in a middle commit (removed again by the tip) is refused as if it were at the tip."""
+    bundle, cid = _handed_over_bundle(tmp_path)
+    s, tip = _scratch_with(tmp_path, bundle, cid)
+    entry, fragment = {
+        "symlink": (("120000", "blob", _blob(s, b"/etc/passwd"), "events/2025-evil.yaml"), "2025-evil.yaml"),
+        "outside": (("100644", "blob", _blob(s, b"echo pwned\n"), "evil.sh"), "evil.sh"),
+        "dotgit": (("040000", "tree", git(s, "rev-parse", f"{tip}:events"), ".git"), ".git"),
+        "too-large": (("100644", "blob", _blob(s, b"# x\n" * 700_000), "events/2025-big.yaml"), "过大"),
+        "executable": (("100755", "blob", _blob(s, b"- x\n"), "events/2025-x.yaml"), "2025-x.yaml"),
+    }[what]
+    bad = _commit(s, _tree_plus(s, tip, [entry]), tip)
+    clean = _commit(s, git(s, "rev-parse", f"{tip}^{{tree}}"), bad)
+    _refused_whole(receiver, _bundle(s, cid, clean, tmp_path / "bad.bundle"), fragment)
+
+
+def test_import_names_the_sending_office_from_the_bundle(tmp_path, receiver):
+    bundle, cid = _handed_over_bundle(tmp_path)
+    assert "不符" in refused(receiver, "transfer", "import", str(bundle), "--date", "2025-03-19", "--from", "丙镇")
+    receiver.ok("transfer", "import", str(bundle), "--date", "2025-03-19")
+    import yaml
+
+    events = [e for f in (receiver.root / "cases" / cid / "events").glob("*.yaml") for e in yaml.safe_load(f.read_text())]
+    assert [e["from"] for e in events if e["type"] == "transfer-in"] == ["甲镇社区戒毒（康复）工作办公室"]
+    rows = receiver.ok("log", cid).stdout.splitlines()[2:]
+    assert "测试员（转自甲镇社区戒毒（康复）工作办公室）" in rows[1] and "转自" not in rows[0]
+    assert "转自" not in receiver.ok("log", "B-0001").stdout

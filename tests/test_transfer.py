@@ -215,7 +215,7 @@ def test_transfer_between_two_stores(a, b, case, tmp_path, monkeypatch):
     # the original commits (subjects and authors) under the receiving store's log
     log_b = log_rows(b, cid, "2025-03-19")
     assert log_b[0] == (CLERK_B, f"Receive case {cid} by change of place on 2025-03-19 (history imported)")
-    assert log_b[1:] == log_a
+    assert log_b[1:] == [(f"{who}（转自{OFFICE_A}）", subject) for who, subject in log_a]   # shown as imported
     # nothing of the other person came along
     everything = git(b.root, "log", "--all", "-p", "--format=%an %ae %s%n%b")
     assert other_idn not in everything and other_name not in everything and other not in everything

@@ -32,6 +32,7 @@ from aftercare.store.gitops import Git, clean_env
 
 EXPORT_REF = "refs/aftercare/transfer/{cid}"
 IMPORT_REF = "refs/aftercare/import/{cid}"
+IMPORTED_FROM = "Imported-from"      # trailer of an import's merge commit: the sending office
 # the only files a case folder may hold (relative to the folder)
 _CASE_FILE_RE = re.compile(r"^(case\.yaml|events/[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.yaml)$")
 
@@ -225,7 +226,8 @@ def handover(store: Store, cid: str, date_text: str | None, today: date, bundle:
         case, events, view = load_view(store, cid, today)
         check(case, events, view)
         dest = to or view.transfer["apply"].get("to")
-        eid = tx.append_event(case, events, "transfer-handover", d, {"to": text(dest, "接收单位"), "bundle": out.name})
+        eid = tx.append_event(case, events, "transfer-handover", d, {"to": text(dest, "接收单位"), "bundle": out.name,
+                                                                          "from": store.office.get("name") or None})
         commit = tx.commit(f"Hand over case {cid} to the new place on {d.isoformat()}")
         try:
             write_bundle(store, cid, out)
@@ -290,21 +292,91 @@ def _blob(git: Git, oid: str) -> bytes:
     return proc.stdout
 
 
-def _case_files(git: Git, rev: str, bundle: str) -> list:
-    """[(relative path, blob id)] of the bundle's case folder; refuses anything else."""
-    out = git.run("ls-tree", "-r", "-z", "--full-tree", f"{rev}^{{tree}}", what="git")
-    files = []
-    for ent in out.split("\0"):
-        if not ent:
-            continue
-        head, _, name = ent.partition("\t")
-        parts = head.split()
-        if len(parts) != 3 or parts[1] != "blob" or parts[0] not in ("100644", "100755") or not _CASE_FILE_RE.match(name):
-            raise AftercareError(f"移交文件“{bundle}”含有个案文件夹以外的内容（{name!r}），拒绝导入", code="bad-bundle")
-        files.append((name, parts[2]))
-    if not any(name == "case.yaml" for name, _ in files):
+def _bundle_header(path: Path, bundle: str) -> tuple[list, list]:
+    """(prerequisite commits, [(oid, ref)]) from a bundle's header (formats v2 and v3)."""
+    bad = AftercareError(f"“{bundle}”不是 aftercare 生成的移交文件", code="bad-bundle")
+    prereq, refs = [], []
+    with open(path, "rb") as fh:
+        if fh.readline() not in (b"# v2 git bundle\n", b"# v3 git bundle\n"):
+            raise bad
+        for _ in range(1000):
+            line = fh.readline()
+            if not line or line == b"\n":
+                break
+            text_ = line.rstrip(b"\n").decode("utf-8", "replace")
+            if text_.startswith("@"):
+                continue                        # v3 capabilities
+            if text_.startswith("-"):
+                prereq.append(text_[1:].split(" ")[0])
+                continue
+            oid, _, ref = text_.partition(" ")
+            refs.append((oid, ref))
+        else:
+            raise bad
+    return prereq, refs
+
+
+def _checked_history(store: Store, path: Path, ref: str, bundle: str) -> Path:
+    """Fetch the bundle into an empty quarantine repository and check EVERY commit it brings: each
+    tree holds only a case folder's files (case.yaml, events/*.yaml), regular files under the size
+    limit, no symlink, no submodule, no `..`, no `.git`. The bundle must be complete by itself (a
+    history reaching into the receiving store's commits cannot even be fetched there). Returns the
+    quarantine folder (the caller removes it)."""
+    import tempfile
+
+    from aftercare.store.yamlio import MAX_BYTES
+
+    q = Path(tempfile.mkdtemp(prefix="aftercare-import-", dir=store.git_dir))
+    try:
+        _check_in(Git(q), path, ref, bundle, MAX_BYTES)
+    except BaseException:
+        shutil.rmtree(q, ignore_errors=True)
+        raise
+    return q
+
+
+def _check_in(qgit: Git, path: Path, ref: str, bundle: str, max_bytes: int) -> None:
+    qgit.run("init", "-q", "--bare", ".", what="git 初始化")
+    if not qgit.ok("fetch", "-q", "--no-tags", str(path.resolve()), f"+{ref}:refs/import"):
+        raise AftercareError(f"移交文件“{bundle}”不完整（缺少它依赖的提交）或已损坏，拒绝导入", code="bad-bundle")
+    trees = {}
+    for line in qgit.run("log", "--format=%H %T", "refs/import", what="git 读取历史").splitlines():
+        c, t = line.split()
+        trees.setdefault(t, c)
+    for tree in trees:
+        out = qgit.run("ls-tree", "-r", "-l", "-z", "--full-tree", tree, what="git 读取历史")
+        for ent in out.split("\0"):
+            if not ent:
+                continue
+            head, _, name = ent.partition("\t")
+            parts = head.split()
+            if (len(parts) != 4 or parts[0] != "100644" or parts[1] != "blob" or not _CASE_FILE_RE.match(name)
+                    or not parts[3].isdigit()):
+                raise AftercareError(f"移交文件“{bundle}”的历史中含有个案文件夹以外的内容（{name!r}），拒绝导入",
+                                     code="bad-bundle")
+            if int(parts[3]) > max_bytes:
+                raise AftercareError(f"移交文件“{bundle}”的历史中有过大的文件（{name}，{int(parts[3]) // 1024} KB），拒绝导入",
+                                     code="bad-bundle")
+    tip = qgit.run("rev-parse", "refs/import^{tree}", what="git").strip()
+    names = [ent.partition("\t")[2] for ent in qgit.run("ls-tree", "-r", "-z", tip, what="git").split("\0") if ent]
+    if "case.yaml" not in names:
         raise AftercareError(f"移交文件“{bundle}”中没有 case.yaml", code="bad-bundle")
-    return files
+
+
+def _case_files(git: Git, rev: str) -> list:
+    """[(relative path, blob id)] of the (checked) case folder at a revision."""
+    out = git.run("ls-tree", "-r", "-z", "--full-tree", f"{rev}^{{tree}}", what="git")
+    return [(ent.partition("\t")[2], ent.split()[2]) for ent in out.split("\0") if ent]
+
+
+def _sending_office(events: list, source: str | None) -> str | None:
+    """The office that handed the case over, as the bundle's own hand-over record names it; a
+    `--from` that names another office is refused."""
+    ho = next((e for e in reversed(events) if e.type == "transfer-handover"), None)
+    recorded = ho.get("from") if ho is not None else None
+    if recorded and source and source != recorded:
+        raise AftercareError(f"移交文件记载的移出单位是“{recorded}”，与 --from 写的“{source}”不符，请核对", code="bad-source")
+    return recorded or source
 
 
 def import_bundle(store: Store, bundle: str, today: date, date_text: str | None = None, new_id: str | None = None,
@@ -316,10 +388,13 @@ def import_bundle(store: Store, bundle: str, today: date, date_text: str | None 
     if not path.is_file():
         raise AftercareError(f"找不到移交文件“{bundle}”", code="no-bundle")
     git = store.git
-    heads = git.run("bundle", "list-heads", str(path.resolve()), check=False).split("\n")
-    refs = [ln.split()[1] for ln in heads if len(ln.split()) == 2 and ln.split()[1].startswith("refs/aftercare/transfer/")]
-    if len(refs) != 1:
+    prereq, heads = _bundle_header(path, bundle)
+    refs = [ref for _oid, ref in heads if ref.startswith("refs/aftercare/transfer/")]
+    if len(refs) != 1 or len(heads) != 1:
         raise AftercareError(f"“{bundle}”不是 aftercare 生成的移交文件", code="bad-bundle")
+    if prereq:
+        raise AftercareError(f"移交文件“{bundle}”不完整：它的历史依赖 {len(prereq)} 个不在文件中的提交，拒绝导入",
+                             code="bad-bundle")
     orig = refs[0].rsplit("/", 1)[1]
     try:
         check_case_id(orig)
@@ -333,13 +408,15 @@ def import_bundle(store: Store, bundle: str, today: date, date_text: str | None 
     iref = IMPORT_REF.format(cid=cid)
     case_dir = store.cases_dir / cid
     made = False
+    quarantine = None
     try:
         with store.transaction() as tx:
             if case_dir.exists():   # registered meanwhile, under the lock now
                 raise AftercareError(f"本库已有个案 {cid}，请用 --id 指定新的编号", code="duplicate-case")
             made = True
-            git.run("fetch", "-q", "--no-tags", str(path.resolve()), f"+{refs[0]}:{iref}", what="git 导入")
-            files = _case_files(git, iref, bundle)
+            quarantine = _checked_history(store, path, refs[0], bundle)
+            git.run("fetch", "-q", "--no-tags", str(quarantine), f"+refs/import:{iref}", what="git 导入")
+            files = _case_files(git, iref)
             history = _history(git, iref)
             meta = _commit_meta(git, [c for c, _ in history])
             top = git.run("rev-parse", "--show-prefix", what="git").strip()
@@ -370,14 +447,18 @@ def import_bundle(store: Store, bundle: str, today: date, date_text: str | None 
                 if not dview.closed:
                     raise AftercareError(f"该身份证号已登记为个案 {dup}（{M.STATUS_LABELS[dview.status]}），不能重复接收",
                                          code="duplicate-person")
-            tx.append_event(case, events, "transfer-in", d, {"from": source,
+            office = _sending_office(events, source)
+            tx.append_event(case, events, "transfer-in", d, {"from": office,
                                                             "note": f"原编号 {orig}" if orig != cid else None})
             tx.extra_parents = [tip]
-            commit = tx.commit(f"Receive case {cid} by change of place on {d.isoformat()} (history imported)")
+            commit = tx.commit(f"Receive case {cid} by change of place on {d.isoformat()} (history imported)\n\n"
+                               f"{IMPORTED_FROM}: {office or '外单位'}")
     except BaseException:
         if made:   # never a folder that was there before
             shutil.rmtree(case_dir, ignore_errors=True)
         raise
     finally:
         git.run("update-ref", "-d", iref, check=False)
+        if quarantine is not None:
+            shutil.rmtree(quarantine, ignore_errors=True)
     return Result(cid, f"已接收个案 {cid}（含全部历史），请在 15 日内记录其报到：aftercare transfer report-in {cid}", commit)

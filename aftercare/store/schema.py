@@ -77,7 +77,7 @@ EVENT_SCHEMA: dict[str, dict[str, tuple[bool, Callable]]] = {
     "transfer-approve": {"by": (False, _is_text), "note": (False, _is_text)},
     "transfer-refuse": {"by": (False, _is_text), "note": (False, _is_text)},
     "transfer-report-in": {"note": (False, _is_text)},
-    "transfer-handover": {"to": (False, _is_text), "bundle": (False, _is_text)},
+    "transfer-handover": {"to": (False, _is_text), "bundle": (False, _is_text), "from": (False, _is_text)},
     "transfer-in": {"from": (False, _is_text), "note": (False, _is_text)},
 }
 
