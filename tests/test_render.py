@@ -194,11 +194,22 @@ def full(store, tmp_path_factory):
     s, ids = store
     out = tmp_path_factory.mktemp("out")
     files = R.render_case(s, ids["full"], out, "html", TODAY)
-    return {p.name: p.read_text(encoding="utf-8") for p in files}, files, out / ids["full"]
+    folder = out / ids["full"]
+    return {str(p.relative_to(folder)): p.read_text(encoding="utf-8") for p in files}, files, folder
 
 
 def docs_of(rendered: dict, no: int) -> list[tuple[str, str]]:
+    """The archive's documents of kind `no` (not the blank forms)."""
     return sorted((k, v) for k, v in rendered.items() if k.startswith(f"{no:02d}-"))
+
+
+def blanks_of(rendered: dict, no: int) -> list[tuple[str, str]]:
+    """The blank forms of kind `no` (the 空白表 set beside the archive)."""
+    return sorted((k, v) for k, v in rendered.items() if k.startswith(f"空白表/{no:02d}-"))
+
+
+def is_document(name: str) -> bool:
+    return re.match(r"^\d\d-", name) is not None and not name.startswith("00-")
 
 
 def titles(doc: str) -> str:
@@ -208,14 +219,19 @@ def titles(doc: str) -> str:
 # ---------------------------------------------------------------- the file: order, names, cover, contents
 
 
-def test_files_sort_in_archive_order(full):
+def test_files_sort_in_archive_order(full, store):
     rendered, files, folder = full
-    names = [p.name for p in files]
-    assert names == sorted(names)
+    _s, ids = store
+    names = [str(p.relative_to(folder)) for p in files]
+    archive = [n for n in names if "/" not in n and n[:2].isdigit() and not n.startswith("20")]
+    assert archive == sorted(archive) and names[:len(archive)] == archive
     assert names[0] == "00-1-卷皮.html" and names[1] == "00-2-卷内目录.html"
-    kinds = [int(n[:2]) for n in names[2:]]
-    assert kinds == sorted(kinds) and set(kinds) == set(range(1, 19))   # every kind, 6 included (late report-in)
-    assert sorted(p.name for p in folder.iterdir()) == names
+    kinds = [int(n[:2]) for n in archive[2:]]
+    # every kind that has arisen, 6 included (late report-in); 18 (not released yet) is only a blank form
+    assert kinds == sorted(kinds) and set(kinds) == set(range(1, 18))
+    assert names[len(archive)] == f"{ids['full']}-全卷.html"
+    assert names[len(archive) + 1:] == ["空白表/18-解除通知书.html"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(archive + [f"{ids['full']}-全卷.html", "空白表"])
     for p in files:
         assert p.stat().st_mode & 0o077 == 0                              # personal data: owner only
 
@@ -225,9 +241,9 @@ def test_every_document_has_title_name_and_id_number(full, store):
     s, ids = store
     case, _ = s.load_case(ids["full"])
     for fname, doc in rendered.items():
-        no = int(fname[:2])
-        if no == 0:
+        if not is_document(fname.removeprefix("空白表/")):
             continue
+        no = int(fname.removeprefix("空白表/")[:2])
         assert titles(doc) == R.KINDS[no].title, fname
         text = text_of(doc)
         assert case.name in text, fname
@@ -248,13 +264,15 @@ def test_cover_and_contents(full, store):
     s, ids = store
     case, _ = s.load_case(ids["full"])
     cover = text_of(rendered["00-1-卷皮.html"])
-    for fact in (OFFICE, case.name, "社区戒毒", "2025年1月20日至2028年1月19日", ids["full"], f"共{len(files) - 2}件"):
+    documents = [p for p in files if is_document(p.name) and p.parent == folder]
+    for fact in (OFFICE, case.name, "社区戒毒", "2025年1月20日至2028年1月19日", ids["full"], f"共{len(documents)}件"):
         assert fact in cover
     toc = rendered["00-2-卷内目录.html"]
-    rows = re.findall(r"<tr>\s*<td>(\d+)</td>\s*<td class=\"t\"><a href=\"([^\"]+)\">(.*?)</a></td>\s*<td>(.*?)</td>",
-                      toc, re.S)
-    assert [int(r[0]) for r in rows] == list(range(1, len(files) - 1))
-    assert [r[1] for r in rows] == [p.name for p in files[2:]]          # every document, in order, linked
+    rows = re.findall(r"<tr>\s*<td>(\d+)</td>\s*<td class=\"t\">(.*?)</td>\s*<td class=\"t\">(.*?)</td>\s*"
+                      r"<td class=\"t\"><a href=\"([^\"]+)\">(.*?)</a></td>\s*<td>(.*?)</td>", toc, re.S)
+    assert [int(r[0]) for r in rows] == list(range(1, len(documents) + 1))
+    assert [r[3] for r in rows] == [p.name for p in documents]          # every document, in order, linked
+    rows = [(n, href, title, day) for n, _no, _by, href, title, day in rows]
     for _n, href, title, _day in rows:
         assert (folder / href).is_file()
         assert html.unescape(title).startswith(titles(rendered[href]))
@@ -327,8 +345,10 @@ def test_07_visits(full, store):
     assert re.search(r'<span class="cb">√</span>是', first)                # a report the same day
     assert re.search(r'<span class="cb">√</span>见面访谈', docs[1][1])
     s, ids = store
-    blank = docs_of(R.render_html(s, ids["new"], TODAY), 7)
+    new = R.render_html(s, ids["new"], TODAY)
+    blank = blanks_of(new, 7)
     assert len(blank) == 1 and titles(blank[0][1]) == R.KINDS[7].title and "√" not in blank[0][1]
+    assert not docs_of(new, 7)
 
 
 def test_08_test_notices(full, store):
@@ -426,20 +446,23 @@ def test_17_evaluations(full, store):
     docs = docs_of(full[0], 17)
     assert len(docs) == 2
     intake, quarterly = (d for _, d in docs)
-    has(intake, "2025年1月20日至2025年2月15日", "检测1次", "2025年2月5日尿检阴性", "见面访谈/家访1次，定期报告1次",
+    # the intake window (the first month) is the period covered; the facts are those up to the form's day
+    has(intake, "2025年1月20日至2025年2月19日（情况统计至2025年2月15日）", "检测1次", "2025年2月5日尿检阴性", "见面访谈/家访1次，定期报告1次",
         "初次评估：配合较好，继续每月检测", "王芳", "2025年2月15日")
     assert re.search(r'<span class="cb">√</span>初次评估', intake)
     assert re.search(r'<span class="cb">√</span>中', intake)
-    has(quarterly, "2026年4月20日至2026年4月25日", "期间有阳性及拒检记录，风险升高")
+    has(quarterly, "2026年4月20日至2026年7月19日（情况统计至2026年4月25日）", "期间有阳性及拒检记录，风险升高")
     assert re.search(r'<span class="cb">√</span>季度评估', quarterly) and re.search(r'<span class="cb">√</span>高', quarterly)
     s, ids = store
-    blank = docs_of(R.render_html(s, ids["done"], TODAY), 17)
-    assert len(blank) == 1 and "√" not in blank[0][1]
+    done = R.render_html(s, ids["done"], TODAY)
+    blank = blanks_of(done, 17)
+    assert len(blank) == 1 and "√" not in blank[0][1] and not docs_of(done, 17)
 
 
 def test_18_release_notice(full, store):
-    (_, doc), = docs_of(full[0], 18)
-    assert "示公（禁）解字" not in doc                                     # not released: a blank form
+    assert not docs_of(full[0], 18)                                      # not released: no notice in the archive
+    (_, doc), = blanks_of(full[0], 18)                                   # only a blank form beside it
+    assert "示公（禁）解字" not in doc
     s, ids = store
     (_, done), = docs_of(R.render_html(s, ids["done"], TODAY), 18)
     has(done, "示公（禁）解字〔2025〕第7号", "示例县公安局", "2025年6月2日", "2025年5月31日", "2025年6月5日",
@@ -577,7 +600,7 @@ def test_render_all_reports_progress(store, tmp_path):
     files = R.render_all(s, tmp_path, "html", TODAY, progress=lambda done, total, cid: calls.append((done, total, cid)))
     cids = s.case_ids()
     assert calls[0] == (0, len(cids), cids[0]) and calls[-1] == (len(cids), len(cids), "")
-    assert {p.parent.name for p in files} == set(cids)
+    assert {p.relative_to(tmp_path).parts[0] for p in files} == set(cids)
 
 
 def test_errors(store, tmp_path):
@@ -626,8 +649,9 @@ def _pdf_text(reader) -> str:
 def test_pdf_files(pdf, full, store):
     files, pypdf = pdf
     s, ids = store
-    html_names = [p.name for p in full[1]]
-    assert [p.name for p in files[:-1]] == [n[:-5] + ".pdf" for n in html_names]
+    html_names = [str(p.relative_to(full[2])) for p in full[1]]
+    assert [str(p.relative_to(files[0].parent)) for p in files] == [n[:-5] + ".pdf" for n in html_names]
+    files = [p for p in files if p.parent == files[0].parent]           # the archive (no blank forms)
     assert files[-1].name == f"{ids['full']}-全卷.pdf"
     case, _ = s.load_case(ids["full"])
     for p in files:
@@ -645,7 +669,7 @@ def test_pdf_files(pdf, full, store):
 
 def test_pdf_fonts_are_embedded(pdf):
     files, pypdf = pdf
-    reader = pypdf.PdfReader(files[-1])
+    reader = pypdf.PdfReader(next(p for p in files if p.name.endswith("全卷.pdf")))
     fonts = set()
     for page in reader.pages[:3]:
         res = page["/Resources"]["/Font"]
@@ -661,6 +685,7 @@ def test_pdf_fonts_are_embedded(pdf):
 
 def test_pdf_page_numbers_match_contents(pdf):
     files, pypdf = pdf
+    files = [p for p in files if p.parent == files[0].parent]           # the archive (no blank forms)
     whole = pypdf.PdfReader(files[-1])
     front = len(pypdf.PdfReader(files[0]).pages) + len(pypdf.PdfReader(files[1]).pages)
     toc_text = "".join(pg.extract_text() for pg in pypdf.PdfReader(files[1]).pages)
@@ -742,3 +767,131 @@ def test_failed_render_leaves_no_folder(tmp_path, monkeypatch):
     with pytest.raises(AftercareError):
         R.render_case(s, cid, tmp_path / "out", "html", TODAY)
     assert list((tmp_path / "out").iterdir()) == []
+
+
+# ---------------------------------------------------------------- true to the record (issue 12)
+
+
+def test_no_document_for_a_duty_that_has_not_arisen(store):
+    s, ids = store
+    # decision served 2026-05-10: report-in due by 2026-05-25; on 2026-05-14 nobody is late yet
+    new = R.render_html(s, ids["new"], TODAY)
+    assert not docs_of(new, 12) and not docs_of(new, 6)
+    for no in (3, 4, 7, 8, 17, 18):                 # not reported in: these wait as blank forms, outside the archive
+        assert not docs_of(new, no) and len(blanks_of(new, no)) == 1, no
+    toc = text_of(new["00-2-卷内目录.html"])
+    assert "违法/违规行为报告" not in toc and "协议书" not in toc
+    # the day after the deadline the report is due, and the notice it cites exists
+    late = R.render_html(s, ids["new"], date(2026, 5, 26))
+    (_, report), = docs_of(late, 12)
+    (_, _notice), = docs_of(late, 6)
+    has(report, "逾期未报到", "2026年5月25日前报到", "《社区戒毒（康复）人员逾期报到通知书》")
+
+
+def _legal_row(doc: str) -> str:
+    m = re.search(r"<th>法律依据</th><td[^>]*>(.*?)</td>", doc, re.S)
+    assert m, "no 法律依据 row"
+    return text_of(m.group(1))
+
+
+def test_12_each_report_has_its_own_ground(full):
+    late, positive, serious = (d for _, d in docs_of(full[0], 12))
+    assert re.search(r'<span class="cb">√</span>逾期未报到', late)
+    assert "第十四条" in _legal_row(late) and "第三十八条第一款第（一）项" in _legal_row(late)
+    assert "第二十条" not in _legal_row(late)
+    assert re.search(r'<span class="cb">√</span>社区戒毒期间吸食、注射毒品', positive)
+    assert not re.search(r'<span class="cb">√</span>严重违反', positive)
+    assert "第三十八条第一款第（二）项" in _legal_row(positive) and "第二十条" not in _legal_row(positive)
+    assert re.search(r'<span class="cb">√</span>严重违反', serious)
+    assert re.search(r'<span class="cb">√</span>逃避或者拒绝接受检测3次以上', serious)
+    assert not re.search(r'<span class="cb">√</span>擅自离开', serious)
+    assert "第二十条" in _legal_row(serious) and "第三十八条第一款第（三）项" in _legal_row(serious)
+
+
+@pytest.fixture(scope="module")
+def timeline(store):
+    """Two more cases on the module's store: one suspended 2025-06-01..06-11 after signing on 2024-07-15,
+    one with a yearly evaluation."""
+    s, _ids = store
+    t = TODAY
+    name, idn = _person(11, date(1985, 8, 8))
+    susp = cases.add_case(s, name=name, id_number=idn, measure="detox", today=t, notified_on="2024-07-10",
+                            reported_on="2024-07-15", case_id="2024-0001").case
+    lifecycle.suspend(s, susp, "2025-06-01", "detention", t)
+    lifecycle.resume(s, susp, "2025-06-11", t)
+    name, idn = _person(12, date(1987, 9, 9))
+    yearly = cases.add_case(s, name=name, id_number=idn, measure="detox", today=t, notified_on="2024-07-10",
+                              reported_on="2024-07-15", case_id="2024-0002").case
+    for day in ("2024-08-01", "2024-09-01", "2025-03-10", "2025-07-01"):
+        records.record_test(s, yearly, day, "negative", t, method="urine")
+    records.record_simple(s, yearly, "visit", "2024-12-01", t, kind="home")
+    records.record_simple(s, yearly, "evaluation", "2025-07-05", t, kind="yearly", risk="low", result="年度评估")
+    return s, susp, yearly
+
+
+def test_documents_show_the_facts_of_their_own_day(timeline):
+    s, susp, _ = timeline
+    rendered = R.render_html(s, susp, TODAY)
+    # at signing the period ran to 2027-07-14 (36 months from 2024-07-15); the suspension of 10 days
+    # in June 2025 moved it to 2027-07-24 only afterwards
+    for no in (2, 3, 4):
+        (_, doc), = docs_of(rendered, no)
+        assert "2027年7月14日" in text_of(doc) and "2027年7月24日" not in text_of(doc), no
+    assert "2024年7月15日至2027年7月24日" in text_of(rendered["00-1-卷皮.html"])
+
+
+def test_evaluation_covers_its_engine_window_with_its_counts(timeline):
+    s, _, yearly = timeline
+    (_, doc), = docs_of(R.render_html(s, yearly, TODAY), 17)
+    assert re.search(r'<span class="cb">√</span>年度评估', doc)
+    # the first year: 2024-07-15..2025-07-14; facts up to the form's day; 11 monthly test windows closed by
+    # then, of which those of 2024-08-01, 2024-09-01 and 2025-03-10 met; 4 tests in the year so far
+    has(doc, "2024年7月15日至2025年7月14日（情况统计至2025年7月5日）", "应检11期，按期完成3期", "检测4次",
+        "见面访谈/家访1次")
+
+
+def test_cover_period_end_and_retention(store, tmp_path, monkeypatch):
+    s, ids = store
+    cover = text_of(R.render_html(s, ids["done"], TODAY)["00-1-卷皮.html"])
+    # 24 months from 2023-06-01 end on 2025-05-31; released on 2025-06-02
+    assert "2023年6月1日至2025年5月31日" in cover and "至2025年6月2日" not in cover
+    assert "2025年6月2日解除" in cover and "保管期限定期30年" in cover
+    own, cid = _small_store(tmp_path, monkeypatch)
+    cfg = own.root / "aftercare.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("rules: []", "rules:\n  - archive: {retention: 永久}"),
+                   encoding="utf-8")
+    cover = text_of(R.render_html(Store(own.root), cid, TODAY)["00-1-卷皮.html"])
+    assert "保管期限永久" in cover
+
+
+def test_contents_have_the_columns_of_gbt_9705(full):
+    toc = full[0]["00-2-卷内目录.html"]
+    head = re.findall(r"<th>(.*?)</th>", re.search(r"<thead>(.*?)</thead>", toc, re.S).group(1))
+    assert head == ["序号", "文号", "责任者", "题名", "日期", "页号", "备注"]
+    first = re.search(r"<tbody>\s*<tr>(.*?)</tr>", toc, re.S).group(1)
+    cells = [text_of(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", first, re.S)]
+    assert cells[:5] == ["1", "示公（禁）决字〔2024〕第12号", "示例县公安局", "责令社区戒毒/社区康复决定书", "2024年12月30日"]
+
+
+def test_one_html_file_of_the_whole_archive(full, store):
+    rendered, files, folder = full
+    _s, ids = store
+    whole = rendered[f"{ids['full']}-全卷.html"]
+    sections = re.findall(r'<section class="doc[^"]*" id="aftercare-doc-(\d+)">(.*?)</section>', whole, re.S)
+    archive = [n for n in rendered if "/" not in n and n[:2].isdigit() and not n.startswith("20")]
+    assert [int(k) for k, _ in sections] == list(range(1, len(archive) + 1))
+    for (_k, body), name in zip(sections, archive):                   # same pages, same order
+        assert titles(body) == titles(rendered[name]), name
+    assert "break-before: page" in whole and whole.count("<style>") == 1
+    assert "<script" not in whole.lower() and "&lt;script&gt;" in whole
+
+
+def test_pdf_page_labels_match_printed_numbers(pdf):
+    files, pypdf = pdf
+    whole = pypdf.PdfReader(next(p for p in files if p.name.endswith("全卷.pdf")))
+    front = len(pypdf.PdfReader(files[0]).pages) + len(pypdf.PdfReader(files[1]).pages)
+    labels = whole.page_labels
+    assert labels[0] == "卷皮" and labels[front - 1].startswith("目录")
+    for k in range(front, len(whole.pages)):
+        assert labels[k] == str(k - front + 1)
+        assert f"— {k - front + 1} —" in whole.pages[k].extract_text()

@@ -8,7 +8,9 @@ from datetime import date
 
 from aftercare.core.dates import cn
 
-COMBINED_SUFFIX = "-全卷.pdf"
+COMBINED_STEM = "-全卷"                  # <cid>-全卷.pdf / .html: the whole archive in one file
+COMBINED_SUFFIX = COMBINED_STEM + ".pdf"
+BLANK_DIR = "空白表"                    # blank forms: duties not arisen, to print and fill by hand
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,8 @@ class Doc:
     date: date | None              # the document's date (table of contents)
     qualifier: str = ""            # what tells instances apart, e.g. “第3期”
     ctx: dict = field(default_factory=dict)
-    blank: bool = False            # no facts recorded yet: a form to fill in by hand
+    blank: bool = False            # its duty has not arisen: a blank form (the separate 空白表 set, not the archive)
+    todo: bool = False             # in the archive, but its details or issue are still to be recorded (“待填”)
     date_text: str = ""            # overrides the date in the table of contents (running tables)
     template: str = ""
     stem: str = ""
@@ -90,10 +93,28 @@ class Doc:
 
 
 
-def doc(day: date | None, qualifier: str = "", blank: bool = False, date_text: str = "", **ctx) -> Doc:
+def doc(day: date | None, qualifier: str = "", blank: bool = False, date_text: str = "", todo: bool = False,
+        **ctx) -> Doc:
     """A document instance (its kind is set by the plan)."""
-    return Doc(None, 0, day, qualifier, ctx, blank, date_text)
+    return Doc(None, 0, day, qualifier, ctx, blank, todo, date_text)
 
 
 def cn_count(n: int) -> str:
     return CN_DIGITS[n] if 0 <= n <= 10 else str(n)
+
+
+def toc_row(n: int, d: Doc, facts) -> dict:
+    """A row of the 卷内目录 (GB/T 9705): 序号、文号、责任者、题名、日期、页号、备注."""
+    p, ctx, office = facts.person, d.ctx, facts.office.get("name", "")
+    no = d.kind.no
+    if no == 1:
+        docno, by = p.get("decision_no", ""), p.get("decided_by", "")
+    elif no == 18:
+        docno, by = ctx.get("notice_no", ""), ctx.get("issued_by", "") or p.get("decided_by", "")
+    elif no == 13:
+        docno, by = "", p.get("name", "")                      # the person's own application
+    else:
+        docno, by = ctx.get("docno", ""), office
+    return {"n": n, "docno": docno, "by": by or office, "title": d.toc_title, "date": d.toc_date,
+            "pages": d.page_range, "count": d.pages, "file": ctx.get("file", ""), "no": no, "todo": d.todo,
+            "remark": "待填" if d.todo else ""}

@@ -57,9 +57,12 @@ GROUP_ROLES = (
 class CaseFacts:
     """What every document of one case may show, computed once."""
 
-    def __init__(self, store, case, view, today: date):
+    def __init__(self, store, case, view, today: date, all_events: list | None = None):
         # the events up to `today` (the view's): a file rendered for a past day shows that day's facts
         self.store, self.case, self.events, self.view, self.today = store, case, list(view.events), view, today
+        self._all_events = list(all_events) if all_events is not None else self.events
+        self._views = {today: view}
+        self._people: dict = {}
         office = store.office
         self.office = {k: txt(office.get(k)) for k in ("name", "township", "county", "address", "phone")}
         self.office.update({k: txt(v) for k, v in office.items() if k not in self.office})
@@ -100,13 +103,11 @@ class CaseFacts:
             name=c.name, id_number=c.id_number, sex=c.sex, birth_date=c.birth_date, phone=c.phone,
             address=c.address, household=M.HOUSEHOLDS.get(c.household, c.household), measure=c.measure_label,
             measure_code=c.measure, term=_term_text(c.term_months), term_months=c.term_months,
-            start=v.start, last_day=v.last_day, base_last=v.base_last, risk=M.RISKS.get(v.risk, v.risk),
-            risk_code=v.risk, worker=c.worker, worker_phone=worker_phone,
+            worker=c.worker, worker_phone=worker_phone,
             decision_no=c.decision_no, decided_by=c.decided_by, decided_on=c.decided_on, notified_on=c.notified_on,
-            registered_on=c.created_on, status=M.STATUS_LABELS.get(v.status, v.status), status_code=v.status,
-            suspended_days=v.suspended_days, closed_on=v.closed_on, case_id=c.id,
-            age=_age(c.birth_date, self.today),
+            registered_on=c.created_on, case_id=c.id,
         )
+        p.update(_period(v, c, self.today))
         p["place_of_execution"] = txt(x.get("place_of_execution")) or self.office.get("township") or self.office.get("name", "")
         p["legal_basis"] = txt(x.get("legal_basis")) or LEGAL_BASIS.get(c.measure, "")
         p["archive_no"] = p["archive_no"] or c.id
@@ -114,6 +115,24 @@ class CaseFacts:
         p["group"] = _rows(x.get("group"), ("role", "name", "unit", "phone", "duty"))
         p["isolation_list"] = _rows(x.get("isolations"), ("from", "to", "place")) if isinstance(x.get("isolations"), list) else []
         p["report_deadline"] = (c.notified_on + timedelta(days=self.rules["report_days"])) if c.notified_on else None
+        return p
+
+    def on(self, day: date):
+        """The engine's view of the case as it stood on `day` (never after the render's own day)."""
+        day = min(day, self.today)
+        v = self._views.get(day)
+        if v is None:
+            v = self._views[day] = self.store.evaluate(self.case, self._all_events, day)
+        return v
+
+    def person_on(self, day: date | None) -> dict:
+        """The person as a document dated `day` shows them: the period (its end as known that day: a later
+        suspension moves it only in later documents), the state, the risk level, the age."""
+        if day is None or day >= self.today:
+            return self.person
+        p = self._people.get(day)
+        if p is None:
+            p = self._people[day] = dict(self.person, **_period(self.on(day), self.case, day))
         return p
 
     def base_ctx(self) -> dict:
@@ -125,6 +144,13 @@ class CaseFacts:
 
     def of_type(self, *types: str, upto: date | None = None) -> list:
         return [e for e in self.events if e.type in types and (upto is None or e.date <= upto)]
+
+
+def _period(v, c, day: date) -> dict:
+    """The facts of a view that change with the day."""
+    return dict(start=v.start, last_day=v.last_day, base_last=v.base_last, risk=M.RISKS.get(v.risk, v.risk),
+                risk_code=v.risk, status=M.STATUS_LABELS.get(v.status, v.status), status_code=v.status,
+                suspended_days=v.suspended_days, closed_on=v.closed_on, age=_age(c.birth_date, day))
 
 
 def every_text(months: int) -> str:

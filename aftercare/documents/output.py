@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from aftercare.core.errors import AftercareError
-from aftercare.documents.builders import name_files as _name_files
-from aftercare.documents.builders import plan_case
-from aftercare.documents.catalogue import (COMBINED_SUFFIX, COVER_STEM, COVER_TEMPLATE, TOC_STEM, TOC_TEMPLATE,
-                                           _OUR_FILE, Doc)
-from aftercare.documents.context import CaseFacts
+from aftercare.documents.builders import name_files, plan_case
+from aftercare.documents.catalogue import (BLANK_DIR, COMBINED_STEM, COVER_STEM, COVER_TEMPLATE, TOC_STEM,
+                                           TOC_TEMPLATE, _OUR_FILE, Doc, toc_row)
+from aftercare.documents.context import CaseFacts, txt
+from aftercare.documents.pdf import PdfMaker, combine
 from aftercare.documents.templating import Templates
 
 
@@ -43,24 +43,32 @@ def _write_all(target: Path, files: list[tuple[str, bytes]]) -> list[Path]:
     except OSError as exc:
         for path in written:
             path.unlink(missing_ok=True)
-        for d in made:                                  # deepest first
+        for d in [target / BLANK_DIR] + made:           # deepest first; only folders left empty
             try:
                 d.rmdir()
             except OSError:
-                break
+                pass
         raise AftercareError(f"无法写入输出目录 {target}：{exc.strerror or exc}", code="io") from None
     return written
 
 
 def _prune(target: Path, keep: Iterable[Path], ext: str, cid: str) -> None:
-    """Remove files of an earlier render that this one did not write again (same format only)."""
-    keep = {p.name for p in keep}
-    for entry in os.scandir(target):
-        name = entry.name
-        if name in keep or not entry.is_file() or not name.endswith("." + ext):
+    """Remove files of an earlier render that this one did not write again (same format only), and blank
+    forms whose document has since become real."""
+    keep = {str(p) for p in keep}
+    for folder in (target, target / BLANK_DIR):
+        if not folder.is_dir():
             continue
-        if _OUR_FILE.match(name) or name == f"{cid}{COMBINED_SUFFIX}":
-            os.unlink(entry.path)
+        for entry in os.scandir(folder):
+            name = entry.name
+            if entry.path in keep or not entry.is_file() or not name.endswith("." + ext):
+                continue
+            if _OUR_FILE.match(name) or name == f"{cid}{COMBINED_STEM}.{ext}":
+                os.unlink(entry.path)
+    try:
+        (target / BLANK_DIR).rmdir()              # only when empty
+    except OSError:
+        pass
 
 
 class _Job:
@@ -77,23 +85,29 @@ class _Job:
                                      code="no-pdf") from None
         self.store, self.fmt = store, fmt
         self.t = Templates(store)
-        self._font_config = None
-        self._fetcher = None
+        self.pdf = PdfMaker() if fmt == "pdf" else None
 
     # -- one case
 
-    def prepare(self, cid: str, today: date) -> tuple[CaseFacts, list[Doc], dict]:
+    def prepare(self, cid: str, today: date) -> tuple[CaseFacts, list[Doc], list[Doc], dict]:
+        """The case's facts, its archive (documents whose trigger happened) and its blank forms."""
         case, events = self.store.load_case(cid)
         view = self.store.evaluate(case, events, today)
-        facts = CaseFacts(self.store, case, view, today)
+        facts = CaseFacts(self.store, case, view, today, events)
         docs = plan_case(facts)
-        _name_files(docs, self.fmt)
-        return facts, docs, facts.base_ctx()
+        archive = [d for d in docs if not d.blank]
+        blanks = [d for d in docs if d.blank]
+        name_files(archive, self.fmt)
+        name_files(blanks, self.fmt, folder=BLANK_DIR)
+        return facts, archive, blanks, facts.base_ctx()
 
     def case(self, cid: str, out_dir: Path, today: date) -> list[Path]:
         target = _target(out_dir, cid)
-        facts, docs, base = self.prepare(cid, today)
-        files = self._html(facts, docs, base) if self.fmt == "html" else self._pdf(facts, docs, base)
+        facts, archive, blanks, base = self.prepare(cid, today)
+        if self.fmt == "html":
+            files = [(n, h.encode("utf-8")) for n, h in self.html(facts, archive, blanks, base).items()]
+        else:
+            files = self._pdf(facts, archive, blanks, base)
         written = _write_all(target, files)
         _prune(target, written, self.fmt, facts.case.id)
         return written
@@ -102,78 +116,60 @@ class _Job:
         ctx = dict(base)
         ctx.update(doc.ctx)
         ctx.update(title=doc.title, no=doc.kind.no if doc.kind else 0, seq=doc.seq, doc_date=doc.date,
-                   qualifier=doc.qualifier, blank=doc.blank, fmt=self.fmt, page_start=None)
+                   qualifier=doc.qualifier, blank=doc.blank, todo=doc.todo, fmt=self.fmt, page_start=None)
         ctx.update(more)
         return ctx
 
-    def _front(self, facts: CaseFacts, docs: list[Doc], base: dict, pages: int | None) -> tuple[dict, dict]:
+    def _front(self, facts: CaseFacts, docs: list[Doc], blanks: list[Doc], base: dict,
+               pages: int | None) -> tuple[dict, dict]:
         v = facts.view
-        end = v.closed_on or v.last_day
-        entries = [{"n": i, "title": d.toc_title, "date": d.toc_date, "pages": d.page_range, "count": d.pages,
-                    "file": d.ctx.get("file", ""), "no": d.kind.no, "blank": d.blank} for i, d in enumerate(docs, 1)]
+        entries = [toc_row(i, d, facts) for i, d in enumerate(docs, 1)]
+        closed = {"release": "解除", "terminate": "终止"}.get(v.closed_by.type, "移交") if v.closed_by else ""
+        retention = txt(v.ruleset.archive.get("retention"))
         common = dict(base, fmt=self.fmt, entries=entries, doc_count=len(docs), page_count=pages,
-                      period_start=v.start, period_end=end, page_start=None, blank=False, no=0, seq=0,
-                      doc_date=None, qualifier="")
+                      period_start=v.start, period_end=v.last_day, closed_on=v.closed_on, closed_label=closed,
+                      retention=retention, blank_count=len(blanks), page_start=None, blank=False, todo=False,
+                      no=0, seq=0, doc_date=None, qualifier="", combined=f"{facts.case.id}{COMBINED_STEM}.{self.fmt}")
         cover = dict(common, title="社区戒毒（康复）人员档案", file=f"{COVER_STEM}.{self.fmt}")
         toc = dict(common, title="卷内目录", file=f"{TOC_STEM}.{self.fmt}")
         return cover, toc
 
-    def _html(self, facts: CaseFacts, docs: list[Doc], base: dict) -> list[tuple[str, bytes]]:
-        out = []
-        cover, toc = self._front(facts, docs, base, None)
-        for stem, tpl, ctx in ((COVER_STEM, COVER_TEMPLATE, cover), (TOC_STEM, TOC_TEMPLATE, toc)):
-            out.append((f"{stem}.html", self.t.render(tpl, ctx).encode("utf-8")))
+    def html(self, facts: CaseFacts, docs: list[Doc], blanks: list[Doc], base: dict) -> dict[str, str]:
+        """Every file of the HTML archive by its name: cover, contents, documents, the whole archive in one
+        file (`<cid>-全卷.html`, one print job), and the blank forms (`空白表/…`)."""
+        out = {}
+        cover, toc = self._front(facts, docs, blanks, base, None)
+        out[f"{COVER_STEM}.html"] = self.t.render(COVER_TEMPLATE, cover)
+        out[f"{TOC_STEM}.html"] = self.t.render(TOC_TEMPLATE, toc)
         for d in docs:
-            out.append((f"{d.stem}.html", self.t.render(d.template, self._ctx(base, d)).encode("utf-8")))
+            out[d.ctx["file"]] = self.t.render(d.template, self._ctx(base, d))
+        out[f"{facts.case.id}{COMBINED_STEM}.html"] = combine(list(out.values()), f"{facts.case.id} 全卷")
+        for d in blanks:
+            out[d.ctx["file"]] = self.t.render(d.template, self._ctx(base, d))
         return out
 
-    def _weasy(self, html: str):
-        from weasyprint import HTML
-
-        if self._fetcher is None:
-            self._fetcher = _no_fetch()
-        return HTML(string=html, base_url=None, url_fetcher=self._fetcher).render(font_config=self.font_config)
-
-    @property
-    def font_config(self):
-        if self._font_config is None:
-            from weasyprint.text.fonts import FontConfiguration
-
-            self._font_config = FontConfiguration()
-        return self._font_config
-
-    def _pdf(self, facts: CaseFacts, docs: list[Doc], base: dict) -> list[tuple[str, bytes]]:
-        # the documents first: their page numbers run on from one to the next (archive numbering),
-        # and the page number is in the margin, so it never changes a document's page count
-        page = 1
-        rendered = []
-        for d in docs:
-            d.first_page = page
-            r = self._weasy(self.t.render(d.template, self._ctx(base, d, page_start=page)))
-            d.pages = len(r.pages)
-            page += d.pages
-            rendered.append(r)
-        total = page - 1
-        # then the cover and the table of contents, which list those page numbers (not numbered themselves)
-        cover, toc = self._front(facts, docs, base, total)
-        front = [self._weasy(self.t.render(COVER_TEMPLATE, cover)), self._weasy(self.t.render(TOC_TEMPLATE, toc))]
-        out = [(f"{stem}.pdf", r.write_pdf()) for stem, r in zip((COVER_STEM, TOC_STEM), front)]
-        out += [(f"{d.stem}.pdf", r.write_pdf()) for d, r in zip(docs, rendered)]
-        everything = front + rendered
-        combined = everything[0].copy([p for r in everything for p in r.pages])
-        out.append((f"{facts.case.id}{COMBINED_SUFFIX}", combined.write_pdf()))
+    def _pdf(self, facts: CaseFacts, docs: list[Doc], blanks: list[Doc], base: dict) -> list[tuple[str, bytes]]:
+        """The documents are laid out as ONE WeasyPrint document (one stylesheet, one font set, archive page
+        numbers running on), then cut into one PDF per document; the cover and the contents (which list
+        those page numbers, and are not numbered themselves) are a second one; blank forms a third."""
+        pdf = self.pdf
+        body = pdf.layout(combine([self.t.render(d.template, self._ctx(base, d)) for d in docs], "", numbered=True))
+        spans = pdf.spans(body, len(docs))
+        for d, (a, b) in zip(docs, spans):
+            d.first_page, d.pages = a + 1, b - a
+        cover, toc = self._front(facts, docs, blanks, base, len(body.pages))
+        front = pdf.layout(combine([self.t.render(COVER_TEMPLATE, cover), self.t.render(TOC_TEMPLATE, toc)], ""))
+        (ca, cb), (ta, tb) = pdf.spans(front, 2)
+        out = [(f"{COVER_STEM}.pdf", pdf.write(front, front.pages[ca:cb])),
+               (f"{TOC_STEM}.pdf", pdf.write(front, front.pages[ta:tb]))]
+        out += [(d.ctx["file"], pdf.write(body, body.pages[a:b])) for d, (a, b) in zip(docs, spans)]
+        out.append((f"{facts.case.id}{COMBINED_STEM}.pdf",
+                    pdf.write(front, front.pages + body.pages, labels=[(0, "卷皮"), (cb, "目录")], numbered_from=tb)))
+        if blanks:
+            forms = pdf.layout(combine([self.t.render(d.template, self._ctx(base, d)) for d in blanks], ""))
+            out += [(d.ctx["file"], pdf.write(forms, forms.pages[a:b]))
+                    for d, (a, b) in zip(blanks, pdf.spans(forms, len(blanks)))]
         return out
-
-
-def _no_fetch():
-    """A URL fetcher that fetches nothing: documents are self-contained, nothing leaves the machine."""
-    from weasyprint.urls import URLFetcher
-
-    class NoFetch(URLFetcher):
-        def fetch(self, url, headers=None):
-            raise ValueError(f"外部资源已禁用：{url}")
-
-    return NoFetch()
 
 
 # ---------------------------------------------------------------- public API
@@ -251,11 +247,6 @@ def _render_parallel(store, ids: list, out_dir: Path, today: date, progress, wor
 
 
 def render_html(store, cid: str, today: date) -> dict[str, str]:
-    """The HTML of every document of one case by file name, in archive order, without writing anything."""
+    """The HTML of every file of one case by file name, in archive order, without writing anything."""
     job = _Job(store, "html")
-    facts, docs, base = job.prepare(cid, today)
-    cover, toc = job._front(facts, docs, base, None)
-    out = {f"{COVER_STEM}.html": job.t.render(COVER_TEMPLATE, cover), f"{TOC_STEM}.html": job.t.render(TOC_TEMPLATE, toc)}
-    for d in docs:
-        out[f"{d.stem}.html"] = job.t.render(d.template, job._ctx(base, d))
-    return out
+    return job.html(*job.prepare(cid, today))

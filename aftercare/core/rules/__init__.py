@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
@@ -160,6 +160,7 @@ class RuleSet:
     leave_ask_days_before: int
     upcoming_days: int
     fingerprint: str
+    archive: Mapping[str, Any] = field(default_factory=dict)     # the archive's cover: retention (保管期限)
 
     def term_default(self, measure: str) -> int:
         return int(self.measures[measure]["term_months"])
@@ -331,6 +332,7 @@ def _build(raw: dict, where: tuple) -> RuleSet:
             leave_ask_days_before=_int(leave.get("ask_days_before", 1), where + ("leave", "ask_days_before"), 0),
             upcoming_days=_int(agenda.get("upcoming_days", 7), where + ("agenda", "upcoming_days"), 0),
             fingerprint=fp,
+            archive=dict(raw.get("archive") or {}),
         )
     except RuleError:
         raise

@@ -15,6 +15,11 @@ from aftercare.documents.catalogue import KINDS, Doc
 from aftercare.documents.context import CaseFacts
 
 
+# documents kept up to date, which show today's facts: the decision's copy on file (annotated with the actual
+# report-in) and the running tables; every other document shows the facts as they stood on its own day
+UP_TO_DATE = (1, 9, 10)
+
+
 def plan_case(facts: CaseFacts) -> list[Doc]:
     """Every document instance of the person's file, in archive order."""
     docs: list[Doc] = []
@@ -25,6 +30,8 @@ def plan_case(facts: CaseFacts) -> list[Doc]:
             d.kind = kind
             d.seq = i if kind.per_event or len(made) > 1 else 0
             d.template = kind.template
+            if no not in UP_TO_DATE and d.date is not None:
+                d.ctx.setdefault("p", facts.person_on(d.date))     # the person as the document's own day knew them
         docs.extend(made)
     return docs
 
@@ -39,7 +46,8 @@ BUILDERS: tuple = (
 
 
 
-def name_files(docs: list[Doc], ext: str) -> None:
+def name_files(docs: list[Doc], ext: str, folder: str = "") -> None:
+    """File names in archive order: NN-短名 once per case, NN-MM-短名 per event (in `folder` if given)."""
     counts: dict[int, int] = {}
     for d in docs:
         counts[d.kind.no] = counts.get(d.kind.no, 0) + 1
@@ -50,5 +58,5 @@ def name_files(docs: list[Doc], ext: str) -> None:
             d.stem = f"{k.no:02d}-{d.seq:0{width}d}-{k.short}"
         else:
             d.stem = f"{k.no:02d}-{k.short}"
-        d.ctx["file"] = f"{d.stem}.{ext}"
+        d.ctx["file"] = f"{folder}/{d.stem}.{ext}" if folder else f"{d.stem}.{ext}"
 

@@ -51,8 +51,8 @@ def _transfer_ctx(f: CaseFacts, t: dict) -> dict:
     appr, refuse = t.get("transfer-approve"), t.get("transfer-refuse")
     decided = appr or refuse
     hand = t.get("transfer-handover")
-    last = f.view.last_day
     ref = appr.date if appr else ap.date
+    last = f.on(ref).last_day                # the period's end as known on that day
     left = (last - ref).days if last else None
     form = t.get("transfer-form")
     return {"apply": ap, "to": txt(ap.get("to")), "reason": txt(ap.get("reason")), "proof": txt(ap.get("proof")),

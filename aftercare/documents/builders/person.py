@@ -9,7 +9,8 @@ from aftercare.documents.context import GROUP_ROLES, CaseFacts, every_text, txt
 
 def _b01_decision(f: CaseFacts):
     c = f.case
-    yield _doc(c.decided_on or c.notified_on, blank=not (c.decision_no or c.decided_on))
+    # the decision exists with the case (a copy on file); its details may still be to fill in
+    yield _doc(c.decided_on or c.notified_on, todo=not (c.decision_no or c.decided_on))
 
 
 def _b02_registration(f: CaseFacts):
@@ -17,59 +18,39 @@ def _b02_registration(f: CaseFacts):
 
 
 def _b03_agreement(f: CaseFacts):
-    # one at report-in, and a new one after each change of place received (transfer-in)
+    # signed at report-in (before it: a blank form), and again after each change of place received
     yield _doc(f.view.start, blank=f.view.start is None, signed_on=f.view.start, after_transfer=None)
     for e in f.of_type("transfer-in"):
         yield _doc(e.date, f"{cn(e.date)}变更执行地后", signed_on=e.date, after_transfer=e)
 
 
-def _phase_starts(phases, term: int) -> list[tuple[int, int]]:
-    out, offset = [], 0
-    for ph in phases:
-        for m in range(offset, offset + ph.months, ph.every):
-            if m >= term:
-                break
-            out.append((m, ph.every))
-        offset += ph.months
-        if offset >= term:
-            break
-    return out
-
-
-def _schedule(f: CaseFacts) -> list[dict]:
-    """The recurring duties per year of the period, from the rules in force."""
-    rs, c = f.view.ruleset, f.case
-    years = (c.term_months + 11) // 12
+def _schedule(f: CaseFacts, v) -> list[dict]:
+    """The recurring duties per year of the period: the engine's windows as planned on the plan's day."""
+    years = (f.case.term_months + 11) // 12
     rows = []
-    for kind, duty in rs.duties.items():
-        starts = _phase_starts(duty.phases(c.measure, c.term_months), c.term_months)
+    for kind, duty in v.ruleset.duties.items():
+        wins = v.windows.get(kind, [])
         per_year = []
-        for y in range(years):
-            got = [e for m, e in starts if m // 12 == y]
-            if not got:
-                per_year.append("")
-                continue
-            evs = sorted(set(got))
-            every = "、".join(every_text(e) for e in evs)
-            per_year.append(f"{every}1次（{len(got)}次）")
-        rows.append({"kind": kind, "label": duty.label, "years": per_year, "total": len(starts)})
-    ev = rs.evaluation
-    q = int(ev["quarter_months"])
-    quarters = len(range(0, c.term_months, q))
-    yearly = years
+        for y in range(1, years + 1):
+            got = [w.every for w in wins if w.phase == y]
+            every = "、".join(every_text(e) for e in sorted(set(got)))
+            per_year.append(f"{every}1次（{len(got)}次）" if got else "")
+        rows.append({"kind": kind, "label": duty.label, "years": per_year, "total": len(wins)})
+    ev = v.ruleset.evaluation
     rows.append({"kind": "evaluation", "label": ev.get("label", "评估"),
                  "years": [f"初次评估（报到后{ev['intake_months']}个月内）1次，每季度1次，年度评估1次"] + [
                      "每季度1次，年度评估1次"] * (years - 1),
-                 "total": 1 + quarters + yearly})
+                 "total": len(v.windows.get("evaluation", []))})
     return rows
 
 
 def _b04_plan(f: CaseFacts):
-    v = f.view
-    tests = [w for w in v.windows.get("test", [])]
-    evals = [w for w in v.windows.get("evaluation", [])]
-    yield _doc(v.start, blank=v.start is None, schedule=_schedule(f), test_windows=tests, eval_windows=evals,
-               years=(f.case.term_months + 11) // 12)
+    if f.view.start is None:
+        yield _doc(None, blank=True, schedule=[], test_windows=[], eval_windows=[], years=(f.case.term_months + 11) // 12)
+        return
+    v = f.on(f.view.start)                 # the plan as made on its day
+    yield _doc(v.start, schedule=_schedule(f, v), test_windows=list(v.windows.get("test", [])),
+               eval_windows=list(v.windows.get("evaluation", [])), years=(f.case.term_months + 11) // 12)
 
 
 def _b05_group(f: CaseFacts):

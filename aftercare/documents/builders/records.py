@@ -73,7 +73,7 @@ def _b09_tests(f: CaseFacts):
                      "result": M.TEST_RESULTS.get(result, txt(result)), "result_code": result, "by": txt(e.get("by")),
                      "makeup": bool(e.get("makeup")), "forced": bool(e.get("forced")),
                      "delegated_to": txt(e.get("delegated_to")), "flags": flags, "remark": "；".join(remark), "e": e})
-    yield _doc(rows[0]["date"] if rows else None, rows=rows, date_text=_span(rows))
+    yield _doc(rows[0]["date"] if rows else None, blank=f.view.start is None, rows=rows, date_text=_span(rows))
 
 
 def _span(rows: list) -> str:
@@ -95,4 +95,4 @@ def _b10_support(f: CaseFacts):
             kind, cat, result = "education", "帮教、劝诫", txt(e.get("result"))
         rows.append({"date": e.date, "kind": kind, "category": cat, "content": txt(e.get("note")),
                      "by": txt(e.get("by")), "result": result, "amount": e.get("amount"), "e": e})
-    yield _doc(rows[0]["date"] if rows else None, rows=rows, date_text=_span(rows))
+    yield _doc(rows[0]["date"] if rows else None, blank=f.view.start is None, rows=rows, date_text=_span(rows))
