@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Mapping
 
 from aftercare.core import model as M
@@ -57,10 +57,9 @@ GROUP_ROLES = (
 class CaseFacts:
     """What every document of one case may show, computed once."""
 
-    def __init__(self, store, case, view, today: date, all_events: list | None = None):
+    def __init__(self, store, case, view, today: date):
         # the events up to `today` (the view's): a file rendered for a past day shows that day's facts
         self.store, self.case, self.events, self.view, self.today = store, case, list(view.events), view, today
-        self._all_events = list(all_events) if all_events is not None else self.events
         self._views = {today: view}
         self._people: dict = {}
         office = store.office
@@ -114,15 +113,15 @@ class CaseFacts:
         p["family"] = _rows(x.get("family"), ("name", "relation", "phone", "unit", "address"))
         p["group"] = _rows(x.get("group"), ("role", "name", "unit", "phone", "duty"))
         p["isolation_list"] = _rows(x.get("isolations"), ("from", "to", "place")) if isinstance(x.get("isolations"), list) else []
-        p["report_deadline"] = (c.notified_on + timedelta(days=self.rules["report_days"])) if c.notified_on else None
+        p["report_deadline"] = next((it.deadline for it in v.items if it.kind == "report-in"), None)   # the engine's
         return p
 
     def on(self, day: date):
-        """The engine's view of the case as it stood on `day` (never after the render's own day)."""
+        """The engine's facts of the case as they stood on `day` (never after the render's own day)."""
         day = min(day, self.today)
         v = self._views.get(day)
         if v is None:
-            v = self._views[day] = self.store.evaluate(self.case, self._all_events, day)
+            v = self._views[day] = self.view.as_of(day)
         return v
 
     def person_on(self, day: date | None) -> dict:

@@ -93,7 +93,7 @@ class _Job:
         """The case's facts, its archive (documents whose trigger happened) and its blank forms."""
         case, events = self.store.load_case(cid)
         view = self.store.evaluate(case, events, today)
-        facts = CaseFacts(self.store, case, view, today, events)
+        facts = CaseFacts(self.store, case, view, today)
         docs = plan_case(facts)
         archive = [d for d in docs if not d.blank]
         blanks = [d for d in docs if d.blank]

@@ -15,8 +15,7 @@ def breach_facts(f: CaseFacts, e) -> dict:
     if e is None:
         return {"date": None, "what": "", "text": ""}
     if e.type == "test":
-        res = f.view.test_results.get(e.id)
-        result = res.get("result") if res is not None else e.get("result")
+        result = f.view.result_of(e)
         if result in ("refused", "evaded"):
             what = "拒绝接受吸毒检测" if result == "refused" else "逃避吸毒检测"
             text = f"{cn(e.date)}，{name}{what}"
@@ -35,9 +34,19 @@ def breach_facts(f: CaseFacts, e) -> dict:
     return {"date": e.date, "what": what, "text": text, "note": note, "e": e}
 
 
-def _key_event(f: CaseFacts, key: str):
-    parts = key.split(":")
-    return f.by_id.get(parts[-1]) if len(parts) >= 3 else None
+def _record(f: CaseFacts, it):
+    """The record that gave rise to a warning or report (the engine names it: `DueItem.source`)."""
+    return f.by_id.get(it.source) if it.source else None
+
+
+def _ground(f: CaseFacts, e) -> str:
+    """What kind of breach a record is: refusal (refused or evaded test), positive, absence; a report
+    without a record is the late report-in."""
+    if e is None:
+        return "late-report-in"
+    if e.type == "test":
+        return "positive" if f.view.result_of(e) == "positive" else "refusal"
+    return "absence"
 
 
 def _arisen(f: CaseFacts, it) -> bool:
@@ -49,19 +58,19 @@ def _arisen(f: CaseFacts, it) -> bool:
 def _b11_warnings(f: CaseFacts):
     v = f.view
     for it in (i for i in v.items if i.kind == "warning"):
-        basis = _key_event(f, it.key)
+        basis = _record(f, it)
         if basis is None or not _arisen(f, it):
             continue
         if basis.type == "test":
-            n = next((k for k, e in enumerate(v.refusals, 1) if e.id == basis.id), 0)
+            n = v.breaches.refusal_no(basis)
             ground, clause = "refusal", "第四条第（一）项"
         else:
-            n = next((k for k, e in enumerate(v.absences, 1) if e.id == basis.id), 0)
+            n = v.breaches.absence_no(basis)
             ground, clause = "absence", "第四条第（三）项"
         issued = f.by_id.get(it.satisfied_by) if it.satisfied_by else None
         facts = breach_facts(f, basis)
         label = "拒绝或逃避检测" if ground == "refusal" else "擅自外出"
-        total = sum(int(e.get("days") or 0) for e in v.absences if e.date <= basis.date)
+        total = v.breaches.absence_days_upto(basis.date)
         yield _doc(issued.date if issued else None, f"第{n}次{label}", todo=issued is None, item=it, n=n,
                    n_cn=cn_count(n), ground=ground, clause=clause, facts=facts, issued=issued,
                    issued_note=txt(issued.get("note")) if issued else "", total_days=total)
@@ -83,9 +92,8 @@ def _b12_reports(f: CaseFacts):
     for it in (i for i in v.items if i.kind == "violation-report"):
         if not _arisen(f, it):
             continue
-        parts = it.key.split(":")
-        code = parts[1] if len(parts) > 1 else ""
-        basis = _key_event(f, it.key)
+        basis = _record(f, it)
+        code = _ground(f, basis)
         facts = breach_facts(f, basis)
         evidence = ["《责令社区戒毒/社区康复决定书》（复印件）"]
         to_deciding = True
@@ -101,7 +109,7 @@ def _b12_reports(f: CaseFacts):
             evidence.append("《社区戒毒（康复）人员逾期报到通知书》")
             legal = BASES["late-report-in"]
         elif code == "refusal":
-            n = next((k for k, e in enumerate(v.refusals, 1) if basis and e.id == basis.id), 0)
+            n = v.breaches.refusal_no(basis)
             ground = f"严重违反社区戒毒（康复）协议：第{n}次拒绝或逃避吸毒检测（{f.rules['refusal_serious']}次以上）"
             short = f"第{n}次拒绝或逃避检测"
             serious = "refusal"
@@ -114,8 +122,8 @@ def _b12_reports(f: CaseFacts):
             evidence += ["《社区戒毒（康复）人员检测记录表》", "吸毒检测报告"]
             legal = BASES["positive"]
         elif code == "absence":
-            n = next((k for k, e in enumerate(v.absences, 1) if basis and e.id == basis.id), 0)
-            days = sum(int(e.get("days") or 0) for e in v.absences if basis and e.date <= basis.date)
+            n = v.breaches.absence_no(basis)
+            days = v.breaches.absence_days_upto(basis.date)
             over = f.rules["absence_days_over"]
             if n >= f.rules["absence_serious"]:
                 ground = f"严重违反社区戒毒（康复）协议：第{n}次擅自离开执行地（{f.rules['absence_serious']}次以上）"
@@ -142,12 +150,4 @@ def _b12_reports(f: CaseFacts):
 
 def _breach_history(f: CaseFacts, upto) -> list[dict]:
     """Every refusal, absence and positive test up to the event, for the facts of a report."""
-    out = []
-    for e in f.events:
-        if upto is not None and e.date > upto.date:
-            break
-        if (e.type == "test" and e.get("result") in ("refused", "evaded", "positive")) or (
-                e.type == "violation"):
-            out.append(breach_facts(f, e))
-    return out
-
+    return [breach_facts(f, e) for e in f.view.breach_records(upto.date if upto is not None else None)]

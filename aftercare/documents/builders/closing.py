@@ -39,8 +39,7 @@ def _b17_evaluations(f: CaseFacts):
         tests = []
         for x in period:
             if x.type == "test":
-                res = v.test_results.get(x.id)
-                r = res.get("result") if res is not None else x.get("result")
+                r = v.result_of(x)
                 tests.append({"date": x.date, "result": M.TEST_RESULTS.get(r, txt(r)), "code": r,
                               "method": M.TEST_METHODS.get(x.get("method"), "")})
         due = [x for x in v.windows.get("test", []) if a <= x.end <= cut]
@@ -48,8 +47,7 @@ def _b17_evaluations(f: CaseFacts):
                   "makeup": sum(1 for x in due if x.makeup)}
         visits = [x for x in period if x.type == "visit"]
         reports = [x for x in period if x.type == "report"]
-        breaches = [breach_facts(f, x) for x in period
-                    if (x.type == "test" and x.get("result") in ("refused", "evaded", "positive")) or x.type == "violation"]
+        breaches = [breach_facts(f, x) for x in v.breach_records(cut) if x.date >= a]
         supports = [x for x in period if x.type in ("support", "education")]
         risk = e.get("risk")
         yield _doc(e.date, M.EVALUATION_KINDS.get(kind, "评估"), e=e, kind=kind,

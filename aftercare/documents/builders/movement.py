@@ -34,20 +34,9 @@ def _b14_leave_notices(f: CaseFacts):
             yield _doc(lv.decided.date, f"{cn(lv.start)}至{cn(lv.end)}", **_leave_ctx(f, lv))
 
 
-def _transfers(f: CaseFacts) -> list[dict]:
-    out: list[dict] = []
-    cur = None
-    for e in f.events:
-        if e.type == "transfer-apply":
-            cur = {"apply": e}
-            out.append(cur)
-        elif cur is not None and e.type.startswith("transfer-") and e.type != "transfer-in":
-            cur.setdefault(e.type, e)
-    return out
-
-
-def _transfer_ctx(f: CaseFacts, t: dict) -> dict:
-    ap = t["apply"]
+def _transfer_ctx(f: CaseFacts, t) -> dict:
+    """One change of place (the engine's `Transfer`: the application and what followed it)."""
+    ap = t.apply
     appr, refuse = t.get("transfer-approve"), t.get("transfer-refuse")
     decided = appr or refuse
     hand = t.get("transfer-handover")
@@ -68,13 +57,13 @@ def _transfer_ctx(f: CaseFacts, t: dict) -> dict:
 
 
 def _b15_transfer_forms(f: CaseFacts):
-    for t in _transfers(f):
+    for t in f.view.transfers:
         c = _transfer_ctx(f, t)
         yield _doc(c["form_on"] or c["applied_on"], f"迁往{c['to']}", **c)
 
 
 def _b16_transfer_letters(f: CaseFacts):
-    for t in _transfers(f):
+    for t in f.view.transfers:
         c = _transfer_ctx(f, t)
         if c["refused"]:
             continue

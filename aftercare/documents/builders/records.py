@@ -55,8 +55,8 @@ def _b09_tests(f: CaseFacts):
     makeup_ids = {w.satisfied_by.id for w in v.windows.get("test", []) if w.makeup and w.satisfied_by}
     rows = []
     for e in f.of_type("test"):
-        res = v.test_results.get(e.id)
-        result = res.get("result") if res is not None else e.get("result")
+        result = v.result_of(e)
+        res = v.test_results.get(e.id)            # a delegated test's result that came back later
         flags = []
         if e.get("makeup"):
             flags.append("补检")
