@@ -18,11 +18,6 @@ from aftercare.core.model import CLOSED_STATES, Case, DueItem, Event
 from aftercare.core.rules import Rules
 from aftercare.core.workcal import WorkCalendar
 
-# Items that need the person; while the case is suspended they are not listed.
-PERSON_ITEMS = ("test", "visit", "report", "education", "evaluation", "leave-return", "birthday-visit",
-                "security-visit", "family-change-visit", "transfer-report-in", "report-in")
-
-
 @dataclass(frozen=True)
 class CaseView(Facts):
     """The facts of one case on one day, and every item derived from them (satisfied or not)."""
@@ -44,12 +39,14 @@ def evaluate(case: Case, events: Sequence[Event], rules: Rules, cal: WorkCalenda
 
 
 def agenda_items(items: Iterable[DueItem], status: str, day: date, within: int) -> list:
-    """The items to list on `day`: open ones, with their status filled in."""
+    """The items to list on `day`: open ones, with their status filled in; while the measure is suspended,
+    none of those that need the person (`DueItem.pauses`, from the rules' `pause_during_suspension`)."""
     if status in CLOSED_STATES:
         return []
+    suspended = status == "suspended"
     out = []
     for it in items:
-        if status == "suspended" and it.kind in PERSON_ITEMS:
+        if suspended and it.pauses:
             continue
         st = it.status_on(day, within)
         if st:

@@ -138,6 +138,23 @@ class Clock:
         return d
 
 
+def paused_deadline(opens: date, deadline: date, suspensions: Sequence[Suspension]) -> date:
+    """The deadline of an item that needs the person, moved later by the days suspended after it opened.
+
+    A suspension that began before the item opened counts from the opening day; one still going on
+    leaves the deadline unknown (date.max) once it reaches it.
+    """
+    for s in suspensions:              # in date order
+        if s.end is not None and s.end <= opens:
+            continue
+        if s.start > deadline:
+            break
+        if s.end is None:
+            return date.max
+        deadline += s.end - max(s.start, opens)
+    return deadline
+
+
 @dataclass(frozen=True)
 class Facts:
     """Everything known about one case on one day, before any item is derived."""

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Callable, Sequence
 
 from aftercare.core.dates import add_months, birthday_in
-from aftercare.core.facts import ONE, REFUSALS, Facts, Transfer, absence_days
+from aftercare.core.facts import ONE, REFUSALS, Facts, Transfer, absence_days, paused_deadline
 from aftercare.core.model import DueItem, Event, RISKS
 from aftercare.core.rules import Deadline, Trigger
 from aftercare.core.workcal import WorkCalendar
@@ -27,21 +27,23 @@ def deadline_after(cal: WorkCalendar, d: date, dl: Deadline) -> tuple[date, bool
     return d + timedelta(days=dl.days), False
 
 
+def _item(f: Facts, kind: str, deadline: date, opens: date | None, basis: str, document: int | None, key: str,
+          source: str = "", provisional: bool = False) -> DueItem:
+    return DueItem(f.case.id, kind, deadline, opens, basis, document, key, provisional=provisional, source=source,
+                   pauses=kind in f.ruleset.pause_during_suspension)
+
+
 def _triggered(f: Facts, cal: WorkCalendar, kind: str, t: Trigger, anchor: date, basis: str,
                window_start: date | None = None, key: str = "", source: Event | None = None) -> DueItem:
     """An item whose deadline runs from `anchor` under trigger `t`, arising from record `source`."""
     deadline, prov = deadline_after(cal, anchor, t.deadline)
-    return DueItem(f.case.id, kind, deadline, window_start if window_start is not None else anchor, basis,
-                   t.document, key=key or f"{kind}:{anchor.isoformat()}", provisional=prov,
-                   source=source.id if source is not None else "")
+    return _item(f, kind, deadline, window_start if window_start is not None else anchor, basis, t.document,
+                 key or f"{kind}:{anchor.isoformat()}", source.id if source is not None else "", prov)
 
 
 def _closed(it: DueItem, e: Event | None) -> DueItem:
     """`it` satisfied by record `e` (unchanged when `e` is None)."""
-    if e is None:
-        return it
-    return DueItem(it.case, it.kind, it.deadline, it.window_start, it.basis, it.document, it.key, e.date, e.id,
-                   it.explained_on, it.explanation, it.provisional, "", it.source)
+    return it if e is None else it.but(satisfied_on=e.date, satisfied_by=e.id)
 
 
 def _first(evs: Sequence[Event], etype: str) -> Event | None:
@@ -60,7 +62,9 @@ def window_items(f: Facts, cal: WorkCalendar) -> list:
     rs = f.ruleset
     cid = f.case.id
     out = []
+    paused = rs.pause_during_suspension
     for kind, duty in rs.duties.items():
+        pauses = kind in paused
         for w in f.windows.get(kind, ()):
             if w.end == date.max:
                 continue
@@ -70,7 +74,7 @@ def window_items(f: Facts, cal: WorkCalendar) -> list:
             if kind == "test" and sat is None:
                 basis += f"；漏检可于{add_months(w.end, rs.makeup_reach_months).isoformat()}前补检"
             out.append(DueItem(cid, kind, w.end, w.start, basis, duty.document, f"{kind}:{w.index}",
-                               sat.date if sat else None, sat.id if sat else None))
+                               sat.date if sat else None, sat.id if sat else None, pauses=pauses))
     ev = rs.evaluation
     for w in f.windows.get("evaluation", ()):
         if w.end == date.max:
@@ -81,7 +85,7 @@ def window_items(f: Facts, cal: WorkCalendar) -> list:
         sat = w.satisfied_by
         out.append(DueItem(cid, "evaluation", w.end, w.start, f"{basis}（{w.start.isoformat()}至{w.end.isoformat()}）",
                            ev.get("document"), f"evaluation:{w.sub}:{w.index}",
-                           sat.date if sat else None, sat.id if sat else None))
+                           sat.date if sat else None, sat.id if sat else None, pauses="evaluation" in paused))
     return out
 
 
@@ -97,9 +101,9 @@ def report_in_items(f: Facts, cal: WorkCalendar) -> list:
     days = tr.report_in.deadline.days
     limit = case.notified_on + timedelta(days=days)
     rep = _first(f.events, "report-in")
-    out = [_closed(DueItem(case.id, "report-in", limit, case.notified_on,
-                           f"决定书送达（{case.notified_on.isoformat()}）之日起{days}日内报到", tr.report_in.document,
-                           key="report-in"), rep)]
+    out = [_closed(_item(f, "report-in", limit, case.notified_on,
+                         f"决定书送达（{case.notified_on.isoformat()}）之日起{days}日内报到", tr.report_in.document,
+                         "report-in"), rep)]
     if rep is None or rep.date > limit:
         # opens the day after the limit; a warning or report is never announced ahead (DueItem.status_on)
         out.append(_triggered(f, cal, "violation-report", tr.late_report_in, limit,
@@ -166,9 +170,9 @@ def absence_items(f: Facts, cal: WorkCalendar) -> list:
 def leave_return_items(f: Facts, cal: WorkCalendar) -> list:
     """An approved leave must end with a return by its last day."""
     t = f.ruleset.trigger.leave_return
-    return [_closed(DueItem(f.case.id, "leave-return", lv.end, lv.start,
-                            f"准假外出{lv.start.isoformat()}至{lv.end.isoformat()}（{lv.request.get('destination', '')}），"
-                            "期满按时销假", t.document, key=f"leave-return:{lv.id}", source=lv.id), lv.returned)
+    return [_closed(_item(f, "leave-return", lv.end, lv.start,
+                          f"准假外出{lv.start.isoformat()}至{lv.end.isoformat()}（{lv.request.get('destination', '')}），"
+                          "期满按时销假", t.document, f"leave-return:{lv.id}", lv.id), lv.returned)
             for lv in f.leaves if lv.approved]
 
 
@@ -214,9 +218,9 @@ def release_suggestion_items(f: Facts, cal: WorkCalendar) -> list:
         return []
     t = f.ruleset.trigger.release_suggestion
     dl = f.last_day - timedelta(days=t.days_before_end)
-    return [_closed(DueItem(f.case.id, "release-suggestion", dl, dl - timedelta(days=t.opens_days_before),
-                            f"期满（{f.last_day.isoformat()}）前{t.days_before_end}日向公安机关提出解除建议", t.document,
-                            key="release-suggestion"), _first(f.events, "release-suggestion"))]
+    return [_closed(_item(f, "release-suggestion", dl, dl - timedelta(days=t.opens_days_before),
+                          f"期满（{f.last_day.isoformat()}）前{t.days_before_end}日向公安机关提出解除建议", t.document,
+                          "release-suggestion"), _first(f.events, "release-suggestion"))]
 
 
 def _visit_end(f: Facts) -> date:
@@ -234,8 +238,8 @@ def birthday_visit_items(f: Facts, cal: WorkCalendar) -> list:
         b = birthday_in(f.case.birth_date, year)
         if f.start <= b <= last:
             a = b - timedelta(days=t.opens_days_before)
-            out.append(_closed(DueItem(f.case.id, "birthday-visit", b, a, f"生日必访（{b.isoformat()}生日）", t.document,
-                                       key=f"birthday-visit:{year}"), _visit_in(f.events, a, b)))
+            out.append(_closed(_item(f, "birthday-visit", b, a, f"生日必访（{b.isoformat()}生日）", t.document,
+                                     f"birthday-visit:{year}"), _visit_in(f.events, a, b)))
     return out
 
 
@@ -252,10 +256,10 @@ def security_visit_items(f: Facts, cal: WorkCalendar) -> list:
         risk = f.risk_on(sp.start)
         if risk not in t.risks:
             continue
-        out.append(_closed(DueItem(f.case.id, "security-visit", sp.end, sp.start,
-                                   f"重大安保期必访（{sp.name}，{sp.start.isoformat()}至{sp.end.isoformat()}，"
-                                   f"风险等级{RISKS.get(risk, risk)}）", t.document,
-                                   key=f"security-visit:{sp.start.isoformat()}"), _visit_in(f.events, sp.start, sp.end)))
+        out.append(_closed(_item(f, "security-visit", sp.end, sp.start,
+                                 f"重大安保期必访（{sp.name}，{sp.start.isoformat()}至{sp.end.isoformat()}，"
+                                 f"风险等级{RISKS.get(risk, risk)}）", t.document,
+                                 f"security-visit:{sp.start.isoformat()}"), _visit_in(f.events, sp.start, sp.end)))
     return out
 
 
@@ -268,9 +272,9 @@ def family_change_visit_items(f: Facts, cal: WorkCalendar) -> list:
     for e in f.events:
         if e.type == "family-change":
             dl = e.date + timedelta(days=t.deadline.days)
-            out.append(_closed(DueItem(f.case.id, "family-change-visit", dl, e.date,
-                                       f"家庭重大变故必访（{e.date.isoformat()}），{t.deadline.describe()}走访", t.document,
-                                       key=f"family-change-visit:{e.id}", source=e.id), _visit_in(f.events, e.date, dl)))
+            out.append(_closed(_item(f, "family-change-visit", dl, e.date,
+                                     f"家庭重大变故必访（{e.date.isoformat()}），{t.deadline.describe()}走访", t.document,
+                                     f"family-change-visit:{e.id}", e.id), _visit_in(f.events, e.date, dl)))
     return out
 
 
@@ -299,9 +303,30 @@ def derive_items(f: Facts, cal: WorkCalendar) -> list:
     items: list[DueItem] = []
     for _name, family in FAMILIES:
         items.extend(family(f, cal))
+    unpaused = [it.deadline for it in items]
+    items = pause_for_suspensions(items, f)
     items = close_office_items(items, f.events)
-    items = apply_explanations(items, f.events)
+    items = apply_explanations(items, f.events, unpaused)
     return cut_at_close(items, f.closed_on)
+
+
+def pause_for_suspensions(items: list, f: Facts) -> list:
+    """Items that need the person move later by the days suspended after they opened (RULES.md §1).
+
+    The recurring windows already follow the period's clock (facts); items addressed to the police or
+    another office (not in `pause_during_suspension`) keep their deadlines.
+    """
+    if not f.suspensions:
+        return items
+    recurring = set(f.ruleset.duties) | {"evaluation"}
+    out = []
+    for it in items:
+        if it.pauses and it.kind not in recurring:
+            dl = paused_deadline(it.window_start or it.deadline, it.deadline, f.suspensions)
+            if dl != it.deadline:
+                it = it.but(deadline=dl)
+        out.append(it)
+    return out
 
 
 def close_office_items(items: list, evs: Sequence[Event]) -> list:
@@ -325,21 +350,26 @@ def close_office_items(items: list, evs: Sequence[Event]) -> list:
     return out
 
 
-def apply_explanations(items: list, evs: Sequence[Event]) -> list:
-    """Each written explanation closes the first open item of its kind and deadline."""
+def apply_explanations(items: list, evs: Sequence[Event], unpaused: Sequence[date] = ()) -> list:
+    """Each written explanation closes the first open item of its kind and deadline.
+
+    `unpaused[i]` is item i's deadline before a suspension moved it: an explanation written against
+    that deadline (before the move was known) still finds its item.
+    """
     exps = [e for e in evs if e.type == "explanation"]
     if not exps:
         return items
     used: set[int] = set()
     out = list(items)
     for e in exps:
+        kind, deadline = e.get("item"), e.get("deadline")
         for i, it in enumerate(out):
-            if i in used or it.kind != e.get("item") or it.deadline != e.get("deadline") or it.satisfied_on is not None:
+            if i in used or it.kind != kind or it.satisfied_on is not None:
+                continue
+            if it.deadline != deadline and (i >= len(unpaused) or unpaused[i] != deadline):
                 continue
             used.add(i)
-            out[i] = DueItem(it.case, it.kind, it.deadline, it.window_start, it.basis, it.document, it.key,
-                             it.satisfied_on, it.satisfied_by, e.date, str(e.get("reason", "")), it.provisional,
-                             "", it.source)
+            out[i] = it.but(explained_on=e.date, explanation=str(e.get("reason", "")))
             break
     return out
 

@@ -159,6 +159,7 @@ class DueItem:
     provisional: bool = False
     status: str = ""                    # overdue / due / upcoming, filled for a given day
     source: str = ""                    # id of the record that gave rise to the item (triggered items)
+    pauses: bool = False                # needs the person: not listed while the measure is suspended
 
     @property
     def label(self) -> str:
@@ -166,9 +167,13 @@ class DueItem:
 
     def with_status(self, status: str) -> "DueItem":
         """A copy with `status` set (dataclasses.replace is ~10× slower; agendas copy thousands)."""
+        return self.but(status=status)
+
+    def but(self, **changes) -> "DueItem":
+        """A copy with the given fields changed (field names are not checked: callers pass known ones)."""
         new = object.__new__(DueItem)
         new.__dict__.update(self.__dict__)
-        new.__dict__["status"] = status
+        new.__dict__.update(changes)
         return new
 
     def open_on(self, day: date) -> bool:

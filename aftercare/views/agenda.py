@@ -83,7 +83,7 @@ def summarise(store: Store, files: CaseFiles, day: date, parsed: dict | None = N
 # A cached summary is a JSON list of strings, integers (dates as ordinals) and null: decoding
 # checks every field's type, and a row of any other shape is recomputed.
 
-_ITEM_FIELDS = 13
+_ITEM_FIELDS = 14
 
 
 def _o(d: date | None):
@@ -103,7 +103,8 @@ def _encode(e: Entry) -> str:
 
     s = e.summary
     items = [[it.case, it.kind, _o(it.deadline), _o(it.window_start), it.basis, it.document, it.key,
-              _o(it.satisfied_on), it.satisfied_by, _o(it.explained_on), it.explanation, it.provisional, it.source]
+              _o(it.satisfied_on), it.satisfied_by, _o(it.explained_on), it.explanation, it.provisional, it.source,
+              it.pauses]
              for it in s.items]
     return json.dumps([e.ruleset, _o(e.computed), _o(e.horizon), _o(e.max_date),
                        [s.cid, s.name, s.id_number, s.measure, s.worker, s.status, _o(s.start), _o(s.last_day), s.risk,
@@ -132,13 +133,13 @@ def _decode(keys: tuple, text: str) -> Entry:
         if type(it) is not list or len(it) != _ITEM_FIELDS:
             raise ValueError("bad item")
         doc = it[5]
-        if not (doc is None or type(doc) is int) or type(it[11]) is not bool:
+        if not (doc is None or type(doc) is int) or type(it[11]) is not bool or type(it[13]) is not bool:
             raise ValueError("bad item")
         d = new(DueItem)
         d.__dict__.update(case=_text(it[0]), kind=_text(it[1]), deadline=_d(it[2]), window_start=_d(it[3]),
                           basis=_text(it[4]), document=doc, key=_text(it[6]), satisfied_on=_d(it[7]),
                           satisfied_by=_text(it[8], True), explained_on=_d(it[9]), explanation=_text(it[10]),
-                          provisional=it[11], status="", source=_text(it[12]))
+                          provisional=it[11], status="", source=_text(it[12]), pauses=it[13])
         if d.deadline is None:
             raise ValueError("bad item")
         out.append(d)

@@ -156,6 +156,7 @@ class RuleSet:
     makeup_methods: tuple
     triggers: Mapping[str, Trigger]     # by the rules file's name; `trigger` has the same as attributes
     trigger: Triggers
+    pause_during_suspension: frozenset   # item kinds that need the person (RULES.md §1)
     leave_min_days: int
     leave_ask_days_before: int
     upcoming_days: int
@@ -328,6 +329,8 @@ def _build(raw: dict, where: tuple) -> RuleSet:
             makeup_methods=tuple(makeup.get("methods") or ()),
             triggers=triggers,
             trigger=Triggers(**{name.replace("-", "_"): t for name, t in triggers.items()}),
+            pause_during_suspension=_item_kinds(raw.get("pause_during_suspension"),
+                                                where + ("pause_during_suspension",)),
             leave_min_days=_int(leave.get("min_days", 3), where + ("leave", "min_days"), 1),
             leave_ask_days_before=_int(leave.get("ask_days_before", 1), where + ("leave", "ask_days_before"), 0),
             upcoming_days=_int(agenda.get("upcoming_days", 7), where + ("agenda", "upcoming_days"), 0),
@@ -374,3 +377,14 @@ def _triggers(raw, where: tuple) -> dict:
     if missing:
         raise RuleError(where, f"缺少触发规则：{'、'.join(missing)}")
     return out
+
+
+def _item_kinds(raw, where: tuple) -> frozenset:
+    from aftercare.core.model import ITEM_KINDS
+
+    if not isinstance(raw, list):
+        raise RuleError(where, "pause_during_suspension 应为事项种类的列表，如 [visit, warning]")
+    unknown = [str(k) for k in raw if k not in ITEM_KINDS]
+    if unknown:
+        raise RuleError(where, f"不认识的事项种类：{', '.join(unknown)}；可用的有：{', '.join(ITEM_KINDS)}")
+    return frozenset(raw)
