@@ -106,7 +106,7 @@ def suspend(store: Store, cid: str, date_text: str | None, reason: str, today: d
             raise AftercareError(f"中止日期 {d} 早于报到日期 {view.start}", code="before-start")
         if view.last_day is not None and d > view.last_day:
             raise AftercareError(f"期限已于 {view.last_day} 届满，不能中止；应办理解除（release）", code="period-over")
-        not_before_last_record(events, d, "中止")
+        not_before_last_record(view.events, d, "中止")
         for s, r, _e in view.suspensions:
             if r is not None and s <= d < r:
                 raise AftercareError(f"{d} 已在此前的中止期间（{s}至{r}）内", code="suspended")
@@ -142,7 +142,7 @@ def terminate(store: Store, cid: str, date_text: str | None, reason: str, today:
             raise AftercareError(f"个案 {cid} 于 {view.closed_on} {M.STATUS_LABELS[view.status]}，不能再终止", code="case-closed")
         if view.start is not None and d < view.start:
             raise AftercareError(f"终止日期 {d} 早于报到日期 {view.start}", code="before-start")
-        not_before_last_record(events, d, "终止")
+        not_before_last_record(view.events, d, "终止")
         return ()
 
     return record_event(store, cid, "terminate", d, {"reason": reason, "note": text(note, "说明")}, today,

@@ -17,7 +17,7 @@ def record_report_in(store: Store, cid: str, date_text: str | None, today: date,
     d = past_date(date_text, today)
 
     def check(case, events, view):
-        first = next((e for e in events if e.type == "report-in"), None)
+        first = next((e for e in view.events if e.type == "report-in"), None)
         if first is not None:
             raise AftercareError(f"个案 {cid} 已于 {first.date} 报到，不能重复报到", code="duplicate-report-in")
         earliest = case.notified_on or case.decided_on
@@ -48,7 +48,7 @@ def record_test(store: Store, cid: str, date_text: str | None, result: str, toda
     with store.transaction() as tx:
         case, events, view = load_view(store, cid, today)
         # the result of an earlier delegated test coming back: the same test date again, with its result
-        pending = [e for e in events if e.type == "test" and e.date == d and e.get("delegated_to")
+        pending = [e for e in view.events if e.type == "test" and e.date == d and e.get("delegated_to")
                    and e.id not in view.test_results]
         if pending and result != "pending" and not makeup and delegated_to in (None, pending[0].get("delegated_to")):
             of = pending[0]

@@ -219,7 +219,7 @@ def handover(store: Store, cid: str, date_text: str | None, today: date, bundle:
                                  code="transfer-state")
         if d < view.transfer["transfer-approve"].date:
             raise AftercareError(f"移交日期 {d} 早于批准日期 {view.transfer['transfer-approve'].date}", code="date-order")
-        not_before_last_record(events, d, "移交", "移交后本库不再记录该个案")
+        not_before_last_record(view.events, d, "移交", "移交后本库不再记录该个案")
         return ()
 
     with store.transaction() as tx:

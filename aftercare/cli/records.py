@@ -1,4 +1,4 @@
-"""record KIND CASE: what happened (one event file entry, one commit)."""
+"""record KIND CASE: what happened (one event file entry, one commit); void: set aside a record entered by mistake."""
 
 
 from typing import Annotated, Optional
@@ -139,3 +139,16 @@ def violation_report(case: CaseArg, date: DateOpt = None, note: NoteOpt = None, 
 def release_suggestion(case: CaseArg, date: DateOpt = None, note: NoteOpt = None, store: StoreOpt = None) -> None:
     """已向公安机关提出解除建议。"""
     _simple(store, case, "release-suggestion", date, note=note)
+
+
+@app.command("void")
+@handle
+def void(case: CaseArg,
+         event_id: Annotated[str, typer.Argument(help="要撤销的记录编号（aftercare show 时间线中的编号）")],
+         reason: Annotated[Optional[str], Opt("--reason", help="撤销原因（必填）", show_default=False)] = None,
+         by: Annotated[Optional[str], Opt("--by", help="撤销人（默认 git 用户名）", show_default=False)] = None,
+         store: StoreOpt = None) -> None:
+    """撤销一条录错的记录：记录保留在文件和历史中并标明已撤销，待办、文书、校验和统计都不再计入它。更正 = 撤销 + 重新记录。"""
+    from aftercare.actions import void as void_actions
+
+    show_result(void_actions.void_record(open_store(store), case, event_id, reason, today(), by=by))

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any, Mapping, NamedTuple, Sequence
 
 from aftercare.core.dates import add_months
-from aftercare.core.model import CLOSED_STATES, Case, Event
+from aftercare.core.model import CLOSED_STATES, Case, Event, counts
 from aftercare.core.rules import Duty, Rules, RuleSet
 from aftercare.core.workcal import WorkCalendar
 
@@ -274,8 +274,9 @@ def case_facts(case: Case, events: Sequence[Event], rules: Rules, cal: WorkCalen
 
 
 def visible_events(events: Sequence[Event], day: date) -> tuple:
-    """The records that count on `day`: dated on or before it and not voided."""
-    return tuple(e for e in events if e.date <= day and not getattr(e, "void", None))
+    """The records that count on `day`: dated on or before it, not voided and not void records themselves
+    (the store marks voided records: `model.mark_void`; a voided record never happened, on any day)."""
+    return tuple(e for e in events if e.date <= day and counts(e))
 
 
 def lifecycle(case: Case, evs: Sequence[Event]) -> dict:

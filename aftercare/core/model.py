@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 MEASURES = {"detox": "社区戒毒", "rehab": "社区康复"}
 HOUSEHOLDS = {"local": "本地", "nonlocal": "外地"}
@@ -50,6 +50,7 @@ EVENT_TYPES = {
     "transfer-report-in": "到新执行地报到",
     "transfer-handover": "移交档案",
     "transfer-in": "接收转入",
+    "void": "撤销记录",
 }
 
 # Item kinds of the agenda (SPEC §3) with their Chinese labels.
@@ -132,6 +133,7 @@ class Event:
     data: Mapping[str, Any]
     file: str = ""
     line: int = 0
+    void: Mapping[str, Any] | None = None     # set when a `void` record names this one (see mark_void)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)
@@ -139,6 +141,27 @@ class Event:
     @property
     def label(self) -> str:
         return EVENT_TYPES.get(self.type, self.type)
+
+
+def mark_void(events: Sequence[Event]) -> list:
+    """Set the `void` mark on every record that a `void` record names (aftercare void): {record, reason, by,
+    on}. The store's read path calls this once per case; `facts.visible_events` then drops the marked
+    records and the void records themselves, whatever their dates, so past days replay without them."""
+    voids = {e.data.get("of"): e for e in events if e.type == "void"}
+    if not voids:
+        return list(events)
+    out = []
+    for e in events:
+        v = voids.get(e.id)
+        if v is not None and e.type != "void":
+            e = replace(e, void={"record": v.id, "reason": v.data.get("reason"), "by": v.data.get("by"), "on": v.date})
+        out.append(e)
+    return out
+
+
+def counts(e: Event) -> bool:
+    """A record that counts: neither voided nor itself a void record."""
+    return not e.void and e.type != "void"
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ EVENT_SCHEMA: dict[str, dict[str, tuple[bool, Callable]]] = {
     "transfer-report-in": {"note": (False, _is_text)},
     "transfer-handover": {"to": (False, _is_text), "bundle": (False, _is_text), "from": (False, _is_text)},
     "transfer-in": {"from": (False, _is_text), "note": (False, _is_text)},
+    "void": {"of": (True, _is_text), "reason": (True, _is_text), "by": (False, _is_text)},
 }
 
 

@@ -25,7 +25,7 @@ from typing import Iterator
 
 from aftercare.core.errors import AftercareError, DataError
 from aftercare.core.ids import check_case_id, new_event_id, new_origin
-from aftercare.core.model import Case, Event, Problem
+from aftercare.core.model import Case, Event, Problem, mark_void
 from aftercare.store import yamlio
 from aftercare.store.fsutil import atomic_write, ensure_dir, locked, remove_file
 from aftercare.store.gitops import Git, GitError, find_git_dir
@@ -255,7 +255,7 @@ class Store:
                 seen[ev.id] = relp
                 events.append(Event(ev.id, ev.type, ev.date, ev.data, relp, n * 100000 + i))
         events.sort(key=lambda e: (e.date, e.line))
-        return case, events, problems
+        return case, mark_void(events), problems
 
     def load_case(self, cid: str) -> tuple[Case, list]:
         self.require_case(cid)

@@ -125,6 +125,9 @@ def case_report(store: Store, cid: str, day: date) -> dict:
                  for it in gaps],
         "timeline": [{"id": e.id, "date": e.date, "type": e.type, "label": e.label, "summary": _event_summary(e)}
                      for e in view.events],
+        "voided": [{"id": e.id, "date": e.date, "type": e.type, "label": e.label, "summary": _event_summary(e),
+                    "voided_on": e.void["on"], "reason": e.void["reason"], "by": e.void["by"],
+                    "void_record": e.void["record"]} for e in events if e.void],
     }
 
 
@@ -183,7 +186,13 @@ def format_case_report(r: dict) -> str:
     if not r["timeline"]:
         lines.append("  （尚无记录）")
     for e in r["timeline"]:
-        lines.append(f"  {e['date']}  {e['label']}  {e['summary']}".rstrip())
+        lines.append(f"  {e['date']}  {e['id']}  {e['label']}  {e['summary']}".rstrip())
+    if r["voided"]:
+        lines.append("")
+        lines.append("已撤销的记录（不计入任何统计）：")
+        for e in r["voided"]:
+            who = f"，{e['by']}" if e["by"] else ""
+            lines.append(f"  {e['date']}  {e['id']}  {e['label']}  {e['summary']}  —— {e['voided_on']} 撤销{who}：{e['reason']}")
     return "\n".join(lines)
 
 
@@ -268,6 +277,12 @@ def tracked_cache_problems(store: Store) -> list:
 
 def _semantic(store: Store, case, events, today: date) -> list:
     out = []
+    known = {e.id for e in events}
+    for v in (e for e in events if e.type == "void"):
+        if v.get("of") not in known:
+            out.append(Problem(v.file, _line(store, v), "unknown-record", f"撤销记录 {v.id} 指向不存在的记录 {v.get('of')}",
+                               "修正 of 字段"))
+    events = [e for e in events if M.counts(e)]          # a voided record is not checked: it never happened
     reports = [e for e in events if e.type == "report-in"]
     for e in reports[1:]:
         out.append(Problem(e.file, _line(store, e), "duplicate-report-in", f"重复的报到记录 {e.id}", "删除多余的一条"))
