@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from aftercare.actions.common import Result, choice, find_id_number, next_case_id, past_date, text
+from aftercare.actions.common import (NEED_START, Result, author_name, choice, find_id_number, next_case_id,
+                                      past_date, text)
 from aftercare.core import model as M
 from aftercare.core.errors import AftercareError
 from aftercare.core.ids import check_case_id, check_id_number, id_number_facts, normalise_id_number
@@ -29,22 +30,12 @@ def add_case(store: Store, *, name: str, id_number: str, measure: str, today: da
     household = choice(household, M.HOUSEHOLDS, "户籍（--household）") or "local"
     risk = choice(risk, M.RISKS, "风险等级（--risk）") or "low"
     rs = store.rules.for_day(today)
-    default_term = rs.term_default(measure)
-    term = default_term if term_months is None else term_months
-    if not 1 <= term <= rs.term_max(measure):
-        raise AftercareError(f"期限 {term} 个月无效：{M.MEASURES[measure]}最长 {rs.term_max(measure)} 个月", code="bad-term")
-    if measure == "detox" and term != default_term:
-        raise AftercareError(f"社区戒毒期限为 {default_term} 个月（戒毒条例第十四条），不能另定", code="bad-term")
+    term = rs.term_default(measure) if term_months is None else term_months
+    _check_term(store, today, measure, term)
     dec_on = past_date(decided_on, today, "决定日期（--decided-on）") if decided_on else None
     not_on = past_date(notified_on, today, "送达日期（--notified-on）") if notified_on else None
     rep_on = past_date(reported_on, today, "报到日期（--reported-on）") if reported_on else None
-    if dec_on and not_on and not_on < dec_on:
-        raise AftercareError(f"送达日期 {not_on} 早于决定日期 {dec_on}", code="date-order")
-    first = not_on or dec_on
-    if rep_on and first and rep_on < first:
-        raise AftercareError(f"报到日期 {rep_on} 早于决定{'送达' if not_on else ''}日期 {first}", code="date-order")
-    if rep_on and rep_on < birth:
-        raise AftercareError("报到日期早于出生日期", code="date-order")
+    _check_dates(dec_on, not_on, rep_on, birth)
     with store.transaction() as tx:
         existing = store.case_ids()
         if case_id is not None:
@@ -78,48 +69,166 @@ def add_case(store: Store, *, name: str, id_number: str, measure: str, today: da
     return Result(cid, f"已登记个案 {cid}（{name}，{M.MEASURES[measure]}）", commit)
 
 
+def _check_term(store: Store, today: date, measure: str, term: int) -> None:
+    rs = store.rules.for_day(today)
+    if not 1 <= term <= rs.term_max(measure):
+        raise AftercareError(f"期限 {term} 个月无效：{M.MEASURES[measure]}最长 {rs.term_max(measure)} 个月", code="bad-term")
+    if measure == "detox" and term != rs.term_default(measure):
+        raise AftercareError(f"社区戒毒期限为 {rs.term_default(measure)} 个月（戒毒条例第十四条），不能另定", code="bad-term")
+
+
+def _check_dates(dec_on: date | None, not_on: date | None, rep_on: date | None, birth: date) -> None:
+    if dec_on and not_on and not_on < dec_on:
+        raise AftercareError(f"送达日期 {not_on} 早于决定日期 {dec_on}", code="date-order")
+    first = not_on or dec_on
+    if rep_on and first and rep_on < first:
+        raise AftercareError(f"报到日期 {rep_on} 早于决定{'送达' if not_on else ''}日期 {first}", code="date-order")
+    if rep_on and rep_on < birth:
+        raise AftercareError("报到日期早于出生日期", code="date-order")
+
+
 EDITABLE = {"phone": ("电话", 40), "address": ("住址", 200), "worker": ("工作人员", 40), "name": ("姓名", 40)}
-SET_LABELS = {**{k: v[0] for k, v in EDITABLE.items()}, "household": "户籍", "risk": "风险等级"}
+SET_LABELS = M.CASE_FIELD_LABELS
+# the facts that drive the clock: changing one needs --reason (commit body and the case's correction log)
+CLOCK_FACTS = ("reported_on", "notified_on", "decided_on", "term_months", "measure", "id_number")
+DECISION_KEYS = {"decision_no": "number", "decided_by": "decided_by", "decided_on": "decided_on",
+                 "notified_on": "notified_on"}
+_DATE_OPTS = {"reported_on": "报到日期（--reported-on）", "notified_on": "送达日期（--notified-on）",
+              "decided_on": "决定日期（--decided-on）"}
 
 
-def set_case(store: Store, cid: str, today: date, **changes: str | None) -> Result:
-    """Change facts of case.yaml (phone, address, worker, name, household, risk) by a round-trip edit:
-    the file's comments, order and hand-added fields survive."""
-    from io import StringIO
-
-    from ruamel.yaml import YAML
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString as Q
-
-    cid = check_case_id(cid)
+def _wanted(changes: dict, today: date) -> dict:
+    """The requested changes, each checked on its own."""
     wanted = {k: v for k, v in changes.items() if v is not None}
     if not wanted:
-        raise AftercareError("没有要修改的内容（可用 --phone、--address、--worker、--name、--household、--risk）", code="nothing")
+        raise AftercareError("没有要修改的内容（可用 --phone、--address、--worker、--name、--household、--risk，"
+                             "或更正 --reported-on、--notified-on、--term-months、--measure、--decision-no、--decided-by、"
+                             "--decided-on、--id-number 并写明 --reason）", code="nothing")
     for key, value in wanted.items():
         if key in EDITABLE:
             what, limit = EDITABLE[key]
             wanted[key] = text(value, what, limit)
             if key == "name" and not wanted[key]:
                 raise AftercareError("姓名不能为空", code="missing")
+        elif key in _DATE_OPTS:
+            wanted[key] = past_date(value, today, _DATE_OPTS[key])
+        elif key in ("decision_no", "decided_by"):
+            wanted[key] = text(value, SET_LABELS[key], 200)
     if "household" in wanted:
         choice(wanted["household"], M.HOUSEHOLDS, "户籍（--household）")
     if "risk" in wanted:
         choice(wanted["risk"], M.RISKS, "风险等级（--risk）")
+    if "measure" in wanted:
+        choice(wanted["measure"], M.MEASURES, "措施（--measure）", required=True)
+    if "id_number" in wanted:
+        wanted["id_number"] = normalise_id_number(wanted["id_number"])
+        err = check_id_number(wanted["id_number"])
+        if err:
+            raise AftercareError(f"身份证号{err}", code="bad-id-number")
+    return wanted
+
+
+def _shown(value) -> str:
+    return "（空）" if value in (None, "") else str(value)
+
+
+def set_case(store: Store, cid: str, today: date, reason: str | None = None, **changes) -> Result:
+    """Change or correct the facts of a case by a round-trip edit of case.yaml (its comments, order and
+    hand-added fields survive). A clock fact (report-in, decision dates, term, measure, ID number) changes
+    only with a reason, which goes into the commit body and the case's correction log; a corrected
+    report-in date voids the old report-in and records the new one, in the same commit."""
+    from io import StringIO
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString as Q
+
+    cid = check_case_id(cid)
+    wanted = _wanted(changes, today)
+    reason = text(reason, "更正原因（--reason）", 500) or None
     with store.transaction() as tx:
-        store.load_case(cid)          # refuses an unknown case or a file that does not load
+        case, events = store.load_case(cid)          # refuses an unknown case or a file that does not load
+        live = [e for e in events if M.counts(e)]
+        report_in = next((e for e in live if e.type == "report-in"), None)
+        current = {"phone": case.phone, "address": case.address, "worker": case.worker, "name": case.name,
+                   "household": case.household, "risk": case.risk, "reported_on": report_in.date if report_in else None,
+                   "notified_on": case.notified_on, "decided_on": case.decided_on, "term_months": case.term_months,
+                   "measure": case.measure, "decision_no": case.decision_no, "decided_by": case.decided_by,
+                   "id_number": case.id_number}
+        changed = [k for k, v in wanted.items() if current[k] != v]
+        if not changed:
+            raise AftercareError(f"个案 {cid} 的这些信息与原来相同，没有修改", code="nothing")
+        clock = [k for k in changed if k in CLOCK_FACTS]
+        if clock and not reason:
+            raise AftercareError(f"更正{'、'.join(SET_LABELS[k] for k in clock)}须用 --reason 写明原因（记入更正记录）",
+                                 code="missing")
+        new = {**current, **{k: wanted[k] for k in changed}}
+        if "measure" in changed or "term_months" in changed:
+            _check_term(store, today, new["measure"], new["term_months"])
+        birth, sex = id_number_facts(new["id_number"])
+        if "id_number" in changed:
+            dup = find_id_number(store, [c for c in store.case_ids() if c != cid], new["id_number"])
+            if dup:
+                raise AftercareError(f"该身份证号已登记为个案 {dup}，不能改为重复的身份证号", code="duplicate-person")
+        if {"reported_on", "notified_on", "decided_on", "id_number"} & set(changed):
+            _check_dates(new["decided_on"], new["notified_on"], new["reported_on"], birth)
+        if "reported_on" in changed:
+            early = [e for e in live if e.type in NEED_START and e.date < new["reported_on"]]
+            if early:
+                e = early[0]
+                raise AftercareError(f"报到日期不能改为 {new['reported_on']}：已有更早的记录 {e.id}（{e.date} {e.label}）须在报到之后",
+                                     code="date-order")
+        who = author_name(store)
+
         path = store.case_dir(cid) / "case.yaml"
         yaml = YAML(typ="rt")
         yaml.preserve_quotes = True
         yaml.width = 4096
+        yaml.representer.ignore_aliases = lambda *_: True      # the read path refuses anchors and aliases
         doc = yaml.load(path.read_text(encoding="utf-8"))
-        changed = [k for k, v in wanted.items() if doc.get(k) != v]
-        if not changed:
-            raise AftercareError(f"个案 {cid} 的这些信息与原来相同，没有修改", code="nothing")
         for key in changed:
-            doc[key] = Q(wanted[key])
+            value = new[key]
+            if key in DECISION_KEYS:
+                if not isinstance(doc.get("decision"), dict):
+                    doc["decision"] = CommentedMap()
+                doc["decision"][DECISION_KEYS[key]] = Q(value) if isinstance(value, str) else value
+            elif key == "term_months":
+                doc[key] = value
+            elif key == "id_number":
+                doc["id_number"], doc["sex"], doc["birth_date"] = Q(value), Q(sex), birth
+            elif key != "reported_on":
+                doc[key] = Q(value)
+        if reason:
+            log = doc.get("corrections")
+            if not isinstance(log, list):
+                log = doc["corrections"] = CommentedSeq()
+            for key in changed:
+                entry = CommentedMap()
+                entry["date"] = today
+                entry["field"] = Q(key)
+                for side, value in (("from", current[key]), ("to", new[key])):
+                    entry[side] = Q(value) if isinstance(value, str) else value
+                entry["reason"] = Q(reason)
+                if who:
+                    entry["by"] = Q(who)
+                log.append(entry)
         buf = StringIO()
         yaml.dump(doc, buf)
         tx.write(path, buf.getvalue().encode("utf-8"))
-        store.load_case(cid)          # what was written must read back
-        commit = tx.commit(f"Update case {cid}: {', '.join(changed)}")
-    return Result(cid, f"已修改个案 {cid}：{'、'.join(SET_LABELS[k] for k in changed)}", commit)
+        if "reported_on" in changed:
+            taken = list(events)
+            if report_in is not None:
+                vid = tx.append_event(case, taken, "void", today,
+                                      {"of": report_in.id, "reason": f"更正报到日期：{reason}", "by": who})
+                taken.append(M.Event(vid, "void", today, {}))
+            tx.append_event(case, taken, "report-in", new["reported_on"],
+                            {"place": report_in.get("place") if report_in else None})
+        case2, events2 = store.load_case(cid)        # what was written must read back
+        store.evaluate(case2, events2, today)
+        verb = "Correct" if reason else "Update"
+        body = f"\n\nReason: {reason}" if reason else ""
+        commit = tx.commit(f"{verb} case {cid}: {', '.join(changed)}{body}")
+    shown = "、".join(SET_LABELS[k] + ("" if k in EDITABLE or k == "id_number" else f" {_shown(current[k])} → {_shown(new[k])}")
+                     for k in changed)
+    return Result(cid, f"已{'更正' if reason else '修改'}个案 {cid}：{shown}" + (f"；原因：{reason}" if reason else ""), commit)
 

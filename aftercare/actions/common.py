@@ -14,12 +14,15 @@ from aftercare.core.dates import parse_date
 from aftercare.core.errors import AftercareError
 from aftercare.store import Store
 
-__all__ = ["PERSON_EVENTS", "Result", "choice", "past_date", "text", "next_case_id", "find_id_number", "load_view",
+__all__ = ["PERSON_EVENTS", "NEED_START", "Result", "author_name", "choice", "past_date", "text", "next_case_id", "find_id_number", "load_view",
            "check_state", "record_event", "not_before_last_record"]
 
 # events that need the person, refused while the measure is suspended or before report-in
 PERSON_EVENTS = ("test", "visit", "report", "education", "support", "evaluation", "violation", "family-change",
                  "leave-request", "leave-return")
+# records that need the period to have started: they hang on the report-in
+NEED_START = PERSON_EVENTS + ("suspend", "resume", "release", "transfer-apply", "transfer-form", "transfer-approve",
+                              "transfer-refuse", "transfer-report-in", "transfer-handover")
 
 
 @dataclass
@@ -118,3 +121,8 @@ def not_before_last_record(events, d: date, what: str, why: str = "请按时间�
     if d < last:
         raise AftercareError(f"{what}日期 {d} 早于已有记录的日期 {last}；{why}", code="date-order")
 
+
+def author_name(store: Store) -> str | None:
+    """Who is acting: the git author of the next commit (environment or config), as git log shows it."""
+    ident = store.git.run("var", "GIT_AUTHOR_IDENT", check=False)
+    return (ident.split(" <")[0].strip() or None) if " <" in ident else None

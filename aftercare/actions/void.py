@@ -10,15 +10,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from aftercare.actions.common import PERSON_EVENTS, Result, text
+from aftercare.actions.common import NEED_START, PERSON_EVENTS, Result, author_name, text
 from aftercare.core.errors import AftercareError
 from aftercare.core.ids import check_case_id
 from aftercare.core.model import Event, counts
 from aftercare.store import Store
 
-# records that need the period to have started (they depend on the report-in)
-_NEED_START = PERSON_EVENTS + ("suspend", "resume", "release", "transfer-apply", "transfer-form", "transfer-approve",
-                               "transfer-refuse", "transfer-report-in", "transfer-handover")
 _TRANSFER_AFTER_APPLY = ("transfer-form", "transfer-approve", "transfer-refuse", "transfer-report-in", "transfer-handover")
 
 
@@ -35,7 +32,7 @@ def dependents(target: Event, live: list) -> list:
     if t == "report-in":
         if any(e.type == "report-in" and e.id != tid and e.date <= target.date for e in live):
             return []          # a second report-in: the period does not hang on this one
-        return [e for e in after if e.type in _NEED_START]
+        return [e for e in after if e.type in NEED_START]
     if t == "suspend":
         nxt = next((e for e in after if e.type in ("resume", "suspend")), None)
         return [nxt] if nxt is not None and nxt.type == "resume" else []
@@ -84,9 +81,7 @@ def void_record(store: Store, cid: str, event_id: str, reason: str | None, today
             hint = (f"；更正报到日期请用 aftercare case set {cid} --reported-on 日期 --reason 原因"
                     if target.type == "report-in" else "；如确属错误，请先撤销这些记录")
             raise AftercareError(f"不能撤销记录 {_describe(target)}：{names} 依赖它{hint}", code="has-dependents")
-        if not by:               # the git author of this commit (environment or config), as git log shows it
-            ident = store.git.run("var", "GIT_AUTHOR_IDENT", check=False)
-            by = ident.split(" <")[0].strip() or None if " <" in ident else None
+        by = by or author_name(store)
         eid = tx.append_event(case, events, "void", today, {"of": target.id, "reason": reason, "by": by})
         commit = tx.commit(f"Void {target.type} {target.id} of {cid} (dated {target.date.isoformat()})\n\n"
                            f"Reason: {reason}")

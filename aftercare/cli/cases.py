@@ -87,13 +87,25 @@ def case_set(
     name: Annotated[Optional[str], Opt("--name", help="姓名（更正）")] = None,
     household: Annotated[Optional[str], Opt("--household", help="户籍：local / nonlocal")] = None,
     risk: Annotated[Optional[str], Opt("--risk", help="风险等级：low / medium / high")] = None,
+    reported_on: Annotated[Optional[str], Opt("--reported-on", help="更正报到日期（原报到记录作废并重记）")] = None,
+    notified_on: Annotated[Optional[str], Opt("--notified-on", help="更正决定书送达日期")] = None,
+    term_months: Annotated[Optional[int], Opt("--term-months", help="更正期限（月）")] = None,
+    measure: Annotated[Optional[str], Opt("--measure", help="更正措施：detox / rehab")] = None,
+    decision_no: Annotated[Optional[str], Opt("--decision-no", help="更正决定书文号")] = None,
+    decided_by: Annotated[Optional[str], Opt("--decided-by", help="更正决定机关")] = None,
+    decided_on: Annotated[Optional[str], Opt("--decided-on", help="更正决定日期")] = None,
+    id_number: Annotated[Optional[str], Opt("--id-number", help="更正身份证号（性别、出生日期随之更正）")] = None,
+    reason: Annotated[Optional[str], Opt("--reason", help="更正原因：更正报到/决定日期、期限、措施、身份证号时必填")] = None,
     store: StoreOpt = None,
 ) -> None:
-    """修改个案基本信息（电话、住址、工作人员等）；case.yaml 中的注释与手工字段保留。"""
+    """修改个案基本信息，或更正驱动期限的事实（须 --reason，记入更正记录与提交说明）；case.yaml 中的注释与手工字段保留。"""
     from aftercare.actions import cases
 
-    show_result(cases.set_case(open_store(store), case, today(), phone=phone, address=address, worker=worker,
-                                 name=name, household=household, risk=risk))
+    show_result(cases.set_case(open_store(store), case, today(), reason=reason, phone=phone, address=address,
+                               worker=worker, name=name, household=household, risk=risk, reported_on=reported_on,
+                               notified_on=notified_on, term_months=term_months, measure=measure,
+                               decision_no=decision_no, decided_by=decided_by, decided_on=decided_on,
+                               id_number=id_number))
 
 
 @case_app.command("list")

@@ -74,6 +74,12 @@ ITEM_KINDS = {
     "family-change-visit": "家庭变故必访",
 }
 
+# the facts of case.yaml that `case set` changes, as the user reads them
+CASE_FIELD_LABELS = {"phone": "电话", "address": "住址", "worker": "工作人员", "name": "姓名", "household": "户籍",
+                     "risk": "风险等级", "reported_on": "报到日期", "notified_on": "送达日期", "decided_on": "决定日期",
+                     "term_months": "期限（月）", "measure": "措施", "decision_no": "决定书文号", "decided_by": "决定机关",
+                     "id_number": "身份证号"}
+
 STATUS_LABELS = {
     "awaiting": "待报到",
     "active": "执行中",
@@ -119,6 +125,7 @@ class Case:
     risk: str = "low"
     worker: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    corrections: tuple = ()     # ({date, field, from, to, reason, by}, ...): case set with --reason
 
     @property
     def measure_label(self) -> str:

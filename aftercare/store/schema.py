@@ -157,9 +157,14 @@ def case_from(cid: str, raw: Any, path: str, line_of: Callable[[tuple], int], pr
     for key, values in (("household", M.HOUSEHOLDS), ("risk", M.RISKS)):
         if raw.get(key) is not None and raw.get(key) not in values:
             bad(key, f"{key}“{raw.get(key)}”应为 {'、'.join(values)} 之一")
+    corrections = raw.get("corrections") or []
+    if not isinstance(corrections, list) or not all(
+            isinstance(c, Mapping) and isinstance(c.get("date"), date) and isinstance(c.get("field"), str)
+            and isinstance(c.get("reason"), str) for c in corrections):
+        bad("corrections", "corrections 应为更正记录列表（每条含 date 日期、field 字段、reason 原因）")
     if len(problems) > start:
         return None
-    known = set(CASE_FIELDS) | {"decision", "phone", "address", "household", "risk", "worker"}
+    known = set(CASE_FIELDS) | {"decision", "phone", "address", "household", "risk", "worker", "corrections"}
     return Case(
         id=cid, name=raw["name"].strip(), id_number=idn, sex=str(raw["sex"]), birth_date=raw["birth_date"],
         measure=raw["measure"], term_months=raw["term_months"], created_on=raw["registered_on"],
@@ -168,4 +173,5 @@ def case_from(cid: str, raw: Any, path: str, line_of: Callable[[tuple], int], pr
         phone=str(raw.get("phone") or ""), address=str(raw.get("address") or ""),
         household=raw.get("household") or "local", risk=raw.get("risk") or "low", worker=str(raw.get("worker") or ""),
         extra={k: v for k, v in raw.items() if k not in known},
+        corrections=tuple(dict(c) for c in corrections),
     )

@@ -123,12 +123,17 @@ def case_report(store: Store, cid: str, day: date) -> dict:
                         "provisional": it.provisional} for it in open_items],
         "gaps": [{"kind": it.kind, "deadline": it.deadline, "explained_on": it.explained_on, "reason": it.explanation}
                  for it in gaps],
+        "corrections": [dict(c) for c in case.corrections],
         "timeline": [{"id": e.id, "date": e.date, "type": e.type, "label": e.label, "summary": _event_summary(e)}
                      for e in view.events],
         "voided": [{"id": e.id, "date": e.date, "type": e.type, "label": e.label, "summary": _event_summary(e),
                     "voided_on": e.void["on"], "reason": e.void["reason"], "by": e.void["by"],
                     "void_record": e.void["record"]} for e in events if e.void],
     }
+
+
+def _blank(value) -> str:
+    return "（空）" if value in (None, "") else str(value)
 
 
 def format_case_report(r: dict) -> str:
@@ -174,6 +179,13 @@ def format_case_report(r: dict) -> str:
         lines.append("已说明的缺口：")
         for g in r["gaps"]:
             lines.append(f"  {M.ITEM_KINDS.get(g['kind'], g['kind'])}（期限 {g['deadline']}）：{g['reason']}")
+    if r["corrections"]:
+        lines.append("")
+        lines.append("更正记录：")
+        for c in r["corrections"]:
+            who = f"，{c['by']}" if c.get("by") else ""
+            what = M.CASE_FIELD_LABELS.get(c["field"], c["field"])
+            lines.append(f"  {c['date']}  {what}：{_blank(c.get('from'))} → {_blank(c.get('to'))}（{c['reason']}{who}）")
     if r["leaves"]:
         lines.append("")
         lines.append("请假：")

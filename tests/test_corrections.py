@@ -1,0 +1,102 @@
+"""case set corrections of the facts that drive the clock (issue 10 item 2): each needs --reason, which
+goes into the commit body and the case's correction log; everything is recomputed; comments survive."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import yaml
+
+from aftercare.core.ids import fictional_id_number
+from conftest import committed, due_json, git, person, refused, show_json
+
+
+def case_yaml(cli, cid: str) -> dict:
+    return yaml.load((cli.root / "cases" / cid / "case.yaml").read_bytes(), Loader=yaml.CSafeLoader)
+
+
+def test_correct_the_report_in_date_and_the_term(cli):
+    # 社区戒毒, notified 2026-03-01, reported 2026-03-02: last day 2029-03-01
+    cid = cli.add(1, notified_on="2026-03-01", reported_on="2026-03-02")
+    path = cli.root / "cases" / cid / "case.yaml"
+    path.write_text(path.read_text() + "# 手工补充\nethnicity: \"汉族\"  # 民族\n")
+    git(cli.root, "commit", "-qam", f"Complete case {cid} by hand")
+    committed(cli, "record", "visit", cid, "--date", "2026-03-10")
+    assert show_json(cli, cid)["period"]["last_day"] == "2029-03-01"
+
+    res = committed(cli, "case", "set", cid, "--reported-on", "2026-03-05", "--reason", "报到登记表写的是3月5日")
+    assert "2026-03-02 → 2026-03-05" in res.stdout
+    rep = show_json(cli, cid)
+    # start + 36 months − 1 day
+    assert (rep["period"]["start"], rep["period"]["last_day"]) == ("2026-03-05", "2029-03-04")
+    assert [e["date"] for e in rep["timeline"] if e["type"] == "report-in"] == ["2026-03-05"]
+    assert [(v["type"], v["date"]) for v in rep["voided"]] == [("report-in", "2026-03-02")]
+    [c] = rep["corrections"]
+    assert (c["field"], c["from"], c["to"], c["reason"], c["by"], c["date"]) == (
+        "reported_on", "2026-03-02", "2026-03-05", "报到登记表写的是3月5日", "测试员", "2026-05-20")
+    # the first monthly test window is now 03-05..04-04
+    assert ("test", "2026-04-04") in {(it["kind"], it["deadline"]) for it in due_json(cli, cid, "2026-04-10")}
+    assert git(cli.root, "log", "-1", "--format=%B").strip() == (
+        f"Correct case {cid}: reported_on\n\nReason: 报到登记表写的是3月5日")
+    text = path.read_text()
+    assert "# 手工补充" in text and "# 民族" in text and "# 社区戒毒（康复）人员基本信息" in text
+    out = cli.ok("show", cid).stdout
+    assert "更正记录" in out and "报到登记表写的是3月5日" in out
+    cli.ok("check")
+
+
+def test_correct_measure_term_and_decision(cli):
+    cid = cli.add(2, measure="rehab", term_months=24, notified_on="2026-03-01", reported_on="2026-03-02")
+    assert show_json(cli, cid)["period"]["last_day"] == "2028-03-01"
+    committed(cli, "case", "set", cid, "--term-months", "30", "--decision-no", "X公决字〔2026〕5号",
+              "--decided-by", "某县公安局", "--decided-on", "2026-02-27", "--reason", "按决定书更正")
+    rep = show_json(cli, cid)
+    assert rep["period"]["last_day"] == "2028-09-01"          # 2026-03-02 + 30 months − 1 day
+    assert rep["decision"] == {"number": "X公决字〔2026〕5号", "decided_by": "某县公安局", "decided_on": "2026-02-27",
+                               "notified_on": "2026-03-01"}
+    assert [c["field"] for c in rep["corrections"]] == ["term_months", "decision_no", "decided_by", "decided_on"]
+    # 社区戒毒 is always 36 months: measure detox with term 30 is refused, with 36 accepted
+    assert "36 个月" in refused(cli, "case", "set", cid, "--measure", "detox", "--reason", "决定书为社区戒毒")
+    committed(cli, "case", "set", cid, "--measure", "detox", "--term-months", "36", "--reason", "决定书为社区戒毒")
+    rep = show_json(cli, cid)
+    assert (rep["measure"], rep["term_months"], rep["period"]["last_day"]) == ("detox", 36, "2029-03-01")
+
+
+def test_correct_the_notification_date_moves_the_report_in_deadline(cli):
+    cid = cli.add(3, notified_on="2026-05-01")
+    assert [it["deadline"] for it in due_json(cli, cid) if it["kind"] == "report-in"] == ["2026-05-16"]
+    committed(cli, "case", "set", cid, "--notified-on", "2026-05-10", "--reason", "送达回执日期为5月10日")
+    assert [it["deadline"] for it in due_json(cli, cid) if it["kind"] == "report-in"] == ["2026-05-25"]
+
+
+def test_correct_the_id_number_sex_and_birth_follow(cli):
+    cid = cli.add(4, notified_on="2026-05-01")
+    new = fictional_id_number(random.Random(99), date(1985, 7, 20), "女")
+    committed(cli, "case", "set", cid, "--id-number", new, "--reason", "身份证号录错")
+    data = case_yaml(cli, cid)
+    assert (data["id_number"], data["sex"], data["birth_date"]) == (new, "女", date(1985, 7, 20))
+    rep = show_json(cli, cid)
+    assert (rep["sex"], rep["birth_date"]) == ("女", "1985-07-20")
+    assert new not in git(cli.root, "log", "-1", "--format=%B")      # no ID number in a commit message
+
+
+def test_refusals(cli):
+    cid = cli.add(5, notified_on="2026-03-01", reported_on="2026-03-02")
+    other = cli.add(6)
+    committed(cli, "record", "test", cid, "--date", "2026-03-10", "--result", "negative")
+    assert "--reason" in refused(cli, "case", "set", cid, "--reported-on", "2026-03-05")
+    assert "--reason" in refused(cli, "case", "set", cid, "--term-months", "30")
+    assert "--reason" in refused(cli, "case", "set", cid, "--measure", "rehab")
+    msg = refused(cli, "case", "set", cid, "--reported-on", "2026-03-12", "--reason", "x")
+    assert "2026-03-10" in msg and "吸毒检测" in msg
+    assert "早于" in refused(cli, "case", "set", cid, "--reported-on", "2026-02-20", "--reason", "x")
+    assert "早于" in refused(cli, "case", "set", cid, "--notified-on", "2026-03-05", "--reason", "x")
+    assert "今天" in refused(cli, "case", "set", cid, "--decided-on", "2026-06-01", "--reason", "x")
+    assert "最长 36 个月" in refused(cli, "case", "set", cid, "--term-months", "40", "--reason", "x")
+    assert "身份证号" in refused(cli, "case", "set", cid, "--id-number", "430421199001010012", "--reason", "x")
+    _, other_idn = person(6)
+    assert other in refused(cli, "case", "set", cid, "--id-number", other_idn, "--reason", "x")
+    assert "相同" in refused(cli, "case", "set", cid, "--term-months", "36", "--reason", "x")
+    assert "措施" in refused(cli, "case", "set", cid, "--measure", "jail", "--reason", "x")
+    assert case_yaml(cli, cid).get("corrections") is None
