@@ -100,3 +100,29 @@ def test_refusals(cli):
     assert "相同" in refused(cli, "case", "set", cid, "--term-months", "36", "--reason", "x")
     assert "措施" in refused(cli, "case", "set", cid, "--measure", "jail", "--reason", "x")
     assert case_yaml(cli, cid).get("corrections") is None
+
+
+# ---------------------------------------------------------------- a second record of the same kind and day
+
+
+def test_a_second_record_of_the_same_kind_and_day_is_kept_with_a_warning(cli):
+    cid = cli.add(7, notified_on="2026-03-01", reported_on="2026-03-02")
+    first = committed(cli, "record", "visit", cid, "--date", "2026-04-03", "--kind", "home")
+    assert first.stderr == ""
+    committed(cli, "record", "report", cid, "--date", "2026-04-03")             # another kind: no warning
+    committed(cli, "record", "visit", cid, "--date", "2026-04-04")              # another day: no warning
+    vid = [e["id"] for e in show_json(cli, cid)["timeline"] if e["type"] == "visit" and e["date"] == "2026-04-03"][0]
+    res = committed(cli, "record", "visit", cid, "--date", "2026-04-03", "--kind", "phone")
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and vid in lines[0] and "2026-04-03" in lines[0] and "aftercare void" in lines[0]
+    assert [e["date"] for e in show_json(cli, cid)["timeline"] if e["type"] == "visit"] == [
+        "2026-04-03", "2026-04-03", "2026-04-04"]
+    committed(cli, "record", "test", cid, "--date", "2026-04-05", "--result", "negative")
+    res = committed(cli, "record", "test", cid, "--date", "2026-04-05", "--result", "negative")
+    assert len(res.stderr.strip().splitlines()) == 1 and "吸毒检测" in res.stderr
+    # a voided record does not count: void + record again gives no warning
+    committed(cli, "record", "education", cid, "--date", "2026-04-07")
+    eid = [e["id"] for e in show_json(cli, cid)["timeline"] if e["type"] == "education"][0]
+    committed(cli, "void", cid, eid, "--reason", "日期录错")
+    res = committed(cli, "record", "education", cid, "--date", "2026-04-07")
+    assert res.stderr == ""

@@ -15,7 +15,7 @@ from aftercare.core.errors import AftercareError
 from aftercare.store import Store
 
 __all__ = ["PERSON_EVENTS", "NEED_START", "Result", "author_name", "choice", "past_date", "text", "next_case_id", "find_id_number", "load_view",
-           "check_state", "record_event", "not_before_last_record"]
+           "check_state", "record_event", "not_before_last_record", "same_day_warning"]
 
 # events that need the person, refused while the measure is suspended or before report-in
 PERSON_EVENTS = ("test", "visit", "report", "education", "support", "evaluation", "violation", "family-change",
@@ -31,7 +31,8 @@ class Result:
     message: str                 # Chinese, for the user
     commit: str = ""
     event_id: str = ""
-    notes: tuple = ()            # warnings shown to the user
+    notes: tuple = ()            # notes shown to the user (stdout)
+    warnings: tuple = ()         # one Chinese line each, on stderr (e.g. a probable double entry)
 
 
 def choice(value: str | None, allowed: dict, what: str, required: bool = False) -> str | None:
@@ -105,15 +106,27 @@ def check_state(view, d: date, etype: str) -> None:
                 raise AftercareError(f"{d} 在中止期间（{span}）内，不能记录{M.EVENT_TYPES[etype]}", code="suspended")
 
 
+def same_day_warning(view, etype: str, d: date) -> tuple:
+    """A second record of the same kind, case and day is accepted (it happens) but flagged: a double entry?"""
+    same = [e for e in view.events if e.type == etype and e.date == d]
+    if not same:
+        return ()
+    cid, label = view.case.id, M.EVENT_TYPES.get(etype, etype)
+    return (f"注意：个案 {cid} 在 {d} 已有{label}记录 {same[0].id}，这是同一天的第 {len(same) + 1} 条；"
+            f"如属重复录入，请用 aftercare void {cid} 记录编号 --reason 原因 撤销",)
+
+
 def record_event(store: Store, cid: str, etype: str, d: date, fields: dict, today: date, message: str,
-            check=None) -> Result:
+                 check=None) -> Result:
     with store.transaction() as tx:
         case, events, view = load_view(store, cid, today)
         check_state(view, d, etype)
         notes = check(case, events, view) if check else ()
+        warnings = same_day_warning(view, etype, d)
         eid = tx.append_event(case, events, etype, d, fields)
         commit = tx.commit(message)
-    return Result(cid, f"已记录：个案 {cid} {d.isoformat()} {M.EVENT_TYPES.get(etype, etype)}", commit, eid, tuple(notes or ()))
+    return Result(cid, f"已记录：个案 {cid} {d.isoformat()} {M.EVENT_TYPES.get(etype, etype)}", commit, eid,
+                  tuple(notes or ()), warnings)
 
 
 def not_before_last_record(events, d: date, what: str, why: str = "请按时间顺序记录") -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from aftercare.actions.common import Result, check_state, choice, load_view, past_date, record_event, text
+from aftercare.actions.common import (Result, check_state, choice, load_view, past_date, record_event,
+                                      same_day_warning, text)
 from aftercare.core import model as M
 from aftercare.core.dates import parse_date
 from aftercare.core.errors import AftercareError
@@ -76,10 +77,12 @@ def record_test(store: Store, cid: str, date_text: str | None, result: str, toda
             notes.append(f"委托检测：结果反馈后以同一检测日期再记录一次结果（aftercare record test {cid} --date {d} --result …）")
         fields = {"result": result, "method": method, "makeup": makeup or None, "forced": forced or None,
                   "delegated_to": text(delegated_to, "受委托单位"), "by": text(by, "检测人"), "place": text(place, "地点")}
+        warnings = same_day_warning(view, "test", d)
         eid = tx.append_event(case, events, "test", d, fields)
         flags = "".join(f", {f}" for f, on in (("makeup", makeup), ("forced", forced), ("delegated", bool(delegated_to))) if on)
         commit = tx.commit(f"Record test for {cid} on {d.isoformat()} ({result}{flags})")
-    return Result(cid, f"已记录：个案 {cid} {d.isoformat()} 吸毒检测（{M.TEST_RESULTS[result]}）", commit, eid, tuple(notes))
+    return Result(cid, f"已记录：个案 {cid} {d.isoformat()} 吸毒检测（{M.TEST_RESULTS[result]}）", commit, eid, tuple(notes),
+                  warnings)
 
 
 def record_simple(store: Store, cid: str, etype: str, date_text: str | None, today: date, **fields: Any) -> Result:

@@ -84,6 +84,8 @@ def show_result(res, last_line: str | None = None) -> None:
     say(res.message)
     for n in res.notes:
         say(n)
+    for w in getattr(res, "warnings", ()):
+        note(w)
     if last_line is not None:
         say(last_line)
 
