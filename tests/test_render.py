@@ -680,7 +680,11 @@ def test_pdf_fonts_are_embedded(pdf):
             d = d.get_object()
             assert any(k in d for k in ("/FontFile", "/FontFile2", "/FontFile3")), f.get("/BaseFont")
             fonts.add(str(f.get("/BaseFont")))
-    assert any("CJK" in f or "Song" in f or "Fang" in f or "Han" in f for f in fonts), fonts
+    # a CJK font of the documents' fallback chains (names as PDF base fonts: spaces become hyphens)
+    from aftercare.documents.fonts import DEFAULT_CHAINS
+
+    cjk = {n.replace(" ", "-") for chain in DEFAULT_CHAINS.values() for n in chain}
+    assert any(f.lstrip("/").split("+", 1)[-1].startswith(tuple(cjk)) for f in fonts), fonts
 
 
 def test_pdf_page_numbers_match_contents(pdf):
@@ -895,3 +899,72 @@ def test_pdf_page_labels_match_printed_numbers(pdf):
     for k in range(front, len(whole.pages)):
         assert labels[k] == str(k - front + 1)
         assert f"— {k - front + 1} —" in whole.pages[k].extract_text()
+
+
+def test_font_chain_windows_names_first_and_one_note_when_fangsong_is_missing(cli, monkeypatch):
+    from aftercare.documents import fonts
+
+    chain = fonts.chains(None)["body"]
+    assert chain[0] == "FangSong" and chain.index("仿宋") < chain.index("AR PL UMing CN") < chain.index("Noto Serif CJK SC")
+    own = fonts.chains({"body": ["仿宋_GB2312", 'x"; } body { color: red']})["body"]
+    assert own[0] == "仿宋_GB2312" and not any('"' in n for n in own)          # hostile names are dropped
+    assert fonts.body_font_note(chain, {"FangSong", "Noto Serif CJK SC"}) == ""
+    assert fonts.body_font_note(chain, {"Noto Serif CJK SC", "AR PL UMing CN"}) == "未安装仿宋字体（FangSong），正文改用“AR PL UMing CN”"
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as exc:
+        pytest.skip(f"WeasyPrint is not available: {exc}")
+    monkeypatch.setattr(fonts, "installed_families", lambda: {"AR PL UMing CN"})
+    a = cli.add(51, reported_on="2026-05-01")
+    cli.add(52, reported_on="2026-05-02")
+    res = cli.ok("render", "--all", "--format", "pdf", "--out", str(cli.root.parent / "pdf-fonts"))
+    assert res.stderr.count("未安装仿宋字体（FangSong），正文改用“AR PL UMing CN”") == 1
+    res = cli.ok("render", a, "--out", str(cli.root.parent / "html-fonts"))
+    assert "仿宋" not in res.stderr                                        # HTML: the browser picks the font
+
+
+@pytest.mark.slow
+def test_no_label_or_date_is_broken_inside_a_word(tmp_path, monkeypatch):
+    """The longest values the store allows (a 40-character name, long address and worker) do not break a label,
+    a date, a check box or the ID number across lines in the PDF."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as exc:
+        pytest.skip(f"WeasyPrint is not available: {exc}")
+    if not _cjk_font_installed():
+        pytest.skip("no CJK font installed")
+    pypdf = pytest.importorskip("pypdf")
+    for k, v in (("GIT_AUTHOR_NAME", "测试员"), ("GIT_AUTHOR_EMAIL", "t@example.invalid"),
+                 ("GIT_COMMITTER_NAME", "测试员"), ("GIT_COMMITTER_EMAIL", "t@example.invalid")):
+        monkeypatch.setenv(k, v)
+    root = tmp_path / "long"
+    init_store(root, OFFICE)
+    s = Store(root)
+    _name, idn = _person(21, date(1986, 11, 29))
+    long_name = "欧阳" + "长" * 38                                          # 40 characters: the limit of 姓名
+    cid = cases.add_case(s, name=long_name, id_number=idn, measure="detox", today=TODAY, notified_on="2025-11-15",
+                         reported_on="2025-11-19", address="某某省某某市某某县某某镇某某村" * 8, phone="13800000011",
+                         decision_no="某公（禁）决字〔2025〕第1234567号", decided_by="某某省某某市某某县公安局某某分局",
+                         case_id="2025-0099").case
+    records.record_simple(s, cid, "evaluation", "2025-12-19", TODAY, kind="intake", risk="medium", result="良好")
+    r = lifecycle.leave_request(s, cid, "2026-01-11", "2026-01-29", "某某省某某市某某区" * 4, TODAY, reason="探亲" * 50,
+                                date_text="2026-01-09")
+    lifecycle.leave_decide(s, cid, r.event_id, "approve", "2026-01-10", TODAY)
+    files = R.render_case(s, cid, tmp_path / "out", "pdf", TODAY)
+    words = ["公民身份号码", "户籍地派出所", "现居住地址", "专职工作人员", idn, "2025年11月19日", "2025年12月19日",
+             "2026年1月11日", "2026年1月29日", "2025年11月15日"]
+    seen = set()
+    for p in files:
+        if p.name.endswith("全卷.pdf") or p.name.startswith("00-"):
+            continue
+        for page in pypdf.PdfReader(p).pages:
+            lines = [re.sub(r"[ \t]+", "", ln) for ln in page.extract_text().splitlines()]
+            flat = "".join(lines)
+            for w in words:
+                if w in flat:
+                    assert any(w in ln for ln in lines), (p.name, w)       # present, and on one line
+                    seen.add(w)
+            for box in ("□低", "□中", "□高"):
+                if box[1] in flat and box in flat:
+                    assert any(box in ln for ln in lines), (p.name, box)
+    assert seen == set(words)

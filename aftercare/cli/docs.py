@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from aftercare.cli import app
-from aftercare.cli.common import StoreOpt, handle, open_store, say, today
+from aftercare.cli.common import StoreOpt, handle, note, open_store, say, today
 
 Opt = typer.Option
 
@@ -32,6 +32,10 @@ def render(
     s = open_store(store)
     out_dir = out or (s.root / "out")
     day = today()
+    if fmt == "pdf":
+        font_note = R.font_note(s)
+        if font_note:
+            note(font_note)                  # once per command, not per case
     if case:
         files = R.render_case(s, case, out_dir, fmt, day)
         say(f"已生成个案 {case} 的档案 {len(files)} 个文件：{out_dir / case}")

@@ -42,6 +42,8 @@ KINDS: dict[int, Kind] = {k.no: k for k in (
     Kind(17, "17-evaluation.html.j2", "社区戒毒（康复）人员评估表", "评估表", True),
     Kind(18, "18-release-notice.html.j2", "解除社区戒毒/社区康复通知书", "解除通知书", False),
 )}
+# letters, notices and reports: the 公文 look of GB/T 9704 (red issuing organ, document number, red line)
+OFFICIAL = (1, 6, 8, 11, 12, 14, 16, 18)
 COVER_TEMPLATE = "cover.html.j2"
 TOC_TEMPLATE = "toc.html.j2"
 COVER_STEM = "00-1-卷皮"

@@ -135,7 +135,12 @@ class CaseFacts:
         return p
 
     def base_ctx(self) -> dict:
-        return {"office": self.office, "p": self.person, "rules": self.rules, "today": self.today,
+        from markupsafe import Markup
+
+        from aftercare.documents.fonts import chains, css
+
+        fonts = {role: Markup(css(chain, role)) for role, chain in chains(self.store.config.get("fonts")).items()}
+        return {"office": self.office, "p": self.person, "rules": self.rules, "today": self.today, "fonts": fonts,
                 "case": self.case, "view": self.view, "events": self.events,
                 "labels": {"measures": M.MEASURES, "test_results": M.TEST_RESULTS, "test_methods": M.TEST_METHODS,
                            "visit_kinds": M.VISIT_KINDS, "support_kinds": M.SUPPORT_KINDS,

@@ -10,8 +10,8 @@ from typing import Any, Callable, Iterable
 
 from aftercare.core.errors import AftercareError
 from aftercare.documents.builders import name_files, plan_case
-from aftercare.documents.catalogue import (BLANK_DIR, COMBINED_STEM, COVER_STEM, COVER_TEMPLATE, TOC_STEM,
-                                           TOC_TEMPLATE, _OUR_FILE, Doc, toc_row)
+from aftercare.documents.catalogue import (BLANK_DIR, COMBINED_STEM, COVER_STEM, COVER_TEMPLATE, OFFICIAL,
+                                           TOC_STEM, TOC_TEMPLATE, _OUR_FILE, Doc, toc_row)
 from aftercare.documents.context import CaseFacts, txt
 from aftercare.documents.pdf import PdfMaker, combine
 from aftercare.documents.templating import Templates
@@ -71,6 +71,16 @@ def _prune(target: Path, keep: Iterable[Path], ext: str, cid: str) -> None:
         pass
 
 
+def _issuer(no: int, ctx: dict) -> str:
+    """The organ whose mark heads a letter or notice: the police for the decision and the release notice
+    (copies on file), the office for everything it issues."""
+    if no == 1:
+        return ctx["p"].get("decided_by") or "公安机关"
+    if no == 18:
+        return ctx.get("issued_by") or ctx["p"].get("decided_by") or "公安机关"
+    return ctx["office"].get("name", "")
+
+
 class _Job:
     """Renders cases of one store with shared templates (and fonts, for PDF)."""
 
@@ -115,8 +125,9 @@ class _Job:
     def _ctx(self, base: dict, doc: Doc, **more) -> dict:
         ctx = dict(base)
         ctx.update(doc.ctx)
-        ctx.update(title=doc.title, no=doc.kind.no if doc.kind else 0, seq=doc.seq, doc_date=doc.date,
-                   qualifier=doc.qualifier, blank=doc.blank, todo=doc.todo, fmt=self.fmt, page_start=None)
+        no = doc.kind.no if doc.kind else 0
+        ctx.update(title=doc.title, no=no, seq=doc.seq, doc_date=doc.date, qualifier=doc.qualifier, blank=doc.blank,
+                   todo=doc.todo, fmt=self.fmt, page_start=None, official=no in OFFICIAL, issuer=_issuer(no, ctx))
         ctx.update(more)
         return ctx
 
@@ -153,7 +164,8 @@ class _Job:
         numbers running on), then cut into one PDF per document; the cover and the contents (which list
         those page numbers, and are not numbered themselves) are a second one; blank forms a third."""
         pdf = self.pdf
-        body = pdf.layout(combine([self.t.render(d.template, self._ctx(base, d)) for d in docs], "", numbered=True))
+        body = pdf.layout(combine([self.t.render(d.template, self._ctx(base, d)) for d in docs], "", numbered=True,
+                                  font=base["fonts"]["song"]))
         spans = pdf.spans(body, len(docs))
         for d, (a, b) in zip(docs, spans):
             d.first_page, d.pages = a + 1, b - a

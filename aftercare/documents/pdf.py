@@ -13,14 +13,13 @@ _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 _BODY = re.compile(r"<body([^>]*)>(.*)</body>", re.S)
 _CLASS = re.compile(r'class="([^"]*)"')
 ANCHOR = "aftercare-doc-"
-FOOTER = ('@page { @bottom-center { content: "— " counter(page) " —"; '
-          'font-family: "SimSun", "宋体", "Noto Serif CJK SC", serif; font-size: 14pt; } }')
+FOOTER = '@page { @bottom-center { content: "— " counter(page) " —"; font-family: %s; font-size: 14pt; } }'
 
 
-def combine(pages: list[str], title: str, numbered: bool = False) -> str:
+def combine(pages: list[str], title: str, numbered: bool = False, font: str = "serif") -> str:
     """Rendered HTML documents as one: the first one's stylesheet, then each body in a section of its own
     that starts on a new page (anchor `aftercare-doc-K`, K from 1). `numbered`: archive page numbers in the
-    footer, running on from 1."""
+    footer (in `font`, a CSS font-family value), running on from 1."""
     style = _STYLE.search(pages[0]).group(1) if pages and _STYLE.search(pages[0]) else ""
     parts = []
     for k, html in enumerate(pages, 1):
@@ -28,7 +27,7 @@ def combine(pages: list[str], title: str, numbered: bool = False) -> str:
         attrs, inner = (m.group(1), m.group(2)) if m else ("", html)
         cls = _CLASS.search(attrs)
         parts.append(f'<section class="doc {cls.group(1) if cls else ""}" id="{ANCHOR}{k}">{inner}</section>')
-    extra = ".doc + .doc { break-before: page; }\n" + (FOOTER if numbered else "")
+    extra = ".doc + .doc { break-before: page; }\n" + (FOOTER % font if numbered else "")
     from markupsafe import escape
 
     return ('<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n<meta name="generator" content="aftercare">\n'

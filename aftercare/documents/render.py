@@ -13,3 +13,10 @@ from __future__ import annotations
 
 from aftercare.documents.catalogue import COMBINED_SUFFIX, KINDS, Doc, Kind  # noqa: F401
 from aftercare.documents.output import render_all, render_case, render_html  # noqa: F401
+
+
+def font_note(store) -> str:
+    """One Chinese line when the body font (仿宋 FangSong) is missing: which font the PDF uses instead."""
+    from aftercare.documents.fonts import body_font_note, chains, installed_families
+
+    return body_font_note(chains(store.config.get("fonts"))["body"], installed_families())

@@ -65,7 +65,7 @@ class Templates:
         self.env = SandboxedEnvironment(loader=FileSystemLoader([str(d) for d in self.dirs], encoding="utf-8"),
                                         autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False,
                                         cache_size=-1)
-        self.env.filters.update(cn=_f_cn, dot=_f_dot, fill=_f_fill, txt=_txt_markup, lines=_f_lines, cb=_f_cb, money=money,
+        self.env.filters.update(cn=_f_cn, cnp=_f_cn_plain, dot=_f_dot, fill=_f_fill, txt=_txt_markup, lines=_f_lines, cb=_f_cb, money=money,
                                 cn_count=cn_count)
         self._cache: dict = {}
 
@@ -141,12 +141,17 @@ _DATE_BLANK = '<span class="dblank">\u3000\u3000\u3000\u3000年\u3000\u3000月\u
 
 
 def _f_cn(value, blank: bool = True):
-    """2026年5月14日; a date to fill in by hand when unknown."""
+    """2026年5月14日, never broken across lines; a date to fill in by hand when unknown."""
     if isinstance(value, date):
-        return cn(value)
+        return _markup('<span class="nw">') + cn(value) + _markup("</span>")
     if value in (None, ""):
         return _markup(_DATE_BLANK) if blank else ""
     return txt(value)
+
+
+def _f_cn_plain(value, blank: bool = True):
+    """2026年5月14日 as plain text (table columns kept whole by the stylesheet)."""
+    return cn(value) if isinstance(value, date) else _f_cn(value, blank)
 
 
 def _f_dot(value):
@@ -183,6 +188,6 @@ def _f_lines(value, n: int = 3):
 def _f_cb(on, label: str = ""):
     """A check box (√ when on) with its label."""
     mark = "√" if on else "\u00a0"
-    return _markup(f'<span class="cb">{mark}</span>') + _esc(label)
+    return _markup(f'<span class="nw"><span class="cb">{mark}</span>') + _esc(label) + _markup("</span>")
 
 
