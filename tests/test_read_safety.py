@@ -68,3 +68,76 @@ def test_the_cache_lives_inside_git_and_nothing_of_it_in_the_work_tree(cli, case
     assert not (cli.root / STORE_CACHE).exists()
     assert list((cli.root / ".git" / "aftercare-cache").glob("*.sqlite3"))
     assert git(cli.root, "status", "--porcelain", "--ignored") == ""
+
+
+# ---------------------------------------------------------------- hostile files: a problem, never a crash
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def _agenda_case(cli) -> str:
+    """A second case with something due on TODAY (report-in long ago, nothing recorded since)."""
+    return cli.add(2, reported_on="2026-01-05")
+
+
+@pytest.mark.parametrize("where", ["events", "case"])
+def test_deep_nesting_is_a_problem_not_a_crash(cli, case, where):
+    good = _agenda_case(cli)
+    cdir = cli.root / "cases" / case
+    if where == "events":
+        bad = cdir / "events" / "2026-deep.yaml"
+        bad.write_text('- id: "d1"\n  type: "visit"\n  date: 2026-04-01\n  note: ' + DEEP + "\n")
+        line = 4
+    else:
+        bad = cdir / "case.yaml"
+        bad.write_text(bad.read_text() + "extra: " + DEEP + "\n")
+        line = len(bad.read_text().splitlines())
+    rel = str(bad.relative_to(cli.root))
+    for args in (["check"], ["due"], ["case", "list"], ["show", case], ["record", "visit", case],
+                 ["render", case, "--out", str(cli.root.parent / "out")], ["due", "--case", case]):
+        res = run(cli.root, *args)
+        assert res.returncode == 1, (args, res.returncode, res.stderr[-500:])
+        out = res.stdout + res.stderr
+        assert f"{rel}:{line}:" in out and "嵌套" in out, (args, out[-500:])
+        assert "Traceback" not in out
+    # the other cases still show: the agenda and the register list the good case, with the problem on stderr
+    res = run(cli.root, "due", "--format", "json")
+    import json
+
+    items = json.loads(res.stdout)
+    assert {it["case"] for it in items} == {good}, items
+    assert res.stderr.startswith(f"{rel}:{line}:")
+    res = run(cli.root, "case", "list", "--format", "json")
+    assert [c["case"] for c in json.loads(res.stdout)] == [good]
+    # and the good case can still be recorded
+    res = run(cli.root, "record", "visit", good)
+    assert res.returncode == 0, res.stderr
+
+
+def test_compact_nesting_is_refused_too(cli, case):
+    bad = cli.root / "cases" / case / "events" / "2026-deep.yaml"
+    bad.write_text("- " * 60_000 + "x\n")
+    res = run(cli.root, "check")
+    assert res.returncode == 1 and f"cases/{case}/events/2026-deep.yaml:1:" in res.stdout, res.stdout[-300:]
+
+
+def test_duplicate_key_is_refused_with_path_and_line(cli, case):
+    path = cli.root / "cases" / case / "case.yaml"
+    text = path.read_text()
+    lines = text.splitlines()
+    name_line = next(i for i, ln in enumerate(lines) if ln.startswith("name:")) + 1
+    path.write_text(text + 'name: "另一个名字"\n')
+    dup = len(lines) + 1
+    for args in (["check"], ["show", case], ["due"]):
+        res = run(cli.root, *args)
+        assert res.returncode == 1
+        out = res.stdout + res.stderr
+        assert f"cases/{case}/case.yaml:{dup}:" in out and "name" in out and "两次" in out, (args, out)
+    assert name_line < dup
+    # in an events file too (a hand edit that repeats a field)
+    path.write_text(text)
+    ev = next((cli.root / "cases" / case / "events").glob("*.yaml"))
+    ev.write_text(ev.read_text() + '- id: "h1"\n  type: "visit"\n  date: 2026-04-01\n  date: 2026-04-02\n')
+    n = len(ev.read_text().splitlines())
+    res = run(cli.root, "check")
+    assert res.returncode == 1 and f"cases/{case}/events/{ev.name}:{n}:" in res.stdout, res.stdout

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from aftercare.cli import app
-from aftercare.cli.common import StoreOpt, handle, note, open_store, say, table, today
+from aftercare.cli.common import StoreOpt, handle, note, open_store, report_problems, say, table, today
 
 Opt = typer.Option
 FORMATS = ("table", "json", "csv", "ics")
@@ -39,7 +39,7 @@ def due(
     s = open_store(store)
     day = parse_date(on, "--on") if on else today()
     lines, problems, years = agenda(s, day, within, case, worker)
-    if problems:
+    if problems and case:
         raise DataError(problems)
     for y in years:
         note(f"警告：缺少 {y} 年的法定节假日与调休数据，按周一至周五计算工作日，相关期限标为“暂定”；"
@@ -52,6 +52,7 @@ def due(
         typer.echo(_ics(lines, day), nl=False)
     else:
         _table(lines, day)
+    report_problems(problems)         # a damaged case never hides the others' agenda
 
 
 def _record(ln) -> dict:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from aftercare.cli import app
-from aftercare.cli.common import STATE, FormatOpt, StoreOpt, handle, note, open_store, say, show_result, table, today
+from aftercare.cli.common import STATE, FormatOpt, StoreOpt, handle, note, open_store, report_problems, say, show_result, table, today
 
 case_app = typer.Typer(help="个案登记与名册", no_args_is_help=True)
 app.add_typer(case_app, name="case")
@@ -119,7 +119,7 @@ def case_list(
     """个案名册：编号、姓名、措施、工作人员、状态、期限、记录数。"""
     from aftercare.core import model as M
     from aftercare.views.agenda import summaries
-    from aftercare.core.errors import AftercareError, DataError
+    from aftercare.core.errors import AftercareError
 
     if status is not None and status not in M.STATUS_LABELS:
         raise AftercareError(f"状态“{status}”无效，应为 {'、'.join(M.STATUS_LABELS)} 之一")
@@ -128,8 +128,6 @@ def case_list(
     s = open_store(store)
     day = today()
     sums, problems = summaries(s, day, 0, None, worker)
-    if problems:
-        raise DataError(problems)
     if status:
         sums = [x for x in sums if x.status == status]
     if fmt == "json":
@@ -138,9 +136,11 @@ def case_list(
             "start": x.start.isoformat() if x.start else None, "last_day": x.last_day.isoformat() if x.last_day else None,
             "risk": x.risk, "counts": {**x.counts, "overdue": x.overdue_on(day)},
         } for x in sums], ensure_ascii=False, indent=2))
+        report_problems(problems)
         return
     if not sums:
         say("名册为空" if not (worker or status) else "没有符合条件的个案")
+        report_problems(problems)
         return
     rows = []
     for x in sums:
@@ -150,6 +150,7 @@ def case_list(
                      f"检{c['tests']} 访{c['visits']} 报{c['reports']}", f"拒检{c['refusals']} 擅离{c['absences']}",
                      x.overdue_on(day) or ""])
     say(table(["编号", "姓名", "措施", "工作人员", "状态", "期限", "记录", "违规", "逾期"], rows))
+    report_problems(problems)
     say(f"共 {len(sums)} 人")
 
 

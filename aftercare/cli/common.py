@@ -80,6 +80,16 @@ def note(text: str) -> None:
     typer.echo(text, err=True)
 
 
+def report_problems(problems: list) -> None:
+    """After a listing that skipped damaged cases: each problem as `path:line: message` on stderr, exit 1."""
+    if not problems:
+        return
+    for p in problems:
+        note(str(p))
+    note(f"以上 {len(problems)} 处问题所在的个案未列出，其余个案照常列出；修正后运行 aftercare check 复核。")
+    raise typer.Exit(1)
+
+
 def show_result(res, last_line: str | None = None) -> None:
     say(res.message)
     for n in res.notes:

@@ -21,8 +21,30 @@ import yaml
 from aftercare.core.model import Problem
 
 MAX_BYTES = 2 * 1024 * 1024
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_DEPTH = 64          # nesting levels; the store writes at most 4 (libyaml's composer recurses: deep input crashes it)
 _ALIAS_HINT = re.compile(rb"(?:^|[\s\[\{,:?-])[*&][^\s\]\},]")
+# nesting that a few bytes can make deep: flow brackets, and compact "- - - " / "? ? ? " on one line
+# (nesting by indentation costs n²/2 bytes: MAX_BYTES bounds it to ~2,000 levels, which libyaml survives)
+_COMPACT_HINT = re.compile(rb"(?:[-?][ \t]+){16}")
+
+
+class _DuplicateKey(yaml.MarkedYAMLError):
+    pass
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The safe C loader, refusing a mapping that names a key twice (YAML would keep the last silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=deep)
+        if isinstance(node, yaml.MappingNode) and len(mapping) != len(node.value):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if key in seen:
+                    raise _DuplicateKey(None, None, f"{key}", key_node.start_mark)
+                seen.add(key)
+        return mapping
 
 
 class YamlProblem(Exception):
@@ -36,10 +58,12 @@ def parse(data: bytes, path: str) -> Any:
     if len(data) > MAX_BYTES:
         raise YamlProblem(Problem(path, 1, "too-large", f"文件过大（{len(data) // 1024} KB，上限 {MAX_BYTES // 1024} KB），拒绝读取",
                                   "检查该文件是否被误写入大量内容"))
-    if _ALIAS_HINT.search(data):
-        _reject_aliases(data, path)
+    _check_shape(data, path)
     try:
         return yaml.load(data, Loader=_Loader)
+    except _DuplicateKey as exc:
+        raise YamlProblem(Problem(path, exc.problem_mark.line + 1, "duplicate-key", f"键“{exc.problem}”出现了两次（后一个会悄悄覆盖前一个）",
+                                  "删去多余的一行，或用 git log -p 查看它的来历")) from None
     except yaml.MarkedYAMLError as exc:
         raise _syntax_problem(exc, path) from None
     except yaml.YAMLError as exc:
@@ -52,9 +76,8 @@ def parse(data: bytes, path: str) -> Any:
 
 
 def _bad_scalar(data: bytes) -> tuple[int, str]:
-    try:
-        root = yaml.compose(data, Loader=_Loader)
-    except yaml.YAMLError:
+    root = _compose(data)
+    if root is None:
         return 1, ""
     stack = [root]
     loader = yaml.SafeLoader("")
@@ -155,13 +178,28 @@ def parse_events(data: bytes, path: str):
     return parse(data, path)
 
 
-def _reject_aliases(data: bytes, path: str) -> None:
+def _check_shape(data: bytes, path: str) -> None:
+    """Refuse aliases and nesting deeper than MAX_DEPTH before composing (libyaml's event parser is
+    iterative; only files that could hold either are scanned)."""
+    aliases = _ALIAS_HINT.search(data) is not None
+    deep = data.count(b"[") + data.count(b"{") > MAX_DEPTH or _COMPACT_HINT.search(data) is not None
+    if not (aliases or deep):
+        return
+    depth = 0
     try:
         for ev in yaml.parse(data, Loader=_Loader):
-            if isinstance(ev, yaml.AliasEvent) or (getattr(ev, "anchor", None) is not None):
+            if aliases and (isinstance(ev, yaml.AliasEvent) or (getattr(ev, "anchor", None) is not None)):
                 line = ev.start_mark.line + 1 if ev.start_mark else 1
                 raise YamlProblem(Problem(path, line, "yaml-alias", "文件使用了 YAML 锚点/别名（&/*），出于安全拒绝读取",
                                           "删去锚点与别名，直接写出取值"))
+            if isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = ev.start_mark.line + 1 if ev.start_mark else 1
+                    raise YamlProblem(Problem(path, line, "too-deep", f"嵌套层数超过 {MAX_DEPTH} 层，拒绝读取",
+                                              "用 git checkout 恢复该文件，或检查它是否被误写入大量括号"))
+            elif isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
     except yaml.MarkedYAMLError as exc:
         raise _syntax_problem(exc, path) from None
 
@@ -172,12 +210,18 @@ def _syntax_problem(exc: "yaml.MarkedYAMLError", path: str) -> YamlProblem:
                                "用编辑器打开该行修正格式，或用 git checkout 恢复该文件"))
 
 
+def _compose(data: bytes):
+    """The node tree of a file that `parse` accepted (None for anything else)."""
+    try:
+        _check_shape(data, "")
+        return yaml.compose(data, Loader=_Loader)
+    except (yaml.YAMLError, YamlProblem):
+        return None
+
+
 def item_lines(data: bytes) -> list[int]:
     """1-based line of each item of a top-level sequence (for error messages)."""
-    try:
-        node = yaml.compose(data, Loader=_Loader)
-    except yaml.YAMLError:
-        return []
+    node = _compose(data)
     if not isinstance(node, yaml.SequenceNode):
         return []
     return [n.start_mark.line + 1 for n in node.value]
@@ -185,10 +229,7 @@ def item_lines(data: bytes) -> list[int]:
 
 def key_line(data: bytes, keypath: Iterable) -> int:
     """1-based line of a key path in a mapping document (best effort; 1 if not found)."""
-    try:
-        node = yaml.compose(data, Loader=_Loader)
-    except yaml.YAMLError:
-        return 1
+    node = _compose(data)
     line = node.start_mark.line + 1 if node is not None else 1
     for key in keypath:
         if isinstance(node, yaml.MappingNode):
