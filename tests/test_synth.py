@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import synth  # tools/synth.py (on the path through conftest)
 from aftercare.views.agenda import agenda, summaries
 from aftercare.core.model import CLOSED_STATES
-from aftercare.views.report import check_store
+from aftercare.views.check import check_store
 from aftercare.actions.common import PERSON_EVENTS
 from aftercare.store import Store, yamlio
 from aftercare.store.store import CACHE_DIR
@@ -299,13 +299,22 @@ def both(root: Path, day: date, within=None, case=None, worker=None):
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
           phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(offsets=st.lists(st.one_of(st.integers(-40, 75), st.integers(-900, 200)), min_size=1, max_size=3),
-       within=st.one_of(st.none(), st.integers(0, 30)))
-def test_agenda_with_cache_equals_without(cache_store, offsets, within):
+       within=st.one_of(st.none(), st.integers(0, 30)),
+       scope=st.one_of(st.none(), st.tuples(st.sampled_from(["worker", "case"]), st.integers(0, 27))))
+def test_agenda_with_cache_equals_without(cache_store, offsets, within, scope):
+    kw = {}
+    if scope is not None:                    # a scoped query: one worker's cases, or one case
+        store = Store(cache_store, use_cache=False)
+        kind, i = scope
+        kw = {"worker": store.staff[i % len(store.staff)]["name"]} if kind == "worker" else \
+            {"case": store.case_ids()[i % len(store.case_ids())]}
     for off in offsets:
         day = TODAY + timedelta(days=off)
-        cached, warm, plain = both(cache_store, day, within)
-        assert cached == plain, f"cold cache differs on {day}"
-        assert warm == plain, f"warm cache differs on {day}"
+        cached, warm, plain = both(cache_store, day, within, **kw)
+        assert cached == plain, f"cold cache differs on {day} ({kw})"
+        assert warm == plain, f"warm cache differs on {day} ({kw})"
+        # and a scoped query after a whole-store one (rows written by another query)
+        assert agenda(Store(cache_store), day, within, **kw) == plain
 
 
 def test_agenda_filters_with_cache_equal_without(cache_store):

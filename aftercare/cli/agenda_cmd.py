@@ -37,8 +37,9 @@ def due(
     if case:
         check_case_id(case)
     s = open_store(store)
-    day = parse_date(on, "--on") if on else today()
-    lines, problems, years = agenda(s, day, within, case, worker)
+    now = today()
+    day = parse_date(on, "--on") if on else now
+    lines, problems, years = agenda(s, day, within, case, worker, max(day, now))
     if problems and case:
         raise DataError(problems)
     for y in years:

@@ -127,7 +127,7 @@ def case_list(
         raise AftercareError(f"输出格式“{fmt}”无效，应为 table 或 json")
     s = open_store(store)
     day = today()
-    sums, problems = summaries(s, day, 0, None, worker)
+    sums, problems = summaries(s, day, 0, None, worker, day)
     if status:
         sums = [x for x in sums if x.status == status]
     if fmt == "json":
@@ -165,7 +165,7 @@ def show_cmd(
     """一个个案：基本情况、期限、时间线、履行情况（各项已完成/逾期/已说明/待办）。"""
     from aftercare.core.dates import parse_date
     from aftercare.core.errors import AftercareError
-    from aftercare.views.report import case_report, format_case_report
+    from aftercare.views.show import case_report, format_case_report
 
     if fmt not in ("table", "json"):
         raise AftercareError(f"输出格式“{fmt}”无效，应为 table 或 json")
@@ -186,7 +186,7 @@ def log_cmd(
     store: StoreOpt = None,
 ) -> None:
     """审计轨迹（来自 git）：时间、记录人、做了什么。"""
-    from aftercare.views.report import audit_log
+    from aftercare.views.log import audit_log
 
     s = open_store(store)
     rows = audit_log(s, case, limit)
@@ -201,12 +201,10 @@ def log_cmd(
 def check_cmd(store: StoreOpt = None) -> None:
     """校验整个案卷库：每个问题一行“文件:行: 说明”；有问题时退出码为 1。"""
     from aftercare.core.errors import DataError
-    from aftercare.views.report import check_store
-    from aftercare.store import find_store
+    from aftercare.views.check import check_store
 
-    root = find_store(store or STATE["store"])
     try:
-        problems = check_store(root, today())
+        problems = check_store(open_store(store), today())
     except DataError as exc:
         problems = exc.problems
     if problems:

@@ -84,7 +84,7 @@ EVENT_SCHEMA: dict[str, dict[str, tuple[bool, Callable]]] = {
 
 
 def event_from(raw: Any, path: str, line: int, problems: list) -> Event | None:
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         problems.append(Problem(path, line, "bad-event", "事件记录应为键值映射", "每条记录以“- id: …”开头"))
         return None
     eid, etype, d = raw.get("id"), raw.get("type"), raw.get("date")

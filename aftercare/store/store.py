@@ -30,6 +30,7 @@ from aftercare.store import yamlio
 from aftercare.store.fsutil import atomic_write, ensure_dir, locked, remove_file
 from aftercare.store.gitops import Git, GitError, find_git_dir
 from aftercare.store.schema import case_from, event_from
+from aftercare.store.validate import content_problems
 
 CONFIG = "aftercare.yaml"
 CASES = "cases"
@@ -164,6 +165,33 @@ class Store:
         except FileNotFoundError:
             return []
 
+    def discover(self) -> tuple[list, list]:
+        """The case folders (sorted IDs) and what does not belong in `cases/` (stray files, bad names,
+        folders without case.yaml), as problems."""
+        problems: list[Problem] = []
+        ids = []
+        try:
+            entries = sorted(os.scandir(self.cases_dir), key=lambda e: e.name)
+        except FileNotFoundError:
+            return [], [Problem(CASES, 0, "no-cases", "缺少 cases 目录", "用 mkdir cases 新建")]
+        for e in entries:
+            if e.name.startswith("."):
+                continue
+            rel = f"{CASES}/{e.name}"
+            if not e.is_dir():
+                problems.append(Problem(rel, 0, "stray-file", "cases 目录下只应有个案文件夹", "移走该文件"))
+                continue
+            try:
+                check_case_id(e.name)
+            except AftercareError as exc:
+                problems.append(Problem(rel, 0, "bad-case-id", exc.message, "重命名该文件夹"))
+                continue
+            if not os.path.isfile(os.path.join(e.path, "case.yaml")):
+                problems.append(Problem(rel + "/case.yaml", 0, "missing-case-file", "个案文件夹缺少 case.yaml", "恢复该文件"))
+                continue
+            ids.append(e.name)
+        return ids, problems
+
     def require_case(self, cid: str) -> Path:
         d = self.case_dir(cid)
         if not (d / "case.yaml").is_file():
@@ -195,8 +223,10 @@ class Store:
         except ValueError:
             return str(path)
 
-    def parse_case_files(self, files: CaseFiles, parsed: dict | None = None) -> tuple[Case | None, list, list]:
-        """Parse and validate one case's files. `parsed` maps relpath -> raw data already read."""
+    def parse_case_files(self, files: CaseFiles, parsed: dict | None = None,
+                         today: date | None = None) -> tuple[Case | None, list, list]:
+        """Parse and validate one case's files (every content check of `check`; records after `today`
+        when it is given). `parsed` maps relpath -> raw data already read."""
         problems: list[Problem] = []
         if parsed is None:
             parsed = {}       # an empty dict from the caller is filled in place (the per-file cache)
@@ -255,11 +285,14 @@ class Store:
                 seen[ev.id] = relp
                 events.append(Event(ev.id, ev.type, ev.date, ev.data, relp, n * 100000 + i))
         events.sort(key=lambda e: (e.date, e.line))
-        return case, mark_void(events), problems
+        events = mark_void(events)
+        if case is not None:
+            problems.extend(content_problems(self.root, case, events, today))
+        return case, events, problems
 
-    def load_case(self, cid: str) -> tuple[Case, list]:
+    def load_case(self, cid: str, today: date | None = None) -> tuple[Case, list]:
         self.require_case(cid)
-        case, events, problems = self.parse_case_files(self.files_of(cid))
+        case, events, problems = self.parse_case_files(self.files_of(cid), today=today)
         if problems:
             raise DataError(problems)
         return case, events

@@ -117,6 +117,9 @@ _FAIL = object()
 
 def _fast_scalar(raw: str):
     if raw.startswith('"'):
+        # most values: no escape, no inner quote: the text between the quotes is the value
+        if len(raw) > 1 and raw[-1] == '"' and "\\" not in raw and raw.count('"') == 2:
+            return raw[1:-1]
         try:
             value = json.loads(raw)
         except ValueError:

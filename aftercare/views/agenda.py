@@ -56,9 +56,9 @@ class Entry:
     summary: Summary
 
 
-def summarise(store: Store, files: CaseFiles, day: date, parsed: dict | None = None):
-    """Parse, evaluate and summarise one case. Returns (Summary, problems, parsed, max_date)."""
-    case, events, problems = store.parse_case_files(files, parsed)
+def summarise(store: Store, files: CaseFiles, day: date, parsed: dict | None = None, today: date | None = None):
+    """Parse, validate, evaluate and summarise one case. Returns (Summary, problems, parsed, max_date)."""
+    case, events, problems = store.parse_case_files(files, parsed, today)
     if problems or case is None:
         return None, problems, parsed, None
     view = store.evaluate(case, events, day)
@@ -168,22 +168,31 @@ def _cache(store: Store) -> ReadCache:
     return ReadCache(cache_path(store.git_dir, store.root), store.context_fingerprint())
 
 
-def summaries(store: Store, day: date, within: int = 0, only: str | None = None, worker: str | None = None):
-    """Summaries of every case (or one, or one worker's) valid for `day`; returns (summaries, problems)."""
+def summaries(store: Store, day: date, within: int = 0, only: str | None = None, worker: str | None = None,
+              today: date | None = None):
+    """Summaries of every case (or one, or one worker's) valid for `day`; returns (summaries, problems).
+
+    A case whose files do not load or whose records fail a content check is left out and its problems
+    returned (records dated after `today`, which defaults to the later of `day` and the clock, fail)."""
+    if today is None:
+        today = max(day, date.today())
     cache = _cache(store)
     try:
-        return _summaries(store, cache, day, within, only, worker)
+        return _summaries(store, cache, day, within, only, worker, today)
     finally:
         cache.close()
 
 
-def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str | None, worker: str | None):
+def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str | None, worker: str | None,
+               today: date):
     ruleset = store.rules.for_day(day).fingerprint
     now = time.time_ns()
     out, problems = [], []
     if only:
         store.require_case(only)
-    ids = [only] if only else store.case_ids()
+        ids = [only]
+    else:
+        ids, problems = store.discover()
     rows = cache.summaries([only] if only else None)
     put: dict = {}
     file_rows: list = []
@@ -204,7 +213,7 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
             s = e.summary
         else:
             parsed = cache.parsed_files(cid, files.keys)
-            s, probs, parsed, max_date = summarise(store, files, day, parsed)
+            s, probs, parsed, max_date = summarise(store, files, day, parsed, today)
             if probs:
                 problems.extend(probs)
                 continue
@@ -231,11 +240,12 @@ class AgendaLine:
     worker: str
 
 
-def agenda(store: Store, day: date, within: int | None = None, case: str | None = None, worker: str | None = None):
+def agenda(store: Store, day: date, within: int | None = None, case: str | None = None, worker: str | None = None,
+           today: date | None = None):
     """Open items on `day` for the whole store: (lines sorted overdue → due → upcoming, problems, unknown years)."""
     if within is None:
         within = store.rules.for_day(day).upcoming_days
-    sums, problems = summaries(store, day, within, case, worker)
+    sums, problems = summaries(store, day, within, case, worker, today)
     lines = []
     years = set()
     for s in sums:

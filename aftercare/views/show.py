@@ -1,15 +1,12 @@
-"""One case's report (show), the audit trail (log), and the whole-store check."""
+"""One case's report (`show`): the facts of the case on a day, as plain data, and its text form."""
 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from aftercare.core import model as M
 from aftercare.core.engine import compliance
-from aftercare.core.errors import AftercareError, DataError
 from aftercare.core.ids import check_case_id
-from aftercare.core.model import Problem
 from aftercare.store import Store
 
 DUTY_ORDER = ("test", "visit", "report", "education", "evaluation", "report-in", "warning", "violation-report",
@@ -73,7 +70,7 @@ def _closing(view) -> dict | None:
 
 
 def case_report(store: Store, cid: str, day: date) -> dict:
-    case, events = store.load_case(check_case_id(cid))
+    case, events = store.load_case(check_case_id(cid), today=max(day, date.today()))
     view = store.evaluate(case, events, day)
     comp = compliance(view)
     open_items = view.agenda(view.ruleset.upcoming_days)
@@ -206,125 +203,3 @@ def format_case_report(r: dict) -> str:
             who = f"，{e['by']}" if e["by"] else ""
             lines.append(f"  {e['date']}  {e['id']}  {e['label']}  {e['summary']}  —— {e['voided_on']} 撤销{who}：{e['reason']}")
     return "\n".join(lines)
-
-
-def audit_log(store: Store, cid: str | None, limit: int = 200) -> list:
-    """Rows of the audit trail. Commits that arrived with a transfer import are shown as imported:
-    their author followed by （转自 office）, the office named by the import's merge commit."""
-    from aftercare.actions.transfer import IMPORTED_FROM
-
-    args = ["log", f"-n{max(1, limit)}", "--date=format:%Y-%m-%d %H:%M", "--format=%H%x1f%P%x1f%ad%x1f%an%x1f%s%x1f%b%x1e"]
-    if cid:
-        store.require_case(cid)
-        args += ["--", store.rel(store.case_dir(cid))]
-    else:
-        args += ["--", "."]
-    out = store.git.run(*args, what="git log")
-    rows, imported = [], {}
-    for rec in out.split("\x1e"):
-        parts = rec.strip("\n").split("\x1f")
-        if len(parts) != 6:
-            continue
-        commit, parents, when, author, subject, body = parts
-        office = next((ln.split(":", 1)[1].strip() for ln in body.splitlines() if ln.startswith(IMPORTED_FROM + ":")), None)
-        if office and len(parents.split()) == 2:
-            first, second = parents.split()
-            for c in store.git.run("rev-list", second, "--not", first, what="git log").split():
-                imported.setdefault(c, office)
-        if commit in imported:
-            author = f"{author}（转自{imported[commit]}）"
-        rows.append({"when": when, "author": author, "subject": subject})
-    return rows
-
-
-def check_store(root: Path, today: date | None = None) -> list:
-    """Validate every file of the store; returns all problems found (empty when clean)."""
-    store = Store(root, use_cache=False)
-    problems: list[Problem] = []
-    try:
-        entries = sorted(e for e in (store.cases_dir).iterdir() if not e.name.startswith("."))
-    except FileNotFoundError:
-        return [Problem("cases", 0, "no-cases", "缺少 cases 目录", "用 mkdir cases 新建")]
-    problems.extend(tracked_cache_problems(store))
-    id_numbers: dict = {}
-    today = today or date.today()
-    for d in entries:
-        rel = store.rel(d)
-        if not d.is_dir():
-            problems.append(Problem(rel, 0, "stray-file", "cases 目录下只应有个案文件夹", "移走该文件"))
-            continue
-        try:
-            check_case_id(d.name)
-        except AftercareError as exc:
-            problems.append(Problem(rel, 0, "bad-case-id", exc.message, "重命名该文件夹"))
-            continue
-        if not (d / "case.yaml").is_file():
-            problems.append(Problem(rel + "/case.yaml", 0, "missing-case-file", "个案文件夹缺少 case.yaml", "恢复该文件"))
-            continue
-        case, events, probs = store.parse_case_files(store.files_of(d.name))
-        problems.extend(probs)
-        if case is None:
-            continue
-        if case.id_number in id_numbers:
-            problems.append(Problem(store.rel(d / "case.yaml"), 1, "duplicate-person",
-                                    f"身份证号与个案 {id_numbers[case.id_number]} 重复", "合并或删除重复登记"))
-        id_numbers.setdefault(case.id_number, case.id)
-        problems.extend(_semantic(store, case, events, today))
-    return problems
-
-
-def tracked_cache_problems(store: Store) -> list:
-    """A cache file committed to git (e.g. with `git add -f`) came from another clone: never read, reported."""
-    from aftercare.store.store import CACHE_DIR
-
-    if store.git_dir is None:
-        return []
-    names = set(store.git.run("ls-files", "-z", "--", CACHE_DIR, check=False).split("\0"))
-    if store.git.head():
-        names |= set(store.git.run("ls-tree", "-r", "-z", "--name-only", "HEAD", "--", CACHE_DIR, check=False).split("\0"))
-    return [Problem(name, 1, "tracked-cache", "缓存文件被提交进了 git（缓存只应在本机 .git 内，从不读取库中的缓存）",
-                    f"用 git rm -r --cached {CACHE_DIR} 并提交，删除该文件")
-            for name in sorted(names) if name]
-
-
-def _semantic(store: Store, case, events, today: date) -> list:
-    out = []
-    known = {e.id for e in events}
-    for v in (e for e in events if e.type == "void"):
-        if v.get("of") not in known:
-            out.append(Problem(v.file, _line(store, v), "unknown-record", f"撤销记录 {v.id} 指向不存在的记录 {v.get('of')}",
-                               "修正 of 字段"))
-    events = [e for e in events if M.counts(e)]          # a voided record is not checked: it never happened
-    reports = [e for e in events if e.type == "report-in"]
-    for e in reports[1:]:
-        out.append(Problem(e.file, _line(store, e), "duplicate-report-in", f"重复的报到记录 {e.id}", "删除多余的一条"))
-    start = reports[0].date if reports else None
-    leaves = {e.id for e in events if e.type == "leave-request"}
-    tests = {e.id for e in events if e.type == "test"}
-    for e in events:
-        if e.date > today:
-            out.append(Problem(e.file, _line(store, e), "future-date", f"记录 {e.id} 的日期 {e.date} 在今天之后", "修正日期"))
-        if start and e.date < start and e.type in ("test", "visit", "report", "education", "support", "evaluation"):
-            out.append(Problem(e.file, _line(store, e), "before-start", f"记录 {e.id} 的日期 {e.date} 早于报到日期 {start}", "修正日期"))
-        if e.type in ("leave-approve", "leave-deny", "leave-return") and e.get("leave") not in leaves:
-            out.append(Problem(e.file, _line(store, e), "unknown-leave", f"记录 {e.id} 指向不存在的请假 {e.get('leave')}", "修正 leave 字段"))
-        if e.type == "test-result" and e.get("of") not in tests:
-            out.append(Problem(e.file, _line(store, e), "unknown-test", f"记录 {e.id} 指向不存在的检测 {e.get('of')}", "修正 of 字段"))
-        if e.type == "leave-request" and e.get("to") < e.get("from"):
-            out.append(Problem(e.file, _line(store, e), "date-order", f"请假 {e.id} 的结束日期早于开始日期", "修正日期"))
-    return out
-
-
-def _line(store: Store, e) -> int:
-    from aftercare.store import yamlio
-
-    try:
-        data = (store.root / e.file).read_bytes()
-    except OSError:
-        return 0
-    lines = yamlio.item_lines(data)
-    idx = e.line % 100000
-    return lines[idx] if idx < len(lines) else 0
-
-
-__all__ = ["case_report", "format_case_report", "audit_log", "check_store", "DataError"]

@@ -1,0 +1,57 @@
+"""The whole-store check (`check`): every problem of the load pipeline, for every case.
+
+The same pipeline as every other command (discover → parse → validate, `aftercare.store`), through
+the same read cache: a case whose files are unchanged since it last loaded cleanly is not read again.
+Added here: the same person registered twice, and a cache file committed to git.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from aftercare.core.model import Problem
+from aftercare.store import Store
+
+
+def check_store(root: Path | Store, today: date | None = None) -> list:
+    """Validate every file of the store; returns all problems found (empty when clean)."""
+    from aftercare.views.agenda import summaries
+
+    store = root if isinstance(root, Store) else Store(root)
+    today = today or date.today()
+    sums, problems = summaries(store, today, 0, today=today)
+    problems = tracked_cache_problems(store) + problems
+    # the same ID number on two cases (a case that failed to load still counts, by its case.yaml)
+    owners = {s.cid: s.id_number for s in sums}
+    bad = sorted({p.path.split("/")[1] for p in problems if p.path.startswith("cases/") and p.path.count("/") >= 2}
+                 - set(owners))
+    for cid in bad:
+        try:
+            case, _events, _probs = store.parse_case_files(store.files_of(cid))
+        except OSError:
+            continue
+        if case is not None:
+            owners[cid] = case.id_number
+    seen: dict = {}
+    for cid in sorted(owners):
+        idn = owners[cid]
+        if idn in seen:
+            problems.append(Problem(f"cases/{cid}/case.yaml", 1, "duplicate-person", f"身份证号与个案 {seen[idn]} 重复",
+                                    "合并或删除重复登记"))
+        seen.setdefault(idn, cid)
+    return problems
+
+
+def tracked_cache_problems(store: Store) -> list:
+    """A cache file committed to git (e.g. with `git add -f`) came from another clone: never read, reported."""
+    from aftercare.store.store import CACHE_DIR
+
+    if store.git_dir is None:
+        return []
+    names = set(store.git.run("ls-files", "-z", "--", CACHE_DIR, check=False).split("\0"))
+    if store.git.head():
+        names |= set(store.git.run("ls-tree", "-r", "-z", "--name-only", "HEAD", "--", CACHE_DIR, check=False).split("\0"))
+    return [Problem(name, 1, "tracked-cache", "缓存文件被提交进了 git（缓存只应在本机 .git 内，从不读取库中的缓存）",
+                    f"用 git rm -r --cached {CACHE_DIR} 并提交，删除该文件")
+            for name in sorted(names) if name]
