@@ -1,25 +1,15 @@
-"""Scale benchmark: the real CLI on synthetic stores of 200 and 2,000 cases (20,000 with --full).
+"""Scale benchmark: every target of issue 16 as a ratio to a floor measured in the same run.
 
-    python bench/bench_scale.py                     # 200 and 2,000 cases, 5 runs each
-    python bench/bench_scale.py --full              # also 20,000 cases (3 runs)
+    python bench/bench_scale.py                     # 200 and 2,000 persons, 5 runs each
+    python bench/bench_scale.py --full              # also 20,000 persons (3 runs)
     python bench/bench_scale.py --sizes 200 --runs 7 --keep
 
-Stores are generated (synth, fixed seed, one commit) under bench/stores/ (git-ignored) and
-measured through the installed `aftercare` command as subprocesses, with AFTERCARE_TODAY fixed, output
-to /dev/null. Each figure is the median wall time of the runs:
-
-  --help                     the command line starting up
-  due cold                   `due` after deleting <store>/.git/aftercare-cache (table, and --format json)
-  due --no-cache             `due` that neither reads nor writes the cache
-  due warm                   `due` again (table, and --format json)
-  due after 1 record         `record visit` on one case (not timed), then `due` (timed)
-  check                      `check` (validates every file; no cache)
-  show                       `show` of one active case
-  record test (commit)       `record test` on an active case, including the git commit
-  floor: read all bytes      Python reading every file of the store (os.walk + read; page cache warm)
-
-then per case (due cold and warm divided by the number of cases) and the effect of closed cases:
-`due` warm on a copy of the store holding only its open cases vs. on the whole store.
+Stores are generated (tools/synth.py, fixed seed, one commit) under bench/stores/ (git-ignored) and
+measured through the `aftercare` command as subprocesses (AFTERCARE_TODAY fixed, output to
+/dev/null); each figure is the median wall time of the runs. The floors: `python -c pass`, a Python
+process reading every byte of the store (the page cache warm), `aftercare --help`, `show` of one
+case, and warm `due`. Then the ratios, each against its target (✗ when missed), the figures in
+seconds, and the cost per person at each size (so that growth is visible: linear is flat).
 """
 
 from __future__ import annotations
@@ -41,10 +31,6 @@ from synth import generate
 HERE = Path(__file__).resolve().parent
 TODAY = date(2026, 11, 23)
 SEED = 20261123
-TARGETS = {  # (200, 2,000) from the issue; 20,000: measure
-    "help": (0.15, 0.15), "due_warm": (0.2, 0.6), "due_cold": (1.5, 10), "due_after_record": (0.25, 0.7),
-    "record_test": (0.3, 0.3),
-}
 
 
 def cli() -> list:
@@ -63,13 +49,42 @@ def env() -> dict:
     return e
 
 
-def run(args: list, check: bool = True) -> float:
+def run(args: list, check: bool = True, rss: bool = False):
+    """Wall time of one command (and its peak memory in MB with rss=True)."""
     t = time.perf_counter()
-    proc = subprocess.run(cli() + args, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cli() + args, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = proc.stderr.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
     dt = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
     if check and proc.returncode != 0:
-        raise SystemExit(f"aftercare {' '.join(args)} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
-    return dt
+        raise SystemExit(f"aftercare {' '.join(args)} failed ({proc.returncode}): {err.decode()[-500:]}")
+    return (dt, usage.ru_maxrss / 1024) if rss else dt
+
+
+def python(code: str, *args: str) -> float:
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, *args], check=True)
+    return time.perf_counter() - t
+
+
+READ_ALL = """
+import os, sys
+n = 0
+for d, ds, fs in os.walk(sys.argv[1]):
+    ds[:] = [x for x in ds if x not in (".git", "out")]
+    for f in fs:
+        with open(os.path.join(d, f), "rb") as fh:
+            n += len(fh.read())
+"""
+
+
+def git_objects_bytes(root: Path) -> int:
+    total = 0
+    for d, _ds, fs in os.walk(root / ".git" / "objects"):
+        for f in fs:
+            total += os.path.getsize(os.path.join(d, f))
+    return total
 
 
 def median(xs: list) -> float:
@@ -78,18 +93,6 @@ def median(xs: list) -> float:
 
 def drop_cache(store: Path) -> None:
     shutil.rmtree(store / ".git" / "aftercare-cache", ignore_errors=True)
-
-
-def read_all(store: Path) -> tuple[float, int, int]:
-    t = time.perf_counter()
-    n = files = 0
-    for dirpath, dirnames, filenames in os.walk(store):
-        dirnames[:] = [d for d in dirnames if d not in (".git", ".aftercare-cache", "out")]
-        for f in filenames:
-            with open(os.path.join(dirpath, f), "rb") as fh:
-                n += len(fh.read())
-            files += 1
-    return time.perf_counter() - t, n, files
 
 
 def build(n: int, keep: bool) -> tuple[Path, dict]:
@@ -114,106 +117,87 @@ def build(n: int, keep: bool) -> tuple[Path, dict]:
     return root, stats
 
 
-def open_copy(root: Path, stats: dict) -> Path:
-    """A copy of the store holding only its open cases (files keep their times, so the cache trusts them)."""
-    dest = root.parent / (root.name + "-open")
-    shutil.rmtree(dest, ignore_errors=True)
-    (dest / "cases").mkdir(parents=True)
-    for name in ("aftercare.yaml", ".gitignore"):
-        shutil.copy2(root / name, dest / name)
-    for status in ("active", "suspended", "awaiting"):
-        for cid in stats["case_ids"].get(status, []):
-            shutil.copytree(root / "cases" / cid, dest / "cases" / cid, copy_function=shutil.copy2)
-    return dest
-
-
 def bench(n: int, runs: int, keep: bool) -> dict:
     root, stats = build(n, keep)
     s = ["--store", str(root)]
     active = stats["case_ids"]["active"]
-    closed = sum(len(stats["case_ids"].get(k, [])) for k in ("released", "terminated", "transferred"))
-    r: dict = {"cases": stats["cases"], "active": len(active), "closed": closed,
-               "other": stats["cases"] - len(active) - closed, "events": stats["events"],
-               "files": stats["files"], "mb": stats["bytes"] / 1e6, "gen_s": stats["seconds"]}
-    # files younger than 2 s are never trusted by the cache: let the generated ones settle
-    time.sleep(2.1)
+    r: dict = {"cases": stats["cases"], "active": len(active), "events": stats["events"], "files": stats["files"],
+               "mb": stats["bytes"] / 1e6}
+    time.sleep(2.1)       # files younger than 2 s are never trusted by the cache: let the generated ones settle
     print(f"measuring {n} cases …", file=sys.stderr, flush=True)
+    m = lambda f: median([f() for _ in range(runs)])  # noqa: E731
+    r["pass"] = m(lambda: python("pass"))
+    r["read"] = m(lambda: python(READ_ALL, str(root)))
     run(["--help"])
-    r["help"] = median([run(["--help"]) for _ in range(runs)])
+    r["help"] = m(lambda: run(["--help"]))
 
-    def cold(args):
-        out = []
-        for _ in range(runs):
-            drop_cache(root)
-            out.append(run(args))
-        return median(out)
+    def cold():
+        drop_cache(root)
+        return run(["due", *s])
 
-    r["due_cold"] = cold(["due", *s])
-    r["due_cold_json"] = cold(["due", "--format", "json", *s])
-    r["due_nocache"] = median([run(["--no-cache", "due", *s]) for _ in range(runs)])
+    r["due_cold"] = m(cold)
     run(["due", *s])
-    r["due_warm"] = median([run(["due", *s]) for _ in range(runs)])
-    run(["due", "--format", "json", *s])
-    r["due_warm_json"] = median([run(["due", "--format", "json", *s]) for _ in range(runs)])
+    r["due_warm"] = m(lambda: run(["due", *s]))
+    from aftercare.store import Store
+
+    staff = Store(root).staff
+    worker = staff[len(staff) // 2]["name"]
+    show_case = active[len(active) // 2]
+    r["show"] = m(lambda: run(["show", show_case, *s]))
+    r["due_worker"] = m(lambda: run(["due", "--worker", worker, *s]))
+    r["due_case"] = m(lambda: run(["due", "--case", show_case, *s]))
+    r["check"] = m(lambda: run(["check", *s]))
     after = []
     for i in range(runs):
         run(["record", "visit", active[i % len(active)], "--kind", "phone", "--note", "基准测试", *s])
         after.append(run(["due", *s]))
     r["due_after_record"] = median(after)
-    r["check"] = median([run(["check", *s]) for _ in range(runs)])
-    show_case = active[len(active) // 2]
-    r["show"] = median([run(["show", show_case, *s]) for _ in range(runs)])
-    r["record_test"] = median([run(["record", "test", active[-1 - i], "--result", "negative", "--method", "urine", *s])
-                               for i in range(runs)])
-    floors = [read_all(root) for _ in range(runs)]
-    r["floor"] = median([f[0] for f in floors])
-    r["read_mb"] = floors[0][1] / 1e6
-    r["due_cold_per_case_ms"] = r["due_cold"] / n * 1000
-    r["due_warm_per_case_ms"] = r["due_warm"] / n * 1000
-    # closed cases must not slow today's agenda: the open cases alone vs. the whole store (both warm)
-    openc = open_copy(root, stats)
-    so = ["--store", str(openc)]
-    time.sleep(2.1)
-    run(["due", *so])
-    r["open_only_cases"] = len(list((openc / "cases").iterdir()))
-    r["due_warm_open_only"] = median([run(["due", *so]) for _ in range(runs)])
-    r["due_warm_whole"] = median([run(["due", *s]) for _ in range(runs)])
-    shutil.rmtree(openc, ignore_errors=True)
+    r["due_warm2"] = m(lambda: run(["due", *s]))          # the warm figure next to it, same conditions
+    before = git_objects_bytes(root)
+    rec = [run(["record", "test", active[-1 - i], "--result", "negative", "--method", "urine", *s]) for i in range(runs)]
+    r["record"] = median(rec)
+    r["git_kb_per_record"] = (git_objects_bytes(root) - before) / runs / 1024
+    r["rss_due_warm"] = max(run(["due", *s], rss=True)[1] for _ in range(2))
+    r["due_warm_per_person_ms"] = r["due_warm"] / n * 1000
+    r["due_cold_per_person_ms"] = r["due_cold"] / n * 1000
+    r["check_per_person_ms"] = r["check"] / n * 1000
     return r
 
 
-ROWS = [
-    ("cases (active / closed / other)", lambda r: f"{r['cases']} ({r['active']}/{r['closed']}/{r['other']})", None),
-    ("events / files / MB", lambda r: f"{r['events']}/{r['files']}/{r['mb']:.1f}", None),
-    ("--help", "help", "help"),
-    ("due cold (table)", "due_cold", "due_cold"),
-    ("due cold (json)", "due_cold_json", None),
-    ("due --no-cache", "due_nocache", None),
-    ("due warm (table)", "due_warm", "due_warm"),
-    ("due warm (json)", "due_warm_json", None),
-    ("due after 1 new record", "due_after_record", "due_after_record"),
-    ("check", "check", None),
-    ("show one case", "show", None),
-    ("record test (with commit)", "record_test", "record_test"),
-    ("floor: read all bytes (Python)", "floor", None),
-    ("due cold per case (ms)", lambda r: f"{r['due_cold_per_case_ms']:.2f}", None),
-    ("due warm per case (ms)", lambda r: f"{r['due_warm_per_case_ms']:.3f}", None),
-    ("due warm, open cases only", lambda r: f"{r['due_warm_open_only']:.3f} ({r['open_only_cases']})", None),
-    ("due warm, whole store", "due_warm_whole", None),
+# (label, measured key, floor key, target ratio); a floor of None: an absolute figure
+TARGETS = [
+    ("due warm / read", "due_warm", "read", 1.2),
+    ("due --worker W / show", "due_worker", "show", 1.3),
+    ("due --case C / show", "due_case", "show", 1.3),
+    ("due after 1 record / due warm", "due_after_record", "due_warm2", 1.1),
+    ("due cold / read", "due_cold", "read", 15),
+    ("check (unchanged) / due warm", "check", "due_warm", 1.5),
+    ("show / --help", "show", "help", 1.3),
+    ("record with commit / --help", "record", "help", 2),
+    ("--help / python -c pass", "help", "pass", 8),
+    (".git growth per record (KB)", "git_kb_per_record", None, 50),
+    ("peak memory, due warm (MB)", "rss_due_warm", None, 150),
 ]
+FIGURES = [("python -c pass", "pass"), ("read every byte (python)", "read"), ("--help", "help"), ("due cold", "due_cold"),
+           ("due warm", "due_warm"), ("due --worker W", "due_worker"), ("due --case C", "due_case"),
+           ("due after 1 record", "due_after_record"), ("check", "check"), ("show", "show"),
+           ("record test (commit)", "record"), ("due warm per person (ms)", "due_warm_per_person_ms"),
+           ("due cold per person (ms)", "due_cold_per_person_ms"), ("check per person (ms)", "check_per_person_ms")]
 
 
 def table(results: dict) -> str:
     sizes = list(results)
-    head = ["", *[f"{n:,} cases" for n in sizes], "target (200 / 2,000)"]
-    rows = []
-    for label, key, tkey in ROWS:
+    head = ["", *[f"{n:,} persons" for n in sizes], "target"]
+    rows = [["events / files / MB", *[f"{r['events']}/{r['files']}/{r['mb']:.1f}" for r in results.values()], ""]]
+    for label, key, floor, target in TARGETS:
         cells = []
-        for n in sizes:
-            r = results[n]
-            cells.append(key(r) if callable(key) else f"{r[key]:.3f}")
-        t = TARGETS.get(tkey) if tkey else None
-        rows.append([label, *cells, f"≤{t[0]} / ≤{t[1]} s" if t else ""])
+        for r in results.values():
+            v = r[key] / r[floor] if floor else r[key]
+            cells.append(f"{v:.2f}{'' if v <= target else ' ✗'}")
+        rows.append([label, *cells, f"≤ {target}{'×' if floor else ''}"])
+    rows.append(["— seconds (medians) —", *[""] * len(sizes), ""])
+    for label, key in FIGURES:
+        rows.append([label, *[f"{r[key]:.3f}" for r in results.values()], ""])
     widths = [max(len(str(x[i])) for x in [head, *rows]) for i in range(len(head))]
     fmt = lambda cells: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)  # noqa: E731
                                   for i, (c, w) in enumerate(zip(cells, widths)))
@@ -235,7 +219,7 @@ def main() -> int:
     for n in sizes:
         results[n] = bench(n, max(3, args.runs if n < 20000 else min(args.runs, 3)), args.keep)
     print(f"aftercare scale benchmark — {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-          f"AFTERCARE_TODAY={TODAY}, medians in seconds")
+          f"AFTERCARE_TODAY={TODAY}; ratios measured in one run")
     print(table(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))

@@ -208,12 +208,11 @@ class Store:
         evdir = os.path.join(d, "events")
         try:
             with os.scandir(evdir) as it:
-                names = sorted(e.name for e in it if e.name.endswith(".yaml") and not e.name.startswith("."))
+                found = sorted((e.name, e.stat()) for e in it if e.name.endswith(".yaml") and not e.name.startswith("."))
         except FileNotFoundError:
-            names = []
-        for name in names:
-            keys.append(_key("events/" + name, os.stat(os.path.join(evdir, name)), now))
-        return CaseFiles(cid, d, names, tuple(keys))
+            found = []
+        keys.extend(_key("events/" + name, st, now) for name, st in found)
+        return CaseFiles(cid, d, [name for name, _st in found], tuple(keys))
 
     # ---------------------------------------------------------------- reading
 
