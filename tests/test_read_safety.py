@@ -141,3 +141,14 @@ def test_duplicate_key_is_refused_with_path_and_line(cli, case):
     n = len(ev.read_text().splitlines())
     res = run(cli.root, "check")
     assert res.returncode == 1 and f"cases/{case}/events/{ev.name}:{n}:" in res.stdout, res.stdout
+
+
+def test_the_store_reads_without_the_engine(cli, case):
+    """The load pipeline (discover, parse, validate) lives in the store, which never imports the engine."""
+    code = ("import sys; from aftercare.store import Store; s = Store(sys.argv[1]); ids, probs = s.discover(); "
+            "[s.load_case(c) for c in ids]; "
+            "bad = [m for m in sys.modules if m.split('.')[:3] in (['aftercare', 'core', 'engine'], "
+            "['aftercare', 'core', 'facts'], ['aftercare', 'core', 'items'])]; print(len(ids), len(probs), bad)")
+    res = subprocess.run([sys.executable, "-c", code, str(cli.root)], capture_output=True, text=True, cwd=cli.root)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["1", "0", "[]"], res.stdout

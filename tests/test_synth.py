@@ -22,6 +22,7 @@ from aftercare.views.check import check_store
 from aftercare.actions.common import PERSON_EVENTS
 from aftercare.store import Store, yamlio
 from aftercare.store.store import CACHE_DIR
+from aftercare.core.engine import evaluate_in
 
 TODAY = date(2026, 11, 23)
 REPO = Path(__file__).resolve().parents[1]
@@ -73,7 +74,7 @@ def service_problems(root: Path, today: date) -> list:
     out = []
     for cid in store.case_ids():
         case, events = store.load_case(cid)
-        view = store.evaluate(case, events, today)
+        view = evaluate_in(store, case, events, today)
         bad = out.append
         reports = [e for e in events if e.type == "report-in"]
         if len(reports) > 1:
@@ -144,7 +145,7 @@ def statuses(root: Path, day: date) -> dict:
     out = {}
     for cid in store.case_ids():
         case, events = store.load_case(cid)
-        st_ = store.evaluate(case, events, day).status
+        st_ = evaluate_in(store, case, events, day).status
         out[st_] = out.get(st_, 0) + 1
     return out
 
@@ -371,7 +372,7 @@ def test_hand_edit_of_same_size_is_seen_at_once(tmp_path):
     target = None
     for cid in store.case_ids():
         case, events = store.load_case(cid)
-        view = store.evaluate(case, events, TODAY)
+        view = evaluate_in(store, case, events, TODAY)
         if view.status == "active" and not any(e.type == "violation-report" for e in events):
             tests = [e for e in events if e.type == "test" and e.get("result") == "negative"]
             if tests:

@@ -7,9 +7,9 @@ Used by the benchmarks (`bench/bench_scale.py`), by the tests and to build the s
     python -m aftercare.synth DIR --cases 2000 --seed 1 --today 2026-11-23 [--no-git]
     python -m aftercare.synth --demo [DIR]           # the demo store (default: ./cases)
 
-The store files are written directly in the format the program itself writes (`yamlio.emit_*`,
-`EVENT_HEADER`, one events file per year for one origin), never through `service`: a county of
-20,000 persons holds about three million events. Then, with `git=True`, one `git add -A` and one
+The store files are written by the store's own writer (`aftercare.store.store.write_case_bulk`: the
+same case.yaml and events files, one per year for one origin, that `case add` and `record` write),
+without a commit per record: a county of 20,000 persons holds about three million events. Then, with `git=True`, one `git add -A` and one
 commit, and `aftercare.origin` set to another origin, as a second clone would be.
 
 The histories follow the default rules (`aftercare.core.rules`) in force on `today`: report-in a few days
@@ -39,7 +39,7 @@ from aftercare.core.engine import Clock
 from aftercare.core.ids import fictional_id_number, fictional_name, fictional_phone
 from aftercare.core.rules import load_rules
 from aftercare.store import yamlio
-from aftercare.store.store import CASES, CONFIG, EVENT_HEADER, GITIGNORE
+from aftercare.store.store import CONFIG, EVENT_HEADER, GITIGNORE, write_case_bulk  # noqa: F401 (EVENT_HEADER: tests)
 from aftercare.core.workcal import WorkCalendar
 
 ONE = timedelta(days=1)
@@ -50,8 +50,6 @@ DEFAULT_OFFICE = "云溪镇社区戒毒（康复）工作办公室"
 TOWNSHIP = "云溪镇"
 COUNTY = "示范县"
 POLICE = "示范县公安局"
-CASE_HEADER = ("# 社区戒毒（康复）人员基本信息（aftercare 生成）。可手工补充字段（如 alias 别名、ethnicity 民族、\n"
-               "# education 文化程度、employer 工作单位、family 家庭成员、group 工作小组），注释会被保留。\n")
 SECURITY_PERIODS = (
     ("国庆节", date(2025, 10, 1), date(2025, 10, 8)),
     ("全国两会", date(2026, 3, 3), date(2026, 3, 12)),
@@ -698,7 +696,7 @@ def _office_yaml(office: str, staff: list, security) -> str:
             + yamlio.emit_mapping({"security_periods": [{"name": n, "from": a, "to": b} for n, a, b in security]}))
 
 
-def _case_yaml(p: Plan) -> str:
+def _case_body(p: Plan) -> dict:
     dec_no = f"示公（禁）{'社戒' if p.measure == 'detox' else '社康'}决字〔{(p.decided_on or p.notified_on).year}〕{p.key % 997 + 1}号"
     body = {
         "name": p.name, "id_number": p.id_number, "sex": p.sex, "birth_date": p.birth, "measure": p.measure,
@@ -708,7 +706,7 @@ def _case_yaml(p: Plan) -> str:
         "phone": p.phone, "address": p.address, "household": p.household, "risk": p.risk, "worker": p.worker,
         "registered_on": p.notified_on or p.report_in,
     }
-    return CASE_HEADER + yamlio.emit_mapping(body)
+    return body
 
 
 def _write(path: Path, text: str) -> int:
@@ -785,24 +783,15 @@ def generate(root: Path, n_cases: int, seed: int, today: date, *, git: bool = Tr
     stats = {"cases": 0, "events": 0, "files": 0, "bytes": 0, "status": {}, "case_ids": {}}
     nbytes = _write(root / CONFIG, _office_yaml(office, staff, SECURITY_PERIODS))
     nbytes += _write(root / ".gitignore", GITIGNORE)
-    cases_dir = root / CASES
-    cases_dir.mkdir(exist_ok=True)
+    (root / "cases").mkdir(exist_ok=True)
     nfiles = 2
     for p in sorted(plans, key=lambda p: p.case_id):
         h = _History(p, random.Random(f"{seed}:history:{p.key}"), today, rs, cal, SECURITY_PERIODS)
         events = sorted(h.build(), key=lambda e: (e[0], e[1]))
-        d = cases_dir / p.case_id
-        (d / "events").mkdir(parents=True, exist_ok=True)
-        nbytes += _write(d / "case.yaml", _case_yaml(p))
-        nfiles += 1
-        by_year: dict = {}
-        for day, _seq, etype, eid, fields in events:
-            rec = {"id": eid, "type": etype, "date": day}
-            rec.update(fields)
-            by_year.setdefault(day.year, []).append(yamlio.emit_item(rec))
-        for year, items in by_year.items():
-            nbytes += _write(d / "events" / f"{year}-{origin}.yaml", EVENT_HEADER + "".join(items))
-            nfiles += 1
+        records = [{"id": eid, "type": etype, "date": day, **fields} for day, _seq, etype, eid, fields in events]
+        files, size = write_case_bulk(root, p.case_id, _case_body(p), records, origin)   # the files the actions write
+        nfiles += files
+        nbytes += size
         st = _status(h, p)
         stats["status"][st] = stats["status"].get(st, 0) + 1
         stats["case_ids"].setdefault(st, []).append(p.case_id)

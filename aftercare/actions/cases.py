@@ -10,7 +10,9 @@ from aftercare.core import model as M
 from aftercare.core.errors import AftercareError
 from aftercare.core.ids import check_case_id, check_id_number, id_number_facts, normalise_id_number
 from aftercare.store import Store
+from aftercare.store.store import case_file_bytes
 from aftercare.store import yamlio
+from aftercare.core.engine import evaluate_in
 
 
 def add_case(store: Store, *, name: str, id_number: str, measure: str, today: date,
@@ -57,9 +59,8 @@ def add_case(store: Store, *, name: str, id_number: str, measure: str, today: da
             "household": household, "risk": risk, "worker": text(worker, "工作人员", 40) or "",
             "registered_on": today,
         }
-        header = ("# 社区戒毒（康复）人员基本信息（aftercare 生成）。可手工补充字段（如 alias 别名、ethnicity 民族、\n"
-                  "# education 文化程度、employer 工作单位、family 家庭成员、group 工作小组），注释会被保留。\n")
-        tx.write(store.case_dir(cid) / "case.yaml", (header + yamlio.emit_mapping(body)).encode())
+
+        tx.write(store.case_dir(cid) / "case.yaml", case_file_bytes(body))
         msg = f"Register case {cid} ({measure})"
         if rep_on:
             case, events = store.load_case(cid)
@@ -224,7 +225,7 @@ def set_case(store: Store, cid: str, today: date, reason: str | None = None, **c
             tx.append_event(case, taken, "report-in", new["reported_on"],
                             {"place": report_in.get("place") if report_in else None})
         case2, events2 = store.load_case(cid)        # what was written must read back
-        store.evaluate(case2, events2, today)
+        evaluate_in(store, case2, events2, today)
         verb = "Correct" if reason else "Update"
         body = f"\n\nReason: {reason}" if reason else ""
         commit = tx.commit(f"{verb} case {cid}: {', '.join(changed)}{body}")

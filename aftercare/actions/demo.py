@@ -20,6 +20,7 @@ from typing import Callable
 from aftercare.actions import cases, lifecycle, records
 from aftercare.store import yamlio
 from aftercare.core.ids import check_id_number, fictional_id_number, fictional_name, fictional_phone
+from aftercare.core.engine import evaluate_in
 
 SEED = 20261123
 OFFICE = "云溪镇社区戒毒（康复）工作办公室"
@@ -53,7 +54,7 @@ def keep_up(store, cid: str, until: date, rng: random.Random, skip: tuple = ()) 
     """Record the routine duties whose windows opened by `until`, one record per open window,
     on a day inside it; and the birthday visits due by then. Returns the number of records."""
     case, events = store.load_case(cid)
-    view = store.evaluate(case, events, until)
+    view = evaluate_in(store, case, events, until)
     todo = []
     for kind in ROUTINE:
         if kind in skip:

@@ -12,6 +12,7 @@ from aftercare.core.dates import parse_date
 from aftercare.core.errors import AftercareError
 from aftercare.core.ids import check_case_id
 from aftercare.store import Store
+from aftercare.core.engine import evaluate_in
 
 
 def record_report_in(store: Store, cid: str, date_text: str | None, today: date, place: str | None = None) -> Result:
@@ -61,7 +62,7 @@ def record_test(store: Store, cid: str, date_text: str | None, result: str, toda
         if makeup:
             from aftercare.core.engine import makeup_target
 
-            before = store.evaluate(case, events, d)
+            before = evaluate_in(store, case, events, d)
             wins = before.windows.get("test", [])
             target = makeup_target(wins, d, before.ruleset.makeup_reach_months)
             if target is None:

@@ -29,6 +29,7 @@ from aftercare.actions.common import (Result, check_state, find_id_number, load_
                                       past_date, record_event, text)
 from aftercare.store import Store
 from aftercare.store.gitops import Git, clean_env
+from aftercare.core.engine import evaluate_in
 
 EXPORT_REF = "refs/aftercare/transfer/{cid}"
 IMPORT_REF = "refs/aftercare/import/{cid}"
@@ -434,7 +435,7 @@ def import_bundle(store: Store, bundle: str, today: date, date_text: str | None 
             for name, oid in files:
                 tx.write(case_dir / name, _blob(git, oid))
             case, events = store.load_case(cid)
-            view = store.evaluate(case, events, today)
+            view = evaluate_in(store, case, events, today)
             if view.status != "transferred":
                 raise AftercareError(f"移交文件中的个案 {orig} 未办理移交（handover），不能导入", code="bad-bundle")
             if d < view.closed_on:
@@ -443,7 +444,7 @@ def import_bundle(store: Store, bundle: str, today: date, date_text: str | None 
             dup = find_id_number(store, others, case.id_number)
             if dup:
                 dcase, devents = store.load_case(dup)
-                dview = store.evaluate(dcase, devents, today)
+                dview = evaluate_in(store, dcase, devents, today)
                 if not dview.closed:
                     raise AftercareError(f"该身份证号已登记为个案 {dup}（{M.STATUS_LABELS[dview.status]}），不能重复接收",
                                          code="duplicate-person")

@@ -15,6 +15,7 @@ from aftercare.core.errors import AftercareError
 from aftercare.core.ids import check_case_id
 from aftercare.core.model import Event, counts
 from aftercare.store import Store
+from aftercare.core.engine import evaluate_in
 
 _TRANSFER_AFTER_APPLY = ("transfer-form", "transfer-approve", "transfer-refuse", "transfer-report-in", "transfer-handover")
 
@@ -72,7 +73,7 @@ def void_record(store: Store, cid: str, event_id: str, reason: str | None, today
                                  code="already-void")
         if target.type in ("transfer-handover", "transfer-in"):
             raise AftercareError(f"记录 {_describe(target)} 是档案移交/接收，档案已经交接，不能撤销", code="void-refused")
-        view = store.evaluate(case, events, today)
+        view = evaluate_in(store, case, events, today)
         if view.status == "transferred":
             raise AftercareError(f"个案 {cid} 已移出本库，不能撤销其记录", code="case-closed")
         deps = dependents(target, live)

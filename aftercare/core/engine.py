@@ -38,6 +38,12 @@ def evaluate(case: Case, events: Sequence[Event], rules: Rules, cal: WorkCalenda
     return CaseView(**facts.__dict__, items=items, provisional_years=tuple(years))
 
 
+def evaluate_in(office, case: Case, events: Sequence[Event], day: date) -> CaseView:
+    """`evaluate` under an office's rules, calendar and security periods (anything with `rules`,
+    `calendar` and `security`, e.g. a `Store`): the one way the other layers ask the engine."""
+    return evaluate(case, events, office.rules, office.calendar, day, office.security)
+
+
 def agenda_items(items: Iterable[DueItem], status: str, day: date, within: int) -> list:
     """The items to list on `day`: open ones, with their status filled in; while the measure is suspended,
     none of those that need the person (`DueItem.pauses`, from the rules' `pause_during_suspension`)."""

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any, Mapping, NamedTuple, Sequence
 
 from aftercare.core.dates import add_months
-from aftercare.core.model import CLOSED_STATES, Case, Event, counts
+from aftercare.core.model import CLOSED_STATES, Case, Event, SecurityPeriod, counts  # noqa: F401 (SecurityPeriod: API)
 from aftercare.core.rules import Duty, Rules, RuleSet
 from aftercare.core.workcal import WorkCalendar
 
@@ -33,13 +33,6 @@ TRANSFER_EVENTS = ("transfer-form", "transfer-approve", "transfer-refuse", "tran
 
 
 # ---------------------------------------------------------------- the values
-
-
-@dataclass(frozen=True)
-class SecurityPeriod:
-    name: str
-    start: date
-    end: date
 
 
 class Suspension(NamedTuple):

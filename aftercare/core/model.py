@@ -92,6 +92,15 @@ CLOSED_STATES = ("released", "terminated", "transferred")
 
 
 @dataclass(frozen=True)
+class SecurityPeriod:
+    """A period of heightened security (重大安保期) named in the office file."""
+
+    name: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
 class Problem:
     """A data problem, reported as `path:line: message` plus a hint."""
 

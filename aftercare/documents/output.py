@@ -15,6 +15,7 @@ from aftercare.documents.catalogue import (BLANK_DIR, COMBINED_STEM, COVER_STEM,
 from aftercare.documents.context import CaseFacts, txt
 from aftercare.documents.pdf import PdfMaker, combine
 from aftercare.documents.templating import Templates
+from aftercare.core.engine import evaluate_in
 
 
 def _target(out_dir: Path, cid: str) -> Path:
@@ -102,7 +103,7 @@ class _Job:
     def prepare(self, cid: str, today: date) -> tuple[CaseFacts, list[Doc], list[Doc], dict]:
         """The case's facts, its archive (documents whose trigger happened) and its blank forms."""
         case, events = self.store.load_case(cid)
-        view = self.store.evaluate(case, events, today)
+        view = evaluate_in(self.store, case, events, today)
         facts = CaseFacts(self.store, case, view, today)
         docs = plan_case(facts)
         archive = [d for d in docs if not d.blank]

@@ -38,6 +38,42 @@ CACHE_DIR = ".aftercare-cache"      # where earlier versions kept a pickle cache
 EVENT_HEADER = ("# aftercare 事件记录：每条记录一项，只追加不改写。\n"
                 "# 更正请另记一条并在提交说明中写明原因；git log 是审计记录。\n")
 GITIGNORE = "out/\n.aftercare-cache/\n*.part\n"
+CASE_HEADER = ("# 社区戒毒（康复）人员基本信息（aftercare 生成）。可手工补充字段（如 alias 别名、ethnicity 民族、\n"
+               "# education 文化程度、employer 工作单位、family 家庭成员、group 工作小组），注释会被保留。\n")
+
+
+def case_file_bytes(body: dict) -> bytes:
+    """case.yaml as `case add` writes it."""
+    return (CASE_HEADER + yamlio.emit_mapping(body)).encode()
+
+
+def events_file_bytes(records: list, old: bytes | None = None) -> bytes:
+    """An events file with `records` appended (to `old`, or to a new file's header), as `record` writes it."""
+    old = EVENT_HEADER.encode() if old is None else old
+    if old and not old.endswith(b"\n"):
+        old += b"\n"
+    return old + "".join(yamlio.emit_item(r) for r in records).encode()
+
+
+def event_file_name(year: int, origin: str) -> str:
+    """One events file per clone (origin) and year: two clones never write the same file."""
+    return f"{year}-{origin}.yaml"
+
+
+def write_case_bulk(root: Path, cid: str, body: dict, records: list, origin: str) -> tuple[int, int]:
+    """Write a whole case at once, exactly the files that `case add` and then `record` for each record
+    would leave (no transaction, no commit: for generated stores, see tools/synth.py). Returns (files, bytes)."""
+    d = Path(root) / CASES / check_case_id(cid)
+    (d / "events").mkdir(parents=True, exist_ok=True)
+    out = [(d / "case.yaml", case_file_bytes(body))]
+    by_year: dict = {}
+    for r in records:
+        by_year.setdefault(r["date"].year, []).append(r)
+    out += [(d / "events" / event_file_name(y, origin), events_file_bytes(rs)) for y, rs in by_year.items()]
+    for path, data in out:
+        with open(path, "wb") as fh:
+            fh.write(data)
+    return len(out), sum(len(data) for _p, data in out)
 
 
 def find_store(store_opt: str | None, cwd: Path | None = None) -> Path:
@@ -79,7 +115,7 @@ class Store:
     def __init__(self, root: Path, use_cache: bool = True):
         from aftercare.core.rules import RuleError, load_rules
         from aftercare.core.workcal import WorkCalendar
-        from aftercare.core.engine import SecurityPeriod
+        from aftercare.core.model import SecurityPeriod
 
         self.root = Path(root).resolve()
         self.use_cache = use_cache
@@ -296,11 +332,6 @@ class Store:
             raise DataError(problems)
         return case, events
 
-    def evaluate(self, case: Case, events: list, day: date):
-        from aftercare.core.engine import evaluate
-
-        return evaluate(case, events, self.rules, self.calendar, day, self.security)
-
     # ---------------------------------------------------------------- writing
 
     def origin(self) -> str:
@@ -388,11 +419,8 @@ class Transaction:
         eid = new_event_id(taken)
         record = {"id": eid, "type": etype, "date": day}
         record.update({k: v for k, v in fields.items() if v is not None and v != ""})
-        path = self.store.case_dir(case.id) / "events" / f"{day.year}-{self.store.origin()}.yaml"
-        old = path.read_bytes() if path.exists() else EVENT_HEADER.encode()
-        if old and not old.endswith(b"\n"):
-            old += b"\n"
-        new = old + yamlio.emit_item(record).encode()
+        path = self.store.case_dir(case.id) / "events" / event_file_name(day.year, self.store.origin())
+        new = events_file_bytes([record], path.read_bytes() if path.exists() else None)
         # the appended file must read back as before plus exactly this record
         try:
             check = yamlio.parse(new, self.store.rel(path))

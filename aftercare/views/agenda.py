@@ -10,6 +10,7 @@ a missing, stale or damaged cache is rebuilt silently.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -19,6 +20,7 @@ from aftercare.core.model import CLOSED_STATES, DueItem
 from aftercare.store import Store
 from aftercare.store.cache import ReadCache, cache_path, keys_text
 from aftercare.store.store import CaseFiles
+from aftercare.core.engine import evaluate_in
 
 HORIZON_DAYS = 62      # open items cached this far ahead of the day computed
 FILE_CACHE_MAX = 64    # per-file parse caches are written when few cases changed (not on a full rebuild)
@@ -61,7 +63,7 @@ def summarise(store: Store, files: CaseFiles, day: date, parsed: dict | None = N
     case, events, problems = store.parse_case_files(files, parsed, today)
     if problems or case is None:
         return None, problems, parsed, None
-    view = store.evaluate(case, events, day)
+    view = evaluate_in(store, case, events, day)
     horizon = day + timedelta(days=HORIZON_DAYS)
     items = [] if view.closed else [it for it in view.items if it.open_on(day) and (it.window_start or it.deadline) <= horizon]
     counts = {
@@ -83,7 +85,6 @@ def summarise(store: Store, files: CaseFiles, day: date, parsed: dict | None = N
 # A cached summary is a JSON list of strings, integers (dates as ordinals) and null: decoding
 # checks every field's type, and a row of any other shape is recomputed.
 
-_ITEM_FIELDS = 14
 
 
 def _o(d: date | None):
@@ -96,6 +97,11 @@ def _d(v) -> date | None:
     if type(v) is not int:
         raise ValueError("bad date")
     return date.fromordinal(v)
+
+
+@functools.lru_cache(maxsize=8192)
+def _day_of(ordinal: int) -> date:
+    return date.fromordinal(ordinal)
 
 
 def _encode(e: Entry) -> str:
@@ -129,19 +135,20 @@ def _decode(keys: tuple, text: str) -> Entry:
         raise ValueError("bad years")
     out = []
     new = object.__new__
+    day = _day_of
     for it in items:
-        if type(it) is not list or len(it) != _ITEM_FIELDS:
-            raise ValueError("bad item")
-        doc = it[5]
-        if not (doc is None or type(doc) is int) or type(it[11]) is not bool or type(it[13]) is not bool:
+        case, kind, dl, ws, basis, doc, key, sat, satby, exp, expl, prov, src, pauses = it     # a wrong length raises
+        if not (type(case) is str and type(kind) is str and type(basis) is str and type(key) is str
+                and type(expl) is str and type(src) is str and type(dl) is int and type(prov) is bool
+                and type(pauses) is bool and (ws is None or type(ws) is int) and (sat is None or type(sat) is int)
+                and (exp is None or type(exp) is int) and (doc is None or type(doc) is int)
+                and (satby is None or type(satby) is str)):
             raise ValueError("bad item")
         d = new(DueItem)
-        d.__dict__.update(case=_text(it[0]), kind=_text(it[1]), deadline=_d(it[2]), window_start=_d(it[3]),
-                          basis=_text(it[4]), document=doc, key=_text(it[6]), satisfied_on=_d(it[7]),
-                          satisfied_by=_text(it[8], True), explained_on=_d(it[9]), explanation=_text(it[10]),
-                          provisional=it[11], status="", source=_text(it[12]), pauses=it[13])
-        if d.deadline is None:
-            raise ValueError("bad item")
+        d.__dict__.update(case=case, kind=kind, deadline=day(dl), window_start=None if ws is None else day(ws),
+                          basis=basis, document=doc, key=key, satisfied_on=None if sat is None else day(sat),
+                          satisfied_by=satby, explained_on=None if exp is None else day(exp), explanation=expl,
+                          provisional=prov, status="", source=src, pauses=pauses)
         out.append(d)
     summary = Summary(_text(cid), _text(name), _text(idn), _text(measure), _text(worker), _text(status), _d(start),
                       _d(last), _text(risk), counts, out, years, _d(closed))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from aftercare.core import model as M
 from aftercare.core.errors import AftercareError, DataError
+from aftercare.core.engine import evaluate_in
 
 KEY_FILE = "aftercare-export.key"
 PERSON_COLUMNS = ["person", "birth_year", "sex", "household", "prior_isolations", "drug_types", "state", "risk",
@@ -138,7 +139,7 @@ def collect(store, day: date) -> dict:
         if probs or case is None:
             problems.extend(probs)
             continue
-        view = store.evaluate(case, evs, day)
+        view = evaluate_in(store, case, evs, day)
         pid = pseudonym(key, case.id_number)
         path = getattr(view, "path", None)
         prior = getattr(path, "prior_isolations", None)

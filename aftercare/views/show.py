@@ -8,6 +8,7 @@ from aftercare.core import model as M
 from aftercare.core.engine import compliance
 from aftercare.core.ids import check_case_id
 from aftercare.store import Store
+from aftercare.core.engine import evaluate_in
 
 DUTY_ORDER = ("test", "visit", "report", "education", "evaluation", "report-in", "warning", "violation-report",
               "leave-return", "delegated-test-result", "release-suggestion", "birthday-visit", "security-visit",
@@ -71,7 +72,7 @@ def _closing(view) -> dict | None:
 
 def case_report(store: Store, cid: str, day: date) -> dict:
     case, events = store.load_case(check_case_id(cid), today=max(day, date.today()))
-    view = store.evaluate(case, events, day)
+    view = evaluate_in(store, case, events, day)
     comp = compliance(view)
     open_items = view.agenda(view.ruleset.upcoming_days)
     gaps = [it for it in view.items if it.explained_on is not None and it.explained_on <= day]

@@ -1,6 +1,6 @@
 """What the statistics need of one person as of a day D2, read from the engine's facts.
 
-Nothing here computes a window, a deadline or a breach: the engine does (`store.evaluate` on D2,
+Nothing here computes a window, a deadline or a breach: the engine does (`evaluate_in(store, ...)` on D2,
 so records dated after D2 do not exist). This module only copies the engine's answers into a
 compact `PersonFacts`, classifies each window and item as of D2, and caches the result per case as
 plain JSON (keyed on the case's files, the office file, the program version and D2) in a SQLite file
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from aftercare.core.model import CLOSED_STATES
+from aftercare.core.engine import evaluate_in
 
 FACTS_FORMAT = 1
 CACHE_DAYS = 4                    # D2 values kept in the cache (a month, the one before, ...)
@@ -234,7 +235,7 @@ def load_facts(store, label: str, d2: date):
         if probs or case is None:
             problems.extend(probs)
             continue
-        view = store.evaluate(case, events, d2)
+        view = evaluate_in(store, case, events, d2)
         pf = extract(label, case, view, d2)
         if kt is not None:
             put[cid] = (kt, json.dumps(to_row(pf), ensure_ascii=False, separators=(",", ":")))
