@@ -490,3 +490,22 @@ def test_writer_and_readers_agree_on_any_unicode(value):
     (PyYAML and ruamel refuse the file) and reads U+0085 (NEL) as a line break (the value changes). actions.common.text
     only rejects characters below U+0020, so `record visit --note $'a\\x7fb'` ends in a traceback."""
     _roundtrip(value)
+
+
+def test_worker_agenda_sees_a_hand_edited_worker_at_once(tmp_path):
+    """A worker's agenda skips other workers' cases by their cached row only while case.yaml is unchanged."""
+    root = tmp_path / "s"
+    synth.generate(root, 12, 8, TODAY, git=True)
+    settle(root)
+    store = Store(root, use_cache=False)
+    a, b = store.staff[0]["name"], store.staff[1]["name"]
+    agenda(Store(root), TODAY, worker=a)                            # warm rows for every case
+    moved = next(s.cid for s in summaries(store, TODAY)[0] if s.worker == b and s.status == "active")
+    path = root / "cases" / moved / "case.yaml"
+    path.write_text(path.read_text().replace(f'worker: "{b}"', f'worker: "{a}"'))
+    got = agenda(Store(root), TODAY, worker=a)
+    assert got == agenda(Store(root, use_cache=False), TODAY, worker=a)
+    assert moved in {ln.item.case for ln in got[0]}
+    settle(root)
+    assert agenda(Store(root), TODAY, worker=a) == got
+    assert agenda(Store(root), TODAY, worker=b) == agenda(Store(root, use_cache=False), TODAY, worker=b)

@@ -59,7 +59,7 @@ def void_record(store: Store, cid: str, event_id: str, reason: str | None, today
     by = text(by, "撤销人", 40)
     event_id = (event_id or "").strip()
     with store.transaction() as tx:
-        case, events = store.load_case(cid)
+        case, events = store.load_case(cid, content=False)      # a void may be what mends a content problem
         live = [e for e in events if counts(e)]
         target = next((e for e in events if e.id == event_id), None)
         if target is None:

@@ -51,6 +51,15 @@ def keys_text(keys: tuple) -> str | None:
     return "\x1e".join(parts)
 
 
+def case_file_key(path: str, now_ns: int) -> str | None:
+    """The first component of `keys_text` (case.yaml alone), from one stat: enough to know that a case's
+    worker (written in case.yaml) has not changed."""
+    st = os.stat(path)
+    if now_ns - st.st_mtime_ns < 2_000_000_000:
+        return None
+    return f"case.yaml\x1f{st.st_mtime_ns}\x1f{st.st_size}\x1f{st.st_ino}"
+
+
 def file_key_text(k: tuple) -> str | None:
     return None if len(k) < 4 else f"{k[1]}\x1f{k[2]}\x1f{k[3]}"
 
@@ -143,6 +152,9 @@ class ReadCache:
         db = sqlite3.connect(path, timeout=0.5, isolation_level=None, check_same_thread=False)
         try:
             db.execute("PRAGMA trusted_schema=OFF")
+            # a disposable derivative: no fsync (a torn file fails the schema or a query and is rebuilt,
+            # and a stale row never matches the files' keys)
+            db.execute("PRAGMA synchronous=OFF")
             objects = db.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
             tables = {name: sql for kind, name, sql in objects if kind == "table"}
             if not objects:

@@ -11,6 +11,7 @@ a missing, stale or damaged cache is rebuilt silently.
 from __future__ import annotations
 
 import functools
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -18,7 +19,7 @@ from datetime import date, timedelta
 from aftercare.core.engine import agenda_items
 from aftercare.core.model import CLOSED_STATES, DueItem
 from aftercare.store import Store
-from aftercare.store.cache import ReadCache, cache_path, keys_text
+from aftercare.store.cache import ReadCache, cache_path, case_file_key, keys_text
 from aftercare.store.store import CaseFiles
 from aftercare.core.engine import evaluate_in
 
@@ -205,12 +206,20 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
     file_rows: list = []
     recomputed = 0
     for cid in ids:
+        row = rows.get(cid)
+        if worker and row is not None and row[0] != worker:
+            # another worker's case, and case.yaml (which names the worker) unchanged: not read at all
+            try:
+                head = case_file_key(os.path.join(store.cases_dir, cid, "case.yaml"), now)
+            except OSError:
+                head = None
+            if head is not None and row[1].split("\x1e", 1)[0] == head:
+                continue
         try:
             files = store.files_of(cid, now)
         except FileNotFoundError:
             continue
         ktext = keys_text(files.keys)
-        row = rows.get(cid)
         # a worker's agenda decodes only that worker's rows (a row is for the files as they are now)
         if worker and row is not None and ktext is not None and row[1] == ktext and row[0] != worker:
             continue
