@@ -132,3 +132,37 @@ def export_cmd(
     for p in paths:
         say(str(p))
     say(f"已导出 {len(tables['persons'])} 人、{len(tables['measures'])} 段措施、{len(tables['events'])} 条记录（已去标识化）")
+
+
+report_app = typer.Typer(help="报表：月报", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("monthly")
+@handle
+def report_monthly(
+    month: Annotated[Optional[str], Opt("--month", help="月份 YYYY-MM（默认上一个月）", show_default=False)] = None,
+    fmt: Annotated[str, Opt("--format", help="html 或 pdf")] = "html",
+    output: Annotated[Optional[str], Opt("--output", "-o", help="输出文件（默认 案卷库/out/月报-YYYY-MM.html）",
+                                         show_default=False)] = None,
+    store: StoresOpt = None,
+) -> None:
+    """月报：在册与在管、执行率与管控率、各项工作完成情况、报告与处置、失联、帮扶、后续照管成效，附图表。"""
+    from pathlib import Path
+
+    from aftercare.core.errors import AftercareError
+    from aftercare.views import monthly
+
+    if fmt not in ("html", "pdf"):
+        raise AftercareError(f"格式“{fmt}”无效，应为 html 或 pdf")
+    d1, d2 = monthly.parse_month(month, today())
+    labelled = open_county(store)
+    ctx = monthly.monthly_context(labelled, d1, d2, today())
+    html = monthly.render_html(labelled[0][1], ctx)
+    data = html.encode("utf-8") if fmt == "html" else monthly.html_to_pdf(html)
+    path = Path(output) if output else labelled[0][1].root / "out" / f"月报-{d1.year}-{d1.month:02d}.{fmt}"
+    from aftercare.store.fsutil import atomic_write, ensure_dir
+
+    ensure_dir(path.parent)
+    atomic_write(path, data)
+    say(str(path))

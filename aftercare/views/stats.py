@@ -301,7 +301,7 @@ class StatsResult:
 def compute(facts: list, d1: date, d2: date, by: str | None = None, all_time: bool = False,
             stores: list | None = None, duplicates: list | None = None) -> StatsResult:
     total = Figures()
-    groups: dict = {}
+    groups: dict = {s: Figures() for s in stores or []} if by == "store" else {}
     for pf in facts:
         if not pf.exists:
             continue
@@ -313,7 +313,8 @@ def compute(facts: list, d1: date, d2: date, by: str | None = None, all_time: bo
             if fig is None:
                 fig = groups[g] = Figures()
             fig.add(contrib)
-    groups = dict(sorted(groups.items()))
+    if by != "store":
+        groups = dict(sorted(groups.items()))
     return StatsResult(d1, d2, by, total, groups, stores or [], duplicates or [], all_time)
 
 

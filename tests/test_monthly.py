@@ -1,0 +1,103 @@
+"""aftercare report monthly: the figures of the month (by hand, the store of test_stats), charts, PDF, county."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import Cli
+from test_stats import build_office
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("monthly") / "store"
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in (("GIT_AUTHOR_NAME", "测试员"), ("GIT_AUTHOR_EMAIL", "tester@example.invalid"),
+                     ("GIT_COMMITTER_NAME", "测试员"), ("GIT_COMMITTER_EMAIL", "tester@example.invalid")):
+            mp.setenv(k, v)
+        c = Cli(root)
+        c.ok("init", str(root), "--office", "测试镇社区戒毒（康复）工作办公室", store=False)
+        ids = build_office(c)
+    return root, ids
+
+
+def cells(html: str) -> list:
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", html, re.S)]
+
+
+def has_row(html: str, *values: str) -> bool:
+    cs = cells(html)
+    n = len(values)
+    return any(cs[i:i + n] == list(values) for i in range(len(cs) - n + 1))
+
+
+def test_monthly_html_has_the_months_figures(built, tmp_path):
+    root, ids = built
+    cli = Cli(root)
+    out = tmp_path / "m.html"
+    res = cli.ok("report", "monthly", "--month", "2026-04", "--output", str(out))
+    assert res.stdout.strip() == str(out)
+    html = out.read_text(encoding="utf-8")
+    assert "测试镇社区戒毒（康复）工作办公室" in html and "2026年4月" in html
+    assert "在册 9 人" in html and "在管 7 人" in html
+    assert "执行率 33.3%（1/3）" in html and "管控率 100.0%（5/5）" in html
+    # duties due in April (see test_stats): due, on time, made up, explained, missed, rate
+    assert has_row(html, "吸毒检测", "2", "1", "1", "0", "0", "50.0%")
+    assert has_row(html, "定期报告", "2", "0", "—", "0", "2", "0.0%")
+    assert has_row(html, "评估", "2", "1", "—", "0", "1", "50.0%")
+    # escalations: due, on time, late, explained, open
+    assert has_row(html, "告诫书", "4", "1", "1", "0", "2")
+    assert has_row(html, "按期报到", "3", "1", "1", "0", "1")
+    # caseload per worker against 30:1: 王芳 A, D, E, H; 李强 C, F, G
+    assert has_row(html, "王芳", "4", "0.13") and has_row(html, "李强", "3", "0.10")
+    assert has_row(html, "次数", "0", "1", "1", "0") and has_row(html, "金额（元）", "0.00", "500.00", "200.50", "0.00")
+    assert html.count("<svg") == 1 and "按时完成率" in html          # no follow-up cohort yet: one chart
+    assert not re.search(r"(src|href)=[\"']?(https?:|//)", html)      # self-contained: nothing fetched
+
+
+def test_monthly_default_month_and_bad_month(built):
+    root, _ = built
+    cli = Cli(root)
+    res = cli.ok("report", "monthly", today="2026-05-03")
+    path = res.stdout.strip()
+    assert path.endswith("月报-2026-04.html") and "/out/" in path
+    res = cli("report", "monthly", "--month", "2026-13")
+    assert res.exit_code == 1 and "YYYY-MM" in res.stderr
+    res = cli("report", "monthly", "--format", "docx")
+    assert res.exit_code == 1 and "html 或 pdf" in res.stderr
+
+
+def test_county_monthly_lists_each_office(built, tmp_path):
+    root, ids = built
+    cli = Cli(root)
+    other = Cli(tmp_path / "other")
+    other.ok("init", str(other.root), "--office", "另一镇社区戒毒（康复）工作办公室", store=False)
+    other.add(1, notified_on="2026-04-25")
+    out = tmp_path / "county.html"
+    cli.ok("report", "monthly", "--month", "2026-04", "--store", str(root), "--store", str(other.root),
+           "--output", str(out), store=False)
+    html = out.read_text(encoding="utf-8")
+    assert "2 个办公室汇总" in html and "只计一次" in html
+    assert has_row(html, "测试镇社区戒毒（康复）工作办公室", "9", "7")
+    assert has_row(html, "另一镇社区戒毒（康复）工作办公室", "0", "0")    # its only person is counted in the first
+    assert "在册 9 人" in html
+
+
+@pytest.mark.slow
+def test_monthly_pdf(built, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as exc:
+        pytest.skip(f"WeasyPrint unavailable: {exc}")
+    root, _ = built
+    out = tmp_path / "m.pdf"
+    Cli(root).ok("report", "monthly", "--month", "2026-04", "--format", "pdf", "--output", str(out))
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF")
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(out).pages)
+    if "工作月报" not in text:
+        pytest.skip("no CJK font installed: the PDF text cannot be read back")
+    assert "执行率" in text and "吸毒检测" in text
