@@ -209,11 +209,12 @@ def render_html(store, ctx: dict) -> str:
 
 
 def html_to_pdf(html: str) -> bytes:
+    """The PDF through the archive documents' WeasyPrint set-up (fonts, no network access)."""
     try:
-        from weasyprint import HTML
+        from aftercare.documents.pdf import PdfMaker
+
+        maker = PdfMaker()
     except (ImportError, OSError) as exc:
         raise AftercareError(f"无法生成 PDF：WeasyPrint 不可用（{exc}）；请安装 weasyprint 及其系统依赖（见 README）",
                              code="no-pdf") from None
-    from aftercare.documents.output import _no_fetch
-
-    return HTML(string=html, base_url=None, url_fetcher=_no_fetch()).write_pdf()
+    return maker.layout(html).write_pdf()
