@@ -331,3 +331,22 @@ def test_cache_gives_the_same_figures_and_survives_damage(office, tmp_path):
     caches[0].write_bytes(b"not a database at all")
     third = c.ok("stats", "--from", D1, "--to", D2, "--format", "json").stdout
     assert nocache == first == second == third
+
+
+def test_voided_records_never_exist(cli):
+    """P reports in on 03-10: test window 03-10..04-09 is due in April. A negative test on 04-01 and a
+    refusal on 04-05 (1st: a warning due the next working day) count until they are voided."""
+    p = cli.add(21, reported_on="2026-03-10")
+    cli.ok("record", "test", p, "--result", "negative", "--date", "2026-04-01")
+    cli.ok("record", "test", p, "--result", "refused", "--date", "2026-04-05")
+    v = values(stats(cli))
+    assert (v["duty.test.due"], v["duty.test.on_time"], v["tests"], v["escalation.warning.due"]) == (1, 1, 2, 1)
+    timeline = {e["date"]: e["id"] for e in json.loads(cli.ok("show", p, "--format", "json").stdout)["timeline"]
+                if e["type"] == "test"}
+    for d in ("2026-04-01", "2026-04-05"):
+        cli.ok("void", p, timeline[d], "--reason", "录入错误")
+    v = values(stats(cli))
+    assert (v["duty.test.due"], v["duty.test.on_time"], v["duty.test.missed"]) == (1, 0, 1)
+    assert (v["tests"], v["tests.refused"], v["escalation.warning.due"]) == (0, 0, 0)
+    res = cli("stats", "--from", D1, "--to", D2, "--format", "json", "--cases", "tests")
+    assert json.loads(res.stdout)["cases"] == []
