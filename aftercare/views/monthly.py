@@ -203,9 +203,13 @@ def outcomes_svg(outcomes: dict) -> str:
 
 
 def render_html(store, ctx: dict) -> str:
+    from markupsafe import Markup
+
+    from aftercare.documents.fonts import chains, css
     from aftercare.documents.templating import Templates
 
-    return Templates(store).render(TEMPLATE, ctx)
+    fonts = {role: Markup(css(chain, role)) for role, chain in chains(store.config.get("fonts")).items()}
+    return Templates(store).render(TEMPLATE, dict(ctx, fonts=fonts))
 
 
 def html_to_pdf(html: str) -> bytes:
