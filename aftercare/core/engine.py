@@ -40,8 +40,11 @@ def evaluate(case: Case, events: Sequence[Event], rules: Rules, cal: WorkCalenda
 
 def evaluate_in(office, case: Case, events: Sequence[Event], day: date) -> CaseView:
     """`evaluate` under an office's rules, calendar and security periods (anything with `rules`,
-    `calendar` and `security`, e.g. a `Store`): the one way the other layers ask the engine."""
-    return evaluate(case, events, office.rules, office.calendar, day, office.security)
+    `calendar` and `security`, e.g. a `Store`): the one way the other layers ask the engine. The view
+    is of the person's whole path (core/path.py): the latest community measure with `path` beside it."""
+    from aftercare.core.path import evaluate as evaluate_path
+
+    return evaluate_path(case, events, office.rules, office.calendar, day, office.security)
 
 
 def agenda_items(items: Iterable[DueItem], status: str, day: date, within: int) -> list:

@@ -135,10 +135,23 @@ class Case:
     worker: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
     corrections: tuple = ()     # ({date, field, from, to, reason, by}, ...): case set with --reason
+    measures: tuple = ()                # Measure, in order (empty: the one measure of the fields above)
 
     @property
     def measure_label(self) -> str:
         return MEASURES.get(self.measure, self.measure)
+
+    @property
+    def path(self) -> tuple:
+        """The person's measures in order; the first one is the fields above."""
+        if self.measures:
+            return self.measures
+        return (Measure(1, self.measure, self.created_on, self.term_months, self.notified_on, self.decision_no,
+                        self.decided_by, self.decided_on),)
+
+    @property
+    def current(self) -> "Measure":
+        return self.path[-1]
 
 
 @dataclass(frozen=True)
@@ -236,3 +249,90 @@ class DueItem:
         if (start - day).days <= within:
             return "upcoming"
         return None
+
+
+# ---------------------------------------------------------------- a person's whole path (PATHWAY.md)
+
+COMMUNITY_MEASURES = ("detox", "rehab")          # the measures the office executes (RULES.md)
+MEASURES.update({"isolation": "强制隔离戒毒", "followup": "后续照管"})
+TERMINATE_REASONS.update({"isolation": "强制隔离戒毒", "deceased": "死亡", "moved-away": "迁出本地"})
+FOLLOWUP_OUTCOMES = {"abstinent": "保持操守", "relapsed": "复吸", "lost": "失联", "refused": "拒绝跟进"}
+FOLLOWUP_METHODS = {"visit": "走访", "phone": "电话", "test": "检测", "family": "家属"}
+CONTACT_RESULTS = {"reached": "联系上", "unreachable": "未联系上"}
+CONTACT_VIA = {"phone": "电话", "home": "上门", "family": "家属", "police": "公安"}
+REFERRAL_KINDS = {"voluntary-detox": "自愿戒毒", "rehab-venue": "戒毒康复场所"}
+DRUG_TYPES = {"heroin": "海洛因", "methamphetamine": "冰毒（甲基苯丙胺）", "ketamine": "氯胺酮（K粉）",
+              "cannabis": "大麻", "other": "其他"}
+GROUP_ROLES = {"worker": "专职人员", "police": "社区民警", "doctor": "医务人员", "family": "家庭成员",
+               "volunteer": "禁毒志愿者"}
+
+EVENT_TYPES.update({
+    "followup": "后续照管回访",
+    "pickup": "出所接回",
+    "contact": "联系核实",
+    "lost": "失联",
+    "found": "找回",
+    "methadone": "参加药物维持治疗",
+    "methadone-end": "退出药物维持治疗",
+    "police-filing": "报公安机关备案",
+    "referral": "劝导自愿戒毒/进入康复场所",
+})
+ITEM_KINDS.update({
+    "followup": "后续照管回访",
+    "pickup": "出所衔接（必接必送）",
+    "contact-check": "找人核实",
+    "lost-report": "失联通报公安机关",
+    "police-filing": "药物维持治疗报公安机关备案",
+})
+
+# A person's state on a day (PATHWAY §1); `case list --status` filters on these as well.
+STATES = {
+    "awaiting": "待报到",
+    "detox": "社区戒毒",
+    "rehab": "社区康复",
+    "isolation": "强制隔离戒毒",
+    "followup": "后续照管",
+    "suspended": "中止",
+    "lost": "失联",
+    "clean": "戒断三年未复吸",
+    "closed": "已结束",
+}
+# How a measure on the path ended.
+OUTCOMES = {"released": "解除", "terminated": "终止", "transferred": "移出", "relapsed": "复吸",
+            "clean": "戒断三年未复吸", "ended": "转入下一措施", "deceased": "死亡", "moved-away": "迁出本地"}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure of a person's path, as recorded in case.yaml.
+
+    The first measure is case.yaml's top-level `measure` with its fields (the format before paths,
+    unchanged); later ones are the items of `later_measures`, each opened on `opened_on`.
+    """
+
+    seq: int                          # 1-based position on the path
+    kind: str                         # detox / rehab / isolation / followup
+    opened_on: date | None            # the day it was registered (later measures: `case start`)
+    term_months: int = 0              # detox / rehab
+    notified_on: date | None = None
+    decision_no: str = ""
+    decided_by: str = ""
+    decided_on: date | None = None
+    facility: str = ""                # isolation
+    entered_on: date | None = None    # isolation: the day the person entered the facility
+    expected_release: date | None = None
+    released_on: date | None = None   # followup: the day the previous measure ended
+    released_from: str = ""
+
+    @property
+    def label(self) -> str:
+        return MEASURES.get(self.kind, self.kind)
+
+    @property
+    def community(self) -> bool:
+        return self.kind in COMMUNITY_MEASURES
+
+    @property
+    def begins(self) -> date | None:
+        """The day it starts, where the measure itself says so (isolation, followup)."""
+        return self.entered_on if self.kind == "isolation" else self.released_on if self.kind == "followup" else None

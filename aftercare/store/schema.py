@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping
 from aftercare.core import model as M
 from aftercare.core.model import Case, Event, Problem
 
-CASE_FIELDS = ("name", "id_number", "sex", "birth_date", "measure", "term_months", "registered_on")
+CASE_FIELDS = ("name", "id_number", "sex", "birth_date", "measure", "registered_on")
 
 
 def _enum(values: Mapping) -> Callable[[Any], str | None]:
@@ -140,8 +140,10 @@ def case_from(cid: str, raw: Any, path: str, line_of: Callable[[tuple], int], pr
     if err:
         bad("id_number", f"身份证号{err}", "bad-id-number")
     if raw["measure"] not in M.MEASURES:
-        bad("measure", f"措施“{raw['measure']}”应为 detox 或 rehab")
-    if _is_int(raw["term_months"]) or not 1 <= raw["term_months"] <= 36:
+        bad("measure", f"措施“{raw['measure']}”应为 {'、'.join(M.MEASURES)} 之一")
+    elif raw["measure"] in M.COMMUNITY_MEASURES and raw.get("term_months") is None:
+        problems.append(Problem(path, 1, "missing-field", "case.yaml 缺少字段 term_months", "补上该字段"))
+    elif raw.get("term_months") is not None and (_is_int(raw["term_months"]) or not 1 <= raw["term_months"] <= 36):
         bad("term_months", f"期限“{raw['term_months']}”应为 1–36 个月")
     for key in ("birth_date", "registered_on"):
         if not isinstance(raw[key], date):
@@ -164,14 +166,30 @@ def case_from(cid: str, raw: Any, path: str, line_of: Callable[[tuple], int], pr
         bad("corrections", "corrections 应为更正记录列表（每条含 date 日期、field 字段、reason 原因）")
     if len(problems) > start:
         return None
-    known = set(CASE_FIELDS) | {"decision", "phone", "address", "household", "risk", "worker", "corrections"}
+    from aftercare.store.pathschema import check_person_file, measures_from
+
+    measures = measures_from(raw, dec, path, line_of, problems)
+    check_person_file(raw, path, line_of, problems)
+    if len(problems) > start:
+        return None
+    known = set(CASE_FIELDS) | {"decision", "phone", "address", "household", "risk", "worker", "corrections",
+                                "term_months"}
     return Case(
         id=cid, name=raw["name"].strip(), id_number=idn, sex=str(raw["sex"]), birth_date=raw["birth_date"],
-        measure=raw["measure"], term_months=raw["term_months"], created_on=raw["registered_on"],
+        measure=raw["measure"], term_months=raw.get("term_months") or 0, created_on=raw["registered_on"],
         notified_on=dec.get("notified_on"), decision_no=str(dec.get("number") or ""),
         decided_by=str(dec.get("decided_by") or ""), decided_on=dec.get("decided_on"),
         phone=str(raw.get("phone") or ""), address=str(raw.get("address") or ""),
         household=raw.get("household") or "local", risk=raw.get("risk") or "low", worker=str(raw.get("worker") or ""),
-        extra={k: v for k, v in raw.items() if k not in known},
+        extra={k: v for k, v in raw.items() if k not in known}, measures=measures,
         corrections=tuple(dict(c) for c in corrections),
     )
+
+
+def _is_seq(v):
+    return None if isinstance(v, int) and not isinstance(v, bool) and v >= 1 else "应为措施序号（1 起的整数）"
+
+
+from aftercare.store.pathschema import install as _install_path_events  # noqa: E402
+
+_install_path_events(EVENT_SCHEMA, _is_seq)

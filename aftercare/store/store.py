@@ -421,6 +421,8 @@ class Transaction:
         eid = new_event_id(taken)
         record = {"id": eid, "type": etype, "date": day}
         record.update({k: v for k, v in fields.items() if v is not None and v != ""})
+        if len(case.path) > 1 and "measure" not in record:
+            record["measure"] = len(case.path)       # the measure it was recorded under (PATHWAY §1)
         path = self.store.case_dir(case.id) / "events" / event_file_name(day.year, self.store.origin())
         new = events_file_bytes([record], path.read_bytes() if path.exists() else None)
         # the appended file must read back as before plus exactly this record

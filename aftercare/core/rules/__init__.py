@@ -162,6 +162,7 @@ class RuleSet:
     upcoming_days: int
     fingerprint: str
     archive: Mapping[str, Any] = field(default_factory=dict)     # the archive's cover: retention (保管期限)
+    path: "PathRules" = field(default=None)   # follow-up, pick-up, lost contact, methadone (PATHWAY.md)
 
     def term_default(self, measure: str) -> int:
         return int(self.measures[measure]["term_months"])
@@ -336,6 +337,7 @@ def _build(raw: dict, where: tuple) -> RuleSet:
             upcoming_days=_int(agenda.get("upcoming_days", 7), where + ("agenda", "upcoming_days"), 0),
             fingerprint=fp,
             archive=dict(raw.get("archive") or {}),
+            path=_path_rules(raw, where),
         )
     except RuleError:
         raise
@@ -388,3 +390,44 @@ def _item_kinds(raw, where: tuple) -> frozenset:
     if unknown:
         raise RuleError(where, f"不认识的事项种类：{', '.join(unknown)}；可用的有：{', '.join(ITEM_KINDS)}")
     return frozenset(raw)
+
+
+@dataclass(frozen=True)
+class PathRules:
+    """The numbers of a person's path (PATHWAY.md §2–5)."""
+
+    followup_after: tuple
+    followup_years: int
+    followup_phases: tuple
+    followup_document: int | None
+    pickup_opens_days_before: int
+    pickup_document: int | None
+    silence_days: Mapping[str, int]
+    lost_report: Deadline
+    lost_document: int | None
+    police_filing: Deadline
+    methadone_document: int | None
+
+
+def _path_rules(raw: dict, where: tuple) -> PathRules:
+    fu, pk, lost, mt = (raw.get(k) or {} for k in ("followup", "pickup", "lost", "methadone"))
+    years = _int(fu.get("years", 3), where + ("followup", "years"), 1)
+    after = fu.get("after", ["detox", "rehab"]) or []
+    if not isinstance(after, list) or any(a not in ("detox", "rehab") for a in after):
+        raise RuleError(where + ("followup", "after"), "followup.after 应为 detox、rehab 组成的列表")
+    silence = lost.get("silence_days") or {}
+    if not isinstance(silence, Mapping):
+        raise RuleError(where + ("lost", "silence_days"), "silence_days 应写为 {detox: N, rehab: N, followup: N}")
+    return PathRules(
+        followup_after=tuple(after), followup_years=years,
+        followup_phases=_phases(fu.get("schedule") or [{"months": 12 * years, "every": 3}],
+                                where + ("followup", "schedule"), 12 * years),
+        followup_document=fu.get("document"),
+        pickup_opens_days_before=_int(pk.get("opens_days_before", 7), where + ("pickup", "opens_days_before"), 0),
+        pickup_document=pk.get("document"),
+        silence_days={k: _int(v, where + ("lost", "silence_days", k), 1) for k, v in silence.items()},
+        lost_report=_deadline(lost.get("report_deadline") or {"working_days": 3}, where + ("lost", "report_deadline")),
+        lost_document=lost.get("document"),
+        police_filing=_deadline(mt.get("police_filing") or {"working_days": 5}, where + ("methadone", "police_filing")),
+        methadone_document=mt.get("document"),
+    )
