@@ -335,7 +335,7 @@ def test_case_list_filters_and_json(cli, case):
     assert [r["case"] for r in rows] == [case] and rows[0]["status"] == "active"
     rows = json.loads(cli.ok("case", "list", "--status", "awaiting", "--format", "json").stdout)
     assert [r["case"] for r in rows] == [other]
-    assert "状态" in refused(cli, "case", "list", "--status", "lost")
+    assert "状态" in refused(cli, "case", "list", "--status", "jail")
 
 
 def test_log_shows_author_and_actions(cli, case):

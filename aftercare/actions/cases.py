@@ -19,7 +19,12 @@ def add_case(store: Store, *, name: str, id_number: str, measure: str, today: da
              reported_on: str | None = None, notified_on: str | None = None, decision_no: str | None = None,
              decided_by: str | None = None, decided_on: str | None = None, phone: str | None = None,
              address: str | None = None, household: str | None = None, risk: str | None = None,
-             term_months: int | None = None, worker: str | None = None, case_id: str | None = None) -> Result:
+             term_months: int | None = None, worker: str | None = None, case_id: str | None = None,
+             **path_flags: str | None) -> Result:
+    """Register a person with a first measure; `path_flags` are the isolation / follow-up flags
+    (facility, entered_on, expected_release, released_on, released_from: PATHWAY §1)."""
+    from aftercare.actions.pathway import measure_fields
+
     name = (text(name, "姓名", 40) or "")
     if not name:
         raise AftercareError("姓名不能为空", code="missing")
@@ -31,13 +36,9 @@ def add_case(store: Store, *, name: str, id_number: str, measure: str, today: da
     measure = choice(measure, M.MEASURES, "措施（--measure）", required=True)
     household = choice(household, M.HOUSEHOLDS, "户籍（--household）") or "local"
     risk = choice(risk, M.RISKS, "风险等级（--risk）") or "low"
-    rs = store.rules.for_day(today)
-    term = rs.term_default(measure) if term_months is None else term_months
-    _check_term(store, today, measure, term)
-    dec_on = past_date(decided_on, today, "决定日期（--decided-on）") if decided_on else None
-    not_on = past_date(notified_on, today, "送达日期（--notified-on）") if notified_on else None
-    rep_on = past_date(reported_on, today, "报到日期（--reported-on）") if reported_on else None
-    _check_dates(dec_on, not_on, rep_on, birth)
+    fields, rep_on, _began = measure_fields(
+        store, measure, today, birth, term_months=term_months, reported_on=reported_on, notified_on=notified_on,
+        decision_no=decision_no, decided_by=decided_by, decided_on=decided_on, **path_flags)
     with store.transaction() as tx:
         existing = store.case_ids()
         if case_id is not None:
@@ -48,13 +49,10 @@ def add_case(store: Store, *, name: str, id_number: str, measure: str, today: da
             cid = next_case_id(existing, today.year)
         dup = find_id_number(store, existing, idn)
         if dup:
-            raise AftercareError(f"该身份证号已登记为个案 {dup}，不能重复登记", code="duplicate-person")
+            raise AftercareError(f"该身份证号已登记为个案 {dup}，不能重复登记（再次戒毒用 aftercare case start {dup} --measure …）",
+                                 code="duplicate-person")
         body = {
-            "name": name, "id_number": idn, "sex": sex, "birth_date": birth, "measure": measure,
-            "term_months": term,
-            "decision": {k: v for k, v in (("number", text(decision_no, "决定书文号")),
-                                           ("decided_by", text(decided_by, "决定机关")),
-                                           ("decided_on", dec_on), ("notified_on", not_on)) if v},
+            "name": name, "id_number": idn, "sex": sex, "birth_date": birth, "measure": measure, **fields,
             "phone": text(phone, "电话", 40) or "", "address": text(address, "住址", 200) or "",
             "household": household, "risk": risk, "worker": text(worker, "工作人员", 40) or "",
             "registered_on": today,
@@ -70,7 +68,7 @@ def add_case(store: Store, *, name: str, id_number: str, measure: str, today: da
     return Result(cid, f"已登记个案 {cid}（{name}，{M.MEASURES[measure]}）", commit)
 
 
-def _check_term(store: Store, today: date, measure: str, term: int) -> None:
+def check_term(store: Store, today: date, measure: str, term: int) -> None:
     rs = store.rules.for_day(today)
     if not 1 <= term <= rs.term_max(measure):
         raise AftercareError(f"期限 {term} 个月无效：{M.MEASURES[measure]}最长 {rs.term_max(measure)} 个月", code="bad-term")
@@ -78,7 +76,7 @@ def _check_term(store: Store, today: date, measure: str, term: int) -> None:
         raise AftercareError(f"社区戒毒期限为 {rs.term_default(measure)} 个月（戒毒条例第十四条），不能另定", code="bad-term")
 
 
-def _check_dates(dec_on: date | None, not_on: date | None, rep_on: date | None, birth: date) -> None:
+def check_dates(dec_on: date | None, not_on: date | None, rep_on: date | None, birth: date) -> None:
     if dec_on and not_on and not_on < dec_on:
         raise AftercareError(f"送达日期 {not_on} 早于决定日期 {dec_on}", code="date-order")
     first = not_on or dec_on
@@ -165,14 +163,14 @@ def set_case(store: Store, cid: str, today: date, reason: str | None = None, **c
                                  code="missing")
         new = {**current, **{k: wanted[k] for k in changed}}
         if "measure" in changed or "term_months" in changed:
-            _check_term(store, today, new["measure"], new["term_months"])
+            check_term(store, today, new["measure"], new["term_months"])
         birth, sex = id_number_facts(new["id_number"])
         if "id_number" in changed:
             dup = find_id_number(store, [c for c in store.case_ids() if c != cid], new["id_number"])
             if dup:
                 raise AftercareError(f"该身份证号已登记为个案 {dup}，不能改为重复的身份证号", code="duplicate-person")
         if {"reported_on", "notified_on", "decided_on", "id_number"} & set(changed):
-            _check_dates(new["decided_on"], new["notified_on"], new["reported_on"], birth)
+            check_dates(new["decided_on"], new["notified_on"], new["reported_on"], birth)
         if "reported_on" in changed:
             early = [e for e in live if e.type in NEED_START and e.date < new["reported_on"]]
             if early:

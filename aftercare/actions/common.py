@@ -16,7 +16,7 @@ from aftercare.store import Store
 from aftercare.core.engine import evaluate_in
 
 __all__ = ["PERSON_EVENTS", "NEED_START", "Result", "author_name", "choice", "past_date", "text", "next_case_id", "find_id_number", "load_view",
-           "check_state", "record_event", "not_before_last_record", "same_day_warning"]
+           "check_state", "record_event", "not_before_last_record", "same_day_warning", "edit_case_yaml"]
 
 # events that need the person, refused while the measure is suspended or before report-in
 PERSON_EVENTS = ("test", "visit", "report", "education", "support", "evaluation", "violation", "family-change",
@@ -24,6 +24,9 @@ PERSON_EVENTS = ("test", "visit", "report", "education", "support", "evaluation"
 # records that need the period to have started: they hang on the report-in
 NEED_START = PERSON_EVENTS + ("suspend", "resume", "release", "transfer-apply", "transfer-form", "transfer-approve",
                               "transfer-refuse", "transfer-report-in", "transfer-handover")
+# records that belong to a community measure (detox, rehab): refused while the person is elsewhere on the path
+COMMUNITY_EVENTS = PERSON_EVENTS + ("report-in", "warning", "violation-report", "release-suggestion", "suspend",
+                                    "resume", "release", "leave-approve", "leave-deny", "transfer-apply")
 
 
 @dataclass
@@ -95,6 +98,10 @@ def check_state(view, d: date, etype: str) -> None:
         label = M.STATUS_LABELS[view.status]
         raise AftercareError(f"个案 {cid} 于 {view.closed_on} {label}，不能再记录该日期的{M.EVENT_TYPES.get(etype, etype)}",
                              code="case-closed")
+    path = getattr(view, "path", None)
+    if path is not None and path.current.kind not in M.COMMUNITY_MEASURES and etype in COMMUNITY_EVENTS:
+        raise AftercareError(f"个案 {cid} 目前处于{M.STATES[path.state]}，不能记录{M.EVENT_TYPES.get(etype, etype)}"
+                             "（后续照管用 record followup）", code="wrong-measure")
     if etype in PERSON_EVENTS:
         if view.start is None:
             raise AftercareError(f"个案 {cid} 尚未报到，期限未开始，不能记录{M.EVENT_TYPES[etype]}（先 record report-in）",
@@ -140,3 +147,27 @@ def author_name(store: Store) -> str | None:
     """Who is acting: the git author of the next commit (environment or config), as git log shows it."""
     ident = store.git.run("var", "GIT_AUTHOR_IDENT", check=False)
     return (ident.split(" <")[0].strip() or None) if " <" in ident else None
+
+
+def edit_case_yaml(store: Store, tx, cid: str, mutate) -> list:
+    """A round-trip edit of case.yaml inside transaction `tx`: `mutate(doc)` changes the document and
+    returns the keys it changed; comments, order and hand-added fields survive. What is written must
+    read back (else the transaction is undone)."""
+    from io import StringIO
+
+    from ruamel.yaml import YAML
+
+    path = store.case_dir(cid) / "case.yaml"
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.representer.ignore_aliases = lambda *_a: True     # the store refuses anchors and aliases
+    doc = yaml.load(path.read_text(encoding="utf-8"))
+    changed = mutate(doc)
+    if not changed:
+        raise AftercareError(f"个案 {cid} 的这些信息与原来相同，没有修改", code="nothing")
+    buf = StringIO()
+    yaml.dump(doc, buf)
+    tx.write(path, buf.getvalue().encode("utf-8"))
+    store.load_case(cid)
+    return changed

@@ -19,6 +19,7 @@ def record_report_in(store: Store, cid: str, date_text: str | None, today: date,
     d = past_date(date_text, today)
 
     def check(case, events, view):
+        case = view.case                  # the current measure's decision (PATHWAY: a person has several)
         first = next((e for e in view.events if e.type == "report-in"), None)
         if first is not None:
             raise AftercareError(f"个案 {cid} 已于 {first.date} 报到，不能重复报到", code="duplicate-report-in")

@@ -3,7 +3,7 @@
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, List, Optional
 
 import typer
 
@@ -14,6 +14,11 @@ case_app = typer.Typer(help="个案登记与名册", no_args_is_help=True)
 app.add_typer(case_app, name="case")
 
 Opt = typer.Option
+FacilityOpt = Annotated[Optional[str], Opt("--facility", help="强制隔离戒毒所（isolation）")]
+EnteredOpt = Annotated[Optional[str], Opt("--entered-on", help="入所日期（isolation）")]
+ExpectedOpt = Annotated[Optional[str], Opt("--expected-release", help="预计解除（出所）日期（isolation，出所衔接据此提醒）")]
+ReleasedOpt = Annotated[Optional[str], Opt("--released-on", help="上一措施结束或出所的日期（followup，后续照管自此起算）")]
+ReleasedFromOpt = Annotated[Optional[str], Opt("--released-from", help="出所场所或上一措施（followup）")]
 
 
 @app.command("init")
@@ -51,7 +56,7 @@ def demo_cmd(directory: Annotated[Path, typer.Argument(help="新演示库的目�
 def case_add(
     name: Annotated[str, Opt("--name", help="姓名")],
     id_number: Annotated[str, Opt("--id-number", help="18 位身份证号（校验位按 GB 11643 检查）")],
-    measure: Annotated[str, Opt("--measure", help="措施：detox 社区戒毒 / rehab 社区康复")],
+    measure: Annotated[str, Opt("--measure", help="措施：detox 社区戒毒 / rehab 社区康复 / isolation 强制隔离戒毒 / followup 后续照管")],
     reported_on: Annotated[Optional[str], Opt("--reported-on", help="报到日期（期限自此起算）")] = None,
     notified_on: Annotated[Optional[str], Opt("--notified-on", help="决定书送达日期（15 日报到期限自此起算）")] = None,
     decision_no: Annotated[Optional[str], Opt("--decision-no", help="决定书文号")] = None,
@@ -64,16 +69,22 @@ def case_add(
     term_months: Annotated[Optional[int], Opt("--term-months", help="期限（月），社区康复可少于 36")] = None,
     worker: Annotated[Optional[str], Opt("--worker", help="责任工作人员")] = None,
     case_id: Annotated[Optional[str], Opt("--id", help="指定个案编号（默认 年份-序号）")] = None,
+    facility: FacilityOpt = None,
+    entered_on: EnteredOpt = None,
+    expected_release: ExpectedOpt = None,
+    released_on: ReleasedOpt = None,
+    released_from: ReleasedFromOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """登记一名社区戒毒（康复）人员；最后一行输出个案编号。"""
+    """登记一名人员及其第一项措施；最后一行输出个案编号。"""
     from aftercare.actions import cases
 
     s = open_store(store)
     res = cases.add_case(s, name=name, id_number=id_number, measure=measure, today=today(), reported_on=reported_on,
                            notified_on=notified_on, decision_no=decision_no, decided_by=decided_by, decided_on=decided_on,
                            phone=phone, address=address, household=household, risk=risk, term_months=term_months,
-                           worker=worker, case_id=case_id)
+                           worker=worker, case_id=case_id, facility=facility, entered_on=entered_on,
+                           expected_release=expected_release, released_on=released_on, released_from=released_from)
     show_result(res, res.case)
 
 
@@ -96,23 +107,52 @@ def case_set(
     decided_on: Annotated[Optional[str], Opt("--decided-on", help="更正决定日期")] = None,
     id_number: Annotated[Optional[str], Opt("--id-number", help="更正身份证号（性别、出生日期随之更正）")] = None,
     reason: Annotated[Optional[str], Opt("--reason", help="更正原因：更正报到/决定日期、期限、措施、身份证号时必填")] = None,
+    alias: Annotated[Optional[str], Opt("--alias", help="别名、绰号")] = None,
+    ethnicity: Annotated[Optional[str], Opt("--ethnicity", help="民族")] = None,
+    education: Annotated[Optional[str], Opt("--education", help="文化程度")] = None,
+    marital: Annotated[Optional[str], Opt("--marital", help="婚姻状况")] = None,
+    employment: Annotated[Optional[str], Opt("--employment", help="就业情况")] = None,
+    employer: Annotated[Optional[str], Opt("--employer", help="工作单位")] = None,
+    household_address: Annotated[Optional[str], Opt("--household-address", help="户籍地址")] = None,
+    household_police: Annotated[Optional[str], Opt("--household-police", help="户籍地派出所")] = None,
+    residence_police: Annotated[Optional[str], Opt("--residence-police", help="现住地派出所")] = None,
+    drug_type: Annotated[Optional[List[str]], Opt("--drug-type", help="毒品种类（可重复）：heroin / methamphetamine / ketamine / cannabis / other")] = None,
+    intake_method: Annotated[Optional[str], Opt("--intake-method", help="吸食方式")] = None,
+    first_use: Annotated[Optional[str], Opt("--first-use", help="首次吸毒时间 YYYY 或 YYYY-MM")] = None,
+    prior_isolations: Annotated[Optional[int], Opt("--prior-isolations", help="既往强制隔离戒毒次数")] = None,
+    police_officer: Annotated[Optional[str], Opt("--police-officer", help="责任民警")] = None,
+    police_phone: Annotated[Optional[str], Opt("--police-phone", help="民警电话")] = None,
+    expected_release: ExpectedOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """修改个案基本信息，或更正驱动期限的事实（须 --reason，记入更正记录与提交说明）；case.yaml 中的注释与手工字段保留。"""
+    """修改个案基本信息、基本情况登记表各项、预计解除日期，或更正驱动期限的事实（须 --reason，记入更正记录与提交说明）；case.yaml 中的注释与手工字段保留。"""
     from aftercare.actions import cases
+    from aftercare.core.errors import AftercareError
 
-    show_result(cases.set_case(open_store(store), case, today(), reason=reason, phone=phone, address=address,
-                               worker=worker, name=name, household=household, risk=risk, reported_on=reported_on,
-                               notified_on=notified_on, term_months=term_months, measure=measure,
-                               decision_no=decision_no, decided_by=decided_by, decided_on=decided_on,
-                               id_number=id_number))
+    person = {"alias": alias, "ethnicity": ethnicity, "education": education, "marital": marital,
+              "employment": employment, "employer": employer, "household_address": household_address,
+              "household_police": household_police, "residence_police": residence_police,
+              "intake_method": intake_method, "police_officer": police_officer, "police_phone": police_phone}
+    path = {"drug_types": drug_type or None, "first_use": first_use, "prior_isolations": prior_isolations,
+            "expected_release": expected_release}
+    core = {"phone": phone, "address": address, "worker": worker, "name": name, "household": household, "risk": risk,
+            "reported_on": reported_on, "notified_on": notified_on, "term_months": term_months, "measure": measure,
+            "decision_no": decision_no, "decided_by": decided_by, "decided_on": decided_on, "id_number": id_number}
+    if any(v is not None for v in (*person.values(), *path.values())):
+        if any(v is not None for v in core.values()):
+            raise AftercareError("基本信息、更正事项与登记表各项请分两次修改")
+        from aftercare.actions import pathway
+
+        show_result(pathway.set_person(open_store(store), case, today(), **path, **person))
+        return
+    show_result(cases.set_case(open_store(store), case, today(), reason=reason, **core))
 
 
 @case_app.command("list")
 @handle
 def case_list(
     worker: Annotated[Optional[str], Opt("--worker", help="只看某工作人员负责的个案")] = None,
-    status: Annotated[Optional[str], Opt("--status", help="只看某状态：awaiting / active / suspended / released / terminated / transferred")] = None,
+    status: Annotated[Optional[str], Opt("--status", help="只看某状态：awaiting / detox / rehab / isolation / followup / suspended / lost / clean / closed（本人所处阶段），或 active / released / terminated / transferred（社区措施的状态）")] = None,
     fmt: FormatOpt = "table",
     store: StoreOpt = None,
 ) -> None:
@@ -121,18 +161,18 @@ def case_list(
     from aftercare.views.agenda import summaries
     from aftercare.core.errors import AftercareError
 
-    if status is not None and status not in M.STATUS_LABELS:
-        raise AftercareError(f"状态“{status}”无效，应为 {'、'.join(M.STATUS_LABELS)} 之一")
+    if status is not None and status not in M.STATUS_LABELS and status not in M.STATES:
+        raise AftercareError(f"状态“{status}”无效，应为 {'、'.join({**M.STATES, **M.STATUS_LABELS})} 之一")
     if fmt not in ("table", "json"):
         raise AftercareError(f"输出格式“{fmt}”无效，应为 table 或 json")
     s = open_store(store)
     day = today()
     sums, problems = summaries(s, day, 0, None, worker, day)
     if status:
-        sums = [x for x in sums if x.status == status]
+        sums = [x for x in sums if (x.state if status in M.STATES else x.status) == status]
     if fmt == "json":
         say(json.dumps([{
-            "case": x.cid, "name": x.name, "measure": x.measure, "worker": x.worker, "status": x.status,
+            "case": x.cid, "name": x.name, "measure": x.current, "worker": x.worker, "status": x.status, "state": x.state,
             "start": x.start.isoformat() if x.start else None, "last_day": x.last_day.isoformat() if x.last_day else None,
             "risk": x.risk, "counts": {**x.counts, "overdue": x.overdue_on(day)},
         } for x in sums], ensure_ascii=False, indent=2))
@@ -146,7 +186,9 @@ def case_list(
     for x in sums:
         period = f"{x.start}至{x.last_day}" if x.start and x.last_day else (f"{x.start}起（中止中）" if x.start else "未报到")
         c = x.counts
-        rows.append([x.cid, x.name, M.MEASURES[x.measure], x.worker or "—", M.STATUS_LABELS[x.status], period,
+        if x.current not in M.COMMUNITY_MEASURES:
+            period = "—"
+        rows.append([x.cid, x.name, M.MEASURES[x.current], x.worker or "—", M.STATES[x.state], period,
                      f"检{c['tests']} 访{c['visits']} 报{c['reports']}", f"拒检{c['refusals']} 擅离{c['absences']}",
                      x.overdue_on(day) or ""])
     say(table(["编号", "姓名", "措施", "工作人员", "状态", "期限", "记录", "违规", "逾期"], rows))

@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from aftercare.core.engine import agenda_items
-from aftercare.core.model import CLOSED_STATES, DueItem
+from aftercare.core.model import DueItem
+from aftercare.core.path import live_agenda
 from aftercare.store import Store
 from aftercare.store.cache import ReadCache, cache_path, case_file_key, keys_text
 from aftercare.store.store import CaseFiles
@@ -42,11 +42,14 @@ class Summary:
     items: list                    # open DueItems whose window opens before the horizon
     provisional_years: list = field(default_factory=list)
     closed_on: date | None = None
+    state: str = ""                # the person's state on the path (PATHWAY §1)
+    current: str = ""              # the current measure's kind
+    state_until: date | None = None    # the state changes by itself on this day (follow-up ends clean)
 
 
     def overdue_on(self, day: date) -> int:
         """Open overdue items on `day` (computed per day, not cached)."""
-        return sum(1 for it in agenda_items(self.items, self.status, day, 0) if it.status == "overdue")
+        return sum(1 for it in live_agenda(self.items, self.state, day, 0) if it.status == "overdue")
 
 
 @dataclass
@@ -66,7 +69,7 @@ def summarise(store: Store, files: CaseFiles, day: date, parsed: dict | None = N
         return None, problems, parsed, None
     view = evaluate_in(store, case, events, day)
     horizon = day + timedelta(days=HORIZON_DAYS)
-    items = [] if view.closed else [it for it in view.items if it.open_on(day) and (it.window_start or it.deadline) <= horizon]
+    items = [it for it in view.path.live if it.open_on(day) and (it.window_start or it.deadline) <= horizon]
     counts = {
         "tests": sum(1 for e in view.events if e.type == "test" and e.get("result") in ("negative", "positive", "pending")),
         "visits": sum(1 for e in view.events if e.type == "visit"),
@@ -76,9 +79,15 @@ def summarise(store: Store, files: CaseFiles, day: date, parsed: dict | None = N
         "absence_days": view.absence_days,
     }
     s = Summary(case.id, case.name, case.id_number, case.measure, case.worker, view.status, view.start, view.last_day,
-                view.risk, counts, items, view.provisional_years, view.closed_on)
+                view.risk, counts, items, view.provisional_years, view.closed_on, view.path.state,
+                view.path.current.kind, _state_until(view.path))
     max_date = max((e.date for e in events), default=None)
     return s, problems, parsed, max_date
+
+
+def _state_until(path) -> date | None:
+    cur = path.current
+    return cur.last_day if cur.kind == "followup" and cur.open else None
 
 
 # ---------------------------------------------------------------- summaries as plain rows
@@ -115,7 +124,8 @@ def _encode(e: Entry) -> str:
              for it in s.items]
     return json.dumps([e.ruleset, _o(e.computed), _o(e.horizon), _o(e.max_date),
                        [s.cid, s.name, s.id_number, s.measure, s.worker, s.status, _o(s.start), _o(s.last_day), s.risk,
-                        s.counts, items, list(s.provisional_years), _o(s.closed_on)]],
+                        s.counts, items, list(s.provisional_years), _o(s.closed_on), s.state, s.current,
+                        _o(s.state_until)]],
                       ensure_ascii=False, separators=(",", ":"))
 
 
@@ -129,7 +139,7 @@ def _decode(keys: tuple, text: str) -> Entry:
     import json
 
     ruleset, computed, horizon, max_date, s = json.loads(text)
-    cid, name, idn, measure, worker, status, start, last, risk, counts, items, years, closed = s
+    cid, name, idn, measure, worker, status, start, last, risk, counts, items, years, closed, state, current, until = s
     if not (type(counts) is dict and all(type(k) is str and type(v) is int for k, v in counts.items())):
         raise ValueError("bad counts")
     if not (type(years) is list and all(type(y) is int for y in years)):
@@ -152,7 +162,7 @@ def _decode(keys: tuple, text: str) -> Entry:
                           provisional=prov, status="", source=src, pauses=pauses)
         out.append(d)
     summary = Summary(_text(cid), _text(name), _text(idn), _text(measure), _text(worker), _text(status), _d(start),
-                      _d(last), _text(risk), counts, out, years, _d(closed))
+                      _d(last), _text(risk), counts, out, years, _d(closed), _text(state), _text(current), _d(until))
     c = _d(computed)
     h = _d(horizon)
     if c is None or h is None:
@@ -225,7 +235,8 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
             continue
         e = _entry(row, files.keys, ktext)
         if (e is not None and e.ruleset == ruleset and e.computed <= day
-                and (e.max_date is None or e.max_date <= day) and day + timedelta(days=within) <= e.horizon):
+                and (e.max_date is None or e.max_date <= day) and day + timedelta(days=within) <= e.horizon
+                and (e.summary.state_until is None or day < e.summary.state_until)):
             s = e.summary
         else:
             parsed = cache.parsed_files(cid, files.keys)
@@ -265,9 +276,7 @@ def agenda(store: Store, day: date, within: int | None = None, case: str | None 
     lines = []
     years = set()
     for s in sums:
-        if s.status in CLOSED_STATES:
-            continue
-        lines.extend(AgendaLine(it, s.name, s.worker) for it in agenda_items(s.items, s.status, day, within))
+        lines.extend(AgendaLine(it, s.name, s.worker) for it in live_agenda(s.items, s.state, day, within))
         if any(i.provisional for i in s.items):      # an open item's deadline rests on a guessed year
             years.update(s.provisional_years)
     order = {"overdue": 0, "due": 1, "upcoming": 2}

@@ -12,7 +12,8 @@ from aftercare.core.engine import evaluate_in
 
 DUTY_ORDER = ("test", "visit", "report", "education", "evaluation", "report-in", "warning", "violation-report",
               "leave-return", "delegated-test-result", "release-suggestion", "birthday-visit", "security-visit",
-              "family-change-visit", "transfer-form", "transfer-report-in", "archive-transfer")
+              "family-change-visit", "transfer-form", "transfer-report-in", "archive-transfer", "pickup", "followup",
+              "contact-check", "lost-report", "police-filing")
 
 
 def _event_summary(e) -> str:
@@ -73,27 +74,34 @@ def _closing(view) -> dict | None:
 def case_report(store: Store, cid: str, day: date) -> dict:
     case, events = store.load_case(check_case_id(cid), today=max(day, date.today()))
     view = evaluate_in(store, case, events, day)
-    comp = compliance(view)
-    open_items = view.agenda(view.ruleset.upcoming_days)
-    gaps = [it for it in view.items if it.explained_on is not None and it.explained_on <= day]
+    from aftercare.core.path import live_agenda, path_compliance
+
+    comp = {**compliance(view), **path_compliance(view)}
+    path = view.path
+    open_items = live_agenda(path.live, path.state, day, view.ruleset.upcoming_days)
+    gaps = [it for it in (*view.items, *path.items) if it.explained_on is not None and it.explained_on <= day]
+    mc = view.case if any(g.kind in M.COMMUNITY_MEASURES for g in path.segments) else case   # the community measure
     return {
         "case": case.id,
         "name": case.name,
         "sex": case.sex,
         "birth_date": case.birth_date,
         "id_number": case.id_number,
-        "measure": case.measure,
-        "measure_label": case.measure_label,
-        "term_months": case.term_months,
+        "measure": mc.measure,
+        "measure_label": mc.measure_label,
+        "term_months": mc.term_months,
         "worker": case.worker,
         "phone": case.phone,
         "address": case.address,
         "household": case.household,
         "risk": view.risk,
-        "decision": {"number": case.decision_no, "decided_by": case.decided_by, "decided_on": case.decided_on,
-                     "notified_on": case.notified_on},
+        "decision": {"number": mc.decision_no, "decided_by": mc.decided_by, "decided_on": mc.decided_on,
+                     "notified_on": mc.notified_on},
         "status": view.status,
         "status_label": M.STATUS_LABELS[view.status],
+        "state": path.state,
+        "state_label": M.STATES[path.state],
+        **path_report(case, path, day),
         "day": day,
         "period": {"start": view.start, "base_last_day": view.base_last, "last_day": view.last_day,
                    "suspended_days": view.suspended_days, "days_left": view.days_left,
@@ -134,12 +142,56 @@ def _blank(value) -> str:
     return "（空）" if value in (None, "") else str(value)
 
 
+def path_report(case, path, day: date) -> dict:
+    """The path part of `show`: measures in order, lost contact, methadone, prior isolations."""
+    lost_since = path.lost_since
+    return {
+        "current_measure": path.current.kind,
+        "measures": [{"seq": g.seq, "kind": g.kind, "label": M.MEASURES[g.kind], "start": g.start, "end": g.end,
+                      "outcome": g.outcome or None, "outcome_label": M.OUTCOMES.get(g.outcome, "") if g.outcome else "",
+                      "last_day": g.last_day, "derived": g.derived, "facility": g.measure.facility or None,
+                      "expected_release": g.measure.expected_release if g.kind == "isolation" else None,
+                      "released_from": g.measure.released_from or None if g.kind == "followup" else None,
+                      "decision_no": g.measure.decision_no or None} for g in path.segments],
+        "lost": {"since": lost_since, "days": (day - lost_since).days + 1 if lost_since else 0,
+                 "periods": [{"from": a, "to": b, "days": ((b or day) - a).days + (0 if b else 1)} for a, b, _e in path.lost]},
+        "methadone": {"on": path.on_methadone,
+                      "periods": [{"from": j.date, "clinic": j.get("clinic"), "registration_no": j.get("registration_no"),
+                                   "to": e.date if e else None} for j, e in path.methadone]},
+        "prior_isolations": path.prior_isolations,
+        "history": [{"measure": h.get("measure"), "from": h.get("from"), "to": h.get("to")}
+                    for h in case.extra.get("history") or []],
+    }
+
+
+def _path_lines(r: dict) -> list:
+    lines = ["措施经过："]
+    for m in r["measures"]:
+        end = f"至 {m['end']}（{m['outcome_label']}）" if m["end"] else ("起" + (f"，预计 {m['last_day']} 结束" if m["last_day"] else ""))
+        where = f" {m['facility']}" if m["facility"] else ""
+        if m["kind"] == "isolation" and m["expected_release"] and not m["end"]:
+            end = f"起，预计 {m['expected_release']} 解除"
+        start = m["start"] or "（尚未报到）"
+        lines.append(f"  {m['seq']}. {m['label']}{where} {start} {end}".rstrip())
+    if r["prior_isolations"]:
+        hist = "；".join(f"{h['from']}至{h['to']}" for h in r["history"])
+        lines.append(f"既往强制隔离戒毒 {r['prior_isolations']} 次" + (f"（{hist}）" if hist else ""))
+    if r["lost"]["since"]:
+        lines.append(f"失联：自 {r['lost']['since']} 起，已 {r['lost']['days']} 日")
+    elif r["lost"]["periods"]:
+        lines.append("失联经历：" + "；".join(f"{p['from']}至{p['to']}（{p['days']}日）" for p in r["lost"]["periods"]))
+    if r["methadone"]["on"]:
+        j = r["methadone"]["periods"][-1]
+        lines.append(f"药物维持治疗中：自 {j['from']}（{j['clinic']}）")
+    return lines
+
+
 def format_case_report(r: dict) -> str:
     from aftercare.cli.common import table
 
     p, v = r["period"], r["violations"]
-    lines = [f"个案 {r['case']}  {r['name']}（{r['sex']}，{r['birth_date']} 生）  {r['measure_label']} {r['term_months']} 个月  "
-             f"状态：{r['status_label']}",
+    term = f"{r['measure_label']} {r['term_months']} 个月  状态：{r['status_label']}" if r["term_months"] else ""
+    lines = [f"个案 {r['case']}  {r['name']}（{r['sex']}，{r['birth_date']} 生）  {term}  当前：{r['state_label']}",
              f"工作人员：{r['worker'] or '—'}  风险等级：{M.RISKS.get(r['risk'], r['risk'])}  电话：{r['phone'] or '—'}  住址：{r['address'] or '—'}"]
     dec = r["decision"]
     if any(dec.values()):
@@ -157,6 +209,8 @@ def format_case_report(r: dict) -> str:
         lines.append(f"结束：{p['closed_on']}（{r['status_label']}）")
     for s in r["suspensions"]:
         lines.append(f"中止：{s['from']} 至 {s['to'] or '（未恢复）'}（{M.SUSPEND_REASONS.get(s['reason'], s['reason'])}）")
+    if len(r["measures"]) > 1 or r["prior_isolations"] or r["lost"]["periods"] or r["methadone"]["periods"]:
+        lines.extend(_path_lines(r))
     breach = "；已构成严重违反协议" if v["serious_breach"] else ""
     lines.append(f"违规：拒绝/逃避检测 {v['refusals']} 次；擅自外出 {v['absences']} 次，累计 {v['absence_days']} 日{breach}")
     lines.append("")
