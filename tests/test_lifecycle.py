@@ -183,7 +183,9 @@ def test_release_only_after_the_last_day(cli, case):
        "--notified-on", "2029-01-11", "--issued-by", "某县公安局", today=t)
     r = show(cli, case, t)
     assert r["status"] == "released" and r["period"]["closed_on"] == "2029-01-10"
-    assert r["open_items"] == [] and due(cli, case, t) == []
+    # PATHWAY §1: the release starts follow-up care; its first window (3 months) is all that is listed
+    assert [(i["kind"], i["window_start"], i["deadline"]) for i in r["open_items"]] == [("followup", "2029-01-10", "2029-04-09")]
+    assert [(i["kind"], i["deadline"]) for i in due(cli, case, t)] == [("followup", "2029-04-09")]
     assert "某公（禁）解字〔2029〕1号" in r["timeline"][-1]["summary"]
     (ev,) = release_events(cli, case)
     assert str(ev["notified_on"]) == "2029-01-11" and ev["notice_no"] == "某公（禁）解字〔2029〕1号"
@@ -432,7 +434,9 @@ def test_three_year_life(cli):
     for kind, n in (("report-in", 1), ("warning", 2), ("leave-return", 1), ("release-suggestion", 1)):
         assert c[kind] == {"satisfied": n, "overdue": 0, "makeup": 0, **zero}, kind
     assert "violation-report" not in c
-    assert r["open_items"] == [] and due(cli, cid, "2029-01-21") == []
+    # PATHWAY §1: the release starts follow-up care; its first window (3 months) is all that is listed
+    assert [(i["kind"], i["window_start"], i["deadline"]) for i in r["open_items"]] == [("followup", "2029-01-20", "2029-04-19")]
+    assert [(i["kind"], i["deadline"]) for i in due(cli, cid, "2029-01-21")] == [("followup", "2029-04-19")]
 
     tl = r["timeline"]
     assert len(tl) == 37
