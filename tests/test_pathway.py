@@ -1,0 +1,314 @@
+"""A person's whole path (PATHWAY.md): measures over time, follow-up, pick-up, lost contact, methadone,
+the person file. Expected dates are computed by hand in the comments."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import committed, due_json, git, person, refused, show_json
+
+
+def kinds(items, *only):
+    return [(i["kind"], i["status"], i["window_start"], i["deadline"]) for i in items if not only or i["kind"] in only]
+
+
+def detox_case(cli, seed=1, reported="2026-01-05", notified="2026-01-02", today="2026-01-05"):
+    return cli.add(seed, notified_on=notified, reported_on=reported, today=today)
+
+
+# ---------------------------------------------------------------- §1 measures over time: the golden path
+
+
+def test_whole_path_detox_relapse_isolation_rehab_followup_clean(cli):
+    cid = detox_case(cli)
+    # relapse: a positive test on 03-10 -> violation report within 24 hours (03-11)
+    committed(cli, "record", "test", cid, "--date", "2026-03-10", "--result", "positive", today="2026-03-10")
+    assert ("violation-report", "due", "2026-03-10", "2026-03-11") in kinds(due_json(cli, cid, "2026-03-10"))
+    committed(cli, "record", "violation-report", cid, "--date", "2026-03-11", today="2026-03-11")
+    # the detox measure is open: the next one cannot start yet
+    assert "仍在执行" in refused(cli, "case", "start", cid, "--measure", "isolation", "--entered-on", "2026-03-12",
+                                today="2026-03-12")
+    committed(cli, "terminate", cid, "--date", "2026-03-20", "--reason", "isolation", today="2026-03-20")
+    committed(cli, "case", "start", cid, "--measure", "isolation", "--facility", "某强制隔离戒毒所",
+              "--entered-on", "2026-03-25", "--expected-release", "2028-03-24", today="2026-03-25")
+    r = show_json(cli, cid, "2026-04-01")
+    assert r["state"] == "isolation"
+    assert [(m["kind"], m["start"], m["end"], m["outcome"]) for m in r["measures"]] == [
+        ("detox", "2026-01-05", "2026-03-20", "terminated"), ("isolation", "2026-03-25", None, None)]
+    # nothing of the community measure is due while the person is in the facility
+    assert due_json(cli, cid, "2026-04-01") == []
+    refused(cli, "record", "test", cid, "--date", "2026-04-01", "--result", "negative", today="2026-04-01")
+    # pick-up: window opens 7 days before the expected release (2028-03-17), deadline the release day
+    assert kinds(due_json(cli, cid, "2028-03-10")) == [("pickup", "upcoming", "2028-03-17", "2028-03-24")]
+    assert kinds(due_json(cli, cid, "2028-03-17")) == [("pickup", "due", "2028-03-17", "2028-03-24")]
+    assert kinds(due_json(cli, cid, "2028-03-25")) == [("pickup", "overdue", "2028-03-17", "2028-03-24")]
+    committed(cli, "record", "pickup", cid, "--date", "2028-03-24", "--by", "李娟", today="2028-03-25")
+    assert due_json(cli, cid, "2028-03-25") == []
+    # hand-over to 社区康复 for 24 months: period 2028-03-26 .. 2030-03-25; tests every 2 months
+    committed(cli, "case", "start", cid, "--measure", "rehab", "--term-months", "24", "--notified-on", "2028-03-24",
+              "--reported-on", "2028-03-26", today="2028-03-26")
+    r = show_json(cli, cid, "2028-03-26")
+    assert r["state"] == "rehab" and r["measure"] == "rehab"
+    assert r["period"]["start"] == "2028-03-26" and r["period"]["last_day"] == "2030-03-25"
+    tests = kinds(due_json(cli, cid, "2028-03-26"), "test")
+    assert tests == [("test", "due", "2028-03-26", "2028-05-25")]
+    # release after the last day starts follow-up on the release date (3 years: last day 2033-03-25);
+    # the isolation ended on the day the rehab decision was served (2028-03-24)
+    refused(cli, "release", cid, "--date", "2030-03-25", today="2030-03-26")
+    committed(cli, "release", cid, "--date", "2030-03-26", today="2030-03-26")
+    r = show_json(cli, cid, "2030-03-26")
+    assert r["state"] == "followup"
+    assert [(m["kind"], m["start"], m["end"], m["outcome"]) for m in r["measures"]] == [
+        ("detox", "2026-01-05", "2026-03-20", "terminated"), ("isolation", "2026-03-25", "2028-03-24", "ended"),
+        ("rehab", "2028-03-26", "2030-03-26", "released"), ("followup", "2030-03-26", None, None)]
+    assert r["measures"][-1]["last_day"] == "2033-03-25"
+    # windows every 3 months in year 1: 03-26..06-25, 06-26..09-25, 09-26..12-25
+    assert kinds(due_json(cli, cid, "2030-03-26"), "followup") == [("followup", "due", "2030-03-26", "2030-06-25")]
+    committed(cli, "record", "followup", cid, "--date", "2030-05-01", "--outcome", "abstinent", "--method", "visit",
+              today="2030-05-01")
+    assert kinds(due_json(cli, cid, "2030-09-30"), "followup") == [
+        ("followup", "overdue", "2030-06-26", "2030-09-25"), ("followup", "due", "2030-09-26", "2030-12-25")]
+    # then every 6 months: the last window 2032-09-26 .. 2033-03-25
+    assert kinds(due_json(cli, cid, "2033-03-01"), "followup")[-1] == ("followup", "due", "2032-09-26", "2033-03-25")
+    # three years clean on the last day: nothing more is due
+    r = show_json(cli, cid, "2033-03-25")
+    assert r["state"] == "clean" and r["measures"][-1]["outcome"] == "clean" and r["measures"][-1]["end"] == "2033-03-25"
+    assert due_json(cli, cid, "2033-03-25") == []
+    rows = json.loads(cli.ok("case", "list", "--status", "clean", "--format", "json", today="2033-03-25").stdout)
+    assert [(x["case"], x["state"], x["measure"]) for x in rows] == [(cid, "clean", "followup")]
+    refused(cli, "record", "followup", cid, "--date", "2033-03-26", "--outcome", "abstinent", today="2033-03-26")
+
+
+def test_relapse_during_followup_ends_it_and_a_new_measure_can_start(cli):
+    name, idn = person(3)
+    cid = cli.ok("case", "add", "--name", name, "--id-number", idn, "--measure", "followup",
+                 "--released-on", "2026-02-01", "--released-from", "某强制隔离戒毒所",
+                 today="2026-02-01").stdout.strip().splitlines()[-1]
+    # first window 02-01 .. 04-30
+    assert kinds(due_json(cli, cid, "2026-02-01")) == [("followup", "due", "2026-02-01", "2026-04-30")]
+    # the ID number is taken: registering again is refused and points at case start
+    assert "case start" in refused(cli, "case", "add", "--name", name, "--id-number", idn, "--measure", "detox",
+                                   today="2026-03-01")
+    committed(cli, "record", "followup", cid, "--date", "2026-03-01", "--outcome", "relapsed", today="2026-03-01")
+    r = show_json(cli, cid, "2026-03-01")
+    assert r["state"] == "closed" and r["measures"][-1]["outcome"] == "relapsed" and r["measures"][-1]["end"] == "2026-03-01"
+    assert due_json(cli, cid, "2026-03-01") == []
+    refused(cli, "record", "followup", cid, "--date", "2026-03-02", "--outcome", "abstinent", today="2026-03-02")
+    committed(cli, "case", "start", cid, "--measure", "detox", "--notified-on", "2026-03-05", today="2026-03-05")
+    r = show_json(cli, cid, "2026-03-05")
+    assert r["state"] == "awaiting" and [m["kind"] for m in r["measures"]] == ["followup", "detox"]
+    # report-in within 15 days of the decision being served: 03-20
+    assert kinds(due_json(cli, cid, "2026-03-05")) == [("report-in", "due", "2026-03-05", "2026-03-20")]
+    committed(cli, "record", "report-in", cid, "--date", "2026-03-06", today="2026-03-06")
+    assert show_json(cli, cid, "2026-03-06")["period"]["last_day"] == "2029-03-05"
+
+
+def test_starting_a_measure_during_followup_ends_it_as_relapsed(cli):
+    cid = detox_case(cli, reported="2023-01-05", notified="2023-01-02", today="2023-01-05")
+    committed(cli, "release", cid, "--date", "2026-01-05", today="2026-01-05")
+    assert show_json(cli, cid, "2026-01-06")["state"] == "followup"
+    committed(cli, "case", "start", cid, "--measure", "isolation", "--entered-on", "2026-02-01", today="2026-02-01")
+    r = show_json(cli, cid, "2026-02-01")
+    assert [(m["kind"], m["end"], m["outcome"]) for m in r["measures"]][-2:] == [
+        ("followup", "2026-02-01", "relapsed"), ("isolation", None, None)]
+    # no expected release: no pick-up item yet; moving it sets one (window from 7 days before)
+    assert due_json(cli, cid, "2026-02-01") == []
+    committed(cli, "case", "set", cid, "--expected-release", "2027-08-01", today="2026-03-01")
+    assert kinds(due_json(cli, cid, "2027-07-25")) == [("pickup", "due", "2027-07-25", "2027-08-01")]
+
+
+def test_case_start_refusals(cli):
+    cid = detox_case(cli)
+    assert "仍在执行" in refused(cli, "case", "start", cid, "--measure", "rehab", today="2026-02-01")
+    committed(cli, "terminate", cid, "--date", "2026-02-01", "--reason", "isolation", today="2026-02-01")
+    refused(cli, "case", "start", cid, "--measure", "isolation", today="2026-02-02")                      # no --entered-on
+    refused(cli, "case", "start", cid, "--measure", "isolation", "--entered-on", "2026-02-02",
+            "--term-months", "24", today="2026-02-02")                                                    # a rehab flag
+    refused(cli, "case", "start", cid, "--measure", "isolation", "--entered-on", "2026-01-20", today="2026-02-02")  # before the end
+    refused(cli, "case", "start", cid, "--measure", "isolation", "--entered-on", "2026-02-02",
+            "--expected-release", "2026-02-01", today="2026-02-02")                                       # release before entry
+    refused(cli, "case", "start", cid, "--measure", "jail", today="2026-02-02")
+    refused(cli, "case", "start", cid, "--measure", "followup", today="2026-02-02")                       # no --released-on
+    refused(cli, "case", "start", "2099-9999", "--measure", "detox", today="2026-02-02")                  # unknown case
+    committed(cli, "case", "start", cid, "--measure", "isolation", "--entered-on", "2026-02-02", today="2026-02-02")
+    assert "已在" in refused(cli, "case", "start", cid, "--measure", "isolation", "--entered-on", "2026-02-03",
+                            today="2026-02-03")
+    refused(cli, "case", "start", cid, "--measure", "detox", today="2026-02-03")     # isolation is followed by rehab/followup
+
+
+def test_prior_isolations_and_history(cli):
+    cid = detox_case(cli)
+    committed(cli, "case", "history", "add", cid, "--measure", "isolation", "--from", "2019-03-01", "--to", "2021-02-28")
+    committed(cli, "case", "history", "add", cid, "--measure", "isolation", "--from", "2022-05-01", "--to", "2024-04-30")
+    r = show_json(cli, cid)
+    assert r["prior_isolations"] == 2
+    assert [(h["from"], h["to"]) for h in r["history"]] == [("2019-03-01", "2021-02-28"), ("2022-05-01", "2024-04-30")]
+    assert "重叠" in refused(cli, "case", "history", "add", cid, "--measure", "isolation", "--from", "2020-01-01",
+                             "--to", "2020-02-01")
+    refused(cli, "case", "history", "add", cid, "--measure", "isolation", "--from", "2018-02-01", "--to", "2018-01-01")
+    refused(cli, "case", "history", "add", cid, "--measure", "detox", "--from", "2017-01-01", "--to", "2017-02-01")
+    refused(cli, "case", "set", cid, "--prior-isolations", "1")            # fewer than the two recorded
+    committed(cli, "case", "set", cid, "--prior-isolations", "3")
+    assert show_json(cli, cid)["prior_isolations"] == 3
+    assert "既往强制隔离戒毒 3 次" in cli.ok("show", cid).stdout
+
+
+# ---------------------------------------------------------------- §2 follow-up records
+
+
+def test_followup_record_refused_outside_followup_and_with_bad_codes(cli):
+    cid = detox_case(cli)
+    assert "不在后续照管" in refused(cli, "record", "followup", cid, "--date", "2026-02-01", "--outcome", "abstinent",
+                                   today="2026-02-01")
+    committed(cli, "release", cid, "--date", "2026-03-01", "--early-reason", "公安机关提前解除", today="2026-03-01")
+    refused(cli, "record", "followup", cid, "--date", "2026-03-02", "--outcome", "fine", today="2026-03-02")
+    refused(cli, "record", "followup", cid, "--date", "2026-03-02", "--outcome", "abstinent", "--method", "letter",
+            today="2026-03-02")
+    refused(cli, "record", "followup", cid, "--date", "2026-02-28", "--outcome", "abstinent", today="2026-03-02")
+    refused(cli, "record", "followup", cid, "--date", "2026-03-03", "--outcome", "abstinent", today="2026-03-02")  # future
+    # a follow-up record outside every window satisfies none; any outcome satisfies its window
+    committed(cli, "record", "followup", cid, "--date", "2026-03-02", "--outcome", "refused", today="2026-03-02")
+    assert due_json(cli, cid, "2026-03-02") == []           # window 03-01..05-31 satisfied
+
+
+# ---------------------------------------------------------------- §3 pick-up
+
+
+def test_pickup_refusals(cli):
+    cid = detox_case(cli)
+    assert "不在强制隔离戒毒" in refused(cli, "record", "pickup", cid, "--date", "2026-02-01", today="2026-02-01")
+    committed(cli, "terminate", cid, "--date", "2026-02-01", "--reason", "isolation", today="2026-02-01")
+    committed(cli, "case", "start", cid, "--measure", "isolation", "--entered-on", "2026-02-05",
+              "--expected-release", "2027-02-04", today="2026-02-05")
+    refused(cli, "record", "pickup", cid, "--date", "2026-02-04", today="2026-02-05")        # before entry
+    committed(cli, "record", "pickup", cid, "--date", "2027-02-04", today="2027-02-04")
+    assert "已于" in refused(cli, "record", "pickup", cid, "--date", "2027-02-04", today="2027-02-04")
+    refused(cli, "case", "set", cid, "--expected-release", "2026-02-01", today="2027-02-04")  # before entry
+
+
+# ---------------------------------------------------------------- §4 lost contact
+
+
+def test_contact_check_after_silence_and_lost_report(cli):
+    cid = detox_case(cli)
+    committed(cli, "record", "test", cid, "--date", "2026-03-02", "--result", "negative", today="2026-03-02")
+    # no news for 45 days after the last sign of the person (03-02): check by 04-16
+    assert kinds(due_json(cli, cid, "2026-04-16"), "contact-check") == [("contact-check", "due", "2026-04-16", "2026-04-16")]
+    assert kinds(due_json(cli, cid, "2026-04-17"), "contact-check") == [("contact-check", "overdue", "2026-04-16", "2026-04-16")]
+    # an unreachable contact does not close it; a reached one does (next check 04-20 + 45 = 06-04)
+    committed(cli, "record", "contact", cid, "--date", "2026-04-18", "--result", "unreachable", "--via", "phone",
+              today="2026-04-18")
+    assert kinds(due_json(cli, cid, "2026-04-18"), "contact-check") == [("contact-check", "overdue", "2026-04-16", "2026-04-16")]
+    committed(cli, "record", "contact", cid, "--date", "2026-04-20", "--result", "reached", "--via", "home",
+              today="2026-04-20")
+    assert kinds(due_json(cli, cid, "2026-06-04"), "contact-check") == [("contact-check", "due", "2026-06-04", "2026-06-04")]
+    # lost on Monday 06-01: report to the police within 3 working days (06-04)
+    committed(cli, "record", "lost", cid, "--date", "2026-06-01", today="2026-06-01")
+    r = show_json(cli, cid, "2026-06-03")
+    assert r["state"] == "lost" and r["lost"]["since"] == "2026-06-01" and r["lost"]["days"] == 3
+    items = due_json(cli, cid, "2026-06-03")
+    assert kinds(items, "lost-report") == [("lost-report", "due", "2026-06-01", "2026-06-04")]
+    assert kinds(items, "contact-check") == []                  # lost: the report replaces the check
+    rows = json.loads(cli.ok("case", "list", "--status", "lost", "--format", "json", today="2026-06-03").stdout)
+    assert [x["case"] for x in rows] == [cid]
+    assert "已于" in refused(cli, "record", "lost", cid, "--date", "2026-06-03", today="2026-06-03")
+    committed(cli, "record", "contact", cid, "--date", "2026-06-03", "--result", "unreachable", "--via", "police",
+              today="2026-06-03")
+    assert kinds(due_json(cli, cid, "2026-06-05"), "lost-report") == []
+    refused(cli, "record", "found", cid, "--date", "2026-05-30", today="2026-06-05")          # before the lost date
+    committed(cli, "record", "found", cid, "--date", "2026-06-05", "--how", "家属劝返", today="2026-06-05")
+    r = show_json(cli, cid, "2026-06-05")
+    assert r["state"] == "detox" and r["lost"]["periods"] == [{"from": "2026-06-01", "to": "2026-06-05", "days": 4}]
+
+
+def test_found_refused_for_a_person_not_lost(cli):
+    cid = detox_case(cli)
+    assert "未处于失联" in refused(cli, "record", "found", cid, "--date", "2026-02-01", today="2026-02-01")
+    refused(cli, "record", "contact", cid, "--date", "2026-02-01", "--result", "maybe", today="2026-02-01")
+    refused(cli, "record", "contact", cid, "--date", "2026-02-01", "--result", "reached", "--via", "pigeon",
+            today="2026-02-01")
+
+
+def test_followup_lost_outcome_declares_lost(cli):
+    cid = detox_case(cli)
+    committed(cli, "release", cid, "--date", "2026-03-01", "--early-reason", "公安机关提前解除", today="2026-03-01")
+    committed(cli, "record", "followup", cid, "--date", "2026-04-01", "--outcome", "lost", today="2026-04-01")
+    r = show_json(cli, cid, "2026-04-01")
+    assert r["state"] == "lost" and r["lost"]["since"] == "2026-04-01"
+    # the lost follow-up record still satisfies its window (the office did its duty): 03-01..05-31
+    assert kinds(due_json(cli, cid, "2026-04-01"), "followup") == []
+
+
+# ---------------------------------------------------------------- §5 methadone, referral
+
+
+def test_methadone_police_filing_and_refusals(cli):
+    cid = detox_case(cli)
+    refused(cli, "record", "methadone-end", cid, "--date", "2026-05-01", today="2026-05-01")
+    refused(cli, "record", "police-filing", cid, "--date", "2026-05-01", today="2026-05-01")
+    assert cli("record", "methadone", cid, "--date", "2026-05-01", today="2026-05-01").exit_code == 2   # no --clinic
+    refused(cli, "record", "methadone", cid, "--date", "2026-05-01", "--clinic", " ", today="2026-05-01")
+    committed(cli, "record", "methadone", cid, "--date", "2026-06-01", "--clinic", "县美沙酮门诊",
+              "--registration-no", "MMT-0012", today="2026-06-01")
+    # 5 working days after Monday 06-01: 06-08
+    assert kinds(due_json(cli, cid, "2026-06-02"), "police-filing") == [("police-filing", "due", "2026-06-01", "2026-06-08")]
+    assert "已于" in refused(cli, "record", "methadone", cid, "--date", "2026-06-02", "--clinic", "另一门诊",
+                             today="2026-06-02")
+    committed(cli, "record", "police-filing", cid, "--date", "2026-06-03", today="2026-06-03")
+    assert kinds(due_json(cli, cid, "2026-06-03"), "police-filing") == []
+    r = show_json(cli, cid, "2026-06-03")
+    assert r["methadone"]["on"] is True and r["methadone"]["periods"][0]["clinic"] == "县美沙酮门诊"
+    assert "药物维持治疗中" in cli.ok("show", cid, today="2026-06-03").stdout
+    committed(cli, "record", "methadone-end", cid, "--date", "2026-07-01", "--reason", "转外地", today="2026-07-01")
+    assert show_json(cli, cid, "2026-07-01")["methadone"]["on"] is False
+
+
+def test_referral(cli):
+    cid = detox_case(cli)
+    refused(cli, "record", "referral", cid, "--kind", "hospital", "--place", "某地", today="2026-02-01")
+    refused(cli, "record", "referral", cid, "--kind", "voluntary-detox", "--place", "", today="2026-02-01")
+    res = committed(cli, "record", "referral", cid, "--kind", "rehab-venue", "--place", "某戒毒康复场所",
+                    today="2026-02-01")
+    assert "劝导" in res.stdout
+    assert show_json(cli, cid, "2026-02-01")["timeline"][-1]["type"] == "referral"
+
+
+# ---------------------------------------------------------------- §6 the person file
+
+
+def test_person_file_fields_family_and_group(cli):
+    cid = detox_case(cli)
+    path = cli.root / "cases" / cid / "case.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "# 手工备注：保留\n", encoding="utf-8")
+    git(cli.root, "commit", "-qam", "hand note")
+    committed(cli, "case", "set", cid, "--alias", "阿三", "--ethnicity", "汉族", "--drug-type", "methamphetamine",
+              "--drug-type", "ketamine", "--first-use", "2015-06", "--police-officer", "钱警官")
+    text = path.read_text(encoding="utf-8")
+    assert "# 手工备注：保留" in text and "methamphetamine" in text and "2015-06" in text
+    assert "毒品种类" in refused(cli, "case", "set", cid, "--drug-type", "opium")
+    refused(cli, "case", "set", cid, "--first-use", "2015-13")
+    refused(cli, "case", "set", cid, "--first-use", "2099")
+    refused(cli, "case", "set", cid, "--alias", "阿三", "--phone", "13800000000")    # two kinds of change at once
+    refused(cli, "case", "set", cid, "--alias", "阿三")                                # nothing changes
+    committed(cli, "case", "family", "add", cid, "--name", "赵某", "--relation", "母亲", "--phone", "13800000002")
+    refused(cli, "case", "family", "add", cid, "--name", "赵某", "--relation", "母亲")
+    assert cli("case", "family", "add", cid, "--name", "孙某").exit_code == 2                             # no relation
+    refused(cli, "case", "family", "add", cid, "--name", "孙某", "--relation", "")
+    committed(cli, "case", "group", "add", cid, "--role", "police", "--name", "钱警官", "--phone", "13800000004")
+    refused(cli, "case", "group", "add", cid, "--role", "chief", "--name", "某人")
+    refused(cli, "case", "group", "remove", cid, "--role", "doctor", "--name", "钱警官")
+    committed(cli, "case", "family", "remove", cid, "--name", "赵某")
+    refused(cli, "case", "family", "remove", cid, "--name", "赵某")
+    cli.ok("check")
+
+
+def test_check_reports_a_bad_later_measure(cli):
+    cid = detox_case(cli)
+    committed(cli, "terminate", cid, "--date", "2026-02-01", "--reason", "isolation", today="2026-02-01")
+    committed(cli, "case", "start", cid, "--measure", "isolation", "--entered-on", "2026-02-02", today="2026-02-02")
+    path = cli.root / "cases" / cid / "case.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "later_measures:" in text
+    path.write_text(text.replace("kind: isolation", "kind: jail"), encoding="utf-8")
+    res = cli("check")
+    assert res.exit_code == 1 and "case.yaml:" in res.stdout and "jail" in res.stdout
