@@ -118,7 +118,7 @@ def _wanted(changes: dict, today: date) -> dict:
     if "risk" in wanted:
         choice(wanted["risk"], M.RISKS, "风险等级（--risk）")
     if "measure" in wanted:
-        choice(wanted["measure"], M.MEASURES, "措施（--measure）", required=True)
+        choice(wanted["measure"], {k: M.MEASURES[k] for k in M.COMMUNITY_MEASURES}, "措施（--measure）", required=True)
     if "id_number" in wanted:
         wanted["id_number"] = normalise_id_number(wanted["id_number"])
         err = check_id_number(wanted["id_number"])
@@ -157,6 +157,12 @@ def set_case(store: Store, cid: str, today: date, reason: str | None = None, **c
         changed = [k for k, v in wanted.items() if current[k] != v]
         if not changed:
             raise AftercareError(f"个案 {cid} 的这些信息与原来相同，没有修改", code="nothing")
+        first_measure = set(changed) & (set(CLOCK_FACTS) | set(DECISION_KEYS)) - {"id_number"}
+        if first_measure and (len(case.path) > 1 or case.measure not in M.COMMUNITY_MEASURES):
+            # these fields are the first measure's; a person with a path corrects a measure in case.yaml
+            raise AftercareError(f"个案 {cid} 的第一项措施为{M.MEASURES[case.measure]}、共 {len(case.path)} 项措施：更正"
+                                 f"{'、'.join(SET_LABELS[k] for k in first_measure)}请在 case.yaml 中修改对应措施并提交",
+                                 code="path-correction")
         clock = [k for k in changed if k in CLOCK_FACTS]
         if clock and not reason:
             raise AftercareError(f"更正{'、'.join(SET_LABELS[k] for k in clock)}须用 --reason 写明原因（记入更正记录）",
