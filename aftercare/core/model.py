@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Mapping, Sequence
@@ -336,3 +337,16 @@ class Measure:
     def begins(self) -> date | None:
         """The day it starts, where the measure itself says so (isolation, followup)."""
         return self.entered_on if self.kind == "isolation" else self.released_on if self.kind == "followup" else None
+
+
+def measure_events(case: Case, events: Sequence[Event]) -> dict:
+    """seq -> the records of that measure: its `measure` tag, or (untagged) the date it falls in."""
+    path = case.path
+    opens = [m.opened_on for m in path[1:]]
+    out: dict = {m.seq: [] for m in path}
+    for e in events:
+        seq = e.data.get("measure")
+        if seq not in out:
+            seq = bisect_right(opens, e.date) + 1
+        out[seq].append(e)
+    return out

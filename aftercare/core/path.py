@@ -18,7 +18,7 @@ from typing import Sequence
 from aftercare.core.dates import add_months
 from aftercare.core.engine import CaseView
 from aftercare.core.facts import Window, phase_slots, visible_events
-from aftercare.core.model import COMMUNITY_MEASURES, Case, DueItem, Event, Measure
+from aftercare.core.model import COMMUNITY_MEASURES, Case, DueItem, Event, Measure, measure_events
 
 ONE = timedelta(days=1)
 CLOSED = ("released", "terminated", "transferred")
@@ -77,19 +77,6 @@ class PersonView(CaseView):
     """The engine's view of the person's latest community measure, with the whole path beside it."""
 
     path: PathFacts | None = None
-
-
-def measure_events(case: Case, events: Sequence[Event]) -> dict:
-    """seq -> the records of that measure: its `measure` tag, or (untagged) the date it falls in."""
-    path = case.path
-    opens = [m.opened_on for m in path[1:]]
-    out: dict = {m.seq: [] for m in path}
-    for e in events:
-        seq = e.data.get("measure")
-        if seq not in out:
-            seq = bisect_right(opens, e.date) + 1
-        out[seq].append(e)
-    return out
 
 
 def evaluate(case: Case, events: Sequence[Event], rules, cal, day: date, security=()):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from datetime import date
 
-from aftercare.core.model import Problem, counts
+from aftercare.core.model import Problem, counts, measure_events
 from aftercare.store import yamlio
 
 PERSON_RECORDS = ("test", "visit", "report", "education", "support", "evaluation")
@@ -39,15 +39,19 @@ def content_problems(root, case, events: list, today: date | None) -> list:
             out.append(Problem(v.file, at(v), "unknown-record", f"撤销记录 {v.id} 指向不存在的记录 {v.get('of')}",
                                "修正 of 字段"))
     events = [e for e in events if counts(e)]          # a voided record is not checked: it never happened
-    reports = [e for e in events if e.type == "report-in"]
-    for e in reports[1:]:
-        out.append(Problem(e.file, at(e), "duplicate-report-in", f"重复的报到记录 {e.id}", "删除多余的一条"))
-    start = reports[0].date if reports else None
+    start_of = {}         # event id -> report-in date of its measure (a person with a path reports in once per measure)
+    for group in measure_events(case, events).values():
+        reports = [e for e in group if e.type == "report-in"]
+        for e in reports[1:]:
+            out.append(Problem(e.file, at(e), "duplicate-report-in", f"重复的报到记录 {e.id}", "删除多余的一条"))
+        if reports:
+            start_of.update((e.id, reports[0].date) for e in group)
     leaves = {e.id for e in events if e.type == "leave-request"}
     tests = {e.id for e in events if e.type == "test"}
     for e in events:
         if today is not None and e.date > today:
             out.append(Problem(e.file, at(e), "future-date", f"记录 {e.id} 的日期 {e.date} 在今天之后", "修正日期"))
+        start = start_of.get(e.id)
         if start and e.date < start and e.type in PERSON_RECORDS:
             out.append(Problem(e.file, at(e), "before-start", f"记录 {e.id} 的日期 {e.date} 早于报到日期 {start}", "修正日期"))
         if e.type in ("leave-approve", "leave-deny", "leave-return") and e.get("leave") not in leaves:
