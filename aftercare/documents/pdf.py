@@ -49,6 +49,7 @@ class PdfMaker:
 
         self.fonts = FontConfiguration()
         self.fetcher = NoFetch()
+        _share_font_files()
 
     def layout(self, html: str):
         from weasyprint import HTML
@@ -82,3 +83,39 @@ class PdfMaker:
                     nums += [numbered_from, pydyf.Dictionary({"S": "/D", "St": 1})]
                 pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(nums)})
         return document.copy(list(pages)).write_pdf(finisher=finisher)
+
+
+def _share_font_files() -> None:
+    """WeasyPrint copies a font's whole file into Python for every font of every PDF it writes (a CJK font
+    is 20 MB; a case's archive writes ~85 PDFs). The file is the same memory each time: copy it once.
+    Keyed by the blob's address and length, which stay the same while the font configuration that holds
+    the face lives (the job's). Only the plain face-blob case is shared; anything unexpected is left alone."""
+    try:
+        import weasyprint.pdf.fonts as pdf_fonts
+        from weasyprint.text.ffi import ffi, harfbuzz
+    except ImportError:
+        return
+    original = getattr(pdf_fonts, "get_hb_object_data", None)
+    if original is None or getattr(original, "_aftercare_shared", False):
+        return
+    copies: dict = {}
+
+    def shared(hb_object, ot_color=None, glyph=None):
+        if ot_color is not None or glyph is not None:
+            return original(hb_object, ot_color, glyph)
+        blob = harfbuzz.hb_face_reference_blob(hb_object)
+        try:
+            with ffi.new("unsigned int *") as length:
+                data = harfbuzz.hb_blob_get_data(blob, length)
+                if data == ffi.NULL:
+                    return None
+                key = (int(ffi.cast("uintptr_t", data)), int(length[0]))
+                found = copies.get(key)
+                if found is None:
+                    found = copies[key] = ffi.unpack(data, key[1])
+                return found
+        finally:
+            harfbuzz.hb_blob_destroy(blob)
+
+    shared._aftercare_shared = True
+    pdf_fonts.get_hb_object_data = shared
