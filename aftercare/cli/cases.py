@@ -212,8 +212,9 @@ def show_cmd(
     if fmt not in ("table", "json"):
         raise AftercareError(f"输出格式“{fmt}”无效，应为 table 或 json")
     s = open_store(store)
-    day = parse_date(on, "--on") if on else today()
-    rep = case_report(s, case, day)
+    now = today()
+    day = parse_date(on, "--on") if on else now
+    rep = case_report(s, case, day, max(day, now))
     if fmt == "json":
         say(json.dumps(rep, ensure_ascii=False, indent=2, default=str))
     else:

@@ -71,8 +71,10 @@ def _closing(view) -> dict | None:
     return out
 
 
-def case_report(store: Store, cid: str, day: date) -> dict:
-    case, events = store.load_case(check_case_id(cid), today=max(day, date.today()))
+def case_report(store: Store, cid: str, day: date, today: date | None = None) -> dict:
+    """The report of one case on `day`; refused when its records fail a check (records after `today`, which
+    defaults to the later of `day` and the clock, included)."""
+    case, events = store.load_case(check_case_id(cid), today=today or max(day, date.today()))
     view = evaluate_in(store, case, events, day)
     from aftercare.core.path import live_agenda, path_compliance
 
