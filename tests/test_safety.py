@@ -329,3 +329,132 @@ def test_import_names_the_sending_office_from_the_bundle(tmp_path, receiver):
     rows = receiver.ok("log", cid).stdout.splitlines()[2:]
     assert "测试员（转自甲镇社区戒毒（康复）工作办公室）" in rows[1] and "转自" not in rows[0]
     assert "转自" not in receiver.ok("log", "B-0001").stdout
+
+
+# ---------------------------------------------------------------- 5-6. interrupted commands, full disk
+
+
+@pytest.fixture
+def store(tmp_path) -> tuple[Cli, str]:
+    c = Cli(tmp_path / "store")
+    c.ok("init", str(c.root), store=False)
+    return c, c.add(1, reported_on="2026-03-05")
+
+
+def test_check_reports_anything_uncommitted_in_cases(store):
+    c, cid = store
+    (c.root / "cases" / cid / "events" / "2026-hand.yaml").write_text('- id: "h1"\n  type: "visit"\n  date: 2026-05-01\n')
+    res = c("check")
+    assert res.exit_code == 1
+    assert any(ln.startswith(f"cases/{cid}/events/2026-hand.yaml:") and "未提交" in ln for ln in res.stdout.splitlines())
+
+
+def test_left_overs_of_a_killed_record_are_rolled_back_by_the_next_command(store):
+    """A record killed after writing its event, before its commit: the next command undoes it, and
+    says so, instead of committing it under its own message."""
+    c, cid = store
+    import signal
+
+    bindir = c.root.parent / "bin"
+    bindir.mkdir()
+    real = shutil.which("git")
+    (bindir / "git").write_text(f'#!/bin/sh\ncase "$*" in *commit-tree*) kill -9 $PPID; exit 137;; esac\nexec {real} "$@"\n')
+    (bindir / "git").chmod(0o755)
+    res = run(c.root, "record", "visit", cid, "--note", "被中断的记录",
+              env={"PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"})
+    assert res.returncode == -signal.SIGKILL
+    assert "被中断的记录" in "".join(p.read_text() for p in (c.root / "cases" / cid / "events").glob("*.yaml"))
+    res = run(c.root, "record", "report", cid, "--note", "下一条")
+    assert res.returncode == 0 and "已撤销" in res.stderr
+    assert git(c.root, "status", "--porcelain") == ""
+    text = "".join(p.read_text() for p in (c.root / "cases" / cid / "events").glob("*.yaml"))
+    assert "被中断的记录" not in text and text.count("下一条") == 1
+    assert "被中断的记录" not in git(c.root, "log", "-p")
+
+
+def test_a_stale_index_lock_is_cleared(store):
+    c, cid = store
+    (c.root / ".git" / "index.lock").write_text("")       # left by a killed git: no process holds it
+    c.ok("record", "visit", cid, "--date", "2026-05-19")
+    assert not (c.root / ".git" / "index.lock").exists() and git(c.root, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("where", ["git", "write", "journal"])
+def test_disk_full_leaves_nothing_and_a_retry_records_once(store, monkeypatch, where):
+    """No space left: during git's object write (then every later write fails too), during the
+    record's own write, or while preparing the rollback. Nothing stays; the retry records once."""
+    import errno
+
+    from aftercare.store import fsutil, journal, store as store_mod
+
+    c, cid = store
+    before = {p: p.read_bytes() for p in c.root.rglob("*") if p.is_file() and ".git" not in p.parts}
+    commits = c.commits()
+    full = {"on": False, "calls": 0}
+    real_write = fsutil.atomic_write
+
+    def atomic_write(path, data, durable=True):
+        full["calls"] += 1
+        if full["on"] or (where == "journal" and "aftercare-journal" in str(path)) or \
+                (where == "write" and str(path).endswith(".yaml") and "aftercare-journal" not in str(path)):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real_write(path, data, durable)
+
+    monkeypatch.setattr(store_mod, "atomic_write", atomic_write)
+    monkeypatch.setattr(journal, "atomic_write", atomic_write)
+    if where == "git":
+        real_commit = store_mod.Git.commit
+
+        def commit(self, *a, **kw):
+            full["on"] = True                      # the disk is full from now on
+            raise store_mod.GitError("git 写入对象失败：fatal: No space left on device", code="git-failed")
+
+        monkeypatch.setattr(store_mod.Git, "commit", commit)
+    res = c("record", "visit", cid, "--date", "2026-05-19", "--note", "满盘")
+    assert res.exit_code == 1
+    assert len(res.stderr.strip().splitlines()) == 1 and "No space left on device" in res.stderr
+    after = {p: p.read_bytes() for p in c.root.rglob("*") if p.is_file() and ".git" not in p.parts}
+    assert after == before and c.commits() == commits and git(c.root, "status", "--porcelain") == ""
+    assert not (c.root / ".git" / "aftercare-journal").exists()
+    monkeypatch.undo()
+    c.ok("record", "visit", cid, "--date", "2026-05-19", "--note", "满盘")
+    text = "".join(p.read_text() for p in (c.root / "cases" / cid / "events").glob("*.yaml"))
+    assert text.count("满盘") == 1 and c.commits() == commits + 1
+
+
+# ---------------------------------------------------------------- 10. permissions
+
+
+def _modes(root: Path) -> set:
+    out = set()
+    for p in [root, *root.rglob("*")]:
+        if ".git" in p.relative_to(root).parts:
+            continue
+        out.add((p.is_dir(), stat.S_IMODE(p.stat().st_mode)))
+    return out
+
+
+def test_a_plain_git_clone_and_what_sync_brings_are_private(store, tmp_path):
+    c, cid = store
+    b = _with_remote(c, tmp_path, "P")
+    subprocess.run(["chmod", "-R", "go+rX", str(b.root)], check=True)      # as a umask-022 clone leaves it
+    assert (False, 0o644) in _modes(b.root)
+    b.ok("due")
+    assert _modes(b.root) <= {(True, 0o700), (False, 0o600)}
+    c.add(2, reported_on="2026-05-01")
+    c.ok("sync")
+    os.umask(0o022)                                                          # as the user's shell has it
+    b.ok("sync")
+    assert (b.root / "cases" / "2026-0002" / "case.yaml").exists()
+    assert _modes(b.root) <= {(True, 0o700), (False, 0o600)}
+
+
+def test_check_says_when_files_are_readable_by_others(store):
+    c, cid = store
+    (c.root / "cases" / cid / "case.yaml").chmod(0o644)
+    (c.root / "cases" / cid).chmod(0o755)
+    res = c("check")
+    assert res.exit_code == 1
+    lines = res.stdout.splitlines()
+    assert any(ln.startswith(f"cases/{cid}/case.yaml:") and "600" in ln for ln in lines)
+    assert any(ln.startswith(f"cases/{cid}:") and "700" in ln for ln in lines)

@@ -241,9 +241,18 @@ def test_failed_commit_without_identity_leaves_store_as_before(cli, case, tmp_pa
 
 def test_failed_commit_with_locked_index_leaves_store_as_before(cli, case):
     lock = cli.root / ".git" / "index.lock"
-    lock.write_text("")
+    # a git command at work holds its lock file open (one that no process holds is stale: cleared)
+    holder = subprocess.Popen(["sh", "-c", f"exec 3>'{lock}'; sleep 60"])
+    for _ in range(100):
+        if lock.exists():
+            break
+        __import__("time").sleep(0.05)
     before = {p: p.read_bytes() for p in cli.root.rglob("*.yaml")}
-    res = cli("record", "visit", case)
+    try:
+        res = cli("record", "visit", case)
+    finally:
+        holder.kill()
+        holder.wait()
     assert res.exit_code == 1 and "index.lock" in res.stderr and len(res.stderr.strip().splitlines()) == 1
     lock.unlink()
     assert {p: p.read_bytes() for p in cli.root.rglob("*.yaml")} == before

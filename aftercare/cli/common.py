@@ -34,7 +34,10 @@ def today() -> date:
 def open_store(store: str | None):
     from aftercare.store import Store, find_store
 
-    return Store(find_store(store or STATE["store"]), use_cache=not STATE["no_cache"] and not os.environ.get("AFTERCARE_NO_CACHE"))
+    s = Store(find_store(store or STATE["store"]), use_cache=not STATE["no_cache"] and not os.environ.get("AFTERCARE_NO_CACHE"))
+    for n in s.notices:                 # e.g. the left-overs of an interrupted command were rolled back
+        note(n)
+    return s
 
 
 def fail(message: str) -> None:

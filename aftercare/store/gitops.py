@@ -71,9 +71,10 @@ class Git:
 
     def commit(self, paths: Sequence[str], message: str, git_dir: Path, extra_parents: Sequence[str] = ()) -> str:
         """Commit exactly `paths` (added, changed or removed) on top of HEAD. Returns the commit id."""
-        if (git_dir / "index.lock").exists():
-            raise GitError("git 索引被锁定（.git/index.lock 存在），可能有另一个 git 操作正在进行；"
-                           "确认没有其他 git 进程后删除该文件再试", code="git-locked")
+        lock = git_dir / "index.lock"
+        if lock.exists() and not clear_stale_lock(lock):
+            raise GitError("git 索引被锁定（.git/index.lock 存在），另一个 git 操作正在进行；"
+                           "等它结束后再试", code="git-locked")
         head = self.head()
         tree = self.tree_with(head, paths)
         parents = ["-p", head] if head else []
@@ -141,6 +142,36 @@ class Git:
             return None
         data = "".join(f"{meta}\t{name}\0" for name, meta in entries.items()).encode("utf-8")
         return self.run("mktree", "-z", input=data, what="git 写入树").strip()
+
+
+def clear_stale_lock(lock: Path) -> bool:
+    """Remove a git lock file that no running process holds (left by a killed git). Git keeps its
+    lock file open while it works, so on Linux a lock that no process has open is stale; elsewhere a
+    lock untouched for 10 minutes is. The caller holds the store lock. True when it was removed."""
+    import time
+
+    try:
+        target = os.path.realpath(lock)
+        if os.path.isdir("/proc/self/fd"):
+            for pid in os.listdir("/proc"):
+                if not pid.isdigit():
+                    continue
+                try:
+                    fds = os.listdir(f"/proc/{pid}/fd")
+                except OSError:
+                    continue
+                for fd in fds:
+                    try:
+                        if os.readlink(f"/proc/{pid}/fd/{fd}") == target:
+                            return False
+                    except OSError:
+                        continue
+        elif time.time() - os.stat(lock).st_mtime < 600:
+            return False
+        os.unlink(lock)
+    except FileNotFoundError:
+        pass
+    return True
 
 
 def _first_line(raw: bytes) -> str:

@@ -27,8 +27,10 @@ from aftercare.core.errors import AftercareError, DataError
 from aftercare.core.ids import check_case_id, new_event_id, new_origin
 from aftercare.core.model import Case, Event, Problem, mark_void
 from aftercare.store import yamlio
-from aftercare.store.fsutil import atomic_write, ensure_dir, locked, remove_file
+from aftercare.store.fsutil import atomic_write, check_inside, ensure_dir, locked, remove_file
 from aftercare.store.gitops import Git, GitError, find_git_dir
+from aftercare.store import hygiene
+from aftercare.store.journal import Journal, recover
 from aftercare.store.schema import case_from, event_from
 from aftercare.store.validate import content_problems
 
@@ -121,6 +123,13 @@ class Store:
         self.use_cache = use_cache
         self.git_dir = find_git_dir(self.root)
         self.git = Git(self.root)
+        self.notices: list[str] = []
+        os.umask(0o077)          # what git writes for us (sync, merge) is private too
+        if self.git_dir is not None and (self.root / ".git").exists():
+            hygiene.secure(self.root, self.git_dir)                 # once per clone (a plain git clone)
+            notice = recover(self.root, self.git_dir, self.git)    # left-overs of an interrupted command
+            if notice:
+                self.notices.append(notice)
         cfg_path = self.root / CONFIG
         self.config_bytes = cfg_path.read_bytes()
         rel = CONFIG
@@ -371,6 +380,7 @@ class Store:
             if tx.changes and not tx.committed:
                 tx.rollback()
                 raise AftercareError("内部错误：写入未提交，已撤销", code="internal")
+            tx.journal.done()
 
 
 def _holiday_data_stamp() -> str:
@@ -400,20 +410,24 @@ class Transaction:
 
     def __init__(self, store: Store):
         self.store = store
-        self.changes: list[tuple[Path, bytes | None]] = []
+        self.changes: list[tuple[Path, None]] = []       # the paths touched, in order
         self.committed = False
         self.extra_parents: list[str] = []
+        self.journal = Journal(store.root, store.git_dir, store.git)
+
+    def _touch(self, path: Path) -> None:
+        check_inside(self.store.root, path)
+        if not any(p == path for p, _ in self.changes):
+            self.journal.before_change(path)            # the rollback is on disk before the write
+            self.changes.append((path, None))
 
     def write(self, path: Path, data: bytes) -> None:
-        old = path.read_bytes() if path.exists() else None
-        if not any(p == path for p, _ in self.changes):
-            self.changes.append((path, old))
+        self._touch(path)
         atomic_write(path, data)
 
     def remove(self, path: Path) -> None:
         """Delete a file as part of the action (restored on rollback)."""
-        if not any(p == path for p, _ in self.changes):
-            self.changes.append((path, path.read_bytes()))
+        self._touch(path)
         remove_file(path)
 
     def append_event(self, case: Case, events: list, etype: str, day: date, fields: dict) -> str:
@@ -436,11 +450,8 @@ class Transaction:
         return eid
 
     def rollback(self) -> None:
-        for path, old in reversed(self.changes):
-            if old is None:
-                remove_file(path)
-            else:
-                atomic_write(path, old)
+        """Every file back as it was (by renames from the journal: this needs no free space)."""
+        self.journal.rollback()
         self.changes.clear()
 
     def commit(self, message: str) -> str:
@@ -448,9 +459,12 @@ class Transaction:
             raise AftercareError("没有可提交的变更", code="nothing")
         paths = [self.store.rel(p) for p, _ in self.changes]
         try:
+            self.journal.before_commit(message)
             commit = self.store.git.commit(paths, message, self.store.git_dir, self.extra_parents)
-        except GitError as exc:
+        except (GitError, OSError) as exc:
             self.rollback()
+            if isinstance(exc, OSError):
+                raise
             raise AftercareError(f"{exc.message}；未做任何更改", code=exc.code) from None
         self.committed = True
         return commit
@@ -490,6 +504,8 @@ def init_store(root: Path, office: str, township: str = "", county: str = "") ->
         ensure_dir(root / CASES)
         git_dir = find_git_dir(root)
         git.commit([CONFIG, ".gitignore"], f"Initialise aftercare store ({office})", git_dir)
+        if fresh_repo:
+            hygiene.secure(root, git_dir)
     except BaseException:
         remove_file(root / CONFIG)
         remove_file(root / ".gitignore")

@@ -40,6 +40,9 @@ def check_store(root: Path | Store, today: date | None = None) -> list:
             problems.append(Problem(f"cases/{cid}/case.yaml", 1, "duplicate-person", f"身份证号与个案 {seen[idn]} 重复",
                                     "合并或删除重复登记"))
         seen.setdefault(idn, cid)
+    from aftercare.store import hygiene
+
+    problems.extend(hygiene.problems(store))      # uncommitted in cases/, symlinks, permissions
     return problems
 
 
