@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
 from aftercare.store import Store  # noqa: E402
+from aftercare.core.engine import evaluate_in  # noqa: E402
 from synth import generate  # noqa: E402
 
 TODAY = date(2026, 11, 23)
@@ -103,7 +104,7 @@ def main(argv: list | None = None) -> int:
         store = Store(root)
         def active(c):
             case, events = store.load_case(c)
-            return store.evaluate(case, events, TODAY).status == "active"
+            return evaluate_in(store, case, events, TODAY).status == "active"
 
         cid = max((c for c in store.case_ids() if active(c)), key=lambda c: len(store.load_case(c)[1]))
         n_events = len(store.load_case(cid)[1])
