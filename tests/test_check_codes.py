@@ -9,6 +9,8 @@ import shutil
 
 import pytest
 
+from conftest import git
+
 from aftercare.views.check import check_store
 from aftercare.store import Store
 
@@ -39,6 +41,9 @@ def damaged(cli):
     (cli.root / "cases" / "2026-0099" / "events").mkdir(parents=True)
     twin = "2026-0098"
     shutil.copytree(cli.root / "cases" / clean, cli.root / "cases" / twin)
+    (cli.root / "cases" / "2026-0099" / "events" / ".keep").write_text("")
+    git(cli.root, "add", "-A")                      # hand edits, committed (nothing left uncommitted)
+    git(cli.root, "commit", "-q", "-m", "Hand edits")
     return cli, cases, clean, twin
 
 
