@@ -350,3 +350,27 @@ def test_voided_records_never_exist(cli):
     assert (v["tests"], v["tests.refused"], v["escalation.warning.due"]) == (0, 0, 0)
     res = cli("stats", "--from", D1, "--to", D2, "--format", "json", "--cases", "tests")
     assert json.loads(res.stdout)["cases"] == []
+
+
+def test_due_over_several_stores(office, tmp_path):
+    """due --store A --store B: each office's agenda with a store column; a person registered in both is
+    listed once, from the store where the case is open first given, naming the other registration."""
+    cli, ids = office
+    other = Cli(tmp_path / "other")
+    other.ok("init", str(other.root), "--office", "另一镇社区戒毒（康复）工作办公室", store=False)
+    dup = other.add(1, notified_on="2026-04-25")                       # the same person as A
+    j = other.add(11, reported_on="2026-03-01")
+    one = json.loads(cli.ok("due", "--format", "json").stdout)
+    two = json.loads(other.ok("due", "--format", "json").stdout)
+    res = cli.ok("due", "--format", "json", "--store", str(cli.root), "--store", str(other.root), store=False)
+    both = json.loads(res.stdout)
+    first, second = "测试镇社区戒毒（康复）工作办公室", "另一镇社区戒毒（康复）工作办公室"
+    key = lambda r: (r["case"], r["kind"], r["deadline"])                # noqa: E731
+    assert sorted(key(r) for r in both if r["store"] == first) == sorted(key(r) for r in one)
+    assert sorted(key(r) for r in both if r["store"] == second) == sorted(key(r) for r in two if r["case"] == j)
+    assert any(r["case"] == dup for r in two) and not any(r["store"] == second and r["case"] == dup for r in both)
+    assert {tuple(r["also"]) for r in both if r["case"] == ids["A"] and r["store"] == first} == {(f"{second}:{dup}",)}
+    table = cli.ok("due", "--store", str(cli.root), "--store", str(other.root), store=False).stdout
+    assert "办公室" in table and first in table and "另见" in table
+    res = cli("due", "--format", "ics", "--store", str(cli.root), "--store", str(other.root), store=False)
+    assert res.exit_code == 1 and "ics" in res.stderr

@@ -2,7 +2,7 @@
 
 
 import json
-from typing import Annotated, Optional
+from typing import Annotated, List, Optional
 
 import typer
 
@@ -22,7 +22,7 @@ def due(
     case: Annotated[Optional[str], Opt("--case", help="只看一个个案")] = None,
     worker: Annotated[Optional[str], Opt("--worker", help="只看某工作人员负责的个案")] = None,
     fmt: Annotated[str, Opt("--format", help="table / json / csv / ics")] = "table",
-    store: StoreOpt = None,
+    store: Annotated[Optional[List[str]], Opt("--store", help="案卷库目录；可多次给出（县级汇总，只读）", show_default=False)] = None,
 ) -> None:
     """每日待办：逾期、待办与即将到期的事项，以及依据。"""
     from aftercare.views.agenda import agenda
@@ -36,7 +36,9 @@ def due(
         raise AftercareError("--within 不能为负数")
     if case:
         check_case_id(case)
-    s = open_store(store)
+    if store and len(store) > 1:           # a county: several offices' stores, read only
+        return _county(store, on, within, case, worker, fmt)
+    s = open_store(store[0] if store else None)
     now = today()
     day = parse_date(on, "--on") if on else now
     lines, problems, years = agenda(s, day, within, case, worker, max(day, now))
@@ -54,6 +56,21 @@ def due(
     else:
         _table(lines, day)
     report_problems(problems)         # a damaged case never hides the others' agenda
+
+
+def _county(stores, on, within, case, worker, fmt) -> None:
+    from aftercare.cli.stats import open_county
+    from aftercare.core.dates import parse_date
+    from aftercare.core.errors import AftercareError
+    from aftercare.views.county import county_agenda, county_due_output
+
+    if fmt == "ics":
+        raise AftercareError("多个案卷库汇总时不支持 ics 格式，请用 table、json 或 csv")
+    now = today()
+    day = parse_date(on, "--on") if on else now
+    lines, problems, _years = county_agenda(open_county(stores), day, within, case, worker, max(day, now))
+    say(county_due_output(lines, day, fmt))
+    report_problems(problems)
 
 
 def _record(ln) -> dict:

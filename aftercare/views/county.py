@@ -62,3 +62,78 @@ def dedupe(facts: list, order: list) -> tuple[list, list]:
     kept.sort(key=lambda p: (rank.get(p.store, 0), p.cid))
     dups.sort(key=lambda d: (rank.get(d["store"], 0), d["case"]))
     return kept, dups
+
+
+def county_agenda(labelled: list, day: date, within: int | None, case: str | None, worker: str | None,
+                  today: date | None = None):
+    """The agenda of several stores: ([(store, AgendaLine, also)], problems, unknown years).
+
+    A person registered in several stores (same ID number) is listed once: from the store where the
+    case is not closed (the first such store given), with the other registrations in `also`."""
+    from aftercare.core.engine import agenda_items
+    from aftercare.core.model import CLOSED_STATES
+    from aftercare.views.agenda import AgendaLine, summaries
+
+    problems, years, regs = [], set(), {}
+    per_store = []
+    for label, store in labelled:
+        w = within if within is not None else store.rules.for_day(day).upcoming_days
+        sums, probs = summaries(store, day, w, case, worker, today)
+        problems.extend(probs)
+        per_store.append((label, w, sums))
+        for s in sums:
+            regs.setdefault(s.id_number, []).append((s.status in CLOSED_STATES, label, s.cid))
+    lines = []
+    for label, w, sums in per_store:
+        for s in sums:
+            mine = sorted((closed, [lab for lab, _ in labelled].index(lab), lab, cid)
+                          for closed, lab, cid in regs[s.id_number])
+            if (mine[0][2], mine[0][3]) != (label, s.cid) or s.status in CLOSED_STATES:
+                continue
+            also = [(lab, cid) for _c, _i, lab, cid in mine[1:]]
+            lines.extend((label, AgendaLine(it, s.name, s.worker), also)
+                         for it in agenda_items(s.items, s.status, day, w))
+            if any(i.provisional for i in s.items):
+                years.update(s.provisional_years)
+    order = {"overdue": 0, "due": 1, "upcoming": 2}
+    lines.sort(key=lambda x: (order[x[1].item.status], x[1].item.deadline, x[0], x[1].item.case, x[1].item.kind))
+    return lines, problems, sorted(years)
+
+
+def county_due_output(lines: list, day: date, fmt: str) -> str:
+    """`due` over several stores: the agenda's fields with a `store` column (and `also`)."""
+    import csv
+    import io
+    import json
+
+    from aftercare.core.model import ITEM_KINDS
+
+    recs = []
+    for label, ln, also in lines:
+        it = ln.item
+        recs.append({"store": label, "case": it.case, "name": ln.name, "worker": ln.worker, "kind": it.kind,
+                     "label": it.label, "status": it.status, "deadline": it.deadline.isoformat(),
+                     "window_start": it.window_start.isoformat() if it.window_start else None, "basis": it.basis,
+                     "document": it.document, "provisional": it.provisional,
+                     "also": [f"{s}:{c}" for s, c in also]})
+    if fmt == "json":
+        return json.dumps(recs, ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        cols = ["store", "case", "name", "worker", "kind", "label", "status", "deadline", "window_start", "basis",
+                "document", "provisional", "also"]
+        w.writerow(cols)
+        for r in recs:
+            w.writerow([" ".join(r[c]) if c == "also" else ("yes" if r[c] is True else "" if r[c] in (None, False) else r[c])
+                        for c in cols])
+        return buf.getvalue().rstrip("\n")
+    from aftercare.cli.common import table
+
+    if not recs:
+        return f"{day.isoformat()} 各办公室都没有逾期、待办或即将到期的事项。"
+    status_cn = {"overdue": "逾期", "due": "待办", "upcoming": "即将到期"}
+    rows = [[status_cn[r["status"]], r["deadline"] + ("*" if r["provisional"] else ""), r["store"], r["case"], r["name"],
+             ITEM_KINDS.get(r["kind"], r["kind"]), "另见 " + "、".join(r["also"]) if r["also"] else ""] for r in recs]
+    counts = "，".join(f"{v} {sum(1 for r in recs if r['status'] == k)}" for k, v in status_cn.items())
+    return table(["状态", "期限", "办公室", "编号", "姓名", "事项", "备注"], rows) + f"\n{day.isoformat()}：{counts}"
