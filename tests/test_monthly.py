@@ -41,7 +41,7 @@ def test_monthly_html_has_the_months_figures(built, tmp_path):
     assert res.stdout.strip() == str(out)
     html = out.read_text(encoding="utf-8")
     assert "测试镇社区戒毒（康复）工作办公室" in html and "2026年4月" in html
-    assert "在册 9 人" in html and "在管 7 人" in html
+    assert "在册 9 人" in html and "在管 8 人" in html
     assert "执行率 33.3%（1/3）" in html and "管控率 100.0%（5/5）" in html
     # duties due in April (see test_stats): due, on time, made up, explained, missed, rate
     assert has_row(html, "吸毒检测", "2", "1", "1", "0", "0", "50.0%")
@@ -50,10 +50,10 @@ def test_monthly_html_has_the_months_figures(built, tmp_path):
     # escalations: due, on time, late, explained, open
     assert has_row(html, "告诫书", "4", "1", "1", "0", "2")
     assert has_row(html, "按期报到", "3", "1", "1", "0", "1")
-    # caseload per worker against 30:1: 王芳 A, D, E, H; 李强 C, F, G
-    assert has_row(html, "王芳", "4", "0.13") and has_row(html, "李强", "3", "0.10")
+    # caseload per worker against 30:1: 王芳 A, D, E, H; 李强 C, F, G and R (in follow-up care)
+    assert has_row(html, "王芳", "4", "0.13") and has_row(html, "李强", "4", "0.13")
     assert has_row(html, "次数", "0", "1", "1", "0") and has_row(html, "金额（元）", "0.00", "500.00", "200.50", "0.00")
-    assert html.count("<svg") == 1 and "按时完成率" in html          # no follow-up cohort yet: one chart
+    assert html.count("<svg") == 2 and "按时完成率" in html          # duty trend and R's follow-up outcome
     assert not re.search(r"(src|href)=[\"']?(https?:|//)", html)      # self-contained: nothing fetched
 
 
@@ -80,7 +80,7 @@ def test_county_monthly_lists_each_office(built, tmp_path):
            "--output", str(out), store=False)
     html = out.read_text(encoding="utf-8")
     assert "2 个办公室汇总" in html and "只计一次" in html
-    assert has_row(html, "测试镇社区戒毒（康复）工作办公室", "9", "7")
+    assert has_row(html, "测试镇社区戒毒（康复）工作办公室", "9", "8")
     assert has_row(html, "另一镇社区戒毒（康复）工作办公室", "0", "0")    # its only person is counted in the first
     assert "在册 9 人" in html
 

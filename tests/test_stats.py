@@ -25,7 +25,8 @@ G detox, notified 04-02, reported 04-10 (report-in on time). Refused 04-12, evad
   violation report due 04-17 (sent 04-17).
 H detox, notified 04-05 (deadline 04-20), reported 04-25 (late); violation report due 04-23
   (3 working days after 04-20), sent 04-22.
-R rehab of 2 months, reported 01-10, released 04-02.
+R rehab of 2 months, reported 01-10, released 04-02: follow-up care starts that day (PATHWAY.md §1);
+  its first contact window (every 3 months) ends on 07-01, so nothing of it is due in April.
 T detox, reported 03-15, terminated 04-10: its first windows end 04-14, after the close: excluded.
 K detox, notified 05-10, reported 05-12: not yet on the books on D2.
 """
@@ -137,11 +138,11 @@ def test_every_indicator_by_hand(office):
     assert (data["from"], data["to"]) == (D1, D2)
     # register on D2: K is not yet on the books
     assert v["registered"] == 9
-    expect_states = {"awaiting": 1, "detox": 4, "rehab": 1, "suspended": 1, "released": 1, "closed": 1,
-                     "isolation": 0, "followup": 0, "lost": 0, "clean": 0}
+    expect_states = {"awaiting": 1, "detox": 4, "rehab": 1, "suspended": 1, "released": 0, "closed": 1,
+                     "isolation": 0, "followup": 1, "lost": 0, "clean": 0}
     assert {s: v[f"registered.{s}"] for s in expect_states} == expect_states
-    assert v["caseload"] == 7                      # F; A, C, G, H; D; E
-    assert ind["caseload_ratio"]["value"] == round(7 / 30, 2)
+    assert v["caseload"] == 8                      # F; A, C, G, H; D; E; R in follow-up
+    assert ind["caseload_ratio"]["value"] == round(8 / 30, 2)
     # execution: report-in deadlines in April: F (not reported), G (on time), H (late)
     assert (ind["execution_rate"]["numerator"], ind["execution_rate"]["denominator"]) == (1, 3)
     assert v["execution_rate"] == round(1 / 3, 4)
@@ -183,9 +184,12 @@ def test_every_indicator_by_hand(office):
     assert (v["support.study.count"], v["support.employment.count"]) == (0, 0)
     assert (v["leaves"], v["registrations"], v["releases"], v["terminations"]) == (1, 3, 1, 1)
     assert (v["transfers_in"], v["transfers_out"], v["methadone_joined"]) == (0, 0, 0)
-    # nobody is lost, nobody in follow-up, no isolations in today's store
+    # nobody is lost; R's follow-up started 04-02 with no follow-up record yet; no isolations
     assert (v["lost_now"], v["lost_started"], v["found"], v["lost_days"]) == (0, 0, 0, 0)
-    assert v["followup.cohort"] == 0 and v["abstinence_rate"] is None and v["clean_rate_1_3y"] is None
+    assert (v["followup.cohort"], v["followup.latest.none"], v["clean_3y"]) == (1, 1, 0)
+    assert (ind["abstinence_rate"]["numerator"], ind["abstinence_rate"]["denominator"]) == (0, 1)
+    assert v["relapse_rate_broad"] == 0.0
+    assert v["clean_rate_1_3y"] is None            # started less than a year before D2
     assert ind["abstinence_period"]["count"] == 0
 
 
@@ -211,7 +215,8 @@ def test_breakdown_by_worker_and_household(office):
     data = stats(cli, "--by", "household")
     assert {g: f["value"] for g, f in data["indicators"]["positives"]["by"].items()} == {"本地": 0, "外地": 1}
     data = stats(cli, "--by", "prior-isolations")
-    assert {g: f["value"] for g, f in data["indicators"]["registered"]["by"].items()} == {"未登记": 9}
+    # no prior isolation recorded for anyone: the path model counts them as 0
+    assert {g: f["value"] for g, f in data["indicators"]["registered"]["by"].items()} == {"0次": 9}
 
 
 def test_cases_behind_a_figure(office):
@@ -227,7 +232,7 @@ def test_cases_behind_a_figure(office):
     assert listed("execution_rate", "--denominator") == sorted([ids["F"], ids["G"], ids["H"]])
     assert listed("registrations") == sorted([ids["F"], ids["G"], ids["H"]])
     assert listed("serious_breaches") == [ids["G"]]
-    assert listed("caseload") == sorted(ids[k] for k in "ACDEFGH")
+    assert listed("caseload") == sorted(ids[k] for k in "ACDEFGHR")
     # the table names the persons; JSON and CSV do not
     res = cli.ok("stats", "--from", D1, "--to", D2, "--cases", "positives")
     name_d = person(3)[0]

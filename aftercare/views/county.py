@@ -70,9 +70,9 @@ def county_agenda(labelled: list, day: date, within: int | None, case: str | Non
 
     A person registered in several stores (same ID number) is listed once: from the store where the
     case is not closed (the first such store given), with the other registrations in `also`."""
-    from aftercare.core.engine import agenda_items
-    from aftercare.core.model import CLOSED_STATES
-    from aftercare.views.agenda import AgendaLine, summaries
+    from aftercare.views.agenda import AgendaLine, live_agenda, summaries
+
+    done = ("clean", "closed")
 
     problems, years, regs = [], set(), {}
     per_store = []
@@ -82,17 +82,17 @@ def county_agenda(labelled: list, day: date, within: int | None, case: str | Non
         problems.extend(probs)
         per_store.append((label, w, sums))
         for s in sums:
-            regs.setdefault(s.id_number, []).append((s.status in CLOSED_STATES, label, s.cid))
+            regs.setdefault(s.id_number, []).append((s.state in done, label, s.cid))
     lines = []
     for label, w, sums in per_store:
         for s in sums:
             mine = sorted((closed, [lab for lab, _ in labelled].index(lab), lab, cid)
                           for closed, lab, cid in regs[s.id_number])
-            if (mine[0][2], mine[0][3]) != (label, s.cid) or s.status in CLOSED_STATES:
+            if (mine[0][2], mine[0][3]) != (label, s.cid) or s.state in done:
                 continue
             also = [(lab, cid) for _c, _i, lab, cid in mine[1:]]
             lines.extend((label, AgendaLine(it, s.name, s.worker), also)
-                         for it in agenda_items(s.items, s.status, day, w))
+                         for it in live_agenda(s.items, s.state, day, w))
             if any(i.provisional for i in s.items):
                 years.update(s.provisional_years)
     order = {"overdue": 0, "due": 1, "upcoming": 2}

@@ -134,9 +134,9 @@ def contributions(pf: PersonFacts, d1: date, d2: date, all_time: bool = False) -
         add("caseload")
         add("caseload_ratio")
     # execution and control
-    if pf.report_in is not None and d1 <= pf.report_in[0] <= d2:
-        dl, done = pf.report_in
-        add("execution_rate", 1 if done is not None and done <= dl else 0, 1)
+    for dl, done in pf.report_in:
+        if d1 <= dl <= d2:
+            add("execution_rate", 1 if done is not None and done <= dl else 0, 1)
     if st in ("detox", "rehab") or (st == "lost" and pf.measure in ("detox", "rehab")):
         add("control_rate", 0 if st == "lost" else 1, 1)
     # duties
@@ -180,6 +180,10 @@ def contributions(pf: PersonFacts, d1: date, d2: date, all_time: bool = False) -
     if st == "lost":
         add("lost_now")
     for a, b in pf.lost:
+        if d1 <= a <= d2:
+            add("lost_started")
+        if b is not None and d1 <= b <= d2:
+            add("found")
         last = d2 if b is None else min(d2, b - timedelta(days=1))
         days = (last - max(a, d1)).days + 1
         if days > 0:
@@ -209,8 +213,7 @@ def a_amount(x) -> float:
 
 
 _EVENT_CODES = {"leave-approve": "leaves", "release": "releases", "terminate": "terminations",
-                "transfer-in": "transfers_in", "transfer-handover": "transfers_out", "methadone": "methadone_joined",
-                "lost": "lost_started", "found": "found"}
+                "transfer-in": "transfers_in", "transfer-handover": "transfers_out", "methadone": "methadone_joined"}
 
 
 # ---------------------------------------------------------------- groups and totals

@@ -20,7 +20,7 @@ from datetime import date
 from aftercare.core.model import CLOSED_STATES
 from aftercare.core.engine import evaluate_in
 
-FACTS_FORMAT = 1
+FACTS_FORMAT = 2
 CACHE_DAYS = 4                    # D2 values kept in the cache (a month, the one before, ...)
 
 DUTY_KINDS = ("test", "visit", "report", "education", "evaluation", "followup")
@@ -47,7 +47,7 @@ class PersonFacts:
     state: str                    # STATES, on D2
     exists: bool                  # on the books on D2 (registered, decision served or a record by then)
     reg_date: date | None
-    report_in: tuple | None = None                  # (deadline, reported_on or None)
+    report_in: list = field(default_factory=list)   # (deadline, reported_on or None) per measure
     windows: list = field(default_factory=list)     # (kind, deadline, outcome) on_time/made_up/explained/missed
     items: list = field(default_factory=list)       # (kind, deadline, outcome) on_time/late/explained/open
     events: list = field(default_factory=list)      # (type, date, a, b): see _events
@@ -60,9 +60,9 @@ class PersonFacts:
 
 def person_state(case, view) -> str:
     """The person's state on the view's day (PATHWAY.md §1) from the engine's status."""
-    st = getattr(view, "state", None)       # the pathway model names the state itself
-    if st:
-        return st
+    path = getattr(view, "path", None)      # the path model (PATHWAY.md) names the state itself
+    if path is not None and getattr(path, "state", None):
+        return path.state
     status = view.status
     if status == "active":
         return case.measure
@@ -71,25 +71,63 @@ def person_state(case, view) -> str:
     return status                       # awaiting, suspended, released
 
 
-def extract(store_label: str, case, view, d2: date) -> PersonFacts:
-    """Copy the engine's view of one person on D2 into PersonFacts."""
-    events = view.events                 # only records dated on or before D2
-    first = min([d for d in (case.created_on, case.notified_on, events[0].date if events else None) if d is not None],
+def _visible(events, d2: date) -> list:
+    try:
+        from aftercare.core.facts import visible_events
+    except ImportError:          # an engine without the facts module
+        return [e for e in events if e.date <= d2]
+    return list(visible_events(events, d2))
+
+
+def extract(store_label: str, case, view, d2: date, events=None) -> PersonFacts:
+    """Copy the engine's view of one person on D2 into PersonFacts. With the path model (`view.path`),
+    every measure's view, the follow-up windows and the path's items are read; `events` are all the
+    person's records (the view of one measure holds only that measure's)."""
+    path = getattr(view, "path", None)
+    evs = _visible(events, d2) if events is not None else list(view.events)
+    first = min([d for d in (case.created_on, case.notified_on, evs[0].date if evs else None) if d is not None],
                 default=None)
     extra = case.extra or {}
-    prior = extra.get("prior_isolations")
+    prior = getattr(path, "prior_isolations", None) if path is not None else extra.get("prior_isolations")
+    segments = list(getattr(path, "segments", ()) or ()) if path is not None else []
+    views = [sg.view for sg in segments if getattr(sg, "view", None) is not None] if path is not None else [view]
     pf = PersonFacts(
         store=store_label, cid=case.id, name=case.name, id_number=case.id_number, worker=case.worker or "",
-        household=case.household, risk=view.risk, measure=case.measure,
+        household=case.household, risk=view.risk,
+        measure=segments[-1].kind if segments else case.measure,
         prior_isolations=prior if isinstance(prior, int) else None,
         state=person_state(case, view), exists=first is not None and first <= d2, reg_date=first,
     )
-    closed_on = view.closed_on
-    for it in view.items:
+    for v in views:
+        _measure_windows(pf, v, d2)
+    if path is not None:
+        _path_facts(pf, path, segments, evs, d2, extra)
+    spans = [(v.start, v.closed_on) for v in views if v.start is not None]
+    results = {}
+    for v in views:
+        results.update(getattr(v, "test_results", {}) or {})
+    pf.events = _events(evs, spans, results)
+    for v in views:
+        if v.refusal_breach is not None:
+            pf.breaches.append(("refusal", v.refusal_breach.date))
+        if v.absence_breach is not None:
+            pf.breaches.append(("absence", v.absence_breach.date))
+    return pf
+
+
+def _classify(it) -> str:
+    if it.satisfied_on is not None:
+        return "on_time" if it.satisfied_on <= it.deadline else "late"
+    return "explained" if it.explained_on is not None else "open"
+
+
+def _measure_windows(pf: PersonFacts, v, d2: date) -> None:
+    """One community measure's windows (classified as of D2), escalations and report-in."""
+    closed_on = v.closed_on
+    for it in v.items:
         if it.kind == "report-in":
-            pf.report_in = (it.deadline, it.satisfied_on)
-    # recurring duties: every window with a known deadline on or before D2, classified as of D2
-    for kind, wins in view.windows.items():
+            pf.report_in.append((it.deadline, it.satisfied_on))
+    for kind, wins in v.windows.items():
         for w in wins:
             if w.end > d2:
                 continue
@@ -105,35 +143,55 @@ def extract(store_label: str, case, view, d2: date) -> PersonFacts:
             else:
                 outcome = "missed"
             pf.windows.append((kind, w.end, outcome))
-    for it in view.items:
-        if it.kind not in ESCALATION_KINDS or it.deadline > d2:
+    for it in v.items:
+        if it.kind in ESCALATION_KINDS and it.deadline <= d2:
+            pf.items.append((it.kind, it.deadline, _classify(it)))
+
+
+def _path_facts(pf: PersonFacts, path, segments: list, evs: list, d2: date, extra) -> None:
+    """Follow-up windows, path items, lost periods, isolations and the follow-up outcome (PATHWAY.md)."""
+    ends = {sg.start.isoformat(): sg.end for sg in segments if sg.kind == "followup" and sg.start is not None}
+    for it in getattr(path, "items", ()):
+        if it.deadline > d2:
             continue
-        if it.satisfied_on is not None:
-            outcome = "on_time" if it.satisfied_on <= it.deadline else "late"
-        elif it.explained_on is not None:
-            outcome = "explained"
+        if it.kind == "followup":
+            end = ends.get(it.key.split(":")[1]) if it.key.count(":") >= 2 else None
+            if end is not None and end < it.deadline:
+                continue
+            outcome = "on_time" if it.satisfied_on is not None else ("explained" if it.explained_on is not None else "missed")
+            pf.windows.append(("followup", it.deadline, outcome))
+        elif it.kind in ESCALATION_KINDS:
+            pf.items.append((it.kind, it.deadline, _classify(it)))
+    pf.lost = [(a, b) for a, b, *_ in getattr(path, "lost", ())]
+    for sg in segments:
+        if sg.kind == "isolation" and sg.start is not None and sg.end is not None:
+            pf.isolations.append((sg.start, sg.end))
+    for h in extra.get("history") or []:         # prior isolations with known dates (`case history add`)
+        if isinstance(h, dict) and h.get("measure") == "isolation" and isinstance(h.get("from"), date) \
+                and isinstance(h.get("to"), date) and (h["from"], h["to"]) not in pf.isolations:
+            pf.isolations.append((h["from"], h["to"]))
+    fus = [sg for sg in segments if sg.kind == "followup" and sg.start is not None and sg.start <= d2]
+    if fus:
+        sg = fus[-1]
+        if sg.outcome == "clean":
+            outcome = "clean"
         else:
-            outcome = "open"
-        pf.items.append((it.kind, it.deadline, outcome))
-    pf.events = _events(view, case)
-    if view.refusal_breach is not None:
-        pf.breaches.append(("refusal", view.refusal_breach.date))
-    if view.absence_breach is not None:
-        pf.breaches.append(("absence", view.absence_breach.date))
-    return pf
+            recs = [e for e in evs if e.type == "followup" and e.date >= fus[0].start]
+            outcome = recs[-1].get("outcome") if recs else "none"
+            if outcome not in ("abstinent", "relapsed", "lost", "refused"):
+                outcome = "none"
+        pf.followup = (sg.start, outcome)
 
 
-def _events(view, case) -> list:
+def _events(evs, spans: list, results: dict) -> list:
     """The records the period counts: (type, date, a, b)."""
     out = []
-    start, closed_on = view.start, view.closed_on
-    results = view.test_results
-    for e in view.events:
+    for e in evs:
         t = e.type
         if t == "test":
             res = results.get(e.id)
             result = res.get("result") if res is not None else e.get("result")
-            under = start is not None and start <= e.date and (closed_on is None or e.date <= closed_on)
+            under = any(a <= e.date and (b is None or e.date <= b) for a, b in spans)
             out.append(("test", e.date, result, (bool(e.get("makeup")), under)))
         elif t == "support":
             try:
@@ -143,8 +201,7 @@ def _events(view, case) -> list:
             out.append(("support", e.date, e.get("kind") or "other", amount))
         elif t == "violation" and e.get("kind") == "absence":
             out.append(("absence", e.date, int(e.get("days") or 0), None))
-        elif t in ("leave-approve", "release", "terminate", "transfer-in", "transfer-handover", "methadone",
-                   "lost", "found"):
+        elif t in ("leave-approve", "release", "terminate", "transfer-in", "transfer-handover", "methadone"):
             out.append((t, e.date, None, None))
     return out
 
@@ -179,7 +236,7 @@ def to_row(pf: PersonFacts) -> list:
         evs.append([t, d.toordinal(), a, b])
     return [pf.cid, pf.name, pf.id_number, pf.worker, pf.household, pf.risk, pf.measure, pf.prior_isolations,
             pf.state, pf.exists, _od(pf.reg_date),
-            None if pf.report_in is None else [_od(pf.report_in[0]), _od(pf.report_in[1])],
+            [[_od(a), _od(b)] for a, b in pf.report_in],
             flat_w, flat_i, evs, [[g, _od(d)] for g, d in pf.breaches], [[_od(a), _od(b)] for a, b in pf.lost],
             None if pf.followup is None else [_od(pf.followup[0]), pf.followup[1]],
             [[_od(a), _od(b)] for a, b in pf.isolations]]
@@ -189,8 +246,7 @@ def from_row(label: str, r: list) -> PersonFacts:
     (cid, name, idn, worker, household, risk, measure, prior, state, exists, reg, rep, flat_w, flat_i, evs,
      breaches, lost, fu, isos) = r
     pf = PersonFacts(label, cid, name, idn, worker, household, risk, measure, prior, state, exists, _do(reg))
-    if rep is not None:
-        pf.report_in = (_do(rep[0]), _do(rep[1]))
+    pf.report_in = [(_do(a), _do(b)) for a, b in rep]
     pf.windows = [(_KINDS[flat_w[i]], _D(flat_w[i + 1]), _OUTCOMES[flat_w[i + 2]]) for i in range(0, len(flat_w), 3)]
     pf.items = [(_KINDS[flat_i[i]], _D(flat_i[i + 1]), _OUTCOMES[flat_i[i + 2]]) for i in range(0, len(flat_i), 3)]
     out = []
@@ -236,7 +292,7 @@ def load_facts(store, label: str, d2: date):
             problems.extend(probs)
             continue
         view = evaluate_in(store, case, events, d2)
-        pf = extract(label, case, view, d2)
+        pf = extract(label, case, view, d2, events)
         if kt is not None:
             put[cid] = (kt, json.dumps(to_row(pf), ensure_ascii=False, separators=(",", ":")))
         out.append(pf)
