@@ -105,6 +105,12 @@ def committed(cli: Cli, *args: str, today: str | None = None):
     return res
 
 
+def staff(cli: Cli, *names: str) -> None:
+    """Put workers on the store's staff list (every --worker must name someone on it)."""
+    for name in names:
+        cli.ok("staff", "add", name)
+
+
 def show_json(cli: Cli, cid: str, today: str | None = None) -> dict:
     res = cli("show", cid, "--format", "json", today=today)
     assert res.exit_code == 0, res.output

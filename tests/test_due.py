@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from conftest import git
+from conftest import git, refused, staff
 
 
 def items(cli, *args, today=None):
@@ -19,6 +19,7 @@ def items(cli, *args, today=None):
 
 @pytest.fixture
 def two(cli):
+    staff(cli, "李娟", "王强")
     a = cli.add(1, notified_on="2026-03-02", reported_on="2026-03-05", worker="李娟")
     b = cli.add(2, measure="rehab", notified_on="2026-05-01", worker="王强")
     return a, b
@@ -42,7 +43,9 @@ def test_filters(cli, two):
     a, b = two
     assert {i["case"] for i in items(cli, "--worker", "王强")} == {b}
     assert {i["case"] for i in items(cli, "--case", a)} == {a}
-    assert items(cli, "--worker", "无此人") == []
+    # a name not on the staff list is refused (issue 10 item 4), with the closest names
+    assert "没有工作人员“无此人”" in refused(cli, "due", "--worker", "无此人")
+    assert refused(cli, "due", "--worker", "李绢") == "错误：没有工作人员“李绢”；是否指：李娟？"
     res = cli("due", "--case", "NOPE")
     assert res.exit_code == 1 and "没有编号" in res.stderr
 

@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from conftest import git, person
+from conftest import git, person, staff
 
 PHONE = "13912345678"
 ADDRESS = "示范县云溪镇桃源村七组18号"
@@ -18,6 +18,7 @@ PLACE = "镇卫生院二楼"
 
 @pytest.fixture
 def store(cli):
+    staff(cli, "王芳")
     a = cli.add(1, reported_on="2026-03-05", phone=PHONE, address=ADDRESS, worker="王芳")
     b = cli.add(2, measure="rehab", reported_on="2026-02-01", household="nonlocal", phone="13800001111",
                 address="外省某市某区幸福路1号")

@@ -12,7 +12,7 @@ import re
 import pytest
 import yaml
 
-from conftest import committed as ok, due_json as due, refused, show_json as show
+from conftest import committed as ok, due_json as due, refused, show_json as show, staff
 
 PERSON_ITEMS = {"test", "visit", "report", "education", "evaluation", "leave-return", "birthday-visit",
                 "security-visit", "family-change-visit", "transfer-report-in", "report-in"}
@@ -367,6 +367,7 @@ def test_three_year_life(cli):
     10-20..2029-01-19. The 3rd window (03-10..04-09) has only a refusal, made up by a hair test on 04-16.
     """
     cli.today = "2026-01-10"
+    staff(cli, "李娟")
     cid = cli.add(1, notified_on="2026-01-05", reported_on="2026-01-10", worker="李娟")
 
     def rec(day, command, *args, today=None):
@@ -452,7 +453,7 @@ def test_three_year_life(cli):
     (ev,) = release_events(cli, cid)
     assert str(ev["notified_on"]) == "2029-01-20"
     # one commit per recorded action, none for the refusals
-    assert cli.commits() == 1 + 37
+    assert cli.commits() == 1 + 1 + 37          # init, staff add, the recorded actions
     log = cli("log", cid, today="2029-01-21")
     assert log.exit_code == 0 and "Release case " + cid in log.stdout and "Suspend case " + cid in log.stdout
 

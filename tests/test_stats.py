@@ -39,13 +39,14 @@ import json
 
 import pytest
 
-from conftest import Cli, person
+from conftest import Cli, person, staff
 
 D1, D2 = "2026-04-01", "2026-04-30"
 
 
 def build_office(cli: Cli) -> dict:
     ids = {}
+    staff(cli, "王芳", "李强")
     ids["A"] = cli.add(1, notified_on="2026-01-20", reported_on="2026-01-25", worker="王芳")
     ids["C"] = cli.add(2, reported_on="2026-03-10", worker="李强")
     ids["D"] = cli.add(3, measure="rehab", reported_on="2026-02-15", worker="王芳", risk="medium", household="nonlocal")
@@ -293,6 +294,7 @@ def test_county_counts_a_person_once(office, tmp_path):
     cli, ids = office
     other = Cli(tmp_path / "other")
     other.ok("init", str(other.root), "--office", "另一镇社区戒毒（康复）工作办公室", store=False)
+    staff(other, "赵敏")
     dup = other.add(1, notified_on="2026-04-25", worker="赵敏")          # the same person as A
     j = other.add(11, reported_on="2026-03-01", worker="赵敏")
     other.ok("record", "test", j, "--result", "negative", "--date", "2026-03-05")

@@ -13,13 +13,14 @@ import pytest
 import yaml
 
 from aftercare.core.ids import id_check_digit
-from conftest import Cli, git, person, refused
+from conftest import Cli, git, person, refused, staff
 
 TODAY = "2026-05-20"
 
 
 @pytest.fixture
 def case(cli) -> str:
+    staff(cli, "李娟", "王强")
     return cli.add(1, notified_on="2026-03-02", reported_on="2026-03-05", worker="李娟", phone="13800000000")
 
 

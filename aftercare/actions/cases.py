@@ -6,6 +6,7 @@ from datetime import date
 
 from aftercare.actions.common import (NEED_START, Result, author_name, choice, find_id_number, next_case_id,
                                       past_date, text)
+from aftercare.actions.staff import require_worker
 from aftercare.core import model as M
 from aftercare.core.errors import AftercareError
 from aftercare.core.ids import check_case_id, check_id_number, id_number_facts, normalise_id_number
@@ -39,6 +40,7 @@ def add_case(store: Store, *, name: str, id_number: str, measure: str, today: da
     fields, rep_on, _began = measure_fields(
         store, measure, today, birth, term_months=term_months, reported_on=reported_on, notified_on=notified_on,
         decision_no=decision_no, decided_by=decided_by, decided_on=decided_on, **path_flags)
+    worker = require_worker(store, text(worker, "工作人员", 40) or None)
     with store.transaction() as tx:
         existing = store.case_ids()
         if case_id is not None:
@@ -54,7 +56,7 @@ def add_case(store: Store, *, name: str, id_number: str, measure: str, today: da
         body = {
             "name": name, "id_number": idn, "sex": sex, "birth_date": birth, "measure": measure, **fields,
             "phone": text(phone, "电话", 40) or "", "address": text(address, "住址", 200) or "",
-            "household": household, "risk": risk, "worker": text(worker, "工作人员", 40) or "",
+            "household": household, "risk": risk, "worker": worker or "",
             "registered_on": today,
         }
 
@@ -144,6 +146,8 @@ def set_case(store: Store, cid: str, today: date, reason: str | None = None, **c
 
     cid = check_case_id(cid)
     wanted = _wanted(changes, today)
+    if wanted.get("worker"):                   # "" clears the field
+        wanted["worker"] = require_worker(store, wanted["worker"])
     reason = text(reason, "更正原因（--reason）", 500) or None
     with store.transaction() as tx:
         case, events = store.load_case(cid)          # refuses an unknown case or a file that does not load

@@ -25,6 +25,7 @@ def due(
     store: Annotated[Optional[List[str]], Opt("--store", help="案卷库目录；可多次给出（县级汇总，只读）", show_default=False)] = None,
 ) -> None:
     """每日待办：逾期、待办与即将到期的事项，以及依据。"""
+    from aftercare.actions.staff import require_worker
     from aftercare.views.agenda import agenda
     from aftercare.core.dates import parse_date
     from aftercare.core.errors import AftercareError, DataError
@@ -41,6 +42,7 @@ def due(
     s = open_store(store[0] if store else None)
     now = today()
     day = parse_date(on, "--on") if on else now
+    worker = require_worker(s, worker)
     lines, problems, years = agenda(s, day, within, case, worker, max(day, now))
     if problems and case:
         raise DataError(problems)

@@ -157,6 +157,7 @@ def case_list(
     store: StoreOpt = None,
 ) -> None:
     """个案名册：编号、姓名、措施、工作人员、状态、期限、记录数。"""
+    from aftercare.actions.staff import require_worker
     from aftercare.core import model as M
     from aftercare.views.agenda import summaries
     from aftercare.core.errors import AftercareError
@@ -167,6 +168,7 @@ def case_list(
         raise AftercareError(f"输出格式“{fmt}”无效，应为 table 或 json")
     s = open_store(store)
     day = today()
+    worker = require_worker(s, worker)
     sums, problems = summaries(s, day, 0, None, worker, day)
     if status:
         sums = [x for x in sums if (x.state if status in M.STATES else x.status) == status]
