@@ -9,7 +9,7 @@ from datetime import date
 import yaml
 
 from aftercare.core.ids import fictional_id_number
-from conftest import committed, due_json, git, person, refused, show_json
+from conftest import committed, due_json, git, person, refused, show_json, staff
 
 
 def case_yaml(cli, cid: str) -> dict:
@@ -126,3 +126,40 @@ def test_a_second_record_of_the_same_kind_and_day_is_kept_with_a_warning(cli):
     committed(cli, "void", cid, eid, "--reason", "日期录错")
     res = committed(cli, "record", "education", cid, "--date", "2026-04-07")
     assert res.stderr == ""
+
+
+# ---------------------------------------------------------------- real people's ID numbers
+
+
+def test_a_person_born_before_the_county_code_is_registered(cli):
+    # 430421 (衡阳县) was assigned in 1983; born 1975-01-01, sequence 001: check digit 9 (sum 179 mod 11 = 3)
+    res = committed(cli, "case", "add", "--name", "衡阳测试", "--id-number", "430421197501010019", "--measure", "detox")
+    assert res.stderr == ""
+    cid = res.stdout.strip().splitlines()[-1]
+    assert (show_json(cli, cid)["birth_date"], show_json(cli, cid)["sex"]) == ("1975-01-01", "男")
+    res = cli("check")
+    assert res.exit_code == 0 and res.stdout == ""
+
+
+def test_a_region_code_that_never_existed_is_accepted_with_a_warning(cli):
+    # 990421: there is no province 99; born 1975-01-01, sequence 002: weighted sum 270, 270 mod 11 = 6 → check digit 6
+    res = committed(cli, "case", "add", "--name", "地区码测试", "--id-number", "990421197501010026", "--measure", "detox")
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "990421" in lines[0] and "GB/T 2260" in lines[0]
+    cid = res.stdout.strip().splitlines()[-1]
+    res = cli("check")
+    assert res.exit_code == 0
+    assert res.stdout.strip() == f"cases/{cid}/case.yaml:4: 警告：" + lines[0]
+    other = cli.add(8)
+    res = committed(cli, "case", "set", other, "--id-number", "990421197501010042", "--reason", "按户口簿更正")
+    assert "990421" in res.stderr
+
+
+def test_check_warns_about_a_worker_not_on_the_staff_list(cli):
+    staff(cli, "李娟")
+    cid = cli.add(9, worker="李娟")
+    path = cli.root / "cases" / cid / "case.yaml"
+    path.write_text(path.read_text().replace('worker: "李娟"', 'worker: "李绢"'))
+    git(cli.root, "commit", "-qam", "hand edit")
+    res = cli("check")
+    assert res.exit_code == 0 and "警告：工作人员“李绢”不在工作人员名单上" in res.stdout

@@ -9,7 +9,8 @@ from aftercare.actions.common import (NEED_START, Result, author_name, choice, f
 from aftercare.actions.staff import require_worker
 from aftercare.core import model as M
 from aftercare.core.errors import AftercareError
-from aftercare.core.ids import check_case_id, check_id_number, id_number_facts, normalise_id_number
+from aftercare.core.ids import (check_case_id, check_id_number, id_number_facts, id_region_warning,
+                                normalise_id_number)
 from aftercare.store import Store
 from aftercare.store.store import case_file_bytes
 from aftercare.store import yamlio
@@ -67,7 +68,8 @@ def add_case(store: Store, *, name: str, id_number: str, measure: str, today: da
             tx.append_event(case, events, "report-in", rep_on, {})
             msg += f" reported in on {rep_on.isoformat()}"
         commit = tx.commit(msg)
-    return Result(cid, f"已登记个案 {cid}（{name}，{M.MEASURES[measure]}）", commit)
+    return Result(cid, f"已登记个案 {cid}（{name}，{M.MEASURES[measure]}）", commit,
+                  warnings=tuple(w for w in (id_region_warning(idn),) if w))
 
 
 def check_term(store: Store, today: date, measure: str, term: int) -> None:
@@ -239,5 +241,7 @@ def set_case(store: Store, cid: str, today: date, reason: str | None = None, **c
         commit = tx.commit(f"{verb} case {cid}: {', '.join(changed)}{body}")
     shown = "、".join(SET_LABELS[k] + ("" if k in EDITABLE or k == "id_number" else f" {_shown(current[k])} → {_shown(new[k])}")
                      for k in changed)
-    return Result(cid, f"已{'更正' if reason else '修改'}个案 {cid}：{shown}" + (f"；原因：{reason}" if reason else ""), commit)
+    warn = id_region_warning(new["id_number"]) if "id_number" in changed else None
+    return Result(cid, f"已{'更正' if reason else '修改'}个案 {cid}：{shown}" + (f"；原因：{reason}" if reason else ""), commit,
+                  warnings=(warn,) if warn else ())
 

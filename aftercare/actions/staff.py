@@ -11,6 +11,7 @@ import difflib
 
 from aftercare.actions.common import Result, text
 from aftercare.core.errors import AftercareError
+from aftercare.core.model import staff_roster
 from aftercare.store import Store
 from aftercare.store import yamlio
 
@@ -21,13 +22,7 @@ _ROLE_WORDS = {label: code for code, label in ROLES.items()} | {"社工": "worke
 
 def roster(store: Store, staff: list | None = None) -> list[dict]:
     """The staff list as {name, role, phone} (role as written: a code or a hand-written text)."""
-    out = []
-    for s in store.staff if staff is None else staff:
-        if isinstance(s, str) and s.strip():
-            out.append({"name": s.strip(), "role": "", "phone": ""})
-        elif isinstance(s, dict) and str(s.get("name") or "").strip():
-            out.append({"name": str(s["name"]).strip(), "role": str(s.get("role") or ""), "phone": str(s.get("phone") or "")})
-    return out
+    return staff_roster(store.staff if staff is None else staff)
 
 
 def role_label(role: str) -> str:

@@ -244,14 +244,19 @@ def log_cmd(
 @app.command("check")
 @handle
 def check_cmd(store: StoreOpt = None) -> None:
-    """校验整个案卷库：每个问题一行“文件:行: 说明”；有问题时退出码为 1。"""
+    """校验整个案卷库：每个问题一行“文件:行: 说明”；有问题时退出码为 1；警告（如地区码不在行政区划代码中）只提示。"""
     from aftercare.core.errors import DataError
     from aftercare.views.check import check_store
 
+    warnings: list = []
     try:
-        problems = check_store(open_store(store), today())
+        problems = check_store(open_store(store), today(), warnings)
     except DataError as exc:
         problems = exc.problems
+    for w in warnings:
+        say(f"{w.path}:{w.line}: 警告：{w.message}")
+    if warnings:
+        note(f"共 {len(warnings)} 处警告（不是错误，请核对）。")
     if problems:
         for p in problems:
             say(str(p))

@@ -6,6 +6,7 @@ import random
 import re
 import secrets
 from datetime import date
+from functools import lru_cache
 
 from aftercare.core.errors import AftercareError
 
@@ -14,40 +15,53 @@ _ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"   # no 0/1/i/l/o: read aloud witho
 
 
 def check_id_number(number: str) -> str | None:
-    """None when valid, else why not (Chinese, to follow “身份证号”)."""
+    """None when valid, else why not (Chinese, to follow “身份证号”). The hard checks of GB 11643: 18
+    characters, the check digit, a real birth date. The region code is not a hard check: an ID number
+    keeps the code of where it was issued, and many codes were assigned after the person's birth (a
+    person born in 1975 in 衡阳县 carries 430421, assigned in 1983), which `stdnum.cn.ric.validate`
+    refuses (python-stdnum issue #442); see `id_region_warning`."""
     from stdnum.cn import ric
-    from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+    from stdnum.exceptions import ValidationError
 
     n = (number or "").strip().upper()
-    try:
-        ric.validate(n)
-    except InvalidLength:
-        return f"“{number}”位数不对，应为 18 位"
-    except InvalidChecksum:
-        return f"“{number}”校验位不对（GB 11643），请核对"
-    except InvalidComponent:
-        return f"“{number}”中的出生日期或地区码无效"
-    except InvalidFormat:
-        return f"“{number}”格式不对，应为 17 位数字加 1 位数字或 X"
-    except Exception:  # noqa: BLE001 - stdnum raises ValidationError subclasses only
-        return f"“{number}”无效"
-    if len(n) != 18:
+    if len(n) == 15 and n.isdigit():
         return f"“{number}”是旧的 15 位号码，请使用 18 位身份证号"
-    return None
-
-
-def quick_check_id_number(number: str) -> str | None:
-    """The read-path check (no region database): 18 characters, GB 11643 check digit, a real birth date."""
-    n = (number or "").strip().upper()
-    if len(n) != 18 or not n[:17].isdigit() or not (n[17].isdigit() or n[17] == "X"):
+    if len(n) != 18:
+        return f"“{number}”位数不对，应为 18 位"
+    if not n[:17].isdigit() or not (n[17].isdigit() or n[17] == "X"):
         return f"“{number}”格式不对，应为 17 位数字加 1 位数字或 X"
-    if id_check_digit(n[:17]) != n[17]:
+    if ric.calc_check_digit(n) != n[17]:
         return f"“{number}”校验位不对（GB 11643），请核对"
     try:
-        date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
-    except ValueError:
+        birth = ric.get_birth_date(n)
+    except ValidationError:
+        birth = None
+    if birth is None or birth.year < 1900:
         return f"“{number}”中的出生日期无效"
     return None
+
+
+# the read path runs the same hard checks (no region database)
+quick_check_id_number = check_id_number
+
+
+@lru_cache(maxsize=4096)
+def region_known(code: str) -> bool:
+    """True when `code` (6 digits) names a province, prefecture or county in any edition of GB/T 2260
+    since 1980: python-stdnum's cn/loc database lists every code with the years it was in use
+    (`[1983-]衡阳县`, `[-2010]崇文区`); any listed county-level entry counts, whatever its years."""
+    from stdnum import numdb
+
+    parts = numdb.get("cn/loc").info(code)
+    return len(parts) == 2 and bool(parts[0][1].get("province")) and bool(parts[1][1].get("county"))
+
+
+def id_region_warning(number: str) -> str | None:
+    """A warning (not a refusal) when the region code of a valid ID number never existed."""
+    n = (number or "").strip().upper()
+    if region_known(n[:6]):
+        return None
+    return f"身份证号的地区码 {n[:6]} 不在任何一版行政区划代码（GB/T 2260）中，请核对是否录错"
 
 
 def id_number_facts(number: str) -> tuple[date, str]:

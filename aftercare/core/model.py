@@ -75,6 +75,18 @@ ITEM_KINDS = {
     "family-change-visit": "家庭变故必访",
 }
 
+def staff_roster(raw: Any) -> list[dict]:
+    """The `staff:` list of aftercare.yaml as [{name, role, phone}]: entries written as `{name, role, phone}`
+    (role a code or any text) or as a bare name."""
+    out = []
+    for s in raw if isinstance(raw, list) else []:
+        if isinstance(s, str) and s.strip():
+            out.append({"name": s.strip(), "role": "", "phone": ""})
+        elif isinstance(s, Mapping) and str(s.get("name") or "").strip():
+            out.append({"name": str(s["name"]).strip(), "role": str(s.get("role") or ""), "phone": str(s.get("phone") or "")})
+    return out
+
+
 # the facts of case.yaml that `case set` changes, as the user reads them
 CASE_FIELD_LABELS = {"phone": "电话", "address": "住址", "worker": "工作人员", "name": "姓名", "household": "户籍",
                      "risk": "风险等级", "reported_on": "报到日期", "notified_on": "送达日期", "decided_on": "决定日期",

@@ -14,8 +14,10 @@ from aftercare.core.model import Problem
 from aftercare.store import Store
 
 
-def check_store(root: Path | Store, today: date | None = None) -> list:
-    """Validate every file of the store; returns all problems found (empty when clean)."""
+def check_store(root: Path | Store, today: date | None = None, warnings: list | None = None) -> list:
+    """Validate every file of the store; returns all problems found (empty when clean). Doubtful but
+    acceptable facts (an ID region code of no GB/T 2260 edition, a worker not on the staff list) are
+    appended to `warnings` when given: shown by `check`, they are not errors."""
     from aftercare.views.agenda import summaries
 
     store = root if isinstance(root, Store) else Store(root)
@@ -43,7 +45,35 @@ def check_store(root: Path | Store, today: date | None = None) -> list:
     from aftercare.store import hygiene
 
     problems.extend(hygiene.problems(store))      # uncommitted in cases/, symlinks, permissions
+    if warnings is not None:
+        warnings.extend(case_warnings(store, sums))
     return problems
+
+
+def case_warnings(store: Store, sums: list) -> list:
+    from aftercare.core.ids import id_region_warning
+    from aftercare.core.model import staff_roster
+    from aftercare.store import yamlio
+
+    staff = {s["name"] for s in staff_roster(store.staff)}
+    out = []
+    for s in sorted(sums, key=lambda x: x.cid):
+        path = f"cases/{s.cid}/case.yaml"
+        found = []
+        region = id_region_warning(s.id_number)
+        if region:
+            found.append(("id_number", "unknown-region", region, "核对身份证原件；地区码确实如此的可以不改"))
+        if s.worker and s.worker not in staff:
+            found.append(("worker", "unknown-worker", f"工作人员“{s.worker}”不在工作人员名单上",
+                          "用 aftercare staff add 添加，或用 case set --worker 改正"))
+        if found:
+            try:
+                data = (store.root / path).read_bytes()
+            except OSError:
+                data = b""
+            out.extend(Problem(path, yamlio.key_line(data, (key,)) if data else 0, code, msg, hint)
+                       for key, code, msg, hint in found)
+    return out
 
 
 def tracked_cache_problems(store: Store) -> list:
