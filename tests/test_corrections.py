@@ -3,6 +3,7 @@ goes into the commit body and the case's correction log; everything is recompute
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date
 
@@ -163,3 +164,42 @@ def test_check_warns_about_a_worker_not_on_the_staff_list(cli):
     git(cli.root, "commit", "-qam", "hand edit")
     res = cli("check")
     assert res.exit_code == 0 and "警告：工作人员“李绢”不在工作人员名单上" in res.stdout
+
+
+# ---------------------------------------------------------------- dates and codes as people type them
+
+
+def test_typed_dates_and_chinese_words_through_the_cli(cli):
+    staff(cli, "李娟")
+    name, idn = person(10)
+    res = committed(cli, "case", "add", "--name", name, "--id-number", idn, "--measure", "社区康复", "--household", "外地",
+                    "--risk", "高", "--notified-on", "2026年3月1日", "--reported-on", "2026/3/2", "--worker", "李娟")
+    cid = res.stdout.strip().splitlines()[-1]
+    committed(cli, "record", "test", cid, "--date", "2026-3-10", "--result", "阳性", "--method", "尿检")
+    committed(cli, "record", "visit", cid, "--date", "昨天", "--kind", "家访")
+    committed(cli, "record", "test", cid, "--date", "今天", "--result", "拒绝")
+    committed(cli, "suspend", cid, "--date", "today", "--reason", "拘留")
+    rep = show_json(cli, cid)
+    assert (rep["measure"], rep["household"], rep["risk"], rep["decision"]["notified_on"], rep["period"]["start"]) == (
+        "rehab", "nonlocal", "high", "2026-03-01", "2026-03-02")
+    assert [(e["date"], e["type"]) for e in rep["timeline"]] == [
+        ("2026-03-02", "report-in"), ("2026-03-10", "test"), ("2026-05-19", "visit"), ("2026-05-20", "test"),
+        ("2026-05-20", "suspend")]
+    recs = yaml.safe_load(next((cli.root / "cases" / cid / "events").glob("*.yaml")).read_text())
+    assert [(r["type"], r.get("result") or r.get("kind") or r.get("reason")) for r in recs] == [
+        ("report-in", None), ("test", "positive"), ("visit", "home"), ("test", "refused"), ("suspend", "detention")]
+    assert all(isinstance(r["date"], date) for r in recs)                    # stored as dates, ISO in the files
+    rows = json.loads(cli.ok("due", "--on", "2026年3月11日", "--format", "json").stdout)
+    assert {(r["kind"], r["deadline"]) for r in rows} >= {("violation-report", "2026-03-11")}
+    assert [r["case"] for r in json.loads(cli.ok("case", "list", "--status", "中止", "--format", "json").stdout)] == [cid]
+
+
+def test_typed_input_refusals(cli):
+    cid = cli.add(11, notified_on="2026-03-01", reported_on="2026-03-02")
+    msg = refused(cli, "record", "test", cid, "--date", "3/10", "--result", "阴性")
+    assert "2026/11/5" in msg and "2026年11月5日" in msg and "今天" in msg
+    assert "真实存在" in refused(cli, "record", "visit", cid, "--date", "2026年2月30日")
+    assert "negative（阴性）" in refused(cli, "record", "test", cid, "--result", "不清楚")
+    assert "home（家访）" in refused(cli, "record", "visit", cid, "--kind", "上门")
+    res = cli("due", "--on", "明天")
+    assert res.exit_code == 1 and "今天" in res.stderr

@@ -118,11 +118,12 @@ def _wanted(changes: dict, today: date) -> dict:
         elif key in ("decision_no", "decided_by"):
             wanted[key] = text(value, SET_LABELS[key], 200)
     if "household" in wanted:
-        choice(wanted["household"], M.HOUSEHOLDS, "户籍（--household）")
+        wanted["household"] = choice(wanted["household"], M.HOUSEHOLDS, "户籍（--household）", required=True)
     if "risk" in wanted:
-        choice(wanted["risk"], M.RISKS, "风险等级（--risk）")
+        wanted["risk"] = choice(wanted["risk"], M.RISKS, "风险等级（--risk）", required=True)
     if "measure" in wanted:
-        choice(wanted["measure"], {k: M.MEASURES[k] for k in M.COMMUNITY_MEASURES}, "措施（--measure）", required=True)
+        wanted["measure"] = choice(wanted["measure"], {k: M.MEASURES[k] for k in M.COMMUNITY_MEASURES}, "措施（--measure）",
+                                   required=True)
     if "id_number" in wanted:
         wanted["id_number"] = normalise_id_number(wanted["id_number"])
         err = check_id_number(wanted["id_number"])

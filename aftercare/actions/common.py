@@ -44,14 +44,15 @@ def choice(value: str | None, allowed: dict, what: str, required: bool = False) 
         if required:
             raise AftercareError(f"缺少{what}，应为 {'、'.join(allowed)} 之一", code="missing")
         return None
-    if value not in allowed:
+    code = M.code_of(value, allowed)
+    if code is None:
         opts = "、".join(f"{k}（{v}）" for k, v in allowed.items())
         raise AftercareError(f"{what}“{value}”无效，应为：{opts}", code="bad-enum")
-    return value
+    return code
 
 
 def past_date(text: str | None, today: date, what: str = "日期") -> date:
-    d = today if text is None else parse_date(text, what)
+    d = today if text is None else parse_date(text, what, today)
     if d > today:
         raise AftercareError(f"{what} {d.isoformat()} 在今天（{today.isoformat()}）之后，不能记录未来的事", code="future-date")
     return d

@@ -17,8 +17,8 @@ def leave_request(store: Store, cid: str, from_text: str, to_text: str, destinat
                   reason: str | None = None, date_text: str | None = None, phone: str | None = None,
                   guarantor: str | None = None) -> Result:
     asked = past_date(date_text, today, "申请日期（--date）")
-    start = parse_date(from_text, "外出开始日期（--from）")
-    end = parse_date(to_text, "外出结束日期（--to）")
+    start = parse_date(from_text, "外出开始日期（--from）", today)
+    end = parse_date(to_text, "外出结束日期（--to）", today)
     destination = text(destination, "目的地", 200)
     if not destination:
         raise AftercareError("请写明外出目的地（--destination）", code="missing")

@@ -164,7 +164,7 @@ def _amount(value) -> float | int | None:
 
 def explain(store: Store, cid: str, kind: str, deadline_text: str, reason: str, today: date) -> Result:
     kind = choice(kind, M.ITEM_KINDS, "事项类别")
-    deadline = parse_date(deadline_text, "期限")
+    deadline = parse_date(deadline_text, "期限", today)
     reason = text(reason, "情况说明")
     if not reason:
         raise AftercareError("情况说明（--reason）不能为空", code="missing")

@@ -162,8 +162,12 @@ def case_list(
     from aftercare.views.agenda import summaries
     from aftercare.core.errors import AftercareError
 
-    if status is not None and status not in M.STATUS_LABELS and status not in M.STATES:
-        raise AftercareError(f"状态“{status}”无效，应为 {'、'.join({**M.STATES, **M.STATUS_LABELS})} 之一")
+    if status is not None:
+        states = {**M.STATUS_LABELS, **M.STATES}
+        code = M.code_of(status, states)
+        if code is None:
+            raise AftercareError(f"状态“{status}”无效，应为 {'、'.join(f'{k}（{v}）' for k, v in states.items())} 之一")
+        status = code
     if fmt not in ("table", "json"):
         raise AftercareError(f"输出格式“{fmt}”无效，应为 table 或 json")
     s = open_store(store)

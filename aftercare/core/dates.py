@@ -2,27 +2,49 @@
 
 from __future__ import annotations
 
+import os
 import re
+import unicodedata
 from calendar import monthrange
 from datetime import date, timedelta
 from functools import lru_cache
 
 from aftercare.core.errors import AftercareError
 
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# the dates as people type them: 2026-11-05, 2026-11-5, 2026/11/5, 2026.11.5, 20261105, 2026年11月5日
+_YMD = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$")
+_CN = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_WORDS = {"today": 0, "今天": 0, "今日": 0, "yesterday": -1, "昨天": -1, "昨日": -1}
+FORMS = "2026-11-05、2026-11-5、2026/11/5、2026年11月5日、今天（today）或昨天（yesterday）"
 
 
-def parse_date(text: str, what: str = "日期") -> date:
-    """Parse a YYYY-MM-DD date given by the user; a clear Chinese error otherwise."""
+def parse_date(text: str, what: str = "日期", today: date | None = None) -> date:
+    """A date as the user typed it (see FORMS; full-width digits too); `today` anchors 今天/昨天 (default:
+    `current_day()`). Anything else, e.g. 11/5 without a year, is refused with the accepted forms."""
     if isinstance(text, date):
         return text
-    text = (text or "").strip()
-    if not _ISO.match(text):
-        raise AftercareError(f"{what}“{text}”格式不对，应为 YYYY-MM-DD，例如 2026-05-14", code="bad-date")
+    raw = (text or "").strip()
+    t = unicodedata.normalize("NFKC", raw).lower().replace(" ", "")
+    if t in _WORDS:
+        return (today or current_day()) + timedelta(days=_WORDS[t])
+    m = _YMD.match(t)
+    ymd = (m.group(1), m.group(3), m.group(4)) if m else None
+    if ymd is None:
+        m = _CN.match(t) or _COMPACT.match(t)
+        ymd = m.groups() if m else None
+    if ymd is None:
+        raise AftercareError(f"{what}“{raw}”无法识别，请写成 {FORMS}", code="bad-date")
     try:
-        return date.fromisoformat(text)
+        return date(*(int(x) for x in ymd))
     except ValueError:
-        raise AftercareError(f"{what}“{text}”不是一个真实存在的日期", code="bad-date") from None
+        raise AftercareError(f"{what}“{raw}”不是一个真实存在的日期", code="bad-date") from None
+
+
+def current_day() -> date:
+    """Today; AFTERCARE_TODAY fixes it (drills, tests), as every command's today."""
+    fixed = os.environ.get("AFTERCARE_TODAY")
+    return parse_date(fixed, "AFTERCARE_TODAY", date.today()) if fixed else date.today()
 
 
 @lru_cache(maxsize=65536)

@@ -20,6 +20,29 @@ VIOLATION_KINDS = {"absence": "擅自外出", "other": "其他违规"}
 SUSPEND_REASONS = {"detention": "拘留", "arrest": "逮捕"}
 TERMINATE_REASONS = {"imprisonment": "收监执行刑罚", "compulsory-education": "强制性教育措施"}
 
+# Chinese words typed for a code, beside each table's own labels (阴性, 家访, 社区戒毒 … are labels already).
+WORDS = {"拒绝": "refused", "拒检": "refused", "拒绝检测": "refused", "逃避": "evaded", "待反馈": "pending",
+         "委托": "pending", "尿液": "urine", "头发": "hair", "见面": "talk", "面谈": "talk", "访谈": "talk",
+         "电话": "phone", "初次": "intake", "季度": "quarterly", "年度": "yearly", "其他": "other", "外出": "absence",
+         "低风险": "low", "中风险": "medium", "高风险": "high", "外来": "nonlocal", "戒毒": "detox", "康复": "rehab",
+         "收监": "imprisonment"}
+
+
+def code_of(value: str, table: Mapping[str, str]) -> str | None:
+    """The English code of `table` for what the user typed: the code itself, its Chinese label, or a
+    Chinese word of WORDS (阴性 → negative, 家访 → home, 拒绝 → refused); None when it names none."""
+    v = (value or "").strip()
+    if v in table:
+        return v
+    if v.lower() in table:
+        return v.lower()
+    for code, label in table.items():
+        if v == label:
+            return code
+    code = WORDS.get(v)
+    return code if code in table else None
+
+
 # Every event type the store knows, with its Chinese label.
 EVENT_TYPES = {
     "report-in": "报到",
