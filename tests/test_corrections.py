@@ -203,3 +203,13 @@ def test_typed_input_refusals(cli):
     assert "home（家访）" in refused(cli, "record", "visit", cid, "--kind", "上门")
     res = cli("due", "--on", "明天")
     assert res.exit_code == 1 and "今天" in res.stderr
+
+
+def test_check_reports_a_broken_correction_log(cli):
+    cid = cli.add(12)
+    path = cli.root / "cases" / cid / "case.yaml"
+    path.write_text(path.read_text() + "corrections: [{field: term_months, reason: 无日期}]\n")
+    git(cli.root, "commit", "-qam", "hand edit")
+    res = cli("check")
+    lines = res.stdout.strip().splitlines()
+    assert res.exit_code == 1 and len(lines) == 1 and lines[0].startswith(f"cases/{cid}/case.yaml:") and "corrections" in lines[0]
