@@ -7,6 +7,7 @@ import itertools
 import json
 from datetime import date, timedelta
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -212,3 +213,62 @@ def test_documents_ignore_a_voided_record(cli, tmp_path):
     assert not [n for n in files if "违法违规行为报告" in n]
     [log] = [t for n, t in files.items() if "检测记录表" in n]
     assert "2026年4月10日" not in log and "2026-04-10" not in log
+
+
+# ---------------------------------------------------------------- the same property through real stores
+
+STORE_KINDS = [("test", {"result": "negative"}), ("test", {"result": "positive"}), ("test", {"result": "refused"}),
+               ("visit", {"kind": "home"}), ("report", {}), ("education", {}), ("family-change", {"note": "变故"})]
+
+
+def _store(tmp, name):
+    from aftercare.actions import cases
+    from aftercare.store import Store, init_store
+    from conftest import person
+
+    root = init_store(tmp / name, "测试办公室")
+    s = Store(root)
+    pname, idn = person(1)
+    cid = cases.add_case(s, name=pname, id_number=idn, measure="detox", today=date(2026, 1, 5),
+                         notified_on="2026-01-02", reported_on="2026-01-05").case
+    return s, cid
+
+
+def _record(store, cid, kind, day, today):
+    from aftercare.actions import records
+
+    etype, fields = STORE_KINDS[kind]
+    if etype == "test":
+        return records.record_test(store, cid, day.isoformat(), fields["result"], today).event_id
+    return records.record_simple(store, cid, etype, day.isoformat(), today, **fields).event_id
+
+
+def _agenda(store, days):
+    from aftercare.views.agenda import agenda
+
+    return [[(ln.item.kind, ln.item.deadline, ln.item.window_start, ln.item.status) for ln in agenda(store, d, 7)[0]]
+            for d in days]
+
+
+@pytest.mark.slow
+@settings(max_examples=6, deadline=None)
+@given(recs=st.lists(st.tuples(st.integers(1, 120), st.integers(0, len(STORE_KINDS) - 1)), max_size=4),
+       mistake=st.tuples(st.integers(1, 120), st.integers(0, len(STORE_KINDS) - 1)),
+       correct=st.tuples(st.integers(1, 120), st.integers(0, len(STORE_KINDS) - 1)))
+def test_void_and_record_again_through_the_store(tmp_path_factory, recs, mistake, correct):
+    from aftercare.actions.void import void_record
+    from aftercare.store import Store
+
+    tmp = tmp_path_factory.mktemp("p")
+    today = date(2026, 5, 20)
+    start = date(2026, 1, 5)
+    (clean, cid_a), (fixed, cid_b) = _store(tmp, "clean"), _store(tmp, "fixed")
+    for off, kind in recs:
+        _record(clean, cid_a, kind, start + timedelta(days=off), today)
+        _record(fixed, cid_b, kind, start + timedelta(days=off), today)
+    wrong = _record(fixed, cid_b, mistake[1], start + timedelta(days=mistake[0]), today)
+    void_record(fixed, cid_b, wrong, "录错", today)
+    for store, cid in ((clean, cid_a), (fixed, cid_b)):
+        _record(store, cid, correct[1], start + timedelta(days=correct[0]), today)
+    days = [start + timedelta(days=n) for n in (0, 30, 61, 95, 135)]
+    assert _agenda(Store(fixed.root), days) == _agenda(Store(clean.root), days)
