@@ -90,7 +90,7 @@ def test_case_add_derives_birth_and_sex_and_prints_id_last(cli):
     (["--household", "mars"], "户籍"),
     (["--risk", "extreme"], "风险"),
     (["--reported-on", "2026-02-30"], "真实存在"),
-    (["--reported-on", "2026/03/05"], "格式"),
+    (["--reported-on", "03/05"], "无法识别"),          # 2026/03/05 is accepted since issue 10 item 8; no year is ambiguous
     (["--reported-on", "2027-01-01"], "之后"),
     (["--notified-on", "2026-03-10", "--reported-on", "2026-03-05"], "早于"),
     (["--term-months", "40", "--measure", "rehab"], "期限"),
