@@ -15,20 +15,17 @@ STATE = {"debug": False, "no_cache": False, "store": None}
 
 StoreOpt = Annotated[Optional[str], typer.Option("--store", help="案卷库目录（默认从当前目录向上查找，其次 $AFTERCARE_STORE）",
                                                  show_default=False)]
-DateOpt = Annotated[Optional[str], typer.Option("--date", help="日期 YYYY-MM-DD（默认今天）", show_default=False)]
+DateOpt = Annotated[Optional[str], typer.Option("--date", help="日期，如 2026-11-5、2026/11/5、2026年11月5日、今天、昨天（默认今天）", show_default=False)]
 NoteOpt = Annotated[Optional[str], typer.Option("--note", help="说明", show_default=False)]
 ByOpt = Annotated[Optional[str], typer.Option("--by", help="经办人", show_default=False)]
 FormatOpt = Annotated[str, typer.Option("--format", help="输出格式：table 或 json")]
 
 
 def today() -> date:
-    """Today's date; AFTERCARE_TODAY=YYYY-MM-DD fixes it (drills, tests)."""
-    fixed = os.environ.get("AFTERCARE_TODAY")
-    if fixed:
-        from aftercare.core.dates import parse_date
+    """Today's date; AFTERCARE_TODAY=YYYY-MM-DD fixes it (drills, tests). The same day 今天/昨天 refer to."""
+    from aftercare.core.dates import current_day
 
-        return parse_date(fixed, "AFTERCARE_TODAY")
-    return date.today()
+    return current_day()
 
 
 def open_store(store: str | None):
