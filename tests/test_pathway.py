@@ -312,3 +312,38 @@ def test_check_reports_a_bad_later_measure(cli):
     path.write_text(text.replace("kind: isolation", "kind: jail"), encoding="utf-8")
     res = cli("check")
     assert res.exit_code == 1 and "case.yaml:" in res.stdout and "jail" in res.stdout
+
+
+def test_lost_days_are_an_unauthorised_absence_under_detox(cli):
+    cid = detox_case(cli)
+    committed(cli, "record", "lost", cid, "--date", "2026-06-01", today="2026-06-01")
+    # lost on Monday 06-01 (day 1): day 30 is 06-30, day 31 (over 30 days) is 07-01 -> report by 07-02
+    assert kinds(due_json(cli, cid, "2026-06-30"), "violation-report", "warning") == []
+    assert kinds(due_json(cli, cid, "2026-07-01"), "violation-report") == [("violation-report", "due", "2026-07-01", "2026-07-02")]
+    r = show_json(cli, cid, "2026-07-01")
+    assert r["violations"]["absences"] == 1 and r["violations"]["absence_days"] == 31
+    assert r["violations"]["serious_breach"] is True and r["violations"]["absence_breach"] == "2026-06-01"
+
+
+def test_found_within_30_days_gives_a_warning_after_the_found_date(cli):
+    cid = detox_case(cli)
+    committed(cli, "record", "lost", cid, "--date", "2026-06-01", today="2026-06-01")
+    # found on Thursday 06-11: 10 days lost (06-01..06-10), the 1st absence -> a warning by Friday 06-12
+    committed(cli, "record", "found", cid, "--date", "2026-06-11", today="2026-06-11")
+    items = due_json(cli, cid, "2026-06-11")
+    assert kinds(items, "warning") == [("warning", "due", "2026-06-11", "2026-06-12")]
+    assert kinds(items, "violation-report") == []
+    r = show_json(cli, cid, "2026-06-11")
+    assert r["violations"]["absences"] == 1 and r["violations"]["absence_days"] == 10
+    assert r["violations"]["serious_breach"] is False
+
+
+def test_lost_during_followup_is_not_an_absence(cli):
+    cid = detox_case(cli)
+    committed(cli, "release", cid, "--date", "2026-03-01", "--early-reason", "公安机关提前解除", today="2026-03-01")
+    committed(cli, "record", "lost", cid, "--date", "2026-04-01", today="2026-04-01")
+    items = due_json(cli, cid, "2026-06-01")
+    assert kinds(items, "violation-report", "warning") == []
+    # lost on Wednesday 04-01: report within 3 working days: 04-02, 04-03, (清明 04-04..04-06), 04-07
+    assert kinds(items, "lost-report") == [("lost-report", "overdue", "2026-04-01", "2026-04-07")]
+    assert show_json(cli, cid, "2026-06-01")["violations"]["absences"] == 0

@@ -262,7 +262,7 @@ def case_facts(case: Case, events: Sequence[Event], rules: Rules, cal: WorkCalen
                  base_last=per["base_last"], last_day=per["last_day"], suspensions=per["suspensions"],
                  suspended_days=per["suspended_days"], closed_on=life["closed_on"], closed_by=life["closed_by"],
                  risk=life["risk"], windows=windows, eval_kinds=eval_kinds, test_results=results,
-                 breaches=breaches(evs, rs), leaves=leaves(evs), transfers=transfers(evs), clock=clock,
+                 breaches=breaches(evs, rs, day, life["closed_on"]), leaves=leaves(evs), transfers=transfers(evs), clock=clock,
                  rules=rules, calendar=cal, security=tuple(security))
 
 
@@ -347,7 +347,39 @@ def absence_days(e: Event) -> int:
     return int(e.get("days") or 0)
 
 
-def breaches(evs: Sequence[Event], rs: RuleSet) -> Breaches:
+def lost_as_absences(evs: Sequence[Event], day: date, closed_on: date | None = None) -> list:
+    """The records with lost periods under the measure turned into absences (PATHWAY §4): a declaration
+    (`lost`) counts as one unauthorised absence; its days run from the lost date (day 1) to the day before
+    the found date (`found_on`), or to `day` while the person is still lost (`ongoing`)."""
+    if not any(e.type == "lost" for e in evs):
+        return list(evs)
+    out: list = []
+    lost: Event | None = None
+    at = 0
+    for e in evs:
+        if e.type == "lost" and lost is None and (closed_on is None or e.date <= closed_on):
+            lost, at = e, len(out)
+            out.append(e)
+        elif e.type == "found" and lost is not None:
+            out[at] = Event(lost.id, "lost", lost.date, {**lost.data, "days": (e.date - lost.date).days,
+                                                          "found_on": e.date}, lost.file, lost.line)
+            lost = None
+            out.append(e)
+        else:
+            out.append(e)
+    if lost is not None:
+        out[at] = Event(lost.id, "lost", lost.date, {**lost.data, "days": (day - lost.date).days + 1, "ongoing": True},
+                        lost.file, lost.line)
+    return out
+
+
+def is_absence(e: Event) -> bool:
+    return (e.type == "violation" and e.get("kind") == "absence") or (e.type == "lost" and e.get("days") is not None)
+
+
+def breaches(evs: Sequence[Event], rs: RuleSet, day: date | None = None, closed_on: date | None = None) -> Breaches:
+    if day is not None:
+        evs = lost_as_absences(evs, day, closed_on)
     refusals = tuple(e for e in evs if e.type == "test" and e.get("result") in REFUSALS)
     serious = rs.trigger.refusal_serious.count_from
     refusal_breach = refusals[max(serious, 1) - 1] if max(serious, 1) <= len(refusals) else None
@@ -356,7 +388,7 @@ def breaches(evs: Sequence[Event], rs: RuleSet) -> Breaches:
     total = 0
     absence_breach = None
     for e in evs:
-        if e.type == "violation" and e.get("kind") == "absence":
+        if is_absence(e):
             absences.append(e)
             total += absence_days(e)
             if absence_breach is None and (len(absences) >= asr.count_from or total > asr.total_days_over):

@@ -151,7 +151,11 @@ def absence_items(f: Facts, cal: WorkCalendar) -> list:
     out = []
     total = 0
     for n, e in enumerate(f.absences, 1):
+        before = total
         total += absence_days(e)
+        if e.type == "lost" and n < serious.count_from:
+            out.extend(_lost_items(f, cal, n, e, before, total))
+            continue
         if n >= serious.count_from or total > serious.total_days_over:
             why = f"第{n}次擅自外出" if n >= serious.count_from else f"擅自外出累计{total}日，超过{serious.total_days_over}日"
             out.append(_triggered(f, cal, "violation-report", serious, e.date,
@@ -162,6 +166,27 @@ def absence_items(f: Facts, cal: WorkCalendar) -> list:
                                   f"第{n}次擅自外出（{e.date.isoformat()}，{absence_days(e)}日），书面告诫",
                                   key=f"warning:absence:{e.id}", source=e))
     return out
+
+
+def _lost_items(f: Facts, cal: WorkCalendar, n: int, e: Event, before: int, total: int) -> list:
+    """A lost period under the measure (PATHWAY §4): the report when the absence days pass the total (for a
+    person still lost, on the day they would: lost on L with none before, day 31 is L + 30), else a warning
+    served once the person is found (the next working day after the found date)."""
+    tr = f.ruleset.trigger
+    warn, serious = tr.absence_warning, tr.absence_serious
+    over = serious.total_days_over
+    found = e.get("found_on")
+    if found is None or total > over:
+        reach = e.date + timedelta(days=max(over - before, 0))       # the day the total passes `over`
+        return [_triggered(f, cal, "violation-report", serious, reach,
+                           f"{e.date.isoformat()}失联，擅自外出累计超过{over}日（第{over - before + 1}日：{reach.isoformat()}），"
+                           f"严重违反协议，{serious.deadline.describe()}报告公安机关",
+                           key=f"violation-report:absence:{e.id}", source=e)]
+    if n <= warn.count_upto:
+        return [_triggered(f, cal, "warning", warn, found,
+                           f"第{n}次擅自外出（{e.date.isoformat()}失联，{found.isoformat()}找回，{absence_days(e)}日），书面告诫",
+                           key=f"warning:absence:{e.id}", source=e)]
+    return []
 
 
 # ---------------------------------------------------------------- leave, delegated tests, change of place
