@@ -101,11 +101,11 @@ def test_demo_makes_a_writable_store_of_its_own(demo_store):
     assert git(root, "status", "--porcelain") == ""
     assert run(root, "check", today=t).returncode == 0
     rows = json.loads(run(root, "case", "list", "--format", "json", today=t).stdout)
-    assert len(rows) == 12
+    assert len(rows) == 17          # 12, and 5 on the whole path (PATHWAY.md; issue 13 item 8)
     assert {r["status"] for r in rows} == {"awaiting", "active", "suspended", "released", "terminated"}
     # one commit per action, through the library's own write path
     subjects = git(root, "log", "--format=%s").splitlines()
-    assert sum(s.startswith("Register case ") for s in subjects) == 12
+    assert sum(s.startswith("Register case ") for s in subjects) == 17
     assert any(s.startswith("Record test for ") and "(refused)" in s for s in subjects)
     assert any(s.startswith("Suspend case ") for s in subjects)
     # the agenda is a morning's work around that day: a few overdue items, a few due
@@ -116,7 +116,7 @@ def test_demo_makes_a_writable_store_of_its_own(demo_store):
         assert abs((date.fromisoformat(it["deadline"]) - day).days) <= 120, it
     kinds = {it["kind"] for it in items}
     assert {"report-in", "warning", "violation-report", "release-suggestion", "leave-return",
-            "birthday-visit"} <= kinds
+            "birthday-visit", "pickup", "followup"} <= kinds
     # and recording works
     active = next(r["case"] for r in rows if r["status"] == "active")
     n = int(git(root, "rev-list", "--count", "HEAD"))

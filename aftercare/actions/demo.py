@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
 
-from aftercare.actions import cases, lifecycle, records
+from aftercare.actions import cases, lifecycle, pathway, records
 from aftercare.store import yamlio
 from aftercare.core.ids import check_id_number, fictional_id_number, fictional_name, fictional_phone
 from aftercare.core.engine import evaluate_in
@@ -143,6 +143,44 @@ def release() -> Callable:
                                                       notified_on=d.isoformat(), issued_by=POLICE)
 
 
+def isolation(expected_in: int) -> Callable:
+    """Compulsory isolation entered on the step's day, expected release `expected_in` days from today."""
+    return lambda s, cid, d, today: pathway.case_start(
+        s, cid, "isolation", d, facility="示范县强制隔离戒毒所", entered_on=d.isoformat(),
+        expected_release=(today + timedelta(days=expected_in)).isoformat())
+
+
+def followup(outcome: str, method: str = "visit") -> Callable:
+    return lambda s, cid, d, today: pathway.record_followup(s, cid, d.isoformat(), outcome, d, method=method,
+                                                            by=WORKERS[0])
+
+
+def contact(result: str, via: str) -> Callable:
+    return lambda s, cid, d, today: pathway.record_contact(s, cid, d.isoformat(), result, d, via=via)
+
+
+def methadone() -> Callable:
+    return lambda s, cid, d, today: pathway.record_methadone(s, cid, d.isoformat(), "示范县美沙酮维持治疗门诊", d,
+                                                             registration_no=f"MMT-{d.year}-{d.day:03d}")
+
+
+def police_filing() -> Callable:
+    return lambda s, cid, d, today: pathway.record_police_filing(s, cid, d.isoformat(), d, note="已报示范县公安局备案")
+
+
+def person_file(*isolations: tuple) -> Callable:
+    """Earlier isolations (years ago, from/to), drug types, a family member and the work group."""
+    def run(s, cid, d, today):
+        for a, b in isolations:
+            pathway.history_add(s, cid, "isolation", date(today.year - a, 3, 1).isoformat(),
+                                date(today.year - b, 2, 28).isoformat(), d)
+        pathway.set_person(s, cid, d, drug_types=["methamphetamine"], first_use=str(today.year - 12),
+                           ethnicity="汉族", education="初中")
+        pathway.family(s, cid, "add", d, "赵秀英", "母亲", "13800000002")
+        pathway.group(s, cid, "add", d, "police", "钱警官", "13800000004")
+    return run
+
+
 PERSONS: list[DemoPerson] = [
     DemoPerson(1, "awaiting report-in: the decision was served a week ago", worker=0, notified=7),
     DemoPerson(2, "early in the period, diligent", worker=0, report_in=62, kept_until=0),
@@ -171,6 +209,23 @@ PERSONS: list[DemoPerson] = [
     DemoPerson(12, "terminated: compulsory isolation after a positive test", worker=1, report_in=100,
                kept_until=40, steps=[(45, test("positive")), (44, simple("violation-report", note="检测阳性")),
                                      (35, terminate("compulsory-education"))]),
+    # a person's whole path (PATHWAY.md)
+    DemoPerson(13, "in compulsory isolation since last year: the pick-up at the gate is this week", worker=2,
+               report_in=520, kept_until=500,
+               steps=[(490, test("positive")), (489, simple("violation-report", note="检测阳性")),
+                      (480, terminate("isolation")), (478, isolation(3))]),
+    DemoPerson(14, "follow-up care after 社区康复, abstinent at every 回访", measure="rehab", term=3, worker=0,
+               report_in=400, kept_until=306,
+               steps=[(305, release()), (290, followup("abstinent")), (200, followup("abstinent", "phone")),
+                      (110, followup("abstinent", "test"))]),
+    DemoPerson(15, "follow-up care, lost since a 回访 that found no one; reported to the police", measure="rehab",
+               term=3, worker=1, report_in=330, kept_until=236,
+               steps=[(235, release()), (200, followup("abstinent")), (100, followup("lost", "family")),
+                      (99, contact("unreachable", "police"))]),
+    DemoPerson(16, "社区戒毒 on methadone maintenance, filed with the police", worker=1, report_in=200,
+               steps=[(150, methadone()), (146, police_filing())]),
+    DemoPerson(17, "two earlier compulsory isolations before this 社区戒毒", worker=0, report_in=50, risk="medium",
+               steps=[(49, person_file((9, 7), (5, 3)))]),
 ]
 
 
