@@ -347,3 +347,22 @@ def test_lost_during_followup_is_not_an_absence(cli):
     # lost on Wednesday 04-01: report within 3 working days: 04-02, 04-03, (清明 04-04..04-06), 04-07
     assert kinds(items, "lost-report") == [("lost-report", "overdue", "2026-04-01", "2026-04-07")]
     assert show_json(cli, cid, "2026-06-01")["violations"]["absences"] == 0
+
+
+def test_documents_2_4_5_print_the_person_file(cli, tmp_path):
+    cid = detox_case(cli)
+    committed(cli, "case", "history", "add", cid, "--measure", "isolation", "--from", "2019-03-01", "--to", "2021-02-28")
+    committed(cli, "case", "set", cid, "--drug-type", "methamphetamine", "--intake-method", "烫吸",
+              "--residence-police", "青山派出所")
+    committed(cli, "case", "family", "add", cid, "--name", "赵某英", "--relation", "母亲", "--phone", "13800000002")
+    committed(cli, "case", "group", "add", cid, "--role", "volunteer", "--name", "孙志愿", "--phone", "13800000005")
+    out = tmp_path / "out"
+    cli.ok("render", cid, "--out", str(out))
+    html = {p.name: p.read_text(encoding="utf-8") for p in out.rglob("*.html")}
+    reg = next(t for n, t in html.items() if n.startswith("02"))
+    assert "冰毒（甲基苯丙胺）" in reg and "烫吸" in reg and "青山派出所" in reg and "赵某英" in reg
+    assert "共1次" in reg and "2019年3月1日至2021年2月28日" in reg
+    plan = next(t for n, t in html.items() if n.startswith("04"))
+    assert "冰毒（甲基苯丙胺）" in plan and "1次" in plan
+    group = next(t for n, t in html.items() if n.startswith("05"))
+    assert "孙志愿" in group and "13800000005" in group

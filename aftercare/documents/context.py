@@ -113,6 +113,7 @@ class CaseFacts:
         p["family"] = _rows(x.get("family"), ("name", "relation", "phone", "unit", "address"))
         p["group"] = _rows(x.get("group"), ("role", "name", "unit", "phone", "duty"))
         p["isolation_list"] = _rows(x.get("isolations"), ("from", "to", "place")) if isinstance(x.get("isolations"), list) else []
+        _path_person(p, x, getattr(v, "path", None))
         p["report_deadline"] = next((it.deadline for it in v.items if it.kind == "report-in"), None)   # the engine's
         return p
 
@@ -172,3 +173,21 @@ def money(amount) -> str:
         return str(int(amount))
     except (TypeError, ValueError):
         return txt(amount)
+
+
+def _path_person(p: dict, x: Mapping, path) -> None:
+    """The coded person file that `case set` and the path record (PATHWAY §6), where the hand-written
+    fields are absent: drug types, way of use, police station, compulsory isolations (earlier ones and
+    those on the path)."""
+    if not p["drugs"] and isinstance(x.get("drug_types"), list):
+        p["drugs"] = "、".join(M.DRUG_TYPES.get(d, str(d)) for d in x["drug_types"])
+    p["use_method"] = p["use_method"] or txt(x.get("intake_method"))
+    p["address_police"] = p["address_police"] or txt(x.get("residence_police"))
+    history = x.get("history") if isinstance(x.get("history"), list) else []
+    on_path = [g for g in path.segments if g.kind == "isolation"] if path is not None else []
+    n = (path.prior_isolations if path is not None else len(history)) + len(on_path)
+    if not p["isolations"] and n:
+        p["isolations"] = f"{n}次"
+    if not p["isolation_list"] and n == len(history) + len(on_path):      # every one known with its dates
+        p["isolation_list"] = _rows(history, ("from", "to", "place")) + [
+            {"from": txt(g.start), "to": txt(g.end), "place": txt(g.measure.facility)} for g in on_path]
