@@ -366,3 +366,21 @@ def test_documents_2_4_5_print_the_person_file(cli, tmp_path):
     assert "冰毒（甲基苯丙胺）" in plan and "1次" in plan
     group = next(t for n, t in html.items() if n.startswith("05"))
     assert "孙志愿" in group and "13800000005" in group
+
+
+def test_new_item_kinds_in_every_due_format(cli):
+    cid = detox_case(cli)
+    committed(cli, "terminate", cid, "--date", "2026-02-01", "--reason", "isolation", today="2026-02-01")
+    committed(cli, "case", "start", cid, "--measure", "isolation", "--entered-on", "2026-02-02",
+              "--expected-release", "2027-02-01", today="2026-02-02")
+    day = "2027-01-28"
+    (item,) = due_json(cli, cid, day)
+    assert (item["kind"], item["status"], item["deadline"], item["window_start"], item["document"]) == \
+        ("pickup", "due", "2027-02-01", "2027-01-25", None)
+    assert "必接必送" in item["basis"]
+    csv = cli.ok("due", "--case", cid, "--format", "csv", "--on", day).stdout
+    assert f"{cid}," in csv and ",pickup," in csv and "必接必送" in csv
+    ics = cli.ok("due", "--case", cid, "--format", "ics", "--on", day).stdout
+    assert "BEGIN:VTODO" in ics and "出所衔接" in ics
+    table = cli.ok("due", "--case", cid, "--on", day).stdout
+    assert "出所衔接（必接必送）" in table and "2027-02-01" in table
