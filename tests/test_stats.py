@@ -381,3 +381,44 @@ def test_due_over_several_stores(office, tmp_path):
     assert "办公室" in table and first in table and "另见" in table
     res = cli("due", "--format", "ics", "--store", str(cli.root), "--store", str(other.root), store=False)
     assert res.exit_code == 1 and "ics" in res.stderr
+
+
+def test_path_figures_by_hand(cli):
+    """April 2026 on the whole path (PATHWAY.md), today 2026-05-20:
+    P1 in isolation since 2025-06-01 (expected release 04-15, picked up 04-15), a prior isolation
+       2022-01-01..2023-01-01; follow-up from 04-15, a follow-up record 04-25: abstinent.
+       操守期: 2023-01-01 -> 2025-06-01 = 881 days = 2.41 years (its second isolation began before April).
+    P2 in follow-up since 2024-03-01 (between 36 and 12 months before D2); a follow-up 04-10 found the
+       person lost (declared lost), found 04-20: 10 days lost in April; latest outcome lost.
+       Lost report due 3 working days after 04-10 (04-15), closed by the found record 04-20: late.
+    P3 under detox (reported 01-05), joined methadone 04-02 (police filing due within 5 working days,
+       never filed: open), declared lost 04-20 and still lost: 11 days in April; lost report due 04-23: open."""
+    p1 = cli.add(31, measure="isolation", facility="示范县强制隔离戒毒所", entered_on="2025-06-01",
+                 expected_release="2026-04-15")
+    cli.ok("case", "history", "add", p1, "--measure", "isolation", "--from", "2022-01-01", "--to", "2023-01-01")
+    cli.ok("record", "pickup", p1, "--date", "2026-04-15")
+    cli.ok("case", "start", p1, "--measure", "followup", "--released-on", "2026-04-15")
+    cli.ok("record", "followup", p1, "--outcome", "abstinent", "--date", "2026-04-25")
+    p2 = cli.add(32, measure="followup", released_on="2024-03-01")
+    cli.ok("record", "followup", p2, "--outcome", "lost", "--date", "2026-04-10")
+    cli.ok("record", "found", p2, "--date", "2026-04-20")
+    p3 = cli.add(33, reported_on="2026-01-05")
+    cli.ok("record", "methadone", p3, "--clinic", "县美沙酮门诊", "--date", "2026-04-02")
+    cli.ok("record", "lost", p3, "--date", "2026-04-20")
+    data = stats(cli)
+    ind, v = data["indicators"], values(data)
+    assert (v["registered.followup"], v["registered.lost"], v["caseload"]) == (2, 1, 3)
+    assert (ind["control_rate"]["numerator"], ind["control_rate"]["denominator"]) == (0, 1)
+    assert (v["lost_now"], v["lost_started"], v["found"], v["lost_days"]) == (1, 2, 1, 10 + 11)
+    assert (v["followup.cohort"], v["followup.latest.abstinent"], v["followup.latest.lost"]) == (2, 1, 1)
+    assert (ind["abstinence_rate"]["numerator"], ind["abstinence_rate"]["denominator"]) == (1, 2)
+    assert (ind["relapse_rate_broad"]["numerator"], ind["relapse_rate_broad"]["denominator"]) == (1, 2)
+    assert (ind["clean_rate_1_3y"]["numerator"], ind["clean_rate_1_3y"]["denominator"]) == (1, 1)
+    assert (v["escalation.pickup.due"], v["escalation.pickup.on_time"]) == (1, 1)
+    assert (v["escalation.lost-report.due"], v["escalation.lost-report.late"], v["escalation.lost-report.open"]) == (2, 1, 1)
+    assert (v["methadone_joined"], v["escalation.police-filing.due"], v["escalation.police-filing.open"]) == (1, 1, 1)
+    assert ind["abstinence_period"]["count"] == 0
+    period = stats(cli, "--all-time")["indicators"]["abstinence_period"]
+    assert (period["count"], period["mean"]) == (1, round(881 / 365.25, 2))
+    assert {g: f["value"] for g, f in stats(cli, "--by", "prior-isolations")["indicators"]["registered"]["by"].items()} \
+        == {"0次": 2, "1次": 1}
