@@ -458,3 +458,36 @@ def test_check_says_when_files_are_readable_by_others(store):
     lines = res.stdout.splitlines()
     assert any(ln.startswith(f"cases/{cid}/case.yaml:") and "600" in ln for ln in lines)
     assert any(ln.startswith(f"cases/{cid}:") and "700" in ln for ln in lines)
+
+
+# ---------------------------------------------------------------- 7. symlinks
+
+
+def test_an_events_file_that_is_a_symlink_is_refused(store):
+    c, cid = store
+    ev = next((c.root / "cases" / cid / "events").glob("*.yaml"))
+    secret = c.root.parent / "elsewhere.yaml"
+    secret.write_bytes(ev.read_bytes())
+    ev.unlink()
+    ev.symlink_to(secret)
+    git(c.root, "add", "-A")
+    git(c.root, "commit", "-qm", "hand-made symlink")
+    assert git(c.root, "ls-tree", "HEAD", f"cases/{cid}/events/{ev.name}").startswith("120000")
+    n = c.commits()
+    res = c("record", "visit", cid, "--date", "2026-05-19")
+    assert res.exit_code == 1 and len(res.stderr.strip().splitlines()) == 1 and "符号链接" in res.stderr
+    assert c.commits() == n and git(c.root, "status", "--porcelain") == ""
+    res = c("check")
+    assert res.exit_code == 1 and any(ln.startswith(f"cases/{cid}/events/{ev.name}:") and "符号链接" in ln
+                                      for ln in res.stdout.splitlines())
+    assert secret.read_bytes().count(b"- id:") == 1          # nothing written through the link
+
+
+def test_a_store_template_that_is_a_symlink_is_not_rendered(store):
+    c, cid = store
+    (c.root / "templates").mkdir()
+    (c.root / "templates" / "base.html.j2").symlink_to("/etc/passwd")
+    res = c("render", cid, "--out", str(c.root.parent / "out"))
+    assert res.exit_code == 1 and "符号链接" in res.stderr
+    out = c.root.parent / "out"
+    assert not out.exists() or "root:" not in "".join(p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+import os
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,20 @@ class Templates:
         if own.is_dir():
             self.dirs.append(own)
         self.dirs.append(shipped_templates())
-        self.env = SandboxedEnvironment(loader=FileSystemLoader([str(d) for d in self.dirs], encoding="utf-8"),
+        root = Path(store.root)
+
+        class _NoSymlinks(FileSystemLoader):
+            """The store's own templates may not be symlinks (one to /etc/passwd would be printed)."""
+
+            def get_source(self, environment, template):
+                from aftercare.store.fsutil import check_inside
+
+                source, filename, uptodate = super().get_source(environment, template)
+                if os.path.abspath(filename).startswith(os.path.abspath(root) + os.sep):
+                    check_inside(root, Path(filename), "读取")
+                return source, filename, uptodate
+
+        self.env = SandboxedEnvironment(loader=_NoSymlinks([str(d) for d in self.dirs], encoding="utf-8"),
                                         autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False,
                                         cache_size=-1)
         self.env.filters.update(cn=_f_cn, cnp=_f_cn_plain, dot=_f_dot, fill=_f_fill, txt=_txt_markup, lines=_f_lines, cb=_f_cb, money=money,

@@ -58,19 +58,19 @@ def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
         os.close(dfd)
 
 
-def check_inside(root: Path, path: Path) -> None:
+def check_inside(root: Path, path: Path, what: str = "写入") -> None:
     """Refuse to write through a symlink: `path` and every folder between it and `root` must be
     a real file or folder (or not exist yet) inside `root`."""
     from aftercare.core.errors import AftercareError
 
     rel = Path(os.path.relpath(path, root))
     if rel.parts and rel.parts[0] == "..":
-        raise AftercareError(f"拒绝写入案卷库以外的文件：{path}", code="outside-store")
+        raise AftercareError(f"拒绝{what}案卷库以外的文件：{path}", code="outside-store")
     p = Path(root)
     for part in rel.parts:
         p = p / part
         if os.path.islink(p):
-            raise AftercareError(f"{rel} 的路径中有符号链接（{p.name}），出于安全拒绝写入；请把它换成普通文件后再试",
+            raise AftercareError(f"{rel} 的路径中有符号链接（{p.name}），出于安全拒绝{what}；请把它换成普通文件后再试",
                                  code="symlink")
 
 

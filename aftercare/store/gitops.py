@@ -128,8 +128,7 @@ class Git:
             if sha is None:
                 entries.pop(name, None)
             else:
-                mode = entries[name].split()[0] if name in entries and entries[name].split()[1] == "blob" else "100644"
-                entries[name] = f"{mode} blob {sha}"
+                entries[name] = f"100644 blob {sha}"     # always a regular file: never a symlink (120000)
         for name, sub in below.items():
             old = entries.get(name)
             old_tree = old.split()[2] if old and old.split()[1] == "tree" else None

@@ -17,6 +17,7 @@ Loading is a pipeline: discover → parse → normalise → validate → cache.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -279,7 +280,7 @@ class Store:
         case_bytes = None
         if raw_case is None:
             try:
-                case_bytes = files.case_file.read_bytes()
+                case_bytes = _read(files.case_file, rel, 1)
                 raw_case = yamlio.parse(case_bytes, rel)
                 parsed["case.yaml"] = raw_case
             except yamlio.YamlProblem as exc:
@@ -300,7 +301,7 @@ class Store:
             data = None
             if raw is None:
                 try:
-                    data = p.read_bytes()
+                    data = _read(p, relp, 2)
                     raw = yamlio.parse_events(data, relp)
                     if raw is None:
                         raw = []
@@ -381,6 +382,23 @@ class Store:
                 tx.rollback()
                 raise AftercareError("内部错误：写入未提交，已撤销", code="internal")
             tx.journal.done()
+
+
+def _read(path: Path, rel: str, depth: int) -> bytes:
+    """A store file's bytes; a symlink (the file, or one of its `depth` folders up to the case folder)
+    is refused as a problem: it could point anywhere on the machine."""
+    folders = [path.parents[i] for i in range(depth)]
+    try:
+        if any(os.path.islink(f) for f in folders):
+            raise OSError(errno.ELOOP, "symlink")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        raise yamlio.YamlProblem(Problem(rel, 1, "symlink", "该文件（或其所在目录）是符号链接，出于安全拒绝读取",
+                                         "删除该链接，换成普通文件")) from None
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
 
 
 def _holiday_data_stamp() -> str:
