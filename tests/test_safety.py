@@ -491,3 +491,48 @@ def test_a_store_template_that_is_a_symlink_is_not_rendered(store):
     assert res.exit_code == 1 and "符号链接" in res.stderr
     out = c.root.parent / "out"
     assert not out.exists() or "root:" not in "".join(p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())
+
+
+# ---------------------------------------------------------------- 11. smaller ones
+
+
+@pytest.mark.parametrize("argv", [["due", "--on", "9999-12-31"], ["explain", "{c}", "", "2026-04-04", "--reason", "x"]])
+def test_no_traceback_for_extreme_or_empty_arguments(store, argv):
+    c, cid = store
+    res = run(c.root, *[a.format(c=cid) for a in argv])
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    one_chinese_line(res.stderr)
+
+
+def test_an_event_with_a_list_for_a_code_is_a_problem_not_a_traceback(store):
+    c, cid = store
+    ev = next((c.root / "cases" / cid / "events").glob("*.yaml"))
+    ev.write_text(ev.read_text() + '- id: "bad1"\n  type: "test"\n  date: 2026-05-01\n  result: [1]\n')
+    for argv in (["check"], ["due"], ["show", cid]):
+        res = run(c.root, *argv)
+        assert res.returncode == 1 and "Traceback" not in res.stderr + res.stdout
+        assert f"cases/{cid}/events/{ev.name}:" in res.stdout + res.stderr
+
+
+def test_a_failed_case_add_leaves_no_folder_nor_part_files(store, monkeypatch):
+    c, cid = store
+    from aftercare.store import store as store_mod
+
+    def commit(self, *a, **kw):
+        raise store_mod.GitError("git 提交失败：模拟", code="git-failed")
+
+    monkeypatch.setattr(store_mod.Git, "commit", commit)
+    name, idn = person(3)
+    res = c("case", "add", "--name", name, "--id-number", idn, "--measure", "detox", "--reported-on", "2026-05-01")
+    assert res.exit_code == 1
+    assert sorted(p.name for p in (c.root / "cases").iterdir()) == [cid]
+    assert not list(c.root.rglob(".tmp-*.part")) and git(c.root, "status", "--porcelain") == ""
+
+
+def test_delegated_result_keeps_by(store):
+    c, cid = store
+    c.ok("record", "test", cid, "--date", "2026-05-10", "--result", "pending", "--delegated-to", "外地公安")
+    c.ok("record", "test", cid, "--date", "2026-05-10", "--result", "negative", "--by", "王警官")
+    text = "".join(p.read_text() for p in (c.root / "cases" / cid / "events").glob("*.yaml"))
+    assert 'type: "test-result"' in text and 'by: "王警官"' in text
+    assert c("check").exit_code == 0

@@ -55,7 +55,8 @@ def record_test(store: Store, cid: str, date_text: str | None, result: str, toda
                    and e.id not in view.test_results]
         if pending and result != "pending" and not makeup and delegated_to in (None, pending[0].get("delegated_to")):
             of = pending[0]
-            eid = tx.append_event(case, events, "test-result", today, {"of": of.id, "result": result})
+            eid = tx.append_event(case, events, "test-result", today,
+                                  {"of": of.id, "result": result, "by": text(by, "检测人")})
             commit = tx.commit(f"Record delegated test result for {cid} (test {of.id} on {d.isoformat()}: {result})")
             return Result(cid, f"已记录委托检测结果：个案 {cid} {d.isoformat()} 检测{M.TEST_RESULTS[result]}", commit, eid)
         check_state(view, d, "test")
@@ -163,7 +164,7 @@ def _amount(value) -> float | int | None:
 
 
 def explain(store: Store, cid: str, kind: str, deadline_text: str, reason: str, today: date) -> Result:
-    kind = choice(kind, M.ITEM_KINDS, "事项类别")
+    kind = choice(kind, M.ITEM_KINDS, "事项类别", required=True)
     deadline = parse_date(deadline_text, "期限", today)
     reason = text(reason, "情况说明")
     if not reason:

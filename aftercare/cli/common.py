@@ -55,6 +55,11 @@ def handle(fn):
             msg = exc.message
             typer.echo(msg if _has_location(msg) else f"错误：{msg}", err=True)
             raise typer.Exit(1) from None
+        except OverflowError:
+            if STATE["debug"]:
+                raise
+            typer.echo("错误：日期超出可计算的范围（公元 1 年至 9999 年），请检查 --on、--within 等日期或天数", err=True)
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:
             typer.echo("已中断", err=True)
             raise typer.Exit(130) from None

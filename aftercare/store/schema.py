@@ -16,7 +16,11 @@ CASE_FIELDS = ("name", "id_number", "sex", "birth_date", "measure", "registered_
 
 def _enum(values: Mapping) -> Callable[[Any], str | None]:
     def check(v):
-        return None if v in values else f"取值应为 {'、'.join(values)} 之一"
+        try:
+            ok = v in values
+        except TypeError:           # a list or a mapping where a code belongs
+            ok = False
+        return None if ok else f"取值应为 {'、'.join(values)} 之一"
     return check
 
 
@@ -46,7 +50,7 @@ EVENT_SCHEMA: dict[str, dict[str, tuple[bool, Callable]]] = {
     "test": {"result": (True, _enum(M.TEST_RESULTS)), "method": (False, _enum(M.TEST_METHODS)),
              "makeup": (False, _is_bool), "forced": (False, _is_bool), "delegated_to": (False, _is_text),
              "by": (False, _is_text), "place": (False, _is_text)},
-    "test-result": {"of": (True, _is_text), "result": (True, _enum(M.TEST_RESULTS))},
+    "test-result": {"of": (True, _is_text), "result": (True, _enum(M.TEST_RESULTS)), "by": (False, _is_text)},
     "visit": {"kind": (False, _enum(M.VISIT_KINDS)), "by": (False, _is_text), "note": (False, _is_text),
               "place": (False, _is_text), "met": (False, _is_text)},
     "report": {"note": (False, _is_text)},
