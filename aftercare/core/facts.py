@@ -19,7 +19,7 @@ from typing import Any, Mapping, NamedTuple, Sequence
 
 from aftercare.core.dates import add_months
 from aftercare.core.model import CLOSED_STATES, Case, Event, SecurityPeriod, counts  # noqa: F401 (SecurityPeriod: API)
-from aftercare.core.rules import Duty, Rules, RuleSet
+from aftercare.core.rules import Duty, Rules, RuleSet, Triggers
 from aftercare.core.workcal import WorkCalendar
 
 ONE = timedelta(days=1)
@@ -237,6 +237,10 @@ class Facts:
         """The rule set in force on `d` (the one a duty that arose on `d` is judged under)."""
         return self.rules.for_day(d) if self.rules is not None else self.ruleset
 
+    def trigger_on(self, d: date) -> Triggers:
+        """The trigger rules in force on `d`."""
+        return self.rules_on(d).trigger
+
     def as_of(self, d: date) -> "Facts":
         """The facts as they stood on day `d` (not after `self.day`): records after `d` ignored, rules of `d`."""
         if d > self.day:
@@ -262,7 +266,8 @@ def case_facts(case: Case, events: Sequence[Event], rules: Rules, cal: WorkCalen
                  base_last=per["base_last"], last_day=per["last_day"], suspensions=per["suspensions"],
                  suspended_days=per["suspended_days"], closed_on=life["closed_on"], closed_by=life["closed_by"],
                  risk=life["risk"], windows=windows, eval_kinds=eval_kinds, test_results=results,
-                 breaches=breaches(evs, rs, day, life["closed_on"]), leaves=leaves(evs), transfers=transfers(evs), clock=clock,
+                 breaches=breaches(evs, rules, day, life["closed_on"]), leaves=leaves(evs), transfers=transfers(evs),
+                 clock=clock,
                  rules=rules, calendar=cal, security=tuple(security))
 
 
@@ -377,23 +382,28 @@ def is_absence(e: Event) -> bool:
     return (e.type == "violation" and e.get("kind") == "absence") or (e.type == "lost" and e.get("days") is not None)
 
 
-def breaches(evs: Sequence[Event], rs: RuleSet, day: date | None = None, closed_on: date | None = None) -> Breaches:
+def breaches(evs: Sequence[Event], rules: Rules | RuleSet, day: date | None = None,
+             closed_on: date | None = None) -> Breaches:
+    """Count refusals and absences (lost periods as absences); each is judged under the rules of its own day."""
     if day is not None:
         evs = lost_as_absences(evs, day, closed_on)
-    refusals = tuple(e for e in evs if e.type == "test" and e.get("result") in REFUSALS)
-    serious = rs.trigger.refusal_serious.count_from
-    refusal_breach = refusals[max(serious, 1) - 1] if max(serious, 1) <= len(refusals) else None
-    asr = rs.trigger.absence_serious
+    at = rules.for_day if isinstance(rules, Rules) else (lambda _d: rules)
+    refusals = []
+    refusal_breach = absence_breach = None
     absences = []
     total = 0
-    absence_breach = None
     for e in evs:
-        if is_absence(e):
+        if e.type == "test" and e.get("result") in REFUSALS:
+            refusals.append(e)
+            if refusal_breach is None and len(refusals) >= at(e.date).trigger.refusal_serious.count_from:
+                refusal_breach = e
+        elif is_absence(e):
             absences.append(e)
             total += absence_days(e)
+            asr = at(e.date).trigger.absence_serious
             if absence_breach is None and (len(absences) >= asr.count_from or total > asr.total_days_over):
                 absence_breach = e
-    return Breaches(refusals, tuple(absences), total, refusal_breach, absence_breach)
+    return Breaches(tuple(refusals), tuple(absences), total, refusal_breach, absence_breach)
 
 
 def leaves(evs: Sequence[Event]) -> tuple:

@@ -1,7 +1,8 @@
 """Items: what the office must get done, derived from the facts of a case on a day.
 
 One small pure function per duty or trigger family, each `(facts, calendar) -> [DueItem]`, listed in
-`FAMILIES`; `derive_items` folds the table in order, then closes the office items (warnings, violation
+`FAMILIES`. A deadline is fixed when its duty arises: each triggered item reads the rules in force on
+its trigger's day (or its window's first day), never those of the day asked (RULES.md, issue 10 item 7). `derive_items` folds the table in order, then closes the office items (warnings, violation
 reports) with the records made for them and applies the written explanations. Nothing here reads a
 record that the facts did not already select (the records up to the day, voided ones dropped).
 """
@@ -14,7 +15,7 @@ from typing import Callable, Sequence
 from aftercare.core.dates import add_months, birthday_in
 from aftercare.core.facts import ONE, REFUSALS, Facts, Transfer, absence_days, paused_deadline
 from aftercare.core.model import DueItem, Event, RISKS
-from aftercare.core.rules import Deadline, Trigger
+from aftercare.core.rules import Deadline, Trigger, Triggers
 from aftercare.core.workcal import WorkCalendar
 
 OFFICE_KINDS = ("warning", "violation-report")   # closed by the office's own records, in deadline order
@@ -97,18 +98,19 @@ def report_in_items(f: Facts, cal: WorkCalendar) -> list:
     case = f.case
     if case.notified_on is None:
         return []
-    tr = f.ruleset.trigger
-    days = tr.report_in.deadline.days
+    t = f.trigger_on(case.notified_on).report_in
+    days = t.deadline.days
     limit = case.notified_on + timedelta(days=days)
     rep = _first(f.events, "report-in")
     out = [_closed(_item(f, "report-in", limit, case.notified_on,
-                         f"决定书送达（{case.notified_on.isoformat()}）之日起{days}日内报到", tr.report_in.document,
+                         f"决定书送达（{case.notified_on.isoformat()}）之日起{days}日内报到", t.document,
                          "report-in"), rep)]
     if rep is None or rep.date > limit:
         # opens the day after the limit; a warning or report is never announced ahead (DueItem.status_on)
-        out.append(_triggered(f, cal, "violation-report", tr.late_report_in, limit,
+        late = f.trigger_on(limit + ONE).late_report_in
+        out.append(_triggered(f, cal, "violation-report", late, limit,
                               f"逾期{days}日未报到（期限{limit.isoformat()}），"
-                              f"{tr.late_report_in.deadline.describe()}通报公安机关",
+                              f"{late.deadline.describe()}通报公安机关",
                               window_start=limit + ONE, key="violation-report:late-report-in"))
     return out
 
@@ -118,8 +120,6 @@ def report_in_items(f: Facts, cal: WorkCalendar) -> list:
 
 def test_breach_items(f: Facts, cal: WorkCalendar) -> list:
     """Refused/evaded tests (a warning, from the Nth a report) and positive results (a report)."""
-    tr = f.ruleset.trigger
-    warn, serious = tr.refusal_warning, tr.refusal_serious
     out = []
     n = 0
     for e in f.events:
@@ -127,6 +127,8 @@ def test_breach_items(f: Facts, cal: WorkCalendar) -> list:
             continue
         if e.get("result") in REFUSALS:
             n += 1
+            tr = f.trigger_on(e.date)
+            warn, serious = tr.refusal_warning, tr.refusal_serious
             what = "拒绝检测" if e.get("result") == "refused" else "逃避检测"
             if n >= serious.count_from:
                 out.append(_triggered(f, cal, "violation-report", serious, e.date,
@@ -137,22 +139,24 @@ def test_breach_items(f: Facts, cal: WorkCalendar) -> list:
                                       f"第{n}次拒绝或逃避检测（{e.date.isoformat()}{what}），书面告诫",
                                       key=f"warning:refusal:{e.id}", source=e))
         if f.result_of(e) == "positive":
-            out.append(_triggered(f, cal, "violation-report", tr.positive_test, f.result_date(e),
+            known = f.result_date(e)
+            t = f.trigger_on(known).positive_test
+            out.append(_triggered(f, cal, "violation-report", t, known,
                                   f"{e.date.isoformat()}检测结果阳性（{f.case.measure_label}期间吸毒），"
-                                  f"{tr.positive_test.deadline.describe()}报告公安机关",
+                                  f"{t.deadline.describe()}报告公安机关",
                                   key=f"violation-report:positive:{e.id}", source=e))
     return out
 
 
 def absence_items(f: Facts, cal: WorkCalendar) -> list:
     """Unauthorised absences: a warning, or a report from the Nth or past the total days."""
-    tr = f.ruleset.trigger
-    warn, serious = tr.absence_warning, tr.absence_serious
     out = []
     total = 0
     for n, e in enumerate(f.absences, 1):
         before = total
         total += absence_days(e)
+        tr = f.trigger_on(e.date)
+        warn, serious = tr.absence_warning, tr.absence_serious
         if e.type == "lost" and n < serious.count_from:
             out.extend(_lost_items(f, cal, n, e, before, total))
             continue
@@ -172,7 +176,7 @@ def _lost_items(f: Facts, cal: WorkCalendar, n: int, e: Event, before: int, tota
     """A lost period under the measure (PATHWAY §4): the report when the absence days pass the total (for a
     person still lost, on the day they would: lost on L with none before, day 31 is L + 30), else a warning
     served once the person is found (the next working day after the found date)."""
-    tr = f.ruleset.trigger
+    tr = f.trigger_on(e.date)
     warn, serious = tr.absence_warning, tr.absence_serious
     over = serious.total_days_over
     found = e.get("found_on")
@@ -194,20 +198,24 @@ def _lost_items(f: Facts, cal: WorkCalendar, n: int, e: Event, before: int, tota
 
 def leave_return_items(f: Facts, cal: WorkCalendar) -> list:
     """An approved leave must end with a return by its last day."""
-    t = f.ruleset.trigger.leave_return
     return [_closed(_item(f, "leave-return", lv.end, lv.start,
                           f"准假外出{lv.start.isoformat()}至{lv.end.isoformat()}（{lv.request.get('destination', '')}），"
-                          "期满按时销假", t.document, f"leave-return:{lv.id}", lv.id), lv.returned)
+                          "期满按时销假", f.trigger_on(lv.decided.date).leave_return.document, f"leave-return:{lv.id}",
+                          lv.id), lv.returned)
             for lv in f.leaves if lv.approved]
 
 
 def delegated_result_items(f: Facts, cal: WorkCalendar) -> list:
     """A test delegated to the police of another place: its result comes back within N working days."""
-    t = f.ruleset.trigger.delegated_test
-    return [_closed(_triggered(f, cal, "delegated-test-result", t, e.date,
-                               f"委托{e.get('delegated_to')}检测（{e.date.isoformat()}），{t.deadline.describe()}反馈结果",
-                               key=f"delegated-test-result:{e.id}", source=e), f.test_results.get(e.id))
-            for e in f.events if e.type == "test" and e.get("delegated_to")]
+    out = []
+    for e in f.events:
+        if e.type == "test" and e.get("delegated_to"):
+            t = f.trigger_on(e.date).delegated_test
+            out.append(_closed(_triggered(f, cal, "delegated-test-result", t, e.date,
+                                          f"委托{e.get('delegated_to')}检测（{e.date.isoformat()}），"
+                                          f"{t.deadline.describe()}反馈结果",
+                                          key=f"delegated-test-result:{e.id}", source=e), f.test_results.get(e.id)))
+    return out
 
 
 def transfer_items(f: Facts, cal: WorkCalendar) -> list:
@@ -215,16 +223,18 @@ def transfer_items(f: Facts, cal: WorkCalendar) -> list:
     if not f.transfers:
         return []
     tr: Transfer = f.transfers[-1]
-    ap, t = tr.apply, f.ruleset.trigger
+    ap = tr.apply
 
     def mk(kind: str, trig: Trigger, anchor: date, basis: str, closer: str) -> DueItem:
         return _closed(_triggered(f, cal, kind, trig, anchor, basis, key=f"{kind}:{ap.id}", source=ap), tr.get(closer))
 
-    out = [mk("transfer-form", t.transfer_form, ap.date,
+    form = f.trigger_on(ap.date).transfer_form
+    out = [mk("transfer-form", form, ap.date,
               f"变更执行地申请（{ap.date.isoformat()}，迁往{ap.get('to', '')}），"
-              f"{t.transfer_form.deadline.describe()}填写审批表", "transfer-form")]
+              f"{form.deadline.describe()}填写审批表", "transfer-form")]
     appr = tr.get("transfer-approve")
     if appr is not None:
+        t = f.trigger_on(appr.date)
         out.append(mk("transfer-report-in", t.transfer_report_in, appr.date,
                       f"变更执行地已批准（{appr.date.isoformat()}），{t.transfer_report_in.deadline.describe()}到新执行地报到",
                       "transfer-report-in"))
@@ -241,11 +251,18 @@ def release_suggestion_items(f: Facts, cal: WorkCalendar) -> list:
     """The release suggestion to the police, N days before the period's last day."""
     if f.start is None or f.last_day is None:
         return []
-    t = f.ruleset.trigger.release_suggestion
+    t = _opening_rules(f, f.last_day, lambda t: t.release_suggestion.days_before_end
+                       + t.release_suggestion.opens_days_before).release_suggestion
     dl = f.last_day - timedelta(days=t.days_before_end)
     return [_closed(_item(f, "release-suggestion", dl, dl - timedelta(days=t.opens_days_before),
                           f"期满（{f.last_day.isoformat()}）前{t.days_before_end}日向公安机关提出解除建议", t.document,
                           "release-suggestion"), _first(f.events, "release-suggestion"))]
+
+
+def _opening_rules(f: Facts, end: date, lead_days: Callable[[Triggers], int]) -> Triggers:
+    """The triggers in force when a window ending on `end` opens (its length, `lead_days`, is itself a rule:
+    taken from the rules of `end`, then of the day it gives)."""
+    return f.trigger_on(end - timedelta(days=lead_days(f.trigger_on(end))))
 
 
 def _visit_end(f: Facts) -> date:
@@ -256,12 +273,12 @@ def birthday_visit_items(f: Facts, cal: WorkCalendar) -> list:
     """A visit on each birthday inside the period (the window opens N days before)."""
     if f.start is None:
         return []
-    t = f.ruleset.trigger.birthday_visit
     last = _visit_end(f)
     out = []
     for year in range(f.start.year, last.year + 1):
         b = birthday_in(f.case.birth_date, year)
         if f.start <= b <= last:
+            t = _opening_rules(f, b, lambda t: t.birthday_visit.opens_days_before).birthday_visit
             a = b - timedelta(days=t.opens_days_before)
             out.append(_closed(_item(f, "birthday-visit", b, a, f"生日必访（{b.isoformat()}生日）", t.document,
                                      f"birthday-visit:{year}"), _visit_in(f.events, a, b)))
@@ -272,12 +289,12 @@ def security_visit_items(f: Facts, cal: WorkCalendar) -> list:
     """A visit in each major security period, for persons of the risk levels listed."""
     if f.start is None:
         return []
-    t = f.ruleset.trigger.security_visit
     last = _visit_end(f)
     out = []
     for sp in f.security:
         if sp.end < f.start or sp.start > last:
             continue
+        t = f.trigger_on(sp.start).security_visit
         risk = f.risk_on(sp.start)
         if risk not in t.risks:
             continue
@@ -292,10 +309,10 @@ def family_change_visit_items(f: Facts, cal: WorkCalendar) -> list:
     """A visit within N days of a family crisis."""
     if f.start is None:
         return []
-    t = f.ruleset.trigger.family_change_visit
     out = []
     for e in f.events:
         if e.type == "family-change":
+            t = f.trigger_on(e.date).family_change_visit
             dl = e.date + timedelta(days=t.deadline.days)
             out.append(_closed(_item(f, "family-change-visit", dl, e.date,
                                      f"家庭重大变故必访（{e.date.isoformat()}），{t.deadline.describe()}走访", t.document,

@@ -194,10 +194,15 @@ def _read_default() -> dict:
         return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
+# Values an override replaces whole instead of merging key by key: a deadline is either {days: N} or
+# {working_days: N}, so an office that changes its kind must not end up with both.
+REPLACED_WHOLE = ("deadline",)
+
+
 def deep_merge(base: dict, over: Mapping) -> dict:
     out = copy.deepcopy(base)
     for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict) and key not in REPLACED_WHOLE:
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
