@@ -115,3 +115,14 @@ def test_export_refuses_bad_input(store, tmp_path):
     (tmp_path / "file").write_text("")
     res = cli("export", "--redact", str(tmp_path / "file"))
     assert res.exit_code == 1 and "不是目录" in res.stderr
+
+
+def test_export_refuses_empty_target_and_date(store, tmp_path, monkeypatch):
+    cli, a, b = store
+    monkeypatch.chdir(cli.root)          # an empty --redact must not write into the current folder (the store)
+    before = sorted(p.name for p in cli.root.iterdir())
+    res = cli("export", "--redact", "")
+    assert res.exit_code == 1 and res.stderr.startswith("错误：") and "--redact" in res.stderr
+    res = cli("export", "--redact", str(tmp_path / "x"), "--on", "")
+    assert res.exit_code == 1 and res.stderr.startswith("错误：") and "无法识别" in res.stderr
+    assert sorted(p.name for p in cli.root.iterdir()) == before and not (tmp_path / "x").exists()

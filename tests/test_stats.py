@@ -283,6 +283,8 @@ def test_default_period_is_the_last_full_month(office):
     (("--cases", "no.such.code"), "没有指标"),
     (("--denominator",), "--cases"),
     (("--from", "2026-02-30"), "日期"),
+    (("--from", ""), "无法识别"),              # empty is refused, not read as "not given"
+    (("--to", ""), "无法识别"),
 ])
 def test_bad_input_is_one_chinese_line(cli, args, words):
     res = cli("stats", *args)

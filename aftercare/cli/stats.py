@@ -73,11 +73,11 @@ def stats_cmd(
     if denominator and cases is None:
         raise AftercareError("--denominator 须与 --cases 同用")
     d1, d2 = S.default_period(today())
-    if from_:
+    if from_ is not None:                     # an empty --from is refused, not read as "not given"
         d1 = parse_date(from_, "--from")
-    if to:
+    if to is not None:
         d2 = parse_date(to, "--to")
-    if to and not from_:
+    if to is not None and from_ is None:
         d1 = d2.replace(day=1)
     if d1 > d2:
         raise AftercareError(f"统计期间开始日期 {d1} 晚于结束日期 {d2}")
@@ -123,10 +123,13 @@ def export_cmd(
 
     from aftercare.cli.common import open_store
     from aftercare.core.dates import parse_date
+    from aftercare.core.errors import AftercareError
     from aftercare.views import export
 
+    if not redact.strip():
+        raise AftercareError("--redact 须写明导出目录（不能为空）")
     s = open_store(store)
-    day = parse_date(on, "--on") if on else today()
+    day = parse_date(on, "--on") if on is not None else today()
     tables = export.collect(s, day)
     paths = export.write(tables, Path(redact), fmt)
     for p in paths:
