@@ -48,14 +48,16 @@ def kinds(items) -> set:
 
 
 def log_rows(cli, cid: str, today: str) -> list:
-    """(author, subject) rows of `aftercare log CASE`."""
+    """(author, subject) rows of `aftercare log CASE`: each row is the Chinese action, the commit subject under it."""
     res = cli("log", cid, today=today)
     assert res.exit_code == 0, res.output
     rows = []
-    for line in res.stdout.splitlines()[2:]:
+    lines = res.stdout.splitlines()[2:]
+    assert len(lines) % 2 == 0, res.stdout
+    for line, under in zip(lines[::2], lines[1::2]):
         m = re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d\s+(\S+)\s+(.*)$", line)
-        assert m, line
-        rows.append((m.group(1), m.group(2).strip()))
+        assert m and under.startswith(" "), (line, under)
+        rows.append((m.group(1), under.strip()))
     return rows
 
 

@@ -40,6 +40,9 @@ def _root(
 
 
 from aftercare.cli import agenda_cmd, cases, docs, lifecycle, pathway, records, staff, stats, syncing  # noqa: E402,F401
+from aftercare.cli.usage import localise  # noqa: E402
+
+localise(app)
 
 
 def main() -> None:

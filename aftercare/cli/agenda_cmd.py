@@ -7,11 +7,12 @@ from typing import Annotated, List, Optional
 import typer
 
 from aftercare.cli import app
-from aftercare.cli.common import StoreOpt, handle, note, open_store, report_problems, say, table, today
+from aftercare.cli import present
+from aftercare.cli.common import StoreOpt, handle, note, open_store, report_problems, say, show_on_terminal, today
 
 Opt = typer.Option
 FORMATS = ("table", "json", "csv", "ics")
-STATUS_CN = {"overdue": "逾期", "due": "待办", "upcoming": "即将到期"}
+STATUS_CN = present.STATUS_CN
 
 
 @app.command("due")
@@ -22,6 +23,8 @@ def due(
     case: Annotated[Optional[str], Opt("--case", help="只看一个个案")] = None,
     worker: Annotated[Optional[str], Opt("--worker", help="只看某工作人员负责的个案")] = None,
     fmt: Annotated[str, Opt("--format", help="table / json / csv / ics")] = "table",
+    limit: Annotated[Optional[int], Opt("--limit", help="最多列出多少项（按逾期、待办、即将到期排序后截取）")] = None,
+    brief: Annotated[bool, Opt("--brief", help="简要：每人一行，列出逾期事项与本周到期事项")] = False,
     store: Annotated[Optional[List[str]], Opt("--store", help="案卷库目录；可多次给出（县级汇总，只读）", show_default=False)] = None,
 ) -> None:
     """每日待办：逾期、待办与即将到期的事项，以及依据。"""
@@ -35,6 +38,10 @@ def due(
         raise AftercareError(f"输出格式“{fmt}”无效，应为 {' / '.join(FORMATS)}")
     if within is not None and within < 0:
         raise AftercareError("--within 不能为负数")
+    if limit is not None and limit < 1:
+        raise AftercareError("--limit 应为 1 以上的整数")
+    if brief and fmt != "table":
+        raise AftercareError("--brief 只用于表格输出，不能与 --format 一起使用")
     if case:
         check_case_id(case)
     if store and len(store) > 1:           # a county: several offices' stores, read only
@@ -49,14 +56,20 @@ def due(
     for y in years:
         note(f"警告：缺少 {y} 年的法定节假日与调休数据，按周一至周五计算工作日，相关期限标为“暂定”；"
              f"请在 aftercare.yaml 的 calendar: 下补充 {y} 年的 holidays 与 workdays（国务院每年 11 月前后公布）")
+    hidden = 0
+    if limit is not None and not brief and len(lines) > limit:
+        hidden = len(lines) - limit
+        lines = lines[:limit]
     if fmt == "json":
         say(json.dumps([_record(ln) for ln in lines], ensure_ascii=False, indent=2))
     elif fmt == "csv":
         say(_csv(lines))
     elif fmt == "ics":
         typer.echo(_ics(lines, day), nl=False)
+    elif brief:
+        show_on_terminal(present.brief, lines, day)
     else:
-        _table(lines, day)
+        show_on_terminal(present.agenda, lines, day, hidden)
     report_problems(problems)         # a damaged case never hides the others' agenda
 
 
@@ -120,31 +133,3 @@ def _ics(lines, day) -> str:
         t.add("priority", {"overdue": 1, "due": 5, "upcoming": 9}[it.status])
         cal.add_component(t)
     return cal.to_ical().decode("utf-8")
-
-
-def _table(lines, day) -> None:
-    from aftercare.core.model import ITEM_KINDS
-
-    if not lines:
-        say(f"{day.isoformat()} 没有逾期、待办或即将到期的事项。")
-        return
-    groups = {"overdue": [], "due": [], "upcoming": []}
-    for ln in lines:
-        groups[ln.item.status].append(ln)
-    for status, rows in groups.items():
-        if not rows:
-            continue
-        say(f"【{STATUS_CN[status]}】{len(rows)} 项")
-        out = []
-        for ln in rows:
-            it = ln.item
-            delta = (it.deadline - day).days
-            when = f"逾期{-delta}天" if delta < 0 else ("今天到期" if delta == 0 else f"剩{delta}天")
-            if status == "upcoming" and it.window_start:
-                when = f"{(it.window_start - day).days}天后开始"
-            out.append([it.deadline.isoformat() + ("*" if it.provisional else ""), when, it.case, ln.name, ln.worker or "—",
-                        ITEM_KINDS.get(it.kind, it.kind), f"第{it.document}号" if it.document else "—", it.basis])
-        say(table(["期限", "时间", "编号", "姓名", "工作人员", "事项", "文书", "依据"], out))
-        say()
-    counts = "，".join(f"{STATUS_CN[k]} {len(v)}" for k, v in groups.items())
-    say(f"{day.isoformat()}：{counts}" + ("（* 期限暂定）" if any(ln.item.provisional for ln in lines) else ""))

@@ -8,7 +8,8 @@ from typing import Annotated, List, Optional
 import typer
 
 from aftercare.cli import app
-from aftercare.cli.common import STATE, FormatOpt, StoreOpt, handle, note, open_store, report_problems, say, show_result, table, today
+from aftercare.cli import present
+from aftercare.cli.common import STATE, FormatOpt, StoreOpt, handle, note, open_store, report_problems, say, show_on_terminal, show_result, today
 
 case_app = typer.Typer(help="个案登记与名册", no_args_is_help=True)
 app.add_typer(case_app, name="case")
@@ -188,18 +189,8 @@ def case_list(
         say("名册为空" if not (worker or status) else "没有符合条件的个案")
         report_problems(problems)
         return
-    rows = []
-    for x in sums:
-        period = f"{x.start}至{x.last_day}" if x.start and x.last_day else (f"{x.start}起（中止中）" if x.start else "未报到")
-        c = x.counts
-        if x.current not in M.COMMUNITY_MEASURES:
-            period = "—"
-        rows.append([x.cid, x.name, M.MEASURES[x.current], x.worker or "—", M.STATES[x.state], period,
-                     f"检{c['tests']} 访{c['visits']} 报{c['reports']}", f"拒检{c['refusals']} 擅离{c['absences']}",
-                     x.overdue_on(day) or ""])
-    say(table(["编号", "姓名", "措施", "工作人员", "状态", "期限", "记录", "违规", "逾期"], rows))
+    show_on_terminal(present.register, sums, day)
     report_problems(problems)
-    say(f"共 {len(sums)} 人")
 
 
 @app.command("show")
@@ -213,7 +204,7 @@ def show_cmd(
     """一个个案：基本情况、期限、时间线、履行情况（各项已完成/逾期/已说明/待办）。"""
     from aftercare.core.dates import parse_date
     from aftercare.core.errors import AftercareError
-    from aftercare.views.show import case_report, format_case_report
+    from aftercare.views.show import case_report
 
     if fmt not in ("table", "json"):
         raise AftercareError(f"输出格式“{fmt}”无效，应为 table 或 json")
@@ -224,7 +215,7 @@ def show_cmd(
     if fmt == "json":
         say(json.dumps(rep, ensure_ascii=False, indent=2, default=str))
     else:
-        say(format_case_report(rep))
+        show_on_terminal(present.case_report, rep)
 
 
 @app.command("log")
@@ -242,7 +233,7 @@ def log_cmd(
     if not rows:
         say("没有记录")
         return
-    say(table(["时间", "记录人", "操作"], [[r["when"], r["author"], r["subject"]] for r in rows]))
+    show_on_terminal(present.audit, rows)
 
 
 @app.command("check")

@@ -42,6 +42,26 @@ def fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+def error_line(exc: AftercareError) -> str:
+    """The one formatter of program errors: `path:line: message` (or `错误：message`), then the hint."""
+    problem = exc.problems[0] if getattr(exc, "problems", None) else None
+    msg = exc.message
+    head = msg if problem is not None and problem.path else f"错误：{msg}"
+    if problem is None and _has_location(msg):
+        head = msg
+    hint = (exc.hint or "").strip()
+    return f"{head}  提示：{hint}" if hint else head
+
+
+def quiet_broken_pipe() -> None:
+    """The reader of our output went away (`| head`, quitting `less`): stop without a word."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def handle(fn):
     """Turn library errors into one Chinese line on stderr and exit 1 (a traceback only with --debug)."""
 
@@ -52,8 +72,7 @@ def handle(fn):
         except AftercareError as exc:
             if STATE["debug"]:
                 raise
-            msg = exc.message
-            typer.echo(msg if _has_location(msg) else f"错误：{msg}", err=True)
+            typer.echo(error_line(exc), err=True)
             raise typer.Exit(1) from None
         except OverflowError:
             if STATE["debug"]:
@@ -63,6 +82,9 @@ def handle(fn):
         except KeyboardInterrupt:
             typer.echo("已中断", err=True)
             raise typer.Exit(130) from None
+        except BrokenPipeError:
+            quiet_broken_pipe()
+            raise typer.Exit(141) from None
         except OSError as exc:
             if STATE["debug"]:
                 raise
@@ -105,37 +127,20 @@ def show_result(res, last_line: str | None = None) -> None:
         say(last_line)
 
 
-@functools.lru_cache(maxsize=16384)
-def width(text: str) -> int:
-    """Display width in a terminal: CJK characters take two cells."""
-    if text.isascii():
-        return len(text)
-    from unicodedata import east_asian_width
-
-    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def table(headers: list, rows: list) -> str:
-    """A plain aligned table (CJK-aware): fast for thousands of rows, readable in any terminal."""
-    cols = len(headers)
-    widths = [width(h) for h in headers]
-    for r in rows:
-        for i in range(cols - 1):            # the last column is never padded
-            widths[i] = max(widths[i], width(str(r[i])))
-    widths[-1] = max([widths[-1]] + [width(str(r[-1])) for r in rows[:200]])   # only for the rule
-    lines = []
+    """A plain aligned table (CJK-aware) as text, no width limit (see cli.output for fitted tables)."""
+    from aftercare.cli.output import table as fitted, to_text
 
-    def fmt(cells):
-        parts = []
-        for i, c in enumerate(cells):
-            c = str(c)
-            parts.append(c + " " * (widths[i] - width(c)) if i < cols - 1 else c)
-        return "  ".join(parts).rstrip()
+    return to_text(fitted, headers, rows)
 
-    lines.append(fmt(headers))
-    lines.append("  ".join("─" * w for w in widths))
-    lines.extend(fmt(r) for r in rows)
-    return "\n".join(lines)
+
+def show_on_terminal(render, *args, **kw) -> None:
+    """Run a presenter (cli.present) on stdout, fitted to the terminal, coloured only where that helps."""
+    from aftercare.cli.output import terminal_sink
+
+    sink = terminal_sink()
+    render(sink, *args, **kw)
+    sink.flush()
 
 
 def is_tty() -> bool:
