@@ -70,9 +70,10 @@ def test_table_groups_and_empty_agenda(cli, two):
 
 
 def test_csv_and_ics(cli, two):
-    rows = list(csv.DictReader(io.StringIO(cli.ok("due", "--format", "csv").stdout)))
-    assert rows and rows[0]["case"] and rows[0]["status"] in ("overdue", "due", "upcoming")
-    ics = cli.ok("due", "--format", "ics").stdout
+    # issue 11: CSV headers and codes in Chinese (UTF-8 with BOM for Excel); to-dos with --ics-todo (events by default)
+    rows = list(csv.DictReader(io.StringIO(cli.ok("due", "--format", "csv").stdout_bytes.decode("utf-8-sig"))))
+    assert rows and rows[0]["个案编号"] and rows[0]["状态"] in ("逾期", "待办", "即将到期")
+    ics = cli.ok("due", "--format", "ics", "--ics-todo").stdout
     from icalendar import Calendar
 
     cal = Calendar.from_ical(ics)

@@ -8,10 +8,10 @@ import typer
 
 from aftercare.cli import app
 from aftercare.cli import present
-from aftercare.cli.common import StoreOpt, handle, note, open_store, report_problems, say, show_on_terminal, today
+from aftercare.cli.common import StoreOpt, emit, handle, note, open_store, report_problems, say, show_on_terminal, today
 
 Opt = typer.Option
-FORMATS = ("table", "json", "csv", "ics")
+FORMATS = ("table", "json", "csv", "xlsx", "ics")
 STATUS_CN = present.STATUS_CN
 
 
@@ -22,9 +22,12 @@ def due(
     within: Annotated[Optional[int], Opt("--within", help="列出多少天内开始的事项（默认 7）")] = None,
     case: Annotated[Optional[str], Opt("--case", help="只看一个个案")] = None,
     worker: Annotated[Optional[str], Opt("--worker", help="只看某工作人员负责的个案")] = None,
-    fmt: Annotated[str, Opt("--format", help="table / json / csv / ics")] = "table",
+    fmt: Annotated[str, Opt("--format", help="table / json / csv（Excel 可直接打开）/ xlsx / ics（日历）")] = "table",
     limit: Annotated[Optional[int], Opt("--limit", help="最多列出多少项（按逾期、待办、即将到期排序后截取）")] = None,
     brief: Annotated[bool, Opt("--brief", help="简要：每人一行，列出逾期事项与本周到期事项")] = False,
+    ics_todo: Annotated[bool, Opt("--ics-todo", help="ics 中用待办（VTODO）代替全天日程（VEVENT）")] = False,
+    detail: Annotated[bool, Opt("--detail", help="ics 中写入姓名与违规、检测等细节（默认不写，日历常同步到云端）")] = False,
+    output: Annotated[Optional[str], Opt("--output", "-o", help="写入文件（xlsx 须用此项或重定向）", show_default=False)] = None,
     store: Annotated[Optional[List[str]], Opt("--store", help="案卷库目录；可多次给出（县级汇总，只读）", show_default=False)] = None,
 ) -> None:
     """每日待办：逾期、待办与即将到期的事项，以及依据。"""
@@ -42,6 +45,8 @@ def due(
         raise AftercareError("--limit 应为 1 以上的整数")
     if brief and fmt != "table":
         raise AftercareError("--brief 只用于表格输出，不能与 --format 一起使用")
+    if (ics_todo or detail) and fmt != "ics":
+        raise AftercareError("--ics-todo 与 --detail 只用于 --format ics")
     if case:
         check_case_id(case)
     if store and len(store) > 1:           # a county: several offices' stores, read only
@@ -61,11 +66,17 @@ def due(
         hidden = len(lines) - limit
         lines = lines[:limit]
     if fmt == "json":
-        say(json.dumps([_record(ln) for ln in lines], ensure_ascii=False, indent=2))
-    elif fmt == "csv":
-        say(_csv(lines))
+        emit(json.dumps([_record(ln) for ln in lines], ensure_ascii=False, indent=2), output)
+    elif fmt in ("csv", "xlsx"):
+        from aftercare.cli import export
+
+        rows = export.agenda_rows(lines)
+        emit(export.csv_bytes(export.AGENDA_HEADERS, rows) if fmt == "csv" else
+             export.xlsx_bytes("待办", export.AGENDA_HEADERS, rows, [ln.item.status == "overdue" for ln in lines]), output)
     elif fmt == "ics":
-        typer.echo(_ics(lines, day), nl=False)
+        from aftercare.cli import export
+
+        emit(export.ics_text(lines, day, todo=ics_todo, detail=detail).encode("utf-8"), output)
     elif brief:
         show_on_terminal(present.brief, lines, day)
     else:
@@ -95,41 +106,3 @@ def _record(ln) -> dict:
         "deadline": it.deadline.isoformat(), "window_start": it.window_start.isoformat() if it.window_start else None,
         "basis": it.basis, "document": it.document, "provisional": it.provisional,
     }
-
-
-def _csv(lines) -> str:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["case", "name", "worker", "kind", "label", "status", "deadline", "window_start", "basis", "document", "provisional"])
-    for ln in lines:
-        r = _record(ln)
-        w.writerow([r["case"], r["name"], r["worker"], r["kind"], r["label"], r["status"], r["deadline"],
-                    r["window_start"] or "", r["basis"], r["document"] or "", "yes" if r["provisional"] else ""])
-    return buf.getvalue().rstrip("\n")
-
-
-def _ics(lines, day) -> str:
-    """One VTODO per item. Names stay out (phones sync calendars to clouds): case ID and the duty only."""
-    from icalendar import Calendar, Todo
-
-    cal = Calendar()
-    cal.add("prodid", "-//aftercare//社区戒毒康复待办//ZH")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"社区戒毒（康复）待办 {day.isoformat()}")
-    for ln in lines:
-        it = ln.item
-        t = Todo()
-        t.add("uid", f"{it.case}-{it.key or it.kind}-{it.deadline.isoformat()}@aftercare")
-        t.add("summary", f"[{STATUS_CN[it.status]}] 个案 {it.case}：{it.label}")
-        t.add("due", it.deadline)
-        if it.window_start:
-            t.add("dtstart", min(it.window_start, it.deadline))
-        desc = it.basis + (f"；文书：第 {it.document} 号" if it.document else "") + ("；期限暂定" if it.provisional else "")
-        t.add("description", desc)
-        t.add("status", "NEEDS-ACTION")
-        t.add("priority", {"overdue": 1, "due": 5, "upcoming": 9}[it.status])
-        cal.add_component(t)
-    return cal.to_ical().decode("utf-8")

@@ -9,7 +9,7 @@ import typer
 
 from aftercare.cli import app
 from aftercare.cli import present
-from aftercare.cli.common import STATE, FormatOpt, StoreOpt, handle, note, open_store, report_problems, say, show_on_terminal, show_result, today
+from aftercare.cli.common import STATE, FormatOpt, StoreOpt, emit, handle, note, open_store, report_problems, say, show_on_terminal, show_result, today
 
 case_app = typer.Typer(help="个案登记与名册", no_args_is_help=True)
 app.add_typer(case_app, name="case")
@@ -154,7 +154,8 @@ def case_set(
 def case_list(
     worker: Annotated[Optional[str], Opt("--worker", help="只看某工作人员负责的个案")] = None,
     status: Annotated[Optional[str], Opt("--status", help="只看某状态：awaiting / detox / rehab / isolation / followup / suspended / lost / clean / closed（本人所处阶段），或 active / released / terminated / transferred（社区措施的状态）")] = None,
-    fmt: FormatOpt = "table",
+    fmt: Annotated[str, Opt("--format", help="table / json / csv（Excel 可直接打开）/ xlsx")] = "table",
+    output: Annotated[Optional[str], Opt("--output", "-o", help="写入文件（xlsx 须用此项或重定向）", show_default=False)] = None,
     store: StoreOpt = None,
 ) -> None:
     """个案名册：编号、姓名、措施、工作人员、状态、期限、记录数。"""
@@ -169,8 +170,8 @@ def case_list(
         if code is None:
             raise AftercareError(f"状态“{status}”无效，应为 {'、'.join(f'{k}（{v}）' for k, v in states.items())} 之一")
         status = code
-    if fmt not in ("table", "json"):
-        raise AftercareError(f"输出格式“{fmt}”无效，应为 table 或 json")
+    if fmt not in ("table", "json", "csv", "xlsx"):
+        raise AftercareError(f"输出格式“{fmt}”无效，应为 table / json / csv / xlsx")
     s = open_store(store)
     day = today()
     worker = require_worker(s, worker)
@@ -183,6 +184,14 @@ def case_list(
             "start": x.start.isoformat() if x.start else None, "last_day": x.last_day.isoformat() if x.last_day else None,
             "risk": x.risk, "counts": {**x.counts, "overdue": x.overdue_on(day)},
         } for x in sums], ensure_ascii=False, indent=2))
+        report_problems(problems)
+        return
+    if fmt in ("csv", "xlsx"):
+        from aftercare.cli import export
+
+        rows = export.register_rows(sums, day)
+        emit(export.csv_bytes(export.REGISTER_HEADERS, rows) if fmt == "csv" else
+             export.xlsx_bytes("名册", export.REGISTER_HEADERS, rows, [bool(r[-1]) for r in rows]), output)
         report_problems(problems)
         return
     if not sums:

@@ -68,6 +68,8 @@ def handle(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
+            if isinstance(kwargs.get("case"), str) and kwargs["case"]:
+                kwargs["case"] = resolve_case(kwargs["case"], kwargs.get("store"))
             return fn(*args, **kwargs)
         except AftercareError as exc:
             if STATE["debug"]:
@@ -92,6 +94,28 @@ def handle(fn):
             raise typer.Exit(1) from None
 
     return wrapper
+
+
+def resolve_case(text: str, store: str | None = None) -> str:
+    """CASE may be a case ID or the exact name of one person on the register (said on stderr); else unchanged."""
+    from aftercare.core.ids import CASE_ID_RE
+
+    if CASE_ID_RE.match(text) and ".." not in text:
+        return text
+    from aftercare.store import find_store
+    from aftercare.store.directory import people
+    from aftercare.views.find import resolve_name
+
+    if isinstance(store, (list, tuple)):          # due takes --store more than once (a county)
+        store = store[0] if len(store) == 1 else None
+    person = resolve_name(people(find_store(store or STATE["store"])), text)
+    if person is None:
+        if any(not c.isascii() for c in text) and "/" not in text:
+            raise AftercareError(f"名册中没有姓名为“{text}”的人员，也没有该编号的个案（用 aftercare find 查找）",
+                                 code="unknown-case")
+        return text
+    note(f"按姓名“{text}”找到个案 {person.case}")
+    return person.case
 
 
 def _has_location(msg: str) -> bool:
@@ -132,6 +156,27 @@ def table(headers: list, rows: list) -> str:
     from aftercare.cli.output import table as fitted, to_text
 
     return to_text(fitted, headers, rows)
+
+
+def emit(data, output: str | None = None) -> None:
+    """Write an export (text or bytes) to a file (--output) or to standard output; binary never to a terminal."""
+    if output:
+        from pathlib import Path
+
+        from aftercare.store.fsutil import atomic_write
+
+        atomic_write(Path(output), data if isinstance(data, bytes) else data.encode("utf-8"))
+        note(f"已写入 {output}")
+        return
+    if isinstance(data, bytes):
+        if data[:2] == b"PK" and sys.stdout.isatty():
+            raise AftercareError("xlsx 是二进制文件，不能直接显示：请用 --output 文件名.xlsx 或重定向（> 文件名.xlsx）",
+                                 code="binary-to-terminal")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        say(data)
 
 
 def show_on_terminal(render, *args, **kw) -> None:

@@ -8,6 +8,7 @@ themselves, and a usage error is rebuilt in Chinese from the exception's class a
 
 from __future__ import annotations
 
+import os
 import sys
 from difflib import get_close_matches
 
@@ -37,7 +38,7 @@ OPTION_METAVARS = {
 }
 ARGUMENT_METAVARS = {
     "case": "个案编号", "directory": "目录", "leave_id": "请假编号", "kind": "事项", "deadline": "期限",
-    "bundle": "文件", "text": "文字", "event_id": "记录编号", "name": "姓名", "shell": "shell",
+    "bundle": "文件", "text": "文字", "event_id": "记录编号", "name": "姓名", "shell": "终端类型",
 }
 HELP_TEXTS = {
     "help": "显示本帮助并退出",
@@ -199,6 +200,12 @@ class ZhUsageError(click.exceptions.UsageError):
 
 
 class ZhCommand(typer.core.TyperCommand):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from aftercare.cli.completion import attach
+
+        attach(self.params)
+
     def format_help(self, ctx, formatter) -> None:
         formatter.write(format_help(self, ctx))
 
@@ -214,6 +221,13 @@ class ZhGroup(typer.core.TyperGroup):
             msg = f"没有命令“{name}”" + (f"，可能是：{'、'.join(close)}" if close else "")
             raise ZhUsageError(msg, ctx)
         return super().resolve_command(ctx, args)
+
+    def _main_shell_completion(self, ctx_args, prog_name, complete_var=None) -> None:
+        if os.environ.get(complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()):
+            from aftercare.cli.completion import init_shells
+
+            init_shells()
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
