@@ -7,12 +7,10 @@ from typing import Annotated, List, Optional
 import typer
 
 from aftercare.cli import app
-from aftercare.cli import present
 from aftercare.cli.common import StoreOpt, emit, handle, note, open_store, report_problems, say, show_on_terminal, today
 
 Opt = typer.Option
 FORMATS = ("table", "json", "csv", "xlsx", "ics")
-STATUS_CN = present.STATUS_CN
 
 
 @app.command("due")
@@ -78,8 +76,12 @@ def due(
 
         emit(export.ics_text(lines, day, todo=ics_todo, detail=detail).encode("utf-8"), output)
     elif brief:
+        from aftercare.cli import present
+
         show_on_terminal(present.brief, lines, day)
     else:
+        from aftercare.cli import present
+
         show_on_terminal(present.agenda, lines, day, hidden)
     report_problems(problems)         # a damaged case never hides the others' agenda
 

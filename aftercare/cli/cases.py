@@ -8,7 +8,6 @@ from typing import Annotated, List, Optional
 import typer
 
 from aftercare.cli import app
-from aftercare.cli import present
 from aftercare.cli.common import STATE, FormatOpt, StoreOpt, emit, handle, note, open_store, report_problems, say, show_on_terminal, show_result, today
 
 case_app = typer.Typer(help="个案登记与名册", no_args_is_help=True)
@@ -198,7 +197,7 @@ def case_list(
         say("名册为空" if not (worker or status) else "没有符合条件的个案")
         report_problems(problems)
         return
-    show_on_terminal(present.register, sums, day)
+    show_on_terminal("register", sums, day)
     report_problems(problems)
 
 
@@ -224,7 +223,7 @@ def show_cmd(
     if fmt == "json":
         say(json.dumps(rep, ensure_ascii=False, indent=2, default=str))
     else:
-        show_on_terminal(present.case_report, rep)
+        show_on_terminal("case_report", rep)
 
 
 @app.command("log")
@@ -242,7 +241,7 @@ def log_cmd(
     if not rows:
         say("没有记录")
         return
-    show_on_terminal(present.audit, rows)
+    show_on_terminal("audit", rows)
 
 
 @app.command("check")

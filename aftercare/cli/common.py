@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from aftercare.cli.text import width  # noqa: F401 - the display width, used by other command modules
 from aftercare.core.errors import AftercareError
 
 STATE = {"debug": False, "no_cache": False, "store": None}
@@ -180,8 +181,13 @@ def emit(data, output: str | None = None) -> None:
 
 
 def show_on_terminal(render, *args, **kw) -> None:
-    """Run a presenter (cli.present) on stdout, fitted to the terminal, coloured only where that helps."""
+    """Run a presenter (a function, or the name of one in cli.present) on stdout, fitted to the terminal."""
     from aftercare.cli.output import terminal_sink
+
+    if isinstance(render, str):
+        from aftercare.cli import present
+
+        render = getattr(present, render)
 
     sink = terminal_sink()
     render(sink, *args, **kw)

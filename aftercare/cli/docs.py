@@ -26,7 +26,7 @@ def render(
     from aftercare.documents import render as R
 
     if fmt not in ("html", "pdf"):
-        raise AftercareError(f"格式“{fmt}”无效，应为 html 或 pdf")
+        raise AftercareError(f"格式“{fmt}”无效，应为 html 或 pdf", code="bad-format")
     if bool(case) == bool(all_):
         raise AftercareError("请指定一个个案编号，或使用 --all（二者选一）")
     s = open_store(store)

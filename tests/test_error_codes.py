@@ -1,0 +1,492 @@
+"""Every error code of the program has a test that triggers it, through the command line.
+
+Each scenario builds what it needs, runs the command once with --debug (the error comes out as an
+exception, so its `code` can be read) and once as a user would: exit 1, one Chinese line on stderr.
+`test_every_code_has_a_scenario` greps the package for the codes it raises; a new code needs a scenario
+here (or, when it cannot be triggered from outside, a line in NOT_TRIGGERABLE saying why).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from aftercare.cli import app
+from aftercare.core.errors import AftercareError
+from conftest import HAN, git, person
+
+PKG = Path(__file__).resolve().parents[1] / "aftercare"
+runner = CliRunner()
+
+NOT_TRIGGERABLE = {
+    "internal": "a write left uncommitted by a programming error (the transaction guard); no input reaches it",
+    "git-failed": "git itself failing for a reason other than a lock (disk full, corrupt object store)",
+    "no-pdf": "WeasyPrint or its system libraries missing; the render tests skip PDF then",
+    "no-xlsx": "openpyxl missing; it is a dependency of the package",
+    "sync-conflict": "a git conflict outside the case layout's guarantees (hand edits of one file on two clones)",
+    "no-history": "the hand-over commits its own event first, so the case always has a history to bundle",
+    "refused": "the default code of AftercareError, for messages that name no specific code",
+}
+
+
+def package_codes() -> set:
+    codes = set()
+    for p in PKG.rglob("*.py"):
+        s = p.read_text(encoding="utf-8")
+        codes.update(re.findall(r'code="([a-z][a-z0-9-]*)"', s))
+        for m in re.finditer(r"Problem\(", s):
+            chunk = s[m.end(): m.end() + 300]
+            for end in (")\n", ")`"):                   # the call's end (or a docstring's mention of it)
+                chunk = chunk[: chunk.find(end)] if end in chunk else chunk
+            hit = re.search(r'"([a-z][a-z0-9-]*)",\s*f?"', chunk)
+            if hit:
+                codes.add(hit.group(1))
+    return codes
+
+
+# ---------------------------------------------------------------- the scenarios
+
+
+def base(cli):
+    return cli.add(1, notified_on="2026-03-02", reported_on="2026-03-05")
+
+
+def events_file(cli, cid) -> Path:
+    return sorted((cli.root / "cases" / cid / "events").glob("*.yaml"))[0]
+
+
+def hand_edit(cli, path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+    git(cli.root, "commit", "-qam", "Edit by hand")
+
+
+def s_unknown_case(cli):
+    return ["show", "2026-9999"]
+
+
+def s_bad_case_id(cli):
+    return ["show", "a/../b"]
+
+
+def s_no_store(cli):
+    cli.root = cli.root.parent / "nowhere"
+    return ["due"]
+
+
+def s_exists(cli):
+    return ["init", str(cli.root)]
+
+
+def s_bad_config(cli):
+    hand_edit(cli, cli.root / "aftercare.yaml", "- 一\n- 二\n")
+    return ["due"]
+
+
+def s_bad_rule(cli):
+    cfg = cli.root / "aftercare.yaml"
+    hand_edit(cli, cfg, cfg.read_text() + "\nrules: 5\n")
+    return ["due"]
+
+
+def s_bad_calendar(cli):
+    cfg = cli.root / "aftercare.yaml"
+    hand_edit(cli, cfg, cfg.read_text() + "\ncalendar: [1, 2]\n")
+    return ["due"]
+
+
+def s_bad_security_period(cli):
+    cfg = cli.root / "aftercare.yaml"
+    hand_edit(cli, cfg, cfg.read_text() + "\nsecurity_periods:\n  - {name: 国庆, from: 2026-10-07, to: 2026-10-01}\n")
+    return ["due"]
+
+
+def s_bad_date(cli):
+    cid = base(cli)
+    return ["record", "visit", cid, "--date", "2026-02-30"]
+
+
+def s_future_date(cli):
+    cid = base(cli)
+    return ["record", "visit", cid, "--date", "2026-05-21"]
+
+
+def s_bad_enum(cli):
+    cid = base(cli)
+    return ["record", "test", cid, "--result", "maybe"]
+
+
+def s_bad_id_number(cli):
+    return ["case", "add", "--name", "某某", "--id-number", "123", "--measure", "detox"]
+
+
+def s_bad_term(cli):
+    name, idn = person(2)
+    return ["case", "add", "--name", name, "--id-number", idn, "--measure", "rehab", "--term-months", "0"]
+
+
+def s_bad_text(cli):
+    cid = base(cli)
+    return ["record", "visit", cid, "--note", "x\x07y"]
+
+
+def s_bad_number(cli):
+    cid = base(cli)
+    return ["record", "violation", cid, "--kind", "absence", "--days", "x"]
+
+
+def s_bad_makeup(cli):
+    cid = base(cli)
+    return ["record", "test", cid, "--result", "refused", "--makeup"]
+
+
+def s_no_makeup_window(cli):
+    cid = cli.add(1, notified_on="2026-05-01", reported_on="2026-05-10")
+    return ["record", "test", cid, "--result", "negative", "--makeup"]
+
+
+def s_before_decision(cli):
+    cid = cli.add(1, notified_on="2026-05-10")
+    return ["record", "report-in", cid, "--date", "2026-05-01"]
+
+
+def s_before_start(cli):
+    cid = base(cli)
+    return ["record", "test", cid, "--date", "2026-03-01", "--result", "negative"]
+
+
+def s_not_started(cli):
+    cid = cli.add(1, notified_on="2026-05-10")
+    return ["record", "test", cid, "--result", "negative"]
+
+
+def s_duplicate_report_in(cli):
+    cid = base(cli)
+    return ["record", "report-in", cid, "--date", "2026-03-06"]
+
+
+def s_duplicate_case(cli):
+    cid = base(cli)
+    name, idn = person(2)
+    return ["case", "add", "--name", name, "--id-number", idn, "--measure", "detox", "--id", cid]
+
+
+def s_duplicate_person(cli):
+    base(cli)
+    name, idn = person(1)
+    return ["case", "add", "--name", name, "--id-number", idn, "--measure", "detox"]
+
+
+def s_nothing(cli):
+    cid = base(cli)
+    return ["case", "set", cid]
+
+
+def s_missing(cli):
+    cid = base(cli)
+    return ["record", "family-change", cid, "--note", ""]
+
+
+def s_case_closed(cli):
+    cid = base(cli)
+    cli.ok("terminate", cid, "--date", "2026-05-01", "--reason", "imprisonment")
+    return ["record", "visit", cid, "--date", "2026-05-10"]
+
+
+def s_suspended(cli):
+    cid = base(cli)
+    cli.ok("suspend", cid, "--date", "2026-05-01", "--reason", "detention")
+    return ["record", "visit", cid, "--date", "2026-05-10"]
+
+
+def s_already_suspended(cli):
+    cid = base(cli)
+    cli.ok("suspend", cid, "--date", "2026-05-01", "--reason", "detention")
+    return ["suspend", cid, "--date", "2026-05-10", "--reason", "arrest"]
+
+
+def s_not_suspended(cli):
+    cid = base(cli)
+    return ["resume", cid]
+
+
+def s_period_over(cli):
+    cid = cli.add(1, measure="rehab", term_months="3", notified_on="2026-01-02", reported_on="2026-01-05")
+    return ["suspend", cid, "--date", "2026-05-10", "--reason", "detention"]
+
+
+def s_too_early(cli):
+    cid = base(cli)
+    return ["release", cid, "--date", "2026-05-10"]
+
+
+def s_date_order(cli):
+    cid = base(cli)
+    return ["leave", "request", cid, "--from", "2026-06-10", "--to", "2026-06-01", "--destination", "长沙"]
+
+
+def s_leave_too_short(cli):
+    cid = base(cli)
+    return ["leave", "request", cid, "--from", "2026-06-01", "--to", "2026-06-01", "--destination", "长沙"]
+
+
+def s_leave_overlap(cli):
+    cid = base(cli)
+    cli.ok("leave", "request", cid, "--from", "2026-06-01", "--to", "2026-06-05", "--destination", "长沙")
+    return ["leave", "request", cid, "--from", "2026-06-04", "--to", "2026-06-08", "--destination", "株洲"]
+
+
+def s_unknown_leave(cli):
+    cid = base(cli)
+    return ["leave", "approve", cid, "nosuch"]
+
+
+def s_leave_state(cli):
+    cid = base(cli)
+    lid = cli.ok("leave", "request", cid, "--from", "2026-06-01", "--to", "2026-06-05",
+                 "--destination", "长沙").stdout.strip().splitlines()[-1]
+    return ["leave", "return", cid, lid]
+
+
+def s_no_such_item(cli):
+    cid = base(cli)
+    return ["explain", cid, "visit", "2026-01-01", "--reason", "无"]
+
+
+def s_not_overdue(cli):
+    cid = base(cli)
+    due = [i for i in __import__("json").loads(cli.ok("due", "--case", cid, "--format", "json").stdout)
+           if i["status"] != "overdue"]
+    return ["explain", cid, due[0]["kind"], due[0]["deadline"], "--reason", "无"]
+
+
+def s_transfer_state(cli):
+    cid = base(cli)
+    return ["transfer", "form", cid]
+
+
+def s_no_bundle(cli):
+    return ["transfer", "import", str(cli.root / "nosuch.bundle")]
+
+
+def s_bad_bundle(cli):
+    junk = cli.root.parent / "junk.bundle"
+    junk.write_bytes(b"not a bundle\n")
+    return ["transfer", "import", str(junk)]
+
+
+def s_no_git(cli):
+    shutil.rmtree(cli.root / ".git")
+    return ["sync"]
+
+
+def s_no_remote(cli):
+    return ["sync"]
+
+
+def s_no_branch(cli):
+    git(cli.root, "checkout", "-q", "--detach")
+    git(cli.root, "remote", "add", "origin", str(cli.root))
+    return ["sync"]
+
+
+def s_git_locked(cli):
+    cid = base(cli)
+    (cli.root / ".git" / "index.lock").write_text("")
+    return ["record", "visit", cid]
+
+
+def s_bad_format(cli):
+    cid = base(cli)
+    return ["render", cid, "--format", "doc"]
+
+
+def s_io(cli):
+    cid = base(cli)
+    blocker = cli.root.parent / "file-not-dir"
+    blocker.write_text("x")
+    return ["render", cid, "--out", str(blocker / "sub")]
+
+
+def s_bad_template(cli):
+    cid = base(cli)
+    (cli.root / "templates").mkdir()
+    (cli.root / "templates" / "cover.html.j2").write_text("{% if %}", encoding="utf-8")
+    return ["render", cid]
+
+
+def s_yaml_syntax(cli):
+    cid = base(cli)
+    hand_edit(cli, cli.root / "cases" / cid / "case.yaml", "name: [unclosed\n")
+    return ["show", cid]
+
+
+def s_yaml_alias(cli):
+    cid = base(cli)
+    f = events_file(cli, cid)
+    hand_edit(cli, f, f.read_text() + "- &a {id: zz1, type: visit, date: 2026-05-01}\n- *a\n")
+    return ["show", cid]
+
+
+def s_too_large(cli):
+    cid = base(cli)
+    f = events_file(cli, cid)
+    hand_edit(cli, f, f.read_text() + "# " + "x" * (3 * 1024 * 1024) + "\n")
+    return ["show", cid]
+
+
+def s_bad_value(cli):
+    cid = base(cli)
+    f = events_file(cli, cid)
+    hand_edit(cli, f, f.read_text() + "- {id: zz1, type: visit, date: 2026-04-31}\n")
+    return ["show", cid]
+
+
+def s_bad_events_file(cli):
+    cid = base(cli)
+    hand_edit(cli, events_file(cli, cid), "a: 1\n")
+    return ["show", cid]
+
+
+def s_bad_event(cli):
+    cid = base(cli)
+    f = events_file(cli, cid)
+    hand_edit(cli, f, f.read_text() + "- just text\n")
+    return ["show", cid]
+
+
+def s_bad_event_id(cli):
+    cid = base(cli)
+    f = events_file(cli, cid)
+    hand_edit(cli, f, f.read_text() + "- {type: visit, date: 2026-05-01}\n")
+    return ["show", cid]
+
+
+def s_bad_event_type(cli):
+    cid = base(cli)
+    f = events_file(cli, cid)
+    hand_edit(cli, f, f.read_text() + "- {id: zz1, type: party, date: 2026-05-01}\n")
+    return ["show", cid]
+
+
+def s_duplicate_event_id(cli):
+    cid = base(cli)
+    f = events_file(cli, cid)
+    hand_edit(cli, f, f.read_text() + "- {id: zz1, type: visit, date: 2026-05-01}\n- {id: zz1, type: visit, date: 2026-05-02}\n")
+    return ["show", cid]
+
+
+def s_missing_field(cli):
+    cid = base(cli)
+    f = events_file(cli, cid)
+    hand_edit(cli, f, f.read_text() + "- {id: zz1, type: test, date: 2026-05-01}\n")
+    return ["show", cid]
+
+
+def s_bad_field(cli):
+    cid = base(cli)
+    f = events_file(cli, cid)
+    hand_edit(cli, f, f.read_text() + "- {id: zz1, type: test, date: 2026-05-01, result: maybe}\n")
+    return ["show", cid]
+
+
+def s_bad_case(cli):
+    cid = base(cli)
+    hand_edit(cli, cli.root / "cases" / cid / "case.yaml", "- 一\n")
+    return ["show", cid]
+
+
+def s_ambiguous_name(cli):
+    base(cli)
+    name = person(1)[0]
+    p2 = person(2)[1]
+    cli.ok("case", "add", "--name", name, "--id-number", p2, "--measure", "detox")
+    return ["show", name]
+
+
+def s_not_found(cli):
+    base(cli)
+    return ["find", "nobody"]
+
+
+# codes that `check` reports (it lists every problem; the codes are read from the check itself)
+CHECK_ONLY = {
+    "stray-file": lambda cli: (cli.root / "cases" / "notes.txt").write_text("x"),
+    "missing-case-file": lambda cli: (cli.root / "cases" / "2026-0500").mkdir(),
+    "no-cases": lambda cli: shutil.rmtree(cli.root / "cases"),
+}
+
+
+def _check_unknown_test(cli):
+    cid = base(cli)
+    f = events_file(cli, cid)
+    f.write_text(f.read_text() + "- {id: zz2, type: test-result, date: 2026-05-01, of: nosuch, result: negative}\n")
+
+
+def _check_tracked_cache(cli):
+    (cli.root / ".aftercare-cache").mkdir()
+    (cli.root / ".aftercare-cache" / "summaries.pickle").write_bytes(b"x")
+    git(cli.root, "add", "-f", ".aftercare-cache")
+    git(cli.root, "commit", "-qm", "Commit a cache by mistake")
+
+
+CHECK_ONLY["unknown-test"] = _check_unknown_test
+CHECK_ONLY["tracked-cache"] = _check_tracked_cache
+
+SCENARIOS = {name[2:].replace("_", "-"): fn for name, fn in dict(globals()).items() if name.startswith("s_")}
+
+
+# ---------------------------------------------------------------- the tests
+
+
+def codes_of(exc) -> set:
+    problems = getattr(exc, "problems", None)
+    return {p.code for p in problems} if problems else {getattr(exc, "code", None)}
+
+
+@pytest.mark.parametrize("code", sorted(SCENARIOS))
+def test_error_code(cli, code):
+    argv = SCENARIOS[code](cli)
+    full = argv + (["--store", str(cli.root)] if argv[0] not in ("init", "find") or argv[0] == "find" else [])
+    env = {"AFTERCARE_TODAY": cli.today}
+    res = runner.invoke(app, ["--debug", *full], env=env)
+    assert isinstance(res.exception, AftercareError), (code, res.exit_code, res.output, res.exception)
+    assert code in codes_of(res.exception), (code, codes_of(res.exception), str(res.exception))
+    res = runner.invoke(app, full, env=env)
+    assert res.exit_code == 1, (code, res.exit_code, res.output)
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and HAN.search(lines[0]), (code, res.stderr)
+    assert lines[0].startswith("错误：") or re.match(r"^[^:\s]+:\d+: ", lines[0]), (code, lines[0])
+    assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("code", sorted(CHECK_ONLY))
+def test_check_reports_code(cli, code):
+    from datetime import date
+
+    from aftercare.views.check import check_store
+
+    CHECK_ONLY[code](cli)
+    assert code in {p.code for p in check_store(cli.root, date(2026, 5, 20))}
+    res = cli("check")
+    assert res.exit_code == 1 and re.search(r"^\S+:\d+: .*[\u4e00-\u9fff]", res.stdout, re.M), res.output
+
+
+def test_binary_export_is_not_written_to_a_terminal(monkeypatch):
+    import sys
+
+    from aftercare.cli.common import emit
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    with pytest.raises(AftercareError) as exc:
+        emit(b"PK\x03\x04 an xlsx file")
+    assert exc.value.code == "binary-to-terminal" and "--output" in exc.value.message
+
+
+def test_every_code_has_a_scenario():
+    covered = set(SCENARIOS) | set(CHECK_ONLY) | set(NOT_TRIGGERABLE) | {"binary-to-terminal"}
+    missing = sorted(package_codes() - covered)
+    assert not missing, f"error codes without a scenario in tests/test_error_codes.py: {missing}"
