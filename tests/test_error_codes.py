@@ -27,6 +27,7 @@ NOT_TRIGGERABLE = {
     "git-failed": "git itself failing for a reason other than a lock (disk full, corrupt object store)",
     "no-pdf": "WeasyPrint or its system libraries missing; the render tests skip PDF then",
     "no-xlsx": "openpyxl missing; it is a dependency of the package",
+    "no-parquet": "pyarrow missing (the optional extra `parquet`); not triggered where it is installed",
     "sync-conflict": "a git conflict outside the case layout's guarantees (hand edits of one file on two clones)",
     "no-history": "the hand-over commits its own event first, so the case always has a history to bundle",
     "refused": "the default code of AftercareError, for messages that name no specific code",
@@ -281,6 +282,13 @@ def s_bad_bundle(cli):
 def s_no_git(cli):
     shutil.rmtree(cli.root / ".git")
     return ["sync"]
+
+
+def s_not_own_repo(cli):
+    cid = base(cli)
+    shutil.rmtree(cli.root / ".git")
+    git(cli.root.parent, "init", "-q")
+    return ["record", "visit", cid]
 
 
 def s_no_remote(cli):
