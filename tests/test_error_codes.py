@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -289,6 +290,29 @@ def s_not_own_repo(cli):
     shutil.rmtree(cli.root / ".git")
     git(cli.root.parent, "init", "-q")
     return ["record", "visit", cid]
+
+
+def s_push_failed(cli):
+    base(cli)
+    remote = cli.root.parent / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nexit 1\n")
+    hook.chmod(0o755)
+    git(cli.root, "remote", "add", "origin", str(remote))
+    return ["sync"]
+
+
+def s_bad_source(cli):
+    cid = base(cli)
+    bundle = cli.root.parent / "case.bundle"
+    for argv in (["transfer", "apply", cid, "--to", "某街道"], ["transfer", "form", cid], ["transfer", "approve", cid],
+                 ["transfer", "handover", cid, "--bundle", str(bundle)]):
+        cli.ok(*argv)
+    other = cli.root.parent / "other"
+    cli.ok("init", str(other), "--office", "乙镇社区戒毒（康复）工作办公室", store=False)
+    cli.root = other
+    return ["transfer", "import", str(bundle), "--from", "丙镇社区戒毒（康复）工作办公室"]
 
 
 def s_no_remote(cli):

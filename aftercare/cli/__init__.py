@@ -46,4 +46,20 @@ localise(app)
 
 
 def main() -> None:
-    app(prog_name="aftercare")
+    try:
+        app(prog_name="aftercare")
+    finally:
+        _flush_quietly()
+
+
+def _flush_quietly() -> None:
+    """Output still buffered when the reader has gone (`| head`): drop it without a traceback."""
+    import sys
+
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        from aftercare.cli.common import quiet_broken_pipe
+
+        quiet_broken_pipe()
+        raise SystemExit(141) from None

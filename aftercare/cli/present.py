@@ -80,6 +80,7 @@ def brief(sink: Sink, lines: list, day: date) -> None:
 
 
 def register(sink: Sink, sums: list, day: date) -> None:
+    """The register; the counts fold onto a line under each person when the terminal is narrower than ~105."""
     rows, styles = [], []
     for x in sums:
         period = f"{x.start}至{x.last_day}" if x.start and x.last_day else (f"{x.start}起（中止中）" if x.start else "未报到")
@@ -88,10 +89,10 @@ def register(sink: Sink, sums: list, day: date) -> None:
         c = x.counts
         late = x.overdue_on(day)
         rows.append([x.cid, x.name, M.MEASURES.get(x.current, x.current), x.worker or "—",
-                     M.STATES.get(x.state, x.state), period, f"检{c['tests']} 访{c['visits']} 报{c['reports']}",
-                     f"拒检{c['refusals']} 擅离{c['absences']}", late or ""])
+                     M.STATES.get(x.state, x.state), period, late or "",
+                     f"检{c['tests']} 访{c['visits']} 报{c['reports']}；拒检{c['refusals']} 擅离{c['absences']}"])
         styles.append("red" if late else None)
-    table(sink, ["编号", "姓名", "措施", "工作人员", "状态", "期限", "记录", "违规", "逾期"], rows, flex=(5, 6), fold=7,
+    table(sink, ["编号", "姓名", "措施", "工作人员", "状态", "期限", "逾期", "记录与违规"], rows, flex=(5,), fold=7,
           styles=styles)
     sink.write(f"共 {len(sums)} 人")
 

@@ -53,16 +53,21 @@ def wrap(text: str, cols: int) -> list[str]:
                 w += ww
                 i = j
                 continue
-            cw = width(c)
-            if w + cw > cols:
+            j = i + 1
+            if not c.isspace():                           # a CJK character stays with the number after it (报35)
+                while j < len(para) and para[j].isascii() and para[j].isalnum():
+                    j += 1
+            unit = para[i:j] if width(para[i:j]) <= cols else c
+            uw = width(unit)
+            if w + uw > cols and w > 0:
                 out.append(line.rstrip())
                 line, w = "", 0
-                if c == " ":
+                if c.isspace():
                     i += 1
                     continue
-            line += c
-            w += cw
-            i += 1
+            line += unit
+            w += uw
+            i += len(unit)
         out.append(line.rstrip())
     return out
 
