@@ -67,6 +67,13 @@ def main() -> int:
         print(f"generating {a.cases} cases …", file=sys.stderr, flush=True)
         stats = generate(store, a.cases, 20261123, TODAY, git=True)
         case = stats["case_ids"]["active"][0]
+        from pypinyin import Style, lazy_pinyin
+
+        from aftercare.store.directory import people
+
+        who = next(p for p in people(store) if p.case == case)
+        initials = "".join(lazy_pinyin(who.name, style=Style.FIRST_LETTER))
+        digits = who.phone[-4:] if len(who.phone) >= 4 else who.id_number[-4:]
         out = Path(tmp) / "due.xlsx"
         s = ["--store", str(store)]
         py = [sys.executable]
@@ -79,8 +86,8 @@ def main() -> int:
             ("--help", ["--help"]),
             ("show CASE", ["show", case] + s),
             ("record visit (commit)", ["record", "visit", case, "--date", TODAY.isoformat()] + s),
-            ("find zmm", ["find", "zmm"] + s),
-            ("find 5678 (numbers)", ["find", "5678"] + s),
+            (f"find {initials} (pinyin)", ["find", initials] + s),
+            (f"find {digits} (digits)", ["find", digits] + s),
             ("due (table, warm)", ["due"] + s),
             ("due --format ics", ["due", "--format", "ics"] + s),
             ("due --format xlsx", ["due", "--format", "xlsx", "--output", str(out)] + s),
