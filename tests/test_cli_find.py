@@ -102,7 +102,8 @@ def test_completion_offers_case_ids_and_names_from_the_store(cli, register):
 
 def test_completion_offers_staff_names(cli, register):
     cfg = cli.root / "aftercare.yaml"
-    cfg.write_text(cfg.read_text() + '\nstaff:\n  - {name: "李娟", role: worker}\n  - "王强"\n', encoding="utf-8")
+    cfg.write_text(cfg.read_text().replace("staff: []", 'staff:\n  - {name: "李娟", role: worker}\n  - "王强"'),
+                   encoding="utf-8")
     assert complete(cli, "bash", ["aftercare", "due", "--worker", ""]).split() == ["李娟", "王强"]
     assert complete(cli, "bash", ["aftercare", "due", "--worker", "王"]).split() == ["王强"]
 
