@@ -12,11 +12,12 @@ from datetime import date
 
 import pytest
 
-from conftest import person
+from conftest import person, staff
 
 
 @pytest.fixture
 def agenda(cli):
+    staff(cli, "李娟", "王强")
     a = cli.add(1, notified_on="2026-03-02", reported_on="2026-03-05", worker="李娟")
     b = cli.add(2, measure="rehab", notified_on="2026-05-01", worker="王强")
     cli.ok("record", "test", a, "--date", "2026-05-12", "--result", "positive")

@@ -17,6 +17,7 @@ from aftercare.cli.output import console_sink, table, terminal_sink, to_text
 from aftercare.cli.text import width, wrap
 from aftercare.core.model import DueItem
 from aftercare.views.agenda import AgendaLine
+from conftest import staff
 
 DAY = date(2026, 5, 20)
 LONG = "第2年每2个月吸毒检测1次（第17期 2026-03-25至2026-05-24）；漏检可于2026-08-24前补检，并请同时核对委托检测结果"
@@ -96,6 +97,7 @@ def test_wrap_keeps_latin_words_and_cjk_width():
 
 
 def test_brief_is_one_line_per_person(cli):
+    staff(cli, "李娟", "王强")
     a = cli.add(1, notified_on="2026-03-02", reported_on="2026-03-05", worker="李娟")
     b = cli.add(2, measure="rehab", notified_on="2026-05-01", worker="王强")
     out = cli.ok("due", "--brief").stdout.splitlines()
@@ -121,6 +123,7 @@ def test_limit_cuts_after_sorting(cli):
 
 def test_commands_fit_80_columns_through_the_cli(cli, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
+    staff(cli, "李娟")
     a = cli.add(1, notified_on="2026-03-02", reported_on="2026-03-05", worker="李娟", address="某某县某某镇某某村" * 4)
     cli.ok("record", "visit", a, "--date", "2026-05-10", "--note", "家中情况稳定，母亲反映本人近期按时上班，情绪平稳" * 2)
     for argv in (["due"], ["case", "list"], ["show", a], ["log"], ["due", "--brief"]):
