@@ -327,6 +327,22 @@ def s_bad_source(cli):
     return ["transfer", "import", str(bundle), "--from", "丙镇社区戒毒（康复）工作办公室"]
 
 
+def s_duplicate_staff(cli):
+    cli.ok("staff", "add", "李娟")
+    return ["staff", "add", "李娟"]
+
+
+def s_staff_in_use(cli):
+    cli.ok("staff", "add", "李娟")
+    cli.add(1, notified_on="2026-03-02", reported_on="2026-03-05", worker="李娟")
+    return ["staff", "remove", "李娟"]
+
+
+def s_unknown_worker(cli):
+    name, idn = person(2)
+    return ["case", "add", "--name", name, "--id-number", idn, "--measure", "detox", "--worker", "无此人"]
+
+
 def s_no_remote(cli):
     return ["sync"]
 
