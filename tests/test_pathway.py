@@ -379,8 +379,8 @@ def test_new_item_kinds_in_every_due_format(cli):
         ("pickup", "due", "2027-02-01", "2027-01-25", None)
     assert "必接必送" in item["basis"]
     csv = cli.ok("due", "--case", cid, "--format", "csv", "--on", day).stdout
-    assert f"{cid}," in csv and ",pickup," in csv and "必接必送" in csv
+    assert f"{cid}," in csv and ",出所衔接（必接必送）," in csv and "必接必送" in csv  # CSV names kinds in Chinese (issue 11)
     ics = cli.ok("due", "--case", cid, "--format", "ics", "--on", day).stdout
-    assert "BEGIN:VTODO" in ics and "出所衔接" in ics
+    assert "BEGIN:VEVENT" in ics and "出所衔接" in ics  # all-day events by default (issue 11)
     table = cli.ok("due", "--case", cid, "--on", day).stdout
     assert "出所衔接（必接必送）" in table and "2027-02-01" in table
