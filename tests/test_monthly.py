@@ -67,6 +67,15 @@ def test_monthly_default_month_and_bad_month(built):
     assert res.exit_code == 1 and "YYYY-MM" in res.stderr
     res = cli("report", "monthly", "--format", "docx")
     assert res.exit_code == 1 and "html 或 pdf" in res.stderr
+    res = cli("report", "monthly", "--month", "")                 # empty is refused, not the default month
+    assert res.exit_code == 1 and res.stderr.startswith("错误：") and "YYYY-MM" in res.stderr
+
+
+def test_monthly_for_the_last_month_of_the_calendar(built, tmp_path):
+    root, _ = built
+    out = tmp_path / "m.html"
+    res = Cli(root)("report", "monthly", "--month", "9999-12", "--output", str(out))   # no month after it
+    assert res.exit_code == 0 and "9999年12月" in out.read_text(encoding="utf-8")
 
 
 def test_county_monthly_lists_each_office(built, tmp_path):

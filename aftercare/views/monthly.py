@@ -11,7 +11,7 @@ fonts); the PDF is made by WeasyPrint with the archive documents' stylesheet and
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date
 
 from aftercare.core import model as M
 from aftercare.core.dates import add_months
@@ -26,7 +26,7 @@ CHART_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "SimHei", "Microsoft Ya
 
 def parse_month(text: str | None, today: date) -> tuple[date, date]:
     """'YYYY-MM' -> (first day, last day); default: the last full month before today."""
-    if not text:
+    if text is None:                          # an empty --month is refused, not read as "not given"
         return S.default_period(today)
     try:
         y, m = text.split("-")
@@ -35,7 +35,9 @@ def parse_month(text: str | None, today: date) -> tuple[date, date]:
             raise ValueError
     except ValueError:
         raise AftercareError(f"月份“{text}”格式不对，应为 YYYY-MM，例如 2026-04", code="bad-date") from None
-    return first, add_months(first, 1) - timedelta(days=1)
+    import calendar
+
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])   # 9999-12 has no next month
 
 
 def monthly_context(labelled: list, d1: date, d2: date, today: date) -> dict:
