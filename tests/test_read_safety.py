@@ -152,3 +152,19 @@ def test_the_store_reads_without_the_engine(cli, case):
     res = subprocess.run([sys.executable, "-c", code, str(cli.root)], capture_output=True, text=True, cwd=cli.root)
     assert res.returncode == 0, res.stderr
     assert res.stdout.split() == ["1", "0", "[]"], res.stdout
+
+
+@pytest.mark.parametrize("bad, what", [(b'  note: "a\x00b"\n', "#x0000"), (b'  note: "\xff\xfe"\n', "UTF-8")])
+def test_nul_and_invalid_utf8_are_one_problem_at_their_line(cli, case, bad, what):
+    """Issue 9 item 11: a NUL byte or invalid UTF-8 is reported once, on one line, at the line where it
+    stands (before: at line 1, over two lines, in English)."""
+    ev = next((cli.root / "cases" / case / "events").glob("*.yaml"))
+    good = ev.read_bytes()
+    ev.write_bytes(good + b'- id: "h1"\n  type: "visit"\n  date: 2026-04-01\n' + bad)
+    n = len(good.splitlines()) + 4          # three lines of the record, then the bad one
+    res = run(cli.root, "check")
+    assert res.returncode == 1
+    hits = [ln for ln in res.stdout.splitlines() if ln.startswith(f"cases/{case}/events/{ev.name}:") and ("编码" in ln or "控制字符" in ln)]
+    assert len(hits) == 1, res.stdout
+    assert hits[0].startswith(f"cases/{case}/events/{ev.name}:{n}:") and what in hits[0], hits[0]
+    assert "in \"<byte string>\"" not in res.stdout and "position" not in res.stdout

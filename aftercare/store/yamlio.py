@@ -58,9 +58,11 @@ def parse(data: bytes, path: str) -> Any:
     if len(data) > MAX_BYTES:
         raise YamlProblem(Problem(path, 1, "too-large", f"文件过大（{len(data) // 1024} KB，上限 {MAX_BYTES // 1024} KB），拒绝读取",
                                   "检查该文件是否被误写入大量内容"))
-    _check_shape(data, path)
     try:
+        _check_shape(data, path)
         return yaml.load(data, Loader=_Loader)
+    except yaml.reader.ReaderError as exc:
+        raise _reader_problem(exc, data, path) from None
     except _DuplicateKey as exc:
         raise YamlProblem(Problem(path, exc.problem_mark.line + 1, "duplicate-key", f"键“{exc.problem}”出现了两次（后一个会悄悄覆盖前一个）",
                                   "删去多余的一行，或用 git log -p 查看它的来历")) from None
@@ -205,6 +207,27 @@ def _check_shape(data: bytes, path: str) -> None:
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
         raise _syntax_problem(exc, path) from None
+
+
+def _reader_problem(exc: "yaml.reader.ReaderError", data: bytes, path: str) -> YamlProblem:
+    """A byte the YAML reader refuses (invalid UTF-8, NUL or another control character): one line, at the
+    line where that byte stands."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        line = data[:bad.start].count(b"\n") + 1
+        return YamlProblem(Problem(path, line, "yaml-syntax", "文件不是有效的 UTF-8 编码（第一个无效字节在此行）",
+                                   "用编辑器以 UTF-8 重新保存该文件，或用 git checkout 恢复该文件"))
+    char = getattr(exc, "character", None)
+    if isinstance(char, int):
+        char = chr(char)
+    pos = text.find(char) if isinstance(char, str) and char else -1
+    if pos < 0:
+        pos = min(max(int(getattr(exc, "position", 0) or 0), 0), len(text))
+    line = text[:pos].count("\n") + 1
+    code = f"#x{ord(char):04x}" if isinstance(char, str) and len(char) == 1 else ""
+    return YamlProblem(Problem(path, line, "yaml-syntax", f"文件含有不允许的控制字符 {code}".rstrip(),
+                               "删去该字符，或用 git checkout 恢复该文件"))
 
 
 def _syntax_problem(exc: "yaml.MarkedYAMLError", path: str) -> YamlProblem:
