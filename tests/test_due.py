@@ -176,3 +176,10 @@ def test_one_new_event_rereads_only_its_file(cli, monkeypatch):
     monkeypatch.setattr(yamlio, "parse_events", lambda data, path: read.append(path) or real(data, path))
     summaries(Store(cli.root), date_(2026, 5, 20))
     assert read == [f"cases/{a}/events/2025-zzzz.yaml"], read        # the 2026 file came from the cache
+
+
+def test_empty_on_is_refused_not_taken_as_today(cli):
+    """`due --on ''` was read as "not given" (today); an empty date is bad input: one Chinese line, exit 1."""
+    cli.add(1, reported_on="2026-03-02")
+    line = refused(cli, "due", "--on", "")
+    assert "--on" in line and "2026-11-05" in line

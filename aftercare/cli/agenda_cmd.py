@@ -51,7 +51,7 @@ def due(
         return _county(store, on, within, case, worker, fmt)
     s = open_store(store[0] if store else None)
     now = today()
-    day = parse_date(on, "--on") if on else now
+    day = parse_date(on, "--on") if on is not None else now
     worker = require_worker(s, worker)
     lines, problems, years = agenda(s, day, within, case, worker, max(day, now))
     if problems and case:
@@ -95,7 +95,7 @@ def _county(stores, on, within, case, worker, fmt) -> None:
     if fmt == "ics":
         raise AftercareError("多个案卷库汇总时不支持 ics 格式，请用 table、json 或 csv")
     now = today()
-    day = parse_date(on, "--on") if on else now
+    day = parse_date(on, "--on") if on is not None else now
     lines, problems, _years = county_agenda(open_county(stores), day, within, case, worker, max(day, now))
     say(county_due_output(lines, day, fmt))
     report_problems(problems)
