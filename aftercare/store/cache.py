@@ -123,6 +123,68 @@ def decode_value(text: str):
 # ---------------------------------------------------------------- the database
 
 
+def open_plain_db(path: Path, schema: dict, meta: dict) -> sqlite3.Connection | None:
+    """Open (or make) a disposable SQLite derivative holding exactly `schema`'s tables (a `meta` table of
+    k/v text among them). A file with anything else (a view, a trigger, other tables) or that SQLite cannot
+    read is deleted and made anew; one whose meta differs from `meta` (another program version, rule set or
+    office file) is emptied. None when even a fresh file cannot be made: the caller runs without a cache."""
+    for _attempt in range(2):
+        try:
+            return _connect(path, schema, meta)
+        except (sqlite3.Error, OSError, ValueError):
+            discard_db(path, None)
+    return None
+
+
+def discard_db(path: Path, db: sqlite3.Connection | None) -> None:
+    """Close `db` and delete the file with its journals; returns None for `self.db = discard_db(...)`."""
+    if db is not None:
+        with contextlib.suppress(sqlite3.Error):
+            db.close()
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            os.unlink(str(path) + suffix)
+    return None
+
+
+def _connect(path: Path, schema: dict, meta: dict) -> sqlite3.Connection:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=0.5, isolation_level=None, check_same_thread=False)
+    try:
+        db.execute("PRAGMA trusted_schema=OFF")
+        # a disposable derivative: no fsync (a torn file fails the schema or a query and is rebuilt,
+        # and a stale row never matches the files' keys)
+        db.execute("PRAGMA synchronous=OFF")
+        objects = db.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+        tables = {name: sql for kind, name, sql in objects if kind == "table"}
+        if not objects:
+            db.execute("BEGIN IMMEDIATE")
+            for sql in schema.values():
+                db.execute(sql)
+            db.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+            db.execute("COMMIT")
+            with contextlib.suppress(OSError):
+                os.chmod(path, 0o600)
+            return db
+        # exactly our tables and their automatic indexes: no view, trigger or anything else
+        if tables != schema or any(kind != "table" and not (kind == "index" and sql is None)
+                                   for kind, name, sql in objects):
+            raise ValueError("unexpected cache schema")
+        have = dict(db.execute("SELECT k, v FROM meta"))
+        if any(have.get(k) != v for k, v in meta.items()):
+            # another program version, rule set or office file: start again from nothing
+            db.execute("BEGIN IMMEDIATE")
+            for table in schema:
+                if table != "meta":
+                    db.execute(f"DELETE FROM {table}")
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
+            db.execute("COMMIT")
+        return db
+    except BaseException:
+        db.close()
+        raise
+
+
 class ReadCache:
     """The cache of one store for one context; every failure degrades to "no cache"."""
 
@@ -138,61 +200,10 @@ class ReadCache:
         return self.db is not None
 
     def _open(self) -> None:
-        try:
-            self.db = self._connect(self.path)
-        except (sqlite3.Error, OSError, ValueError):
-            self._discard()
-            try:
-                self.db = self._connect(self.path)
-            except (sqlite3.Error, OSError, ValueError):
-                self.db = None
-
-    def _connect(self, path: Path) -> sqlite3.Connection:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        db = sqlite3.connect(path, timeout=0.5, isolation_level=None, check_same_thread=False)
-        try:
-            db.execute("PRAGMA trusted_schema=OFF")
-            # a disposable derivative: no fsync (a torn file fails the schema or a query and is rebuilt,
-            # and a stale row never matches the files' keys)
-            db.execute("PRAGMA synchronous=OFF")
-            objects = db.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
-            tables = {name: sql for kind, name, sql in objects if kind == "table"}
-            if not objects:
-                db.execute("BEGIN IMMEDIATE")
-                for sql in _SCHEMA.values():
-                    db.execute(sql)
-                db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", FORMAT), ("ctx", self.ctx)])
-                db.execute("COMMIT")
-                with contextlib.suppress(OSError):
-                    os.chmod(path, 0o600)
-                return db
-            # exactly our tables and their automatic indexes: no view, trigger or anything else
-            if tables != _SCHEMA or any(kind != "table" and not (kind == "index" and sql is None)
-                                        for kind, name, sql in objects):
-                raise ValueError("unexpected cache schema")
-            meta = dict(db.execute("SELECT k, v FROM meta"))
-            if meta.get("format") != FORMAT:
-                raise ValueError("old cache format")
-            if meta.get("ctx") != self.ctx:
-                # another program version, rule set or office file: start again from nothing
-                db.execute("BEGIN IMMEDIATE")
-                db.execute("DELETE FROM summary")
-                db.execute("DELETE FROM files")
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('ctx', ?)", (self.ctx,))
-                db.execute("COMMIT")
-            return db
-        except BaseException:
-            db.close()
-            raise
+        self.db = open_plain_db(self.path, _SCHEMA, {"format": FORMAT, "ctx": self.ctx})
 
     def _discard(self) -> None:
-        if self.db is not None:
-            with contextlib.suppress(sqlite3.Error):
-                self.db.close()
-            self.db = None
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            with contextlib.suppress(OSError):
-                os.unlink(str(self.path) + suffix)
+        self.db = discard_db(self.path, self.db)
 
     def _failed(self) -> None:
         """A query failed: the file is not what we wrote. Throw it away; it is rebuilt next time."""

@@ -310,7 +310,7 @@ class StatsCache:
                         "data TEXT NOT NULL, PRIMARY KEY (d2, cid))")}
 
     def __init__(self, store, d2: date):
-        from aftercare.store.cache import cache_path
+        from aftercare.store.cache import cache_path, discard_db, open_plain_db
 
         self.d2 = d2.isoformat()
         self.db = None
@@ -319,51 +319,10 @@ class StatsCache:
             return
         self.path = base.with_name(base.stem + "-stats.sqlite3")
         self.ctx = f"{FACTS_FORMAT}:{store.context_fingerprint()}"
-        try:
-            self.db = self._connect()
-        except (sqlite3.Error, OSError, ValueError):
-            self._discard()
-            try:
-                self.db = self._connect()
-            except (sqlite3.Error, OSError, ValueError):
-                self.db = None
-
-    def _connect(self):
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=0.5, isolation_level=None)
-        try:
-            db.execute("PRAGMA trusted_schema=OFF")
-            objects = db.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
-            tables = {name: sql for kind, name, sql in objects if kind == "table"}
-            if not objects:
-                db.execute("BEGIN IMMEDIATE")
-                for sql in self.SCHEMA.values():
-                    db.execute(sql)
-                db.execute("INSERT INTO meta VALUES ('ctx', ?)", (self.ctx,))
-                db.execute("COMMIT")
-                os.chmod(self.path, 0o600)
-                return db
-            if tables != self.SCHEMA or any(kind != "table" and not (kind == "index" and sql is None)
-                                            for kind, name, sql in objects):
-                raise ValueError("unexpected cache schema")
-            if dict(db.execute("SELECT k, v FROM meta")).get("ctx") != self.ctx:
-                db.execute("BEGIN IMMEDIATE")
-                db.execute("DELETE FROM facts")
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('ctx', ?)", (self.ctx,))
-                db.execute("COMMIT")
-            return db
-        except BaseException:
-            db.close()
-            raise
+        self.db = open_plain_db(self.path, self.SCHEMA, {"ctx": self.ctx})
 
     def _discard(self) -> None:
-        if self.db is not None:
-            with contextlib.suppress(sqlite3.Error):
-                self.db.close()
-            self.db = None
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            with contextlib.suppress(OSError):
-                os.unlink(str(self.path) + suffix)
+        self.db = discard_db(self.path, self.db)
 
     def rows(self) -> dict:
         if self.db is None:
