@@ -20,12 +20,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # tools/
 from aftercare.core.ids import fictional_id_number, fictional_name
 
 
+OFFICE = "测试镇社区戒毒（康复）工作办公室"
+IDENTITY = (("GIT_AUTHOR_NAME", "测试员"), ("GIT_AUTHOR_EMAIL", "tester@example.invalid"),
+            ("GIT_COMMITTER_NAME", "测试员"), ("GIT_COMMITTER_EMAIL", "tester@example.invalid"))
+
+
 @pytest.fixture(autouse=True)
 def git_identity(monkeypatch):
-    monkeypatch.setenv("GIT_AUTHOR_NAME", "测试员")
-    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "tester@example.invalid")
-    monkeypatch.setenv("GIT_COMMITTER_NAME", "测试员")
-    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "tester@example.invalid")
+    for k, v in IDENTITY:
+        monkeypatch.setenv(k, v)
     monkeypatch.delenv("AFTERCARE_TODAY", raising=False)
     monkeypatch.delenv("AFTERCARE_STORE", raising=False)
 
@@ -75,8 +78,19 @@ def git(root: Path, *args: str) -> str:
 def cli(tmp_path) -> Cli:
     root = tmp_path / "store"
     c = Cli(root)
-    c.ok("init", str(root), "--office", "测试镇社区戒毒（康复）工作办公室", store=False)
+    c.ok("init", str(root), "--office", OFFICE, store=False)
     return c
+
+
+def shared_store(tmp_path_factory, name: str, build) -> tuple[Path, dict]:
+    """A store built once for a module (its tests only read it): init, then build(cli) -> ids."""
+    root = tmp_path_factory.mktemp(name) / "store"
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in IDENTITY:
+            mp.setenv(k, v)
+        c = Cli(root)
+        c.ok("init", str(root), "--office", OFFICE, store=False)
+        return root, build(c)
 
 
 HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from aftercare.actions.common import (NEED_START, Result, author_name, choice, find_id_number, next_case_id,
-                                      past_date, text)
+                                      past_date, record_report_in, text)
 from aftercare.actions.staff import require_worker
 from aftercare.core import model as M
 from aftercare.core.errors import AftercareError
@@ -62,12 +62,7 @@ def add_case(store: Store, *, name: str, id_number: str, measure: str, today: da
         }
 
         tx.write(store.case_dir(cid) / "case.yaml", case_file_bytes(body))
-        msg = f"Register case {cid} ({measure})"
-        if rep_on:
-            case, events = store.load_case(cid)
-            tx.append_event(case, events, "report-in", rep_on, {})
-            msg += f" reported in on {rep_on.isoformat()}"
-        commit = tx.commit(msg)
+        commit = tx.commit(f"Register case {cid} ({measure})" + record_report_in(store, tx, cid, rep_on))
     return Result(cid, f"已登记个案 {cid}（{name}，{M.MEASURES[measure]}）", commit,
                   warnings=tuple(w for w in (id_region_warning(idn),) if w))
 

@@ -172,3 +172,12 @@ def edit_case_yaml(store: Store, tx, cid: str, mutate) -> list:
     tx.write(path, buf.getvalue().encode("utf-8"))
     store.load_case(cid)
     return changed
+
+
+def record_report_in(store: Store, tx, cid: str, rep_on: date | None) -> str:
+    """With a registration or a new measure: the report-in record of `rep_on`, and the words it adds to the commit."""
+    if not rep_on:
+        return ""
+    case, events = store.load_case(cid)
+    tx.append_event(case, events, "report-in", rep_on, {})
+    return f" reported in on {rep_on.isoformat()}"

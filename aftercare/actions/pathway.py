@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from aftercare.actions.common import Result, choice, edit_case_yaml, load_view, past_date, text
+from aftercare.actions.common import Result, choice, edit_case_yaml, load_view, past_date, record_report_in, text
 from aftercare.core import model as M
 from aftercare.core.dates import parse_date
 from aftercare.core.engine import evaluate_in
@@ -107,12 +107,9 @@ def case_start(store: Store, cid: str, measure: str, today: date, **flags) -> Re
             return ["later_measures"]
 
         edit_case_yaml(store, tx, cid, add)
-        msg = f"Start {kind} for case {cid} on {began.isoformat()} (measure {seq})"
-        if rep_on:
-            case, events = store.load_case(cid)
-            tx.append_event(case, events, "report-in", rep_on, {})
-            msg += f", reported in on {rep_on.isoformat()}"
-        commit = tx.commit(msg)
+        report_in = record_report_in(store, tx, cid, rep_on)
+        commit = tx.commit(f"Start {kind} for case {cid} on {began.isoformat()} (measure {seq})"
+                           + ("," + report_in if report_in else ""))
     ended = ""
     if cur.kind == "followup" and cur.open:
         ended = "；后续照管以“复吸”结束"

@@ -19,6 +19,21 @@ EnteredOpt = Annotated[Optional[str], Opt("--entered-on", help="入所日期（i
 ExpectedOpt = Annotated[Optional[str], Opt("--expected-release", help="预计解除（出所）日期（isolation，出所衔接据此提醒）")]
 ReleasedOpt = Annotated[Optional[str], Opt("--released-on", help="上一措施结束或出所的日期（followup，后续照管自此起算）")]
 ReleasedFromOpt = Annotated[Optional[str], Opt("--released-from", help="出所场所或上一措施（followup）")]
+ReportedOpt = Annotated[Optional[str], Opt("--reported-on", help="报到日期（detox、rehab：期限自此起算）")]
+NotifiedOpt = Annotated[Optional[str], Opt("--notified-on", help="决定书送达日期（detox、rehab：15 日报到期限自此起算）")]
+DecisionNoOpt = Annotated[Optional[str], Opt("--decision-no", help="决定书文号")]
+DecidedByOpt = Annotated[Optional[str], Opt("--decided-by", help="作出决定的公安机关")]
+DecidedOnOpt = Annotated[Optional[str], Opt("--decided-on", help="决定日期")]
+TermOpt = Annotated[Optional[int], Opt("--term-months", help="期限（月），社区康复可少于 36")]
+
+# The facts of one measure, taken by `case add` and `case start` alike.
+MEASURE_FACTS = ("reported_on", "notified_on", "decision_no", "decided_by", "decided_on", "term_months",
+                 "facility", "entered_on", "expected_release", "released_on", "released_from")
+
+
+def measure_facts(values: dict) -> dict:
+    """The measure options of a command's arguments (pass `locals()`), as keywords for the action."""
+    return {k: values[k] for k in MEASURE_FACTS}
 
 
 @app.command("init")
@@ -57,16 +72,16 @@ def case_add(
     name: Annotated[str, Opt("--name", help="姓名")],
     id_number: Annotated[str, Opt("--id-number", help="18 位身份证号（校验位按 GB 11643 检查）")],
     measure: Annotated[str, Opt("--measure", help="措施：detox 社区戒毒 / rehab 社区康复 / isolation 强制隔离戒毒 / followup 后续照管")],
-    reported_on: Annotated[Optional[str], Opt("--reported-on", help="报到日期（期限自此起算）")] = None,
-    notified_on: Annotated[Optional[str], Opt("--notified-on", help="决定书送达日期（15 日报到期限自此起算）")] = None,
-    decision_no: Annotated[Optional[str], Opt("--decision-no", help="决定书文号")] = None,
-    decided_by: Annotated[Optional[str], Opt("--decided-by", help="作出决定的公安机关")] = None,
-    decided_on: Annotated[Optional[str], Opt("--decided-on", help="决定日期")] = None,
+    reported_on: ReportedOpt = None,
+    notified_on: NotifiedOpt = None,
+    decision_no: DecisionNoOpt = None,
+    decided_by: DecidedByOpt = None,
+    decided_on: DecidedOnOpt = None,
     phone: Annotated[Optional[str], Opt("--phone", help="联系电话")] = None,
     address: Annotated[Optional[str], Opt("--address", help="现住址")] = None,
     household: Annotated[Optional[str], Opt("--household", help="户籍：local 本地 / nonlocal 外地")] = None,
     risk: Annotated[Optional[str], Opt("--risk", help="风险等级：low / medium / high")] = None,
-    term_months: Annotated[Optional[int], Opt("--term-months", help="期限（月），社区康复可少于 36")] = None,
+    term_months: TermOpt = None,
     worker: Annotated[Optional[str], Opt("--worker", help="责任工作人员")] = None,
     case_id: Annotated[Optional[str], Opt("--id", help="指定个案编号（默认 年份-序号）")] = None,
     facility: FacilityOpt = None,
@@ -80,11 +95,9 @@ def case_add(
     from aftercare.actions import cases
 
     s = open_store(store)
-    res = cases.add_case(s, name=name, id_number=id_number, measure=measure, today=today(), reported_on=reported_on,
-                           notified_on=notified_on, decision_no=decision_no, decided_by=decided_by, decided_on=decided_on,
-                           phone=phone, address=address, household=household, risk=risk, term_months=term_months,
-                           worker=worker, case_id=case_id, facility=facility, entered_on=entered_on,
-                           expected_release=expected_release, released_on=released_on, released_from=released_from)
+    res = cases.add_case(s, name=name, id_number=id_number, measure=measure, today=today(), phone=phone,
+                         address=address, household=household, risk=risk, worker=worker, case_id=case_id,
+                         **measure_facts(locals()))
     show_result(res, res.case)
 
 

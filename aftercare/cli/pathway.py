@@ -6,7 +6,9 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from aftercare.cli.cases import (EnteredOpt, ExpectedOpt, FacilityOpt, ReleasedFromOpt, ReleasedOpt, case_app)
+from aftercare.cli.cases import (DecidedByOpt, DecidedOnOpt, DecisionNoOpt, EnteredOpt, ExpectedOpt, FacilityOpt,
+                                 NotifiedOpt, ReleasedFromOpt, ReleasedOpt, ReportedOpt, TermOpt, case_app,
+                                 measure_facts)
 from aftercare.cli.common import ByOpt, DateOpt, NoteOpt, StoreOpt, handle, open_store, show_result, today
 from aftercare.cli.records import record_app
 
@@ -32,12 +34,12 @@ def _pw():
 def case_start(
     case: CaseArg,
     measure: Annotated[str, Opt("--measure", help="下一项措施：detox / rehab / isolation / followup")],
-    reported_on: Annotated[Optional[str], Opt("--reported-on", help="报到日期（detox、rehab）")] = None,
-    notified_on: Annotated[Optional[str], Opt("--notified-on", help="决定书送达日期（detox、rehab）")] = None,
-    decision_no: Annotated[Optional[str], Opt("--decision-no", help="决定书文号")] = None,
-    decided_by: Annotated[Optional[str], Opt("--decided-by", help="作出决定的公安机关")] = None,
-    decided_on: Annotated[Optional[str], Opt("--decided-on", help="决定日期")] = None,
-    term_months: Annotated[Optional[int], Opt("--term-months", help="期限（月），社区康复可少于 36")] = None,
+    reported_on: ReportedOpt = None,
+    notified_on: NotifiedOpt = None,
+    decision_no: DecisionNoOpt = None,
+    decided_by: DecidedByOpt = None,
+    decided_on: DecidedOnOpt = None,
+    term_months: TermOpt = None,
     facility: FacilityOpt = None,
     entered_on: EnteredOpt = None,
     expected_release: ExpectedOpt = None,
@@ -46,11 +48,7 @@ def case_start(
     store: StoreOpt = None,
 ) -> None:
     """开始下一项措施（复吸后强制隔离戒毒、出所后社区康复或后续照管）；当前措施须已结束。"""
-    show_result(_pw().case_start(open_store(store), case, measure, today(), reported_on=reported_on,
-                                 notified_on=notified_on, decision_no=decision_no, decided_by=decided_by,
-                                 decided_on=decided_on, term_months=term_months, facility=facility,
-                                 entered_on=entered_on, expected_release=expected_release, released_on=released_on,
-                                 released_from=released_from))
+    show_result(_pw().case_start(open_store(store), case, measure, today(), **measure_facts(locals())))
 
 
 @history_app.command("add")

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import HAN, Cli, git, person, refused
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TODAY = "2026-05-20"
 
 

@@ -418,7 +418,7 @@ def _commands():
 
 
 def test_every_command_has_help_and_is_in_readme():
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     cmds = _commands()
     assert len(cmds) > 30
     for name, cmd in cmds:

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import person
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_version(cli):

@@ -39,7 +39,7 @@ import json
 
 import pytest
 
-from conftest import Cli, person, staff
+from conftest import Cli, person, shared_store, staff
 
 D1, D2 = "2026-04-01", "2026-04-30"
 
@@ -99,15 +99,7 @@ def build_office(cli: Cli) -> dict:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """The office store, built once for the module (the tests only read it)."""
-    root = tmp_path_factory.mktemp("stats") / "store"
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in (("GIT_AUTHOR_NAME", "测试员"), ("GIT_AUTHOR_EMAIL", "tester@example.invalid"),
-                     ("GIT_COMMITTER_NAME", "测试员"), ("GIT_COMMITTER_EMAIL", "tester@example.invalid")):
-            mp.setenv(k, v)
-        c = Cli(root)
-        c.ok("init", str(root), "--office", "测试镇社区戒毒（康复）工作办公室", store=False)
-        ids = build_office(c)
-    return root, ids
+    return shared_store(tmp_path_factory, "stats", build_office)
 
 
 @pytest.fixture

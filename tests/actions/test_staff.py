@@ -79,7 +79,7 @@ def test_hand_written_entries_stay_valid(cli):
 
 
 def test_the_shipped_demo_store_names_only_listed_workers(tmp_path):
-    demo = Path(__file__).resolve().parent.parent / "cases"
+    demo = Path(__file__).resolve().parents[2] / "cases"
     copy = tmp_path / "demo"
     shutil.copytree(demo, copy)
     names = {r["name"] for r in json.loads(Cli(copy).ok("staff", "list", "--format", "json").stdout)}

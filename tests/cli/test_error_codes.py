@@ -20,7 +20,7 @@ from aftercare.cli import app
 from aftercare.core.errors import AftercareError
 from conftest import HAN, git, person
 
-PKG = Path(__file__).resolve().parents[1] / "aftercare"
+PKG = Path(__file__).resolve().parents[2] / "aftercare"
 runner = CliRunner()
 
 NOT_TRIGGERABLE = {

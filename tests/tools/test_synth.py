@@ -25,7 +25,7 @@ from aftercare.store.store import CACHE_DIR
 from aftercare.core.engine import evaluate_in
 
 TODAY = date(2026, 11, 23)
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)

@@ -737,7 +737,7 @@ def test_importing_the_renderer_is_cheap():
     code = ("import sys, aftercare.documents.render; "
             "print(' '.join(m for m in ('jinja2', 'weasyprint', 'markupsafe') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parent.parent).stdout.strip()
+                         cwd=Path(__file__).resolve().parents[2]).stdout.strip()
     assert out == ""
 
 

@@ -6,21 +6,13 @@ import re
 
 import pytest
 
-from conftest import Cli
+from conftest import Cli, shared_store
 from test_stats import build_office
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("monthly") / "store"
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in (("GIT_AUTHOR_NAME", "测试员"), ("GIT_AUTHOR_EMAIL", "tester@example.invalid"),
-                     ("GIT_COMMITTER_NAME", "测试员"), ("GIT_COMMITTER_EMAIL", "tester@example.invalid")):
-            mp.setenv(k, v)
-        c = Cli(root)
-        c.ok("init", str(root), "--office", "测试镇社区戒毒（康复）工作办公室", store=False)
-        ids = build_office(c)
-    return root, ids
+    return shared_store(tmp_path_factory, "monthly", build_office)
 
 
 def cells(html: str) -> list:
