@@ -95,14 +95,16 @@ def load_view(store: Store, cid: str, today: date):
 def check_state(view, d: date, etype: str) -> None:
     """Refuse a record that the case's state does not allow on day d."""
     cid = view.case.id
+    path = getattr(view, "path", None)
+    if path is not None and path.current.kind not in M.COMMUNITY_MEASURES and etype in COMMUNITY_EVENTS:
+        # the person is in a facility or in follow-up care: the community measure's records do not apply
+        hint = "（后续照管用 record followup）" if path.current.kind == "followup" else ""
+        raise AftercareError(f"个案 {cid} 目前处于{M.STATES[path.state]}，不能记录{M.EVENT_TYPES.get(etype, etype)}{hint}",
+                             code="wrong-measure")
     if view.closed_on is not None and d >= view.closed_on and etype != "transfer-in":
         label = M.STATUS_LABELS[view.status]
         raise AftercareError(f"个案 {cid} 于 {view.closed_on} {label}，不能再记录该日期的{M.EVENT_TYPES.get(etype, etype)}",
                              code="case-closed")
-    path = getattr(view, "path", None)
-    if path is not None and path.current.kind not in M.COMMUNITY_MEASURES and etype in COMMUNITY_EVENTS:
-        raise AftercareError(f"个案 {cid} 目前处于{M.STATES[path.state]}，不能记录{M.EVENT_TYPES.get(etype, etype)}"
-                             "（后续照管用 record followup）", code="wrong-measure")
     if etype in PERSON_EVENTS:
         if view.start is None:
             raise AftercareError(f"个案 {cid} 尚未报到，期限未开始，不能记录{M.EVENT_TYPES[etype]}（先 record report-in）",
@@ -126,9 +128,13 @@ def same_day_warning(view, etype: str, d: date) -> tuple:
 
 
 def record_event(store: Store, cid: str, etype: str, d: date, fields: dict, today: date, message: str,
-                 check=None) -> Result:
+                 check=None, first=None) -> Result:
+    """Append one record after the state guards and `check(case, events, view)` (its notes are returned);
+    `first(view)` runs before the guards, for a refusal more precise than theirs."""
     with store.transaction() as tx:
         case, events, view = load_view(store, cid, today)
+        if first is not None:
+            first(view)
         check_state(view, d, etype)
         notes = check(case, events, view) if check else ()
         warnings = same_day_warning(view, etype, d)

@@ -86,6 +86,11 @@ def case_start(store: Store, cid: str, measure: str, today: date, **flags) -> Re
             what = "尚未报到" if cur.view.status == "awaiting" else M.STATUS_LABELS.get(cur.view.status, cur.view.status)
             raise AftercareError(f"个案 {cid} 的{cur.measure.label}仍在执行（{what}），须先解除、终止（如 terminate --reason isolation）"
                                  f"后才能开始{label}", code="measure-open")
+        if cur.outcome == "transferred":
+            raise AftercareError(f"个案 {cid} 已于 {cur.end} 移交新执行地（变更执行地），新的措施由接收单位登记",
+                                 code="case-closed")
+        if cur.outcome == "deceased":
+            raise AftercareError(f"个案 {cid} 已于 {cur.end} 死亡（终止），不能开始新的措施", code="case-closed")
         if cur.kind == kind and cur.open:
             raise AftercareError(f"个案 {cid} 已在{label}中", code="measure-open")
         if cur.kind == "isolation" and kind == "detox":

@@ -49,6 +49,18 @@ def _state_cn(view) -> str:
     return _STATE_CN.get(_transfer_state(view), "无申请")
 
 
+def _community_measure(view, what: str) -> None:
+    """A change of place belongs to a community measure (detox, rehab: 条例 19); a person in a facility or
+    in follow-up care has none (PATHWAY §1: follow-up ends by moving away)."""
+    cid, cur = view.case.id, view.path.current
+    if cur.kind == "isolation" and cur.open:
+        raise AftercareError(f"个案 {cid} 目前处于强制隔离戒毒（在戒毒场所），不能{what}；变更执行地只适用于社区戒毒、社区康复",
+                             code="wrong-measure")
+    if cur.kind == "followup" and cur.open:
+        raise AftercareError(f"个案 {cid} 目前处于后续照管，不能{what}；迁往外地的用 terminate {cid} --reason moved-away "
+                             "结束后续照管", code="wrong-measure")
+
+
 def _not_suspended(view, d: date, what: str) -> None:
     """The person's own steps (application, report-in at the new place) cannot fall inside a suspension."""
     for s, r, _e in view.suspensions:
@@ -76,7 +88,8 @@ def _step(store: Store, cid: str, etype: str, date_text: str | None, today: date
             extra_check(view, d)
         return ()
 
-    return record_event(store, cid, etype, d, fields, today, message.format(cid=cid, d=d.isoformat()), check)
+    return record_event(store, cid, etype, d, fields, today, message.format(cid=cid, d=d.isoformat()), check,
+                        first=lambda view: _community_measure(view, "办理变更执行地"))
 
 
 def apply(store: Store, cid: str, date_text: str | None, to: str, today: date, reason: str | None = None,
@@ -103,7 +116,8 @@ def apply(store: Store, cid: str, date_text: str | None, to: str, today: date, r
 
     return record_event(store, cid, "transfer-apply", d, {"to": to, "reason": text(reason, "理由"),
                                                              "proof": text(proof, "证明材料")}, today,
-                           f"Apply for change of place for {cid} on {d.isoformat()}", check)
+                        f"Apply for change of place for {cid} on {d.isoformat()}", check,
+                        first=lambda view: _community_measure(view, "申请变更执行地"))
 
 
 def form(store, cid, date_text, today, opinion=None) -> Result:
@@ -211,6 +225,7 @@ def handover(store: Store, cid: str, date_text: str | None, today: date, bundle:
         raise AftercareError(f"移交文件“{out}”已存在，请另指定 --bundle", code="exists")
 
     def check(case, events, view):
+        _community_measure(view, "移交档案")
         check_state(view, d, "transfer-handover")
         if _transfer_state(view) != "approved":
             raise AftercareError(f"个案 {cid} 的变更执行地尚未批准，不能移交档案（当前：{_state_cn(view)}）",
@@ -436,7 +451,7 @@ def import_bundle(store: Store, bundle: str, today: date, date_text: str | None 
                 tx.write(case_dir / name, _blob(git, oid))
             case, events = store.load_case(cid)
             view = evaluate_in(store, case, events, today)
-            if view.status != "transferred":
+            if view.path.current.outcome != "transferred":     # the person's current measure was handed over
                 raise AftercareError(f"移交文件中的个案 {orig} 未办理移交（handover），不能导入", code="bad-bundle")
             if d < view.closed_on:
                 raise AftercareError(f"接收日期 {d} 早于移交日期 {view.closed_on}", code="date-order")
@@ -445,8 +460,8 @@ def import_bundle(store: Store, bundle: str, today: date, date_text: str | None 
             if dup:
                 dcase, devents = store.load_case(dup)
                 dview = evaluate_in(store, dcase, devents, today)
-                if not dview.closed:
-                    raise AftercareError(f"该身份证号已登记为个案 {dup}（{M.STATUS_LABELS[dview.status]}），不能重复接收",
+                if dview.path.state not in ("clean", "closed"):      # in follow-up care or a facility is not closed
+                    raise AftercareError(f"该身份证号已登记为个案 {dup}（{M.STATES[dview.path.state]}），不能重复接收",
                                          code="duplicate-person")
             office = _sending_office(events, source)
             tx.append_event(case, events, "transfer-in", d, {"from": office,

@@ -374,6 +374,11 @@ class Measure:
         return self.entered_on if self.kind == "isolation" else self.released_on if self.kind == "followup" else None
 
 
+# records that end a measure: untagged, one dated on the day the next measure opened still ends the earlier
+# one (a termination for isolation and the entry into the facility fall on the same day)
+ENDING_EVENTS = ("terminate", "release", "transfer-handover")
+
+
 def measure_events(case: Case, events: Sequence[Event]) -> dict:
     """seq -> the records of that measure: its `measure` tag, or (untagged) the date it falls in."""
     path = case.path
@@ -383,5 +388,7 @@ def measure_events(case: Case, events: Sequence[Event]) -> dict:
         seq = e.data.get("measure")
         if seq not in out:
             seq = bisect_right(opens, e.date) + 1
+            if seq > 1 and e.type in ENDING_EVENTS and opens[seq - 2] == e.date:
+                seq -= 1
         out[seq].append(e)
     return out

@@ -339,3 +339,104 @@ def test_failed_bundle_undoes_the_hand_over(a, case, tmp_path):
     assert "archive-transfer" in kinds(due(a, cid, "2025-03-18"))
     handover(a, cid, tmp_path / "ok.bundle")                  # and then it works
     assert show(a, cid, "2025-03-18")["status"] == "transferred"
+
+
+# ---------------------------------------------------------------- a person with several measures (PATHWAY §1)
+
+
+def measures(r: dict) -> list:
+    return [(m["kind"], m["start"], m["end"], m["outcome"]) for m in r["measures"]]
+
+
+def test_transfer_of_the_current_measure_after_isolation(a, b, case, tmp_path, monkeypatch):
+    """社区戒毒 → 强制隔离戒毒 → 社区康复, handed over during the rehab: the bundle holds the whole path; the
+    receiving office sees the earlier measures closed and only the rehab open."""
+    cid = case
+    ok(a, "record", "test", cid, "--date", "2025-02-03", "--result", "positive", today="2025-02-03")
+    # terminated for isolation and taken in on the same day (Monday 2025-02-10)
+    ok(a, "terminate", cid, "--date", "2025-02-10", "--reason", "isolation", today="2025-02-10")
+    ok(a, "case", "start", cid, "--measure", "isolation", "--facility", "某强制隔离戒毒所", "--entered-on", "2025-02-10",
+       "--expected-release", "2025-08-09", today="2025-02-10")
+    msg = refused(a, "transfer", "apply", cid, "--date", "2025-03-10", "--to", "乙镇", today="2025-03-10")
+    assert "强制隔离戒毒" in msg and "社区康复" in msg
+    ok(a, "record", "pickup", cid, "--date", "2025-08-09", "--by", CLERK_A, today="2025-08-09")
+    # 社区康复 24 months, served on the release day, reported Monday 08-11: 2025-08-11 .. 2027-08-10
+    ok(a, "case", "start", cid, "--measure", "rehab", "--term-months", "24", "--notified-on", "2025-08-09",
+       "--reported-on", "2025-08-11", today="2025-08-11")
+    # the application of this measure starts afresh (the detox had none either)
+    assert show(a, cid, "2025-08-11")["transfer"] == {}
+    ok(a, "record", "test", cid, "--date", "2025-08-12", "--result", "negative", today="2025-08-12")
+    ok(a, "transfer", "apply", cid, "--date", "2025-09-01", "--to", "乙镇", "--reason", "随家人迁居", today="2025-09-01")
+    ok(a, "transfer", "form", cid, "--date", "2025-09-02", today="2025-09-02")
+    ok(a, "transfer", "approve", cid, "--date", "2025-09-03", today="2025-09-03")
+    bundle = tmp_path / "rehab.bundle"
+    handover(a, cid, bundle, day="2025-09-05")
+
+    t = "2025-09-08"
+    path_a = [("detox", "2025-01-10", "2025-02-10", "terminated"), ("isolation", "2025-02-10", "2025-08-09", "ended")]
+    ra = show(a, cid, t)
+    assert ra["state"] == "closed" and ra["status"] == "transferred"
+    assert measures(ra) == path_a + [("rehab", "2025-08-11", "2025-09-05", "transferred")]
+    assert due(a, cid, t) == [] and due(a, cid, "2027-08-01") == []
+    assert "接收单位" in refused(a, "case", "start", cid, "--measure", "isolation", "--entered-on", t, today=t)
+    refused(a, "record", "contact", cid, "--date", t, "--result", "reached", today=t)
+
+    author(monkeypatch, CLERK_B)
+    imported(b, str(bundle), "--date", t, "--from", OFFICE_A, today=t)
+    rb = show(b, cid, t)
+    assert rb["state"] == "rehab" and rb["status"] == "active" and rb["measure"] == "rehab"
+    assert measures(rb) == path_a + [("rehab", "2025-08-11", None, None)]
+    assert rb["period"]["start"] == "2025-08-11" and rb["period"]["last_day"] == "2027-08-10"
+    assert rb["violations"]["refusals"] == 0                      # the detox's positive test is the detox's
+    items = {it["kind"]: it for it in due(b, cid, t)}
+    # approved Wednesday 09-03 + 15 days = 09-18; the archive went with the bundle; the pick-up was done at A
+    assert items["transfer-report-in"]["deadline"] == "2025-09-18"
+    assert not {"archive-transfer", "pickup", "report-in", "test"} & set(items)   # test window 08-11..10-10 done 08-12
+    ok(b, "transfer", "report-in", cid, "--date", "2025-09-09", today="2025-09-09")
+    ok(b, "record", "test", cid, "--date", "2025-10-13", "--result", "negative", today="2025-10-13")
+    rb = show(b, cid, "2025-10-13")
+    assert rb["state"] == "rehab" and [e["type"] for e in rb["timeline"]][-3:] == ["transfer-in", "transfer-report-in", "test"]
+    assert b("check", today="2025-10-13").exit_code == 0
+
+
+def test_transfer_refused_in_follow_up_care(a, b, tmp_path, monkeypatch):
+    """Follow-up care has no change of place: moving away ends it (terminate --reason moved-away). A person
+    registered in follow-up who relapses is transferred during the new measure."""
+    name, idn = person(7)
+    cid = ok(a, "case", "add", "--name", name, "--id-number", idn, "--measure", "followup", "--released-on", "2025-01-06",
+             "--released-from", "某强制隔离戒毒所", today="2025-01-06").stdout.strip().splitlines()[-1]
+    msg = refused(a, "transfer", "apply", cid, "--date", "2025-02-03", "--to", "乙镇", today="2025-02-03")
+    assert "后续照管" in msg and "moved-away" in msg
+    ok(a, "record", "followup", cid, "--date", "2025-02-03", "--outcome", "abstinent", today="2025-02-03")
+    # relapse: a new 社区戒毒 decision served 03-03, reported 03-05 (period 2025-03-05 .. 2028-03-04)
+    ok(a, "case", "start", cid, "--measure", "detox", "--notified-on", "2025-03-03", "--reported-on", "2025-03-05",
+       today="2025-03-05")
+    ok(a, "transfer", "apply", cid, "--date", "2025-03-10", "--to", "乙镇", today="2025-03-10")
+    ok(a, "transfer", "form", cid, "--date", "2025-03-11", today="2025-03-11")
+    ok(a, "transfer", "approve", cid, "--date", "2025-03-14", today="2025-03-14")
+    bundle = tmp_path / "fu.bundle"
+    handover(a, cid, bundle)
+    author(monkeypatch, CLERK_B)
+    imported(b, str(bundle), "--date", "2025-03-19", today="2025-03-19")
+    rb = show(b, cid, "2025-03-19")
+    # the follow-up ended as relapsed on the day the new measure opened (served 03-03)
+    assert measures(rb) == [("followup", "2025-01-06", "2025-03-03", "relapsed"), ("detox", "2025-03-05", None, None)]
+    assert rb["state"] == "detox" and rb["period"]["last_day"] == "2028-03-04"
+    kinds_b = {it["kind"] for it in due(b, cid, "2025-03-19")}
+    assert "followup" not in kinds_b and "transfer-report-in" in kinds_b
+    refused(b, "record", "followup", cid, "--date", "2025-03-19", "--outcome", "abstinent", today="2025-03-19")
+
+
+def test_import_refused_while_the_same_person_is_followed_up_here(a, b, case, tmp_path, monkeypatch):
+    """The receiving store already follows the same person up (released there earlier): not a second folder."""
+    b.today = "2022-01-10"
+    here = b.add(1, notified_on="2022-01-06", reported_on="2022-01-10")
+    ok(b, "release", here, "--date", "2025-01-10", today="2025-01-10")
+    assert show(b, here, "2025-03-19")["state"] == "followup"
+    approved(a, case)
+    bundle = tmp_path / "dup.bundle"
+    handover(a, case, bundle)
+    author(monkeypatch, CLERK_B)
+    msg = refused(b, "transfer", "import", str(bundle), "--date", "2025-03-19", today="2025-03-19")
+    assert here in msg and "后续照管" in msg
+    assert not (b.root / "cases" / case).exists()
