@@ -32,13 +32,10 @@ def render(
     s = open_store(store)
     out_dir = out or (s.root / "out")
     day = today()
-    if fmt == "pdf":
-        font_note = R.font_note(s)
-        if font_note:
-            note(font_note)                  # once per command, not per case
     if case:
         files = R.render_case(s, case, out_dir, fmt, day)
         say(f"已生成个案 {case} 的档案 {len(files)} 个文件：{out_dir / case}")
+        _font_note(s, fmt)
         return
     from rich.progress import Progress
 
@@ -50,3 +47,14 @@ def render(
 
         files = R.render_all(s, out_dir, fmt, day, progress=tick)
     say(f"已生成 {len(s.case_ids())} 个个案的档案，共 {len(files)} 个文件：{out_dir}")
+    _font_note(s, fmt)
+
+
+def _font_note(store, fmt: str) -> None:
+    """After PDFs were made (never before a refusal, whose one line stays alone): the body font used
+    when FangSong is missing; once per command, not per case."""
+    from aftercare.documents import render as R
+
+    text = R.font_note(store) if fmt == "pdf" else ""
+    if text:
+        note(text)

@@ -74,9 +74,14 @@ def xlsx_bytes(title: str, headers: list, rows: list, marked: list | None = None
     """An xlsx workbook: bold frozen header row, widths fitted to the content, marked rows in red on pink."""
     import io
 
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    try:
+        from openpyxl import Workbook
+        from openpyxl.styles import Font, PatternFill
+        from openpyxl.utils import get_column_letter
+    except ImportError:
+        from aftercare.core.errors import AftercareError
+
+        raise AftercareError("无法生成 xlsx：缺少 openpyxl（pip install openpyxl）", code="no-xlsx") from None
 
     wb = Workbook()
     ws = wb.active

@@ -92,8 +92,9 @@ class _Job:
             try:
                 import weasyprint  # noqa: F401
             except (ImportError, OSError) as exc:     # OSError: Pango or another system library missing
-                raise AftercareError(f"无法生成 PDF：WeasyPrint 不可用（{exc}）；请安装 weasyprint 及其系统依赖（见 README）",
-                                     code="no-pdf") from None
+                from aftercare.documents.pdf import unavailable
+
+                raise unavailable(exc) from None
         self.store, self.fmt = store, fmt
         self.t = Templates(store)
         self.pdf = PdfMaker() if fmt == "pdf" else None

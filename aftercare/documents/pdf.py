@@ -35,6 +35,15 @@ def combine(pages: list[str], title: str, numbered: bool = False, font: str = "s
             + "\n".join(parts) + "\n</body>\n</html>\n")
 
 
+def unavailable(exc: Exception):
+    """The one Chinese error when WeasyPrint cannot be used: not installed (ImportError), or installed
+    without a system library it loads (OSError, which names the library)."""
+    from aftercare.core.errors import AftercareError
+
+    why = "未安装 weasyprint" if isinstance(exc, ImportError) else f"WeasyPrint 缺少系统库（{exc}）"
+    return AftercareError(f"无法生成 PDF：{why}；请安装 weasyprint 及其系统依赖（见 README）", code="no-pdf")
+
+
 class PdfMaker:
     """WeasyPrint with one font configuration and a URL fetcher that fetches nothing (documents are
     self-contained; nothing leaves the machine)."""

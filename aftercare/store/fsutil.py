@@ -65,7 +65,9 @@ def check_inside(root: Path, path: Path, what: str = "写入") -> None:
 
     rel = Path(os.path.relpath(path, root))
     if rel.parts and rel.parts[0] == "..":
-        raise AftercareError(f"拒绝{what}案卷库以外的文件：{path}", code="outside-store")
+        # a programming-error guard, not an input check: every caller builds `path` under `root` from a
+        # checked case ID and a fixed file name (a bundle's names are checked against the case layout)
+        raise AftercareError(f"内部错误：拒绝{what}案卷库以外的文件：{path}", code="internal")
     p = Path(root)
     for part in rel.parts:
         p = p / part

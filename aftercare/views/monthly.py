@@ -216,11 +216,10 @@ def render_html(store, ctx: dict) -> str:
 
 def html_to_pdf(html: str) -> bytes:
     """The PDF through the archive documents' WeasyPrint set-up (fonts, no network access)."""
-    try:
-        from aftercare.documents.pdf import PdfMaker
+    from aftercare.documents.pdf import PdfMaker, unavailable
 
+    try:
         maker = PdfMaker()
     except (ImportError, OSError) as exc:
-        raise AftercareError(f"无法生成 PDF：WeasyPrint 不可用（{exc}）；请安装 weasyprint 及其系统依赖（见 README）",
-                             code="no-pdf") from None
+        raise unavailable(exc) from None
     return maker.layout(html).write_pdf()

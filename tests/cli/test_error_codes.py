@@ -3,7 +3,8 @@
 Each scenario builds what it needs, runs the command once with --debug (the error comes out as an
 exception, so its `code` can be read) and once as a user would: exit 1, one Chinese line on stderr.
 `test_every_code_has_a_scenario` greps the package for the codes it raises; a new code needs a scenario
-here (or, when it cannot be triggered from outside, a line in NOT_TRIGGERABLE saying why).
+here (or, when it cannot be triggered from outside, a line in NOT_TRIGGERABLE saying why; a code that no
+input can reach is dead code and is removed from the package instead).
 """
 
 from __future__ import annotations
@@ -18,31 +19,18 @@ from typer.testing import CliRunner
 
 from aftercare.cli import app
 from aftercare.core.errors import AftercareError
-from conftest import HAN, git, person
+from conftest import HAN, git, person, show_json
 
 PKG = Path(__file__).resolve().parents[2] / "aftercare"
 runner = CliRunner()
 
 NOT_TRIGGERABLE = {
-    "internal": "a write left uncommitted by a programming error (the transaction guard); no input reaches it",
+    "internal": "programming-error guards: a write left uncommitted (the transaction guard), a path built outside "
+                "the store (fsutil.check_inside); no input reaches them",
     "git-failed": "git itself failing for a reason other than a lock (disk full, corrupt object store)",
-    "no-pdf": "WeasyPrint or its system libraries missing; the render tests skip PDF then",
-    "no-xlsx": "openpyxl missing; it is a dependency of the package",
-    "no-parquet": "pyarrow missing (the optional extra `parquet`); not triggered where it is installed",
     "sync-conflict": "a git conflict outside the case layout's guarantees (hand edits of one file on two clones)",
     "no-history": "the hand-over commits its own event first, so the case always has a history to bundle",
     "refused": "the default code of AftercareError, for messages that name no specific code",
-}
-
-
-# Codes that other parts of the program added (issues 9, 10, 13, 14) after these scenarios were written,
-# and git-locked, whose lock is now cleared when stale: each still needs its scenario here (follow-up).
-PENDING = {
-    "already-lost", "already-on-methadone", "already-void", "ambiguous", "bad-measure", "bad-option", "bad-state",
-    "duplicate", "duplicate-key", "duplicate-pickup", "git-locked", "has-dependents", "measure-open", "no-matplotlib",
-    "no-methadone", "not-in-followup", "not-in-isolation", "not-lost", "not-on-methadone", "outside-store", "overlap",
-    "path-correction", "permissions", "symlink", "too-deep", "uncommitted", "unknown-member", "unknown-record",
-    "void-of-void", "void-refused", "wrong-measure",
 }
 
 
@@ -466,6 +454,214 @@ def s_not_found(cli):
     return ["find", "nobody"]
 
 
+def isolation(cli, seed: int = 2) -> str:
+    """A person in compulsory isolation since 2026-01-10 (the path's non-community measure)."""
+    return cli.add(seed, measure="isolation", entered_on="2026-01-10")
+
+
+def event_id(cli, cid: str, etype: str) -> str:
+    return next(e["id"] for e in show_json(cli, cid)["timeline"] if e["type"] == etype)
+
+
+# ---- a person's path (PATHWAY.md)
+
+
+def s_already_lost(cli):
+    cid = base(cli)
+    cli.ok("record", "lost", cid, "--date", "2026-05-01")
+    return ["record", "lost", cid]
+
+
+def s_bad_state(cli):
+    return ["record", "lost", isolation(cli)]
+
+
+def s_not_lost(cli):
+    return ["record", "found", base(cli)]
+
+
+def s_already_on_methadone(cli):
+    cid = base(cli)
+    cli.ok("record", "methadone", cid, "--clinic", "某县美沙酮门诊", "--date", "2026-04-01")
+    return ["record", "methadone", cid, "--clinic", "某县美沙酮门诊"]
+
+
+def s_not_on_methadone(cli):
+    return ["record", "methadone-end", base(cli)]
+
+
+def s_no_methadone(cli):
+    return ["record", "police-filing", base(cli)]
+
+
+def s_not_in_followup(cli):
+    return ["record", "followup", base(cli), "--outcome", "abstinent"]
+
+
+def s_not_in_isolation(cli):
+    return ["record", "pickup", base(cli)]
+
+
+def s_duplicate_pickup(cli):
+    cid = isolation(cli)
+    cli.ok("record", "pickup", cid, "--date", "2026-05-01")
+    return ["record", "pickup", cid, "--date", "2026-05-02"]
+
+
+def s_measure_open(cli):
+    return ["case", "start", base(cli), "--measure", "rehab"]
+
+
+def s_bad_measure(cli):
+    return ["case", "start", isolation(cli), "--measure", "detox"]
+
+
+def s_bad_option(cli):
+    name, idn = person(2)
+    return ["case", "add", "--name", name, "--id-number", idn, "--measure", "isolation", "--entered-on", "2026-01-10",
+            "--term-months", "24"]
+
+
+def s_wrong_measure(cli):
+    return ["record", "visit", isolation(cli)]
+
+
+def s_path_correction(cli):
+    return ["case", "set", isolation(cli), "--term-months", "12", "--reason", "按决定书更正"]
+
+
+def s_overlap(cli):
+    cid = base(cli)
+    cli.ok("case", "history", "add", cid, "--measure", "isolation", "--from", "2020-01-01", "--to", "2021-01-01")
+    return ["case", "history", "add", cid, "--measure", "isolation", "--from", "2020-06-01", "--to", "2021-06-01"]
+
+
+def s_duplicate(cli):
+    cid = base(cli)
+    cli.ok("case", "family", "add", cid, "--name", "王某", "--relation", "母亲")
+    return ["case", "family", "add", cid, "--name", "王某", "--relation", "母亲"]
+
+
+def s_unknown_member(cli):
+    return ["case", "family", "remove", base(cli), "--name", "无此人"]
+
+
+def s_ambiguous(cli):
+    cid = base(cli)
+    cli.ok("case", "family", "add", cid, "--name", "王某", "--relation", "母亲")
+    cli.ok("case", "family", "add", cid, "--name", "王某", "--relation", "姐姐")
+    return ["case", "family", "remove", cid, "--name", "王某"]
+
+
+# ---- void (撤销)
+
+
+def s_unknown_record(cli):
+    return ["void", base(cli), "nosuch", "--reason", "录入错误"]
+
+
+def _voided_visit(cli) -> tuple:
+    cid = base(cli)
+    cli.ok("record", "visit", cid, "--date", "2026-04-02")
+    visit = event_id(cli, cid, "visit")
+    cli.ok("void", cid, visit, "--reason", "录入错误")
+    return cid, visit
+
+
+def s_already_void(cli):
+    cid, visit = _voided_visit(cli)
+    return ["void", cid, visit, "--reason", "录入错误"]
+
+
+def s_void_of_void(cli):
+    cid, _visit = _voided_visit(cli)
+    return ["void", cid, show_json(cli, cid)["voided"][0]["void_record"], "--reason", "录入错误"]
+
+
+def s_has_dependents(cli):
+    cid = base(cli)
+    cli.ok("record", "visit", cid, "--date", "2026-04-02")
+    return ["void", cid, event_id(cli, cid, "report-in"), "--reason", "录入错误"]
+
+
+def s_void_refused(cli):
+    cid = base(cli)
+    for argv in (["transfer", "apply", cid, "--to", "某街道"], ["transfer", "form", cid], ["transfer", "approve", cid],
+                 ["transfer", "handover", cid, "--bundle", str(cli.root.parent / "case.bundle")]):
+        cli.ok(*argv)
+    return ["void", cid, event_id(cli, cid, "transfer-handover"), "--reason", "录入错误"]
+
+
+# ---- the store's files and git
+
+
+HELD = []          # open files the scenario keeps open while its command runs (closed after the test)
+
+
+def s_git_locked(cli):
+    cid = base(cli)
+    HELD.append(open(cli.root / ".git" / "index.lock", "w"))   # a live git process's lock: held open, not stale
+    return ["record", "visit", cid]
+
+
+def s_symlink(cli):
+    cid = base(cli)
+    real = cli.root.parent / "elsewhere.yaml"
+    case_yaml = cli.root / "cases" / cid / "case.yaml"
+    real.write_bytes(case_yaml.read_bytes())
+    case_yaml.unlink()
+    case_yaml.symlink_to(real)
+    return ["show", cid]
+
+
+def s_too_deep(cli):
+    cid = base(cli)
+    f = events_file(cli, cid)
+    hand_edit(cli, f, f.read_text() + "- {id: zz1, type: visit, date: 2026-05-01, note: " + "[" * 70 + "]" * 70 + "}\n")
+    return ["show", cid]
+
+
+def s_duplicate_key(cli):
+    cid = base(cli)
+    f = cli.root / "cases" / cid / "case.yaml"
+    hand_edit(cli, f, f.read_text() + "name: 某某\n")
+    return ["show", cid]
+
+
+# ---- an optional library missing: hidden from the import system (`import X` then raises ImportError)
+
+
+def hide(monkeypatch, *modules: str) -> None:
+    import sys
+
+    for m in modules:
+        monkeypatch.setitem(sys.modules, m, None)
+
+
+def s_no_matplotlib(cli, monkeypatch):
+    base(cli)
+    hide(monkeypatch, "matplotlib")
+    return ["report", "monthly", "--month", "2026-04"]
+
+
+def s_no_xlsx(cli, monkeypatch):
+    base(cli)
+    hide(monkeypatch, "openpyxl")
+    return ["due", "--format", "xlsx", "--output", str(cli.root.parent / "待办.xlsx")]
+
+
+def s_no_pdf(cli, monkeypatch):
+    cid = base(cli)
+    hide(monkeypatch, "weasyprint")
+    return ["render", cid, "--format", "pdf"]
+
+
+def s_no_parquet(cli, monkeypatch):
+    base(cli)
+    hide(monkeypatch, "pyarrow", "pyarrow.parquet")
+    return ["export", "--redact", str(cli.root.parent / "research"), "--format", "parquet"]
+
+
 # codes that `check` reports (it lists every problem; the codes are read from the check itself)
 CHECK_ONLY = {
     "stray-file": lambda cli: (cli.root / "cases" / "notes.txt").write_text("x"),
@@ -487,8 +683,21 @@ def _check_tracked_cache(cli):
     git(cli.root, "commit", "-qm", "Commit a cache by mistake")
 
 
+def _check_permissions(cli):
+    cid = base(cli)
+    (cli.root / "cases" / cid / "case.yaml").chmod(0o644)          # readable by every local user
+
+
+def _check_uncommitted(cli):
+    cid = base(cli)
+    f = cli.root / "cases" / cid / "case.yaml"
+    f.write_text(f.read_text() + "# 手工改动，未提交\n")
+
+
 CHECK_ONLY["unknown-test"] = _check_unknown_test
 CHECK_ONLY["tracked-cache"] = _check_tracked_cache
+CHECK_ONLY["permissions"] = _check_permissions
+CHECK_ONLY["uncommitted"] = _check_uncommitted
 
 SCENARIOS = {name[2:].replace("_", "-"): fn for name, fn in dict(globals()).items() if name.startswith("s_")}
 
@@ -501,9 +710,17 @@ def codes_of(exc) -> set:
     return {p.code for p in problems} if problems else {getattr(exc, "code", None)}
 
 
+@pytest.fixture
+def held_files():
+    yield HELD
+    while HELD:
+        HELD.pop().close()
+
+
 @pytest.mark.parametrize("code", sorted(SCENARIOS))
-def test_error_code(cli, code):
-    argv = SCENARIOS[code](cli)
+def test_error_code(cli, code, monkeypatch, held_files):
+    scenario = SCENARIOS[code]
+    argv = scenario(cli, monkeypatch) if scenario.__code__.co_argcount == 2 else scenario(cli)
     full = argv + (["--store", str(cli.root)] if argv[0] not in ("init", "find") or argv[0] == "find" else [])
     env = {"AFTERCARE_TODAY": cli.today}
     res = runner.invoke(app, ["--debug", *full], env=env)
@@ -541,6 +758,6 @@ def test_binary_export_is_not_written_to_a_terminal(monkeypatch):
 
 
 def test_every_code_has_a_scenario():
-    covered = set(SCENARIOS) | set(CHECK_ONLY) | set(NOT_TRIGGERABLE) | PENDING | {"binary-to-terminal"}
+    covered = set(SCENARIOS) | set(CHECK_ONLY) | set(NOT_TRIGGERABLE) | {"binary-to-terminal"}
     missing = sorted(package_codes() - covered)
     assert not missing, f"error codes without a scenario in tests/test_error_codes.py: {missing}"
