@@ -262,7 +262,7 @@ def case_facts(case: Case, events: Sequence[Event], rules: Rules, cal: WorkCalen
     per = period(start, case.term_months, life["suspensions"], day)
     clock = clock_of(per["suspensions"])
     results = delegated_results(evs)
-    windows, eval_kinds = ({}, {}) if start is None else all_windows(case, start, rs, clock, evs, results)
+    windows, eval_kinds = ({}, {}) if start is None else all_windows(case, start, rules, clock, evs, results, rs)
     return Facts(case=case, day=day, ruleset=rs, events=evs, status=life["status"], start=start,
                  base_last=per["base_last"], last_day=per["last_day"], suspensions=per["suspensions"],
                  suspended_days=per["suspended_days"], closed_on=life["closed_on"], closed_by=life["closed_by"],
@@ -464,41 +464,113 @@ def year_of(month_offset: int) -> int:
     return month_offset // 12 + 1
 
 
-def all_windows(case: Case, start: date, rs: RuleSet, clock: Clock, evs: Sequence[Event],
-                results: Mapping[str, Event]) -> tuple[dict, dict]:
-    """Every duty's windows with the record that satisfies each, and the kind each evaluation counted as."""
+def all_windows(case: Case, start: date, rules: Rules | RuleSet, clock: Clock, evs: Sequence[Event],
+                results: Mapping[str, Event], rs: RuleSet | None = None) -> tuple[dict, dict]:
+    """Every duty's windows with the record that satisfies each, and the kind each evaluation counted as.
+
+    Each window is cut under the rules in force on its first day (`cut_in_force`); `rs` (the rules of
+    the day asked, by default those of `start`) gives the duties, what qualifies and the make-up reach."""
+    sets = rules.sets if isinstance(rules, Rules) else (rules,)
+    rs = rs or (rules.for_day(start) if isinstance(rules, Rules) else rules)
+    at = lambda m: clock.real(add_months(start, m))      # noqa: E731 (a window's first day, or None)
+    term = case.term_months
     explained = window_explanations(evs)
     out: dict[str, tuple] = {}
     for kind, duty in rs.duties.items():
-        spans = recurring_spans(start, case.term_months, duty, case.measure, clock)
+        spans = recurring_spans(start, term, cut_in_force(plans_of(sets, kind, case.measure, term), at, term), clock)
         out[kind] = satisfy_recurring(kind, spans, duty, evs, results, explained, rs.makeup_reach_months)
-    out["evaluation"], kinds = satisfy_evaluations(evaluation_spans(start, case.term_months, rs, clock), evs,
-                                                   explained)
+    spans = []
+    for sub in ("intake", "quarterly", "yearly"):
+        spans += evaluation_spans(start, term, cut_in_force(plans_of(sets, sub, "", term), at, term), clock,
+                                  sub == "quarterly")
+    spans.sort(key=lambda s: (s[3], s[2]))
+    out["evaluation"], kinds = satisfy_evaluations(spans, evs, explained)
     return out, kinds
 
 
-def recurring_spans(start: date, term: int, duty: Duty, measure: str, clock: Clock) -> list:
-    """(index, start, end, phase, every) of a duty's windows in calendar dates (suspensions applied)."""
-    out = []
-    for idx, (m, every) in enumerate(phase_slots(duty.phases(measure, term), term), 1):
-        ra = clock.real(add_months(start, m))
-        if ra is None:
-            continue                # inside an ongoing suspension: not known yet
-        rb = clock.real(add_months(start, min(m + every, term)) - ONE)
-        out.append((idx, ra, rb if rb is not None else date.max, m // 12 + 1, every))
+_PLANS: dict = {}
+
+
+def plans_of(sets: Sequence[RuleSet], series: str, measure: str, term: int) -> tuple:
+    """(effective date, slots) of one series (a duty, or an evaluation kind when `measure` is "") under
+    each rule set; memoised (the engine cuts the same plans for every case of a measure and term)."""
+    key = (tuple(s.fingerprint for s in sets), series, measure, term)
+    got = _PLANS.get(key)
+    if got is None:
+        if measure:
+            got = tuple((s.effective, recurring_plan(s.duties.get(series), measure, term)) for s in sets)
+        else:
+            got = tuple((s.effective, tuple(x for x in evaluation_plan(s, term) if x[2][0] == series)) for s in sets)
+        if len(_PLANS) > 4096:
+            _PLANS.clear()
+        _PLANS[key] = got
+    return got
+
+
+def recurring_plan(duty: Duty | None, measure: str, term: int) -> tuple:
+    """(first month offset, end month offset, months per window) of each window of a duty under one rule set."""
+    if duty is None:
+        return ()
+    return tuple((m, min(m + every, term), every) for m, every in phase_slots(duty.phases(measure, term), term))
+
+
+def evaluation_plan(rs: RuleSet, term: int) -> tuple:
+    """(first month offset, end month offset, (kind, index)) of each evaluation window under one rule set."""
+    return tuple((m0, m1, (sub, i)) for sub, i, m0, m1 in evaluation_slots(rs, term))
+
+
+def cut_in_force(plans: Sequence[tuple], at, term: int) -> list:
+    """The windows of one series, each cut under the rules in force on its first day (issue 10 item 7).
+
+    `plans`: (effective date, slots) per rule set in date order, slots (m0, m1, tag) in month offsets from
+    the period's start; `at(m)` is the calendar day of offset m (None inside an ongoing suspension). A
+    window that began before a change of the rules keeps the length it began with; the first one that
+    begins on or after the change follows the new plan from the day the old window ended, ending where
+    the new plan's window containing that day ends (it is shorter when the two plans are not aligned).
+    Returns (m0, m1, tag) per window.
+    """
+    first = plans[0][1]
+    if all(p[1] == first for p in plans):
+        return list(first)              # one plan throughout (the common case): its slots as they are
+    out: list = []
+    m = 0
+    while m < term:
+        day = at(m)
+        if day is None:
+            break
+        slots = next((p[1] for p in reversed(plans) if p[0] <= day), first)
+        s = next((x for x in slots if x[1] > m), None)
+        if s is not None and s[0] <= m:
+            out.append((m, s[1], s[2]))
+            m = s[1]
+        elif any(x[1] > m for p in plans for x in p[1]):
+            m += 1                      # between windows (evaluations): look at the next month's rules
+        else:
+            break
     return out
 
 
-def evaluation_spans(start: date, term: int, rs: RuleSet, clock: Clock) -> list:
-    """(kind, index, start, end, phase) of the evaluation windows, by deadline."""
+def recurring_spans(start: date, term: int, slots: Sequence[tuple], clock: Clock) -> list:
+    """(index, start, end, phase, every) of a duty's windows in calendar dates (suspensions applied)."""
     out = []
-    for sub, i, m0, m1 in evaluation_slots(rs, term):
+    for idx, (m0, m1, every) in enumerate(slots, 1):
+        ra = clock.real(add_months(start, m0))
+        if ra is None:
+            break                   # inside an ongoing suspension: not known yet
+        rb = clock.real(add_months(start, m1) - ONE)
+        out.append((idx, ra, rb if rb is not None else date.max, m0 // 12 + 1, every))
+    return out
+
+
+def evaluation_spans(start: date, term: int, slots: Sequence[tuple], clock: Clock, renumber: bool = False) -> list:
+    """(kind, index, start, end, phase) of one kind of evaluation windows (quarters numbered in order)."""
+    out = []
+    for n, (m0, m1, (sub, i)) in enumerate(slots, 1):
         a = clock.real(add_months(start, m0))
         if a is None:
-            continue
+            break
         b = clock.real(add_months(start, m1) - ONE)
-        out.append((sub, i, a, b if b is not None else date.max, year_of(m0)))
-    out.sort(key=lambda s: (s[3], s[2]))
+        out.append((sub, n if renumber else i, a, b if b is not None else date.max, year_of(m0)))
     return out
 
 

@@ -2,9 +2,10 @@
 
 One small pure function per duty or trigger family, each `(facts, calendar) -> [DueItem]`, listed in
 `FAMILIES`. A deadline is fixed when its duty arises: each triggered item reads the rules in force on
-its trigger's day (or its window's first day), never those of the day asked (RULES.md, issue 10 item 7). `derive_items` folds the table in order, then closes the office items (warnings, violation
-reports) with the records made for them and applies the written explanations. Nothing here reads a
-record that the facts did not already select (the records up to the day, voided ones dropped).
+its trigger's day (or its window's first day), never those of the day asked (RULES.md, issue 10 item 7).
+`derive_items` folds the table in order, then closes the office items (warnings, violation reports) with
+the records made for them and applies the written explanations. Nothing here reads a record that the
+facts did not already select (the records up to the day, voided ones dropped).
 """
 
 from __future__ import annotations
@@ -59,16 +60,19 @@ def _visit_in(evs: Sequence[Event], a: date, b: date) -> Event | None:
 
 
 def window_items(f: Facts, cal: WorkCalendar) -> list:
-    """One item per window of each recurring duty and of the evaluations (not one held by a suspension)."""
+    """One item per window of each recurring duty and of the evaluations (not one held by a suspension),
+    described under the rules in force on the window's first day (those it was cut under)."""
     rs = f.ruleset
     cid = f.case.id
     out = []
     paused = rs.pause_during_suspension
-    for kind, duty in rs.duties.items():
+    for kind in rs.duties:
         pauses = kind in paused
         for w in f.windows.get(kind, ()):
             if w.end == date.max:
                 continue
+            then = f.rules_on(w.start)
+            duty = then.duties.get(kind) or rs.duties[kind]
             every = "每月" if w.every == 1 else f"每{w.every}个月"
             sat = w.satisfied_by
             basis = f"第{w.phase}年{every}{duty.label}1次（第{w.index}期 {w.start.isoformat()}至{w.end.isoformat()}）"
@@ -76,10 +80,10 @@ def window_items(f: Facts, cal: WorkCalendar) -> list:
                 basis += f"；漏检可于{add_months(w.end, rs.makeup_reach_months).isoformat()}前补检"
             out.append(DueItem(cid, kind, w.end, w.start, basis, duty.document, f"{kind}:{w.index}",
                                sat.date if sat else None, sat.id if sat else None, pauses=pauses))
-    ev = rs.evaluation
     for w in f.windows.get("evaluation", ()):
         if w.end == date.max:
             continue
+        ev = f.rules_on(w.start).evaluation
         basis = {"intake": f"报到后{ev['intake_months']}个月内初次评估",
                  "quarterly": f"第{w.index}季度评估",
                  "yearly": f"第{w.index}年度评估（该年最后{ev['yearly_months']}个月内）"}[w.sub]

@@ -395,8 +395,14 @@ def test_rule_override_with_effective_date():
                          "duties": {"visit": {"schedule": {"detox": [{"months": 36, "every": 2}]}}}}])
     c = case()
     evs = [ev("report-in", D(2026, 1, 10))]
-    assert len(view(c, evs, D(2026, 3, 1), rules=rules).windows["visit"]) == 36
-    assert len(view(c, evs, D(2026, 7, 1), rules=rules).windows["visit"]) == 18
+    # A window is cut under the rules in force on its first day (issue 10 item 7), whichever day is asked:
+    # monthly windows starting 01-10, 02-10, 03-10, 04-10, 05-10 (the last one runs across 06-01) = 5;
+    # then every 2 months on the new plan's grid from the start (months 0, 2, 4, 6, ...): month 5 (06-10)
+    # lies inside its slot 4..6, so 06-10..07-09 is one window, then months 6, 8, ..., 34 = 15 windows.
+    # 5 + 1 + 15 = 21 asked before the change and after it (it used to be 36 before and 18 after:
+    # the re-cut that item 7 forbids).
+    assert len(view(c, evs, D(2026, 3, 1), rules=rules).windows["visit"]) == 21
+    assert len(view(c, evs, D(2026, 7, 1), rules=rules).windows["visit"]) == 21
 
 
 @pytest.mark.parametrize("bad", [

@@ -85,3 +85,59 @@ def test_family_visit_and_release_suggestion_under_the_rules_when_they_arose():
     assert got["release-suggestion"].deadline == D(2028, 12, 10)
     before = {it.kind: it for it in items([fc], D(2026, 9, 30), rules)}
     assert before["release-suggestion"].deadline == D(2028, 12, 10)     # the rule was already known
+
+
+# ---------------------------------------------------------------- recurring windows (issue 10 item 7)
+
+# 社区戒毒 visits: monthly, then every 2 months from 2026-05-20
+EVERY_2 = load_rules([{"effective": D(2026, 5, 20), "duties": {"visit": {"schedule": {"detox": [{"months": 36, "every": 2}]}}}}])
+
+
+def windows(evs, day, rules, duty):
+    v = evaluate(case(), sorted([START] + evs, key=lambda e: (e.date, e.line)), rules, WorkCalendar(), day)
+    return [(w.index, w.start, w.end, w.every, w.sub) for w in v.windows[duty]]
+
+
+def test_a_window_running_across_a_change_keeps_its_length_and_the_next_one_bridges_to_the_new_grid():
+    # reported 01-10: monthly windows from months 0..4 (01-10 .. 05-10..06-09; the 5th runs across 05-20).
+    # Month 5 (06-10) lies in the new plan's slot of months 4..6: the window 06-10..07-09 ends where that
+    # slot ends; then every 2 months on the new grid: months 6, 8, ..., 34 (15 windows, the last
+    # 2028-11-10..2029-01-09). 5 + 1 + 15 = 21, the same on any day asked.
+    got = windows([], D(2026, 5, 25), EVERY_2, "visit")
+    assert got == windows([], D(2026, 6, 5), EVERY_2, "visit") == windows([], D(2026, 5, 1), EVERY_2, "visit")
+    assert len(got) == 21
+    assert got[3:7] == [(4, D(2026, 4, 10), D(2026, 5, 9), 1, ""), (5, D(2026, 5, 10), D(2026, 6, 9), 1, ""),
+                        (6, D(2026, 6, 10), D(2026, 7, 9), 2, ""), (7, D(2026, 7, 10), D(2026, 9, 9), 2, "")]
+    assert got[-1] == (21, D(2028, 11, 10), D(2029, 1, 9), 2, "")
+    # the agenda of 06-05 lists the running window with its deadline 06-09 (re-cut it would be 07-09)
+    due = [(it.deadline, it.key) for it in items([], D(2026, 6, 5), EVERY_2, "visit")
+           if it.window_start <= D(2026, 6, 5) <= it.deadline]
+    assert due == [(D(2026, 6, 9), "visit:5")]
+
+
+def test_a_suspension_that_moves_a_window_past_the_change_puts_it_under_the_new_rules():
+    # suspended 05-05, resumed 05-25 (20 days): month 4 (05-10) falls on 05-30, after the change, so it
+    # is the first window under the new plan: slot months 4..6, 05-30..07-29 (07-09 + 20 days);
+    # month 3 (04-10..05-09 -> 04-10..05-29) began before the change and stays monthly.
+    susp = [ev("suspend", D(2026, 5, 5), reason="detention"), ev("resume", D(2026, 5, 25))]
+    got = windows(susp, D(2026, 6, 1), EVERY_2, "visit")
+    assert got[3:6] == [(4, D(2026, 4, 10), D(2026, 5, 29), 1, ""), (5, D(2026, 5, 30), D(2026, 7, 29), 2, ""),
+                        (6, D(2026, 7, 30), D(2026, 9, 29), 2, "")]
+
+
+def test_quarterly_evaluations_keep_the_quarter_they_began_in():
+    # quarters of 3 months, then of 6 months from 2026-05-01: 01-10..04-09 and 04-10..07-09 (running on
+    # 05-01) keep 3 months; then months 6, 12, 18, 24, 30 on the 6-month grid: 7 quarterly windows,
+    # numbered 1..7. The intake (01-10..02-09) and yearly windows (the last month of each year) stay.
+    rules = load_rules([{"effective": D(2026, 5, 1), "evaluation": {"quarter_months": 6}}])
+    for day in (D(2026, 4, 20), D(2026, 5, 5)):
+        got = [w for w in windows([], day, rules, "evaluation")]
+        assert [w[:4] for w in got if w[4] == "quarterly"] == [
+            (1, D(2026, 1, 10), D(2026, 4, 9), 0), (2, D(2026, 4, 10), D(2026, 7, 9), 0),
+            (3, D(2026, 7, 10), D(2027, 1, 9), 0), (4, D(2027, 1, 10), D(2027, 7, 9), 0),
+            (5, D(2027, 7, 10), D(2028, 1, 9), 0), (6, D(2028, 1, 10), D(2028, 7, 9), 0),
+            (7, D(2028, 7, 10), D(2029, 1, 9), 0)], day
+        assert [w[1:3] for w in got if w[4] == "intake"] == [(D(2026, 1, 10), D(2026, 2, 9))]
+        assert [w[:3] for w in got if w[4] == "yearly"] == [(1, D(2026, 12, 10), D(2027, 1, 9)),
+                                                            (2, D(2027, 12, 10), D(2028, 1, 9)),
+                                                            (3, D(2028, 12, 10), D(2029, 1, 9))]

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from conftest import git, refused, staff
+from conftest import committed, git, refused, staff
 
 
 def items(cli, *args, today=None):
@@ -114,7 +114,64 @@ def test_office_rule_override_applies_from_its_effective_date(cli):
     before = [i for i in items(cli, "--on", "2026-05-20", "--case", a) if i["kind"] == "visit"]
     after = [i for i in items(cli, "--on", "2026-06-20", "--case", a) if i["kind"] == "visit"]
     assert before[-1]["deadline"] == "2026-07-09"     # every 2 months: 05-10..07-09
-    assert after[-1]["deadline"] == "2026-07-09" and after[0]["deadline"] == "2026-02-09"   # monthly: 06-10..07-09
+    # Windows that began before 06-01 keep the schedule they began under (issue 10 item 7), asked on any day:
+    # 01-10..03-09 and 03-10..05-09 stay overdue, 05-10..07-09 (running across 06-01) stays due.
+    # (This assertion used to expect the past re-cut monthly, the first deadline 02-09: item 7 forbids that.)
+    assert after[-1]["deadline"] == "2026-07-09" and after[0]["deadline"] == "2026-03-09"
+
+
+MONTHLY_VISITS_FROM_0601 = ("rules:\n  - effective: 2026-06-01\n    duties:\n      visit:\n"
+                            "        schedule:\n          rehab: [{months: 36, every: 1}]")
+
+
+def visits(cli, a, on, today=None):
+    return [(i["window_start"], i["deadline"], i["status"]) for i in items(cli, "--on", on, "--case", a, today=today)
+            if i["kind"] == "visit"]
+
+
+def test_a_running_window_keeps_its_deadline_across_a_rule_change(cli):
+    # 社区康复 reported 2026-01-10: visits every 2 months (01-10..03-09, 03-10..05-09, 05-10..07-09);
+    # monthly from 2026-06-01. The window 05-10..07-09 began before the change: its deadline stays 07-09
+    # when asked before (05-20) and after (06-05) the change. Re-cut monthly on 06-05 it would have been
+    # 05-10..06-09 (deadline 06-09) with 4 monthly windows overdue before it.
+    a = cli.add(5, measure="rehab", reported_on="2026-01-10")
+    cfg = cli.root / "aftercare.yaml"
+    cfg.write_text(cfg.read_text().replace("rules: []", MONTHLY_VISITS_FROM_0601))
+    expect = [("2026-01-10", "2026-03-09", "overdue"), ("2026-03-10", "2026-05-09", "overdue"),
+              ("2026-05-10", "2026-07-09", "due")]
+    assert visits(cli, a, "2026-05-20") == expect
+    assert visits(cli, a, "2026-06-05") == expect
+    # a past day replays as it was: 06-05 asked on 07-12 is 06-05 asked on 06-05
+    assert visits(cli, a, "2026-06-05", today="2026-07-12") == expect
+
+
+def test_the_next_window_after_a_rule_change_follows_the_new_interval(cli):
+    # same case and change: after 05-10..07-09 the windows are monthly: 07-10..08-09, 08-10..09-09, ...
+    a = cli.add(5, measure="rehab", reported_on="2026-01-10")
+    cfg = cli.root / "aftercare.yaml"
+    cfg.write_text(cfg.read_text().replace("rules: []", MONTHLY_VISITS_FROM_0601))
+    # on 07-05 the next window opens within 7 days (07-10): upcoming
+    assert visits(cli, a, "2026-07-05")[-1] == ("2026-07-10", "2026-08-09", "upcoming")
+    assert visits(cli, a, "2026-07-12")[-2:] == [("2026-05-10", "2026-07-09", "overdue"),
+                                                 ("2026-07-10", "2026-08-09", "due")]
+    assert visits(cli, a, "2026-08-12")[-1] == ("2026-08-10", "2026-09-09", "due")
+    got = [i for i in items(cli, "--on", "2026-07-12", "--case", a) if i["kind"] == "visit"]
+    assert got[-1]["basis"].startswith("第1年每月")
+
+
+def test_the_explain_key_of_a_running_window_does_not_move(cli):
+    # `explain CASE KIND DEADLINE` names an item by its kind and deadline: the window 05-10..07-09 is
+    # (visit, 2026-07-09) and described alike before (05-20) and after (06-05) the change; once overdue
+    # (07-12) that very key closes it.
+    a = cli.add(5, measure="rehab", reported_on="2026-01-10")
+    cfg = cli.root / "aftercare.yaml"
+    cfg.write_text(cfg.read_text().replace("rules: []", MONTHLY_VISITS_FROM_0601))
+    running = [[(i["kind"], i["deadline"], i["basis"]) for i in items(cli, "--on", on, "--case", a)
+                if i["kind"] == "visit" and i["status"] == "due"] for on in ("2026-05-20", "2026-06-05")]
+    assert running[0] == running[1] == [("visit", "2026-07-09", "第1年每2个月见面访谈/家访1次（第3期 2026-05-10至2026-07-09）")]
+    git(cli.root, "commit", "-qam", "Visits monthly from 2026-06-01")
+    committed(cli, "explain", a, "visit", "2026-07-09", "--reason", "本人外出务工，已电话联系", today="2026-07-12")
+    assert ("2026-05-10", "2026-07-09", "overdue") not in visits(cli, a, "2026-07-12", today="2026-07-12")
 
 
 def test_security_period_from_office_file(cli):
