@@ -91,10 +91,20 @@ def handle(fn):
         except OSError as exc:
             if STATE["debug"]:
                 raise
-            typer.echo(f"错误：文件操作失败：{exc.strerror or exc}（{exc.filename or ''}）", err=True)
+            typer.echo(os_error_line(exc), err=True)
             raise typer.Exit(1) from None
 
     return wrapper
+
+
+def os_error_line(exc: OSError) -> str:
+    """One Chinese line for a failure of the operating system (a write that failed was rolled back)."""
+    import errno
+
+    where = f"（{exc.filename}）" if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"错误：磁盘空间已满{where}（{exc.strerror}）；未做任何更改，请腾出空间后重试"
+    return f"错误：文件操作失败{where}：{exc.strerror or exc}"
 
 
 def resolve_case(text: str, store: str | None = None) -> str:
