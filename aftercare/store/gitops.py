@@ -30,6 +30,10 @@ class GitError(AftercareError):
     pass
 
 
+# What git says when the disk is full (its object, tree and index writes say it differently).
+DISK_FULL_WORDS = ("No space left on device", "Out of diskspace", "Disk quota exceeded")
+
+
 def find_git_dir(start: Path) -> Path | None:
     p = start.resolve()
     for d in (p, *p.parents):
@@ -52,7 +56,10 @@ class Git:
         proc = subprocess.run(["git", *args], cwd=self.cwd, env=env or clean_env(), input=input,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if check and proc.returncode != 0:
-            raise GitError(f"{what}失败：{_first_line(proc.stderr)}", code="git-failed")
+            said = _first_line(proc.stderr)
+            if any(w in said for w in DISK_FULL_WORDS):
+                raise GitError(f"{what}失败：磁盘空间已满（{said}）", code="git-failed")
+            raise GitError(f"{what}失败：{said}", code="git-failed")
         return proc.stdout.decode("utf-8", "replace")
 
     def proc(self, *args: str) -> subprocess.CompletedProcess:
