@@ -191,6 +191,7 @@ class Store:
 
         h = hashlib.sha1()
         h.update(__version__.encode())
+        h.update(_code_stamp().encode())
         h.update(DEFAULT_RULES_FILE.read_bytes())
         h.update(self.config_bytes)
         h.update(_holiday_data_stamp().encode())
@@ -399,6 +400,26 @@ def _read(path: Path, rel: str, depth: int) -> bytes:
                                          "删除该链接，换成普通文件")) from None
     with os.fdopen(fd, "rb") as fh:
         return fh.read()
+
+
+def _code_stamp() -> str:
+    """The size and time of every module whose code decides what a cached summary holds (the engine,
+    the parsing and checking of files, the summary itself): a changed program never reads old results,
+    even when its version number was not raised."""
+    import aftercare
+
+    pkg = Path(aftercare.__file__).parent
+    parts = []
+    for folder in ("core", "core/rules", "store", "views"):
+        try:
+            with os.scandir(pkg / folder) as it:
+                for e in it:
+                    if e.name.endswith((".py", ".yaml")):
+                        st = e.stat()
+                        parts.append(f"{folder}/{e.name}:{st.st_size}:{st.st_mtime_ns}")
+        except FileNotFoundError:
+            pass
+    return "|".join(sorted(parts))
 
 
 def _holiday_data_stamp() -> str:
