@@ -132,11 +132,44 @@ def resume(store: Store, cid: str, date_text: str | None, today: date, note: str
                    f"Resume case {cid} on {d.isoformat()}", check)
 
 
+# what ends follow-up care or a stay in a facility besides their own ends (PATHWAY §1)
+OFF_COMMUNITY_ENDS = {"followup": ("deceased", "moved-away"), "isolation": ("deceased",)}
+
+
 def terminate(store: Store, cid: str, date_text: str | None, reason: str, today: date, note: str | None = None) -> Result:
     d = past_date(date_text, today)
     reason = choice(reason, M.TERMINATE_REASONS, "终止原因（--reason）", required=True)
     cid = check_case_id(cid)
+    with store.transaction() as tx:
+        case, events, view = load_view(store, cid, today)
+        cur = view.path.current
+        if cur.kind in OFF_COMMUNITY_ENDS and cur.open:
+            return _end_off_community(tx, case, events, view, d, reason, note)
+        if cur.outcome in ("deceased", "moved-away"):
+            raise AftercareError(f"个案 {cid} 的{M.MEASURES[cur.kind]}已于 {cur.end} 以“{M.OUTCOMES[cur.outcome]}”结束，不能再终止",
+                                 code="case-closed")
+    return _terminate_measure(store, cid, d, reason, today, note)
 
+
+def _end_off_community(tx, case, events, view, d: date, reason: str, note: str | None) -> Result:
+    """Death or moving away ends follow-up care (death also a stay in a facility): nothing is due afterwards."""
+    cid, cur = case.id, view.path.current
+    allowed = OFF_COMMUNITY_ENDS[cur.kind]
+    if reason not in allowed:
+        how = "复吸的用 case start 登记新措施" if cur.kind == "followup" else "出所后用 case start 登记下一措施"
+        raise AftercareError(f"个案 {cid} 目前处于{M.MEASURES[cur.kind]}，只能因"
+                             f"{'、'.join(M.TERMINATE_REASONS[r] for r in allowed)}（--reason {' / '.join(allowed)}）结束；{how}",
+                             code="wrong-measure")
+    if d < cur.start:
+        raise AftercareError(f"终止日期 {d} 早于{M.MEASURES[cur.kind]}开始日期 {cur.start}", code="before-start")
+    not_before_last_record([e for e in events if M.counts(e)], d, "终止")
+    eid = tx.append_event(case, events, "terminate", d, {"reason": reason, "note": text(note, "说明")})
+    commit = tx.commit(f"End {cur.kind} of case {cid} on {d.isoformat()} ({reason})")
+    return Result(cid, f"已记录：个案 {cid} {d.isoformat()} {M.MEASURES[cur.kind]}以“{M.TERMINATE_REASONS[reason]}”结束，"
+                       "此后不再产生待办事项", commit, eid)
+
+
+def _terminate_measure(store: Store, cid: str, d: date, reason: str, today: date, note: str | None) -> Result:
     def check(case, events, view):
         if view.closed:
             raise AftercareError(f"个案 {cid} 于 {view.closed_on} {M.STATUS_LABELS[view.status]}，不能再终止", code="case-closed")

@@ -88,7 +88,7 @@ def resume(case: CaseArg, date: DateOpt = None, note: NoteOpt = None, store: Sto
 @app.command("terminate")
 @handle
 def terminate(case: CaseArg,
-              reason: Annotated[str, Opt("--reason", help="imprisonment 收监执行刑罚 / compulsory-education 强制性教育措施")],
+              reason: Annotated[str, Opt("--reason", help="imprisonment 收监执行刑罚 / compulsory-education 强制性教育措施 / isolation 强制隔离戒毒 / deceased 死亡 / moved-away 迁出本地（后续照管期间只能用后两者）")],
               date: DateOpt = None, note: NoteOpt = None, store: StoreOpt = None) -> None:
     """终止：此后不再产生待办事项。"""
     from aftercare.actions import lifecycle

@@ -108,7 +108,10 @@ def evaluate(case: Case, events: Sequence[Event], rules, cal, day: date, securit
                 segments.append(_followup(m, view.closed_on, nxt, mine, pr, day, derived=True))
         elif m.kind == "isolation":
             seg = Segment(m.seq, "isolation", m, m.entered_on, last_day=m.expected_release)
-            if nxt is not None:
+            died = _ended_by(mine, m.entered_on, nxt, ("deceased",))
+            if died is not None:
+                seg.end, seg.outcome = died.date, "deceased"
+            elif nxt is not None:
                 seg.end, seg.outcome = nxt, "ended"
             segments.append(seg)
         else:
@@ -128,7 +131,10 @@ def _followup(m: Measure, start: date, nxt, events, pr, day: date, derived: bool
                           mo // 12 + 1, every) for i, (mo, every) in enumerate(phase_slots(pr.followup_phases, term), 1)]
     recs = [e for e in events if e.type == "followup" and e.date >= start]
     relapse = next((e for e in recs if e.get("outcome") == "relapsed" and e.date <= last), None)
-    if relapse is not None:
+    gone = _ended_by(events, start, min(last, nxt) if nxt is not None else last, ("deceased", "moved-away"))
+    if gone is not None and (relapse is None or gone.date < relapse.date):
+        seg.end, seg.outcome = gone.date, gone.get("reason")
+    elif relapse is not None:
         seg.end, seg.outcome = relapse.date, "relapsed"
     elif nxt is not None and nxt <= last:
         seg.end, seg.outcome = nxt, "relapsed"
@@ -140,6 +146,12 @@ def _followup(m: Measure, start: date, nxt, events, pr, day: date, derived: bool
         if k >= 0 and seg.windows[k].contains(e.date) and seg.windows[k].satisfied_by is None:
             seg.windows[k] = seg.windows[k]._replace(satisfied_by=e)
     return seg
+
+
+def _ended_by(events, start: date | None, until: date | None, reasons: tuple):
+    """The termination (death, moving away) that ended a follow-up or a stay in a facility begun on `start`."""
+    return next((e for e in events if e.type == "terminate" and e.get("reason") in reasons and start is not None
+                 and e.date >= start and (until is None or e.date <= until)), None)
 
 
 def _state(segments: list, lost_since) -> str:
@@ -154,7 +166,7 @@ def _state(segments: list, lost_since) -> str:
             return "lost" if lost_since else cur.kind
         return "closed"
     if cur.kind == "isolation":
-        return "isolation"
+        return "closed" if cur.outcome == "deceased" else "isolation"
     if cur.outcome == "clean":
         return "clean"
     if cur.outcome:
@@ -185,7 +197,7 @@ def _person(case: Case, evs: list, segments: list, rs, cal, day: date) -> PathFa
     # pick-up at the facility gate (PATHWAY §3)
     for seg in segments:
         m = seg.measure
-        if seg.kind != "isolation" or m.expected_release is None:
+        if seg.kind != "isolation" or m.expected_release is None or seg.outcome == "deceased":
             continue
         got = next((e for e in evs if e.type == "pickup" and e.date >= seg.start
                     and (seg.end is None or e.date <= seg.end)), None)

@@ -153,6 +153,70 @@ def test_prior_isolations_and_history(cli):
     assert "既往强制隔离戒毒 3 次" in cli.ok("show", cid).stdout
 
 
+def test_death_or_moving_away_ends_follow_up(cli):
+    """PATHWAY §1: follow-up ends by 3 years clean, relapse, death or moving away; nothing is due afterwards."""
+    cid = detox_case(cli, reported="2023-01-05", notified="2023-01-02", today="2023-01-05")
+    committed(cli, "release", cid, "--date", "2026-01-05", today="2026-01-05")
+    # follow-up from Monday 2026-01-05: windows 01-05..04-04, 04-05..07-04, ...
+    assert kinds(due_json(cli, cid, "2026-01-05"), "followup") == [("followup", "due", "2026-01-05", "2026-04-04")]
+    msg = refused(cli, "terminate", cid, "--date", "2026-02-01", "--reason", "imprisonment", today="2026-02-01")
+    assert "deceased" in msg and "moved-away" in msg
+    refused(cli, "terminate", cid, "--date", "2026-01-04", "--reason", "deceased", today="2026-02-01")   # before it began
+    committed(cli, "record", "followup", cid, "--date", "2026-02-01", "--outcome", "abstinent", today="2026-02-01")
+    refused(cli, "terminate", cid, "--date", "2026-01-20", "--reason", "deceased", today="2026-02-01")   # before a record
+    committed(cli, "terminate", cid, "--date", "2026-03-01", "--reason", "deceased", today="2026-03-02")
+    r = show_json(cli, cid, "2026-03-02")
+    assert r["state"] == "closed" and r["measures"][-1]["kind"] == "followup"
+    assert (r["measures"][-1]["end"], r["measures"][-1]["outcome"], r["measures"][-1]["outcome_label"]) == \
+        ("2026-03-01", "deceased", "死亡")
+    assert "至 2026-03-01（死亡）" in cli.ok("show", cid, today="2026-03-02").stdout
+    # without the death the second window (04-05..07-04) would be overdue on 08-01
+    assert due_json(cli, cid, "2026-03-02") == [] and due_json(cli, cid, "2026-08-01") == []
+    rows = json.loads(cli.ok("case", "list", "--status", "closed", "--format", "json", today="2026-03-02").stdout)
+    assert [x["case"] for x in rows] == [cid]
+    refused(cli, "record", "followup", cid, "--date", "2026-03-02", "--outcome", "abstinent", today="2026-03-02")
+    assert "死亡" in refused(cli, "terminate", cid, "--date", "2026-03-02", "--reason", "deceased", today="2026-03-02")
+    assert "死亡" in refused(cli, "case", "start", cid, "--measure", "detox", "--notified-on", "2026-03-02",
+                            today="2026-03-02")
+    # the statistics of 2026: on the register as closed; in the follow-up cohort by the latest record (abstinent);
+    # the first window's deadline (04-04) falls after the follow-up ended (03-01): no window of 2026 was due
+    res = cli.ok("stats", "--from", "2026-01-01", "--to", "2026-12-31", "--format", "json", today="2027-01-04")
+    ind = {k: v["value"] for k, v in json.loads(res.stdout)["indicators"].items()}
+    assert (ind["registered.closed"], ind["registered.followup"], ind["terminations"]) == (1, 0, 1)
+    assert (ind["followup.cohort"], ind["followup.latest.abstinent"], ind["duty.followup.due"]) == (1, 1, 0)
+
+
+def test_moving_away_ends_follow_up_and_a_return_can_start_a_new_measure(cli):
+    name, idn = person(4)
+    cid = cli.ok("case", "add", "--name", name, "--id-number", idn, "--measure", "followup",
+                 "--released-on", "2026-01-05", today="2026-01-05").stdout.strip().splitlines()[-1]
+    res = committed(cli, "terminate", cid, "--date", "2026-05-04", "--reason", "moved-away", "--note", "随子女迁居外省",
+                    today="2026-05-04")
+    assert "迁出本地" in res.stdout
+    r = show_json(cli, cid, "2026-05-04")
+    assert r["state"] == "closed" and [(m["end"], m["outcome"]) for m in r["measures"]] == [("2026-05-04", "moved-away")]
+    assert due_json(cli, cid, "2026-09-01") == []
+    # back and relapsed: a new 社区戒毒 decision (served 2027-01-04) starts measure 2
+    committed(cli, "case", "start", cid, "--measure", "detox", "--notified-on", "2027-01-04", today="2027-01-04")
+    r = show_json(cli, cid, "2027-01-04")
+    assert r["state"] == "awaiting" and [(m["kind"], m["end"], m["outcome"]) for m in r["measures"]] == [
+        ("followup", "2026-05-04", "moved-away"), ("detox", None, None)]
+
+
+def test_death_in_a_facility_ends_the_isolation(cli):
+    cid = detox_case(cli)
+    committed(cli, "terminate", cid, "--date", "2026-02-02", "--reason", "isolation", today="2026-02-02")
+    committed(cli, "case", "start", cid, "--measure", "isolation", "--entered-on", "2026-02-02",
+              "--expected-release", "2028-02-01", today="2026-02-02")
+    assert "deceased" in refused(cli, "terminate", cid, "--date", "2026-06-01", "--reason", "moved-away", today="2026-06-01")
+    committed(cli, "terminate", cid, "--date", "2026-06-01", "--reason", "deceased", today="2026-06-01")
+    r = show_json(cli, cid, "2026-06-01")
+    assert r["state"] == "closed" and [(m["kind"], m["end"], m["outcome"]) for m in r["measures"]] == [
+        ("detox", "2026-02-02", "terminated"), ("isolation", "2026-06-01", "deceased")]
+    assert due_json(cli, cid, "2028-01-28") == []           # no pick-up (window would open 2028-01-25)
+    refused(cli, "record", "pickup", cid, "--date", "2026-06-02", today="2026-06-02")
+
+
 # ---------------------------------------------------------------- §2 follow-up records
 
 
