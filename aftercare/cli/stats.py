@@ -82,7 +82,7 @@ def stats_cmd(
     if d1 > d2:
         raise AftercareError(f"统计期间开始日期 {d1} 晚于结束日期 {d2}")
     labelled = open_county(store)
-    facts, dups = load_county(labelled, d2)
+    facts, dups = load_county(labelled, d2, since=d1)
     labels = [label for label, _ in labelled]
     if cases is not None:
         found = S.behind(facts, cases, d1, d2, denominator, all_time)

@@ -29,13 +29,13 @@ def store_labels(stores: list) -> list:
     return out
 
 
-def load_county(labelled: list, d2: date):
-    """PersonFacts of every store as of d2, each person once: (facts, duplicates)."""
+def load_county(labelled: list, d2: date, since: date | None = None):
+    """PersonFacts of every store as of d2, each person once: (facts, duplicates). `since`: see load_facts."""
     from aftercare.views.stats_facts import load_facts
 
     facts, problems = [], []
     for label, store in labelled:
-        fs, probs = load_facts(store, label, d2)
+        fs, probs = load_facts(store, label, d2, since)
         facts.extend(fs)
         problems.extend(probs)
     if problems:
@@ -54,7 +54,7 @@ def dedupe(facts: list, order: list) -> tuple[list, list]:
         if len(pfs) == 1:
             kept.append(pfs[0])
             continue
-        pfs.sort(key=lambda p: (p.state == "closed", -(len(p.events) + len(p.windows)), rank.get(p.store, 0), p.cid))
+        pfs.sort(key=lambda p: (p.state == "closed", -p.records, rank.get(p.store, 0), p.cid))
         main, rest = pfs[0], pfs[1:]
         main.also = [(p.store, p.cid) for p in rest]
         kept.append(main)

@@ -45,7 +45,8 @@ def monthly_context(labelled: list, d1: date, d2: date, today: date) -> dict:
 
     from aftercare.views.county import load_county
 
-    facts, dups = load_county(labelled, d2)
+    months = [add_months(d1, -i) for i in range(11, -1, -1)]
+    facts, dups = load_county(labelled, d2, since=months[0])
     several = len(labelled) > 1
     labels = [label for label, _ in labelled]
     res = S.compute(facts, d1, d2, "store" if several else None, False, labels, dups)
@@ -65,7 +66,6 @@ def monthly_context(labelled: list, d1: date, d2: date, today: date) -> dict:
     escalations = [{"label": S.ESCALATION_LABELS[k], **{s: f(f"escalation.{k}.{s}")["value"]
                                                          for s in ("due", "on_time", "late", "explained", "open")}}
                    for k in ESCALATION_KINDS if f(f"escalation.{k}.due")["value"]]
-    months = [add_months(d1, -i) for i in range(11, -1, -1)]
     trend = duty_trend(facts, months)
     outcomes = {o: f(f"followup.latest.{o}")["value"] for o in S.FOLLOWUP_OUTCOMES}
     stores = []

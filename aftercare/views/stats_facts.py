@@ -13,14 +13,17 @@ import contextlib
 import json
 import os
 import sqlite3
+import sys
 import time
+from array import array
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
 
 from aftercare.core.model import CLOSED_STATES
 from aftercare.core.engine import evaluate_in
 
-FACTS_FORMAT = 2
+FACTS_FORMAT = 3
 CACHE_DAYS = 4                    # D2 values kept in the cache (a month, the one before, ...)
 
 DUTY_KINDS = ("test", "visit", "report", "education", "evaluation", "followup")
@@ -56,6 +59,7 @@ class PersonFacts:
     followup: tuple | None = None                   # (start, outcome on D2)
     isolations: list = field(default_factory=list)  # (start, end) of compulsory isolations, known dates
     also: list = field(default_factory=list)        # (store, case) of the same person in other stores
+    records: int = 0                                # windows and records in all (a duplicate's weight)
 
 
 def person_state(case, view) -> str:
@@ -112,6 +116,7 @@ def extract(store_label: str, case, view, d2: date, events=None) -> PersonFacts:
             pf.breaches.append(("refusal", v.refusal_breach.date))
         if v.absence_breach is not None:
             pf.breaches.append(("absence", v.absence_breach.date))
+    pf.records = len(pf.events) + len(pf.windows)
     return pf
 
 
@@ -201,17 +206,27 @@ def _events(evs, spans: list, results: dict) -> list:
             out.append(("support", e.date, e.get("kind") or "other", amount))
         elif t == "violation" and e.get("kind") == "absence":
             out.append(("absence", e.date, int(e.get("days") or 0), None))
-        elif t in ("leave-approve", "release", "terminate", "transfer-in", "transfer-handover", "methadone"):
+        elif t in _SIMPLE:
             out.append((t, e.date, None, None))
     return out
 
 
 # ---------------------------------------------------------------- plain-data rows (the cache holds no objects)
+#
+# A row is plain JSON for the person and two BLOBs of sorted 64-bit integers (little-endian) for the
+# windows (deadline ordinal << 8 | kind << 3 | outcome) and the records of the common kinds (date ordinal
+# << 12 | kind << 4 | flags): a person's windows and records span the whole history (dozens a year),
+# a period needs a few of them, and `bisect` finds those without decoding the rest. Records of other
+# kinds or with other values (support with its amount, absence with its days) stay in the JSON.
 
 _KINDS = DUTY_KINDS + ESCALATION_KINDS
 _OUTCOMES = ("on_time", "made_up", "explained", "missed", "late", "open")
-_O = date.toordinal
+_SIMPLE = ("leave-approve", "release", "terminate", "transfer-in", "transfer-handover", "methadone")
+_PACKED_EVENTS = [("test", r) for r in ("negative", "positive", "refused", "evaded", "pending")] + \
+    [(t, None) for t in _SIMPLE]
+_EVENT_INDEX = {e: i for i, e in enumerate(_PACKED_EVENTS)}
 _D = date.fromordinal
+_SWAP = sys.byteorder != "little"
 
 
 def _od(d):
@@ -222,38 +237,63 @@ def _do(n):
     return None if n is None else date.fromordinal(n)
 
 
-def to_row(pf: PersonFacts) -> list:
-    flat_w = []
-    for k, d, o in pf.windows:
-        flat_w += (_KINDS.index(k), d.toordinal(), _OUTCOMES.index(o))
+def _pack(ints) -> bytes:
+    a = array("q", sorted(ints))
+    if _SWAP:
+        a.byteswap()
+    return a.tobytes()
+
+
+def _unpack(blob: bytes, since: int, shift: int) -> array:
+    """The integers of a packed BLOB whose date ordinal (the bits above `shift`) is `since` or later."""
+    a = array("q")
+    a.frombytes(blob)
+    if _SWAP:
+        a.byteswap()
+    return a[bisect_left(a, since << shift):] if since else a
+
+
+def to_row(pf: PersonFacts) -> tuple[str, bytes, bytes]:
     flat_i = []
     for k, d, o in pf.items:
         flat_i += (_KINDS.index(k), d.toordinal(), _OUTCOMES.index(o))
-    evs = []
+    packed, evs = [], []
     for t, d, a, b in pf.events:
-        if t == "test":
-            b = int(b[0]) + 2 * int(b[1])
-        evs.append([t, d.toordinal(), a, b])
-    return [pf.cid, pf.name, pf.id_number, pf.worker, pf.household, pf.risk, pf.measure, pf.prior_isolations,
-            pf.state, pf.exists, _od(pf.reg_date),
-            [[_od(a), _od(b)] for a, b in pf.report_in],
-            flat_w, flat_i, evs, [[g, _od(d)] for g, d in pf.breaches], [[_od(a), _od(b)] for a, b in pf.lost],
-            None if pf.followup is None else [_od(pf.followup[0]), pf.followup[1]],
-            [[_od(a), _od(b)] for a, b in pf.isolations]]
+        code = _EVENT_INDEX.get((t, a))
+        if t == "test" and code is not None:
+            packed.append((d.toordinal() << 12) | (code << 4) | int(b[0]) | 2 * int(b[1]))
+        elif code is not None and b is None:
+            packed.append((d.toordinal() << 12) | (code << 4))
+        else:
+            evs.append([t, d.toordinal(), a, [bool(b[0]), bool(b[1])] if t == "test" else b])
+    row = [pf.cid, pf.name, pf.id_number, pf.worker, pf.household, pf.risk, pf.measure, pf.prior_isolations,
+           pf.state, pf.exists, _od(pf.reg_date), pf.records,
+           [[_od(a), _od(b)] for a, b in pf.report_in],
+           flat_i, evs, [[g, _od(d)] for g, d in pf.breaches], [[_od(a), _od(b)] for a, b in pf.lost],
+           None if pf.followup is None else [_od(pf.followup[0]), pf.followup[1]],
+           [[_od(a), _od(b)] for a, b in pf.isolations]]
+    wins = _pack((d.toordinal() << 8) | (_KINDS.index(k) << 3) | _OUTCOMES.index(o) for k, d, o in pf.windows)
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":")), wins, _pack(packed)
 
 
-def from_row(label: str, r: list) -> PersonFacts:
-    (cid, name, idn, worker, household, risk, measure, prior, state, exists, reg, rep, flat_w, flat_i, evs,
+def from_row(label: str, r: list, wins: bytes, packed: bytes, since: int = 0) -> PersonFacts:
+    """A cached row back to PersonFacts; windows and records dated before the ordinal `since` are left out
+    (the figures of a period starting then never read them)."""
+    (cid, name, idn, worker, household, risk, measure, prior, state, exists, reg, records, rep, flat_i, evs,
      breaches, lost, fu, isos) = r
     pf = PersonFacts(label, cid, name, idn, worker, household, risk, measure, prior, state, exists, _do(reg))
+    pf.records = records
     pf.report_in = [(_do(a), _do(b)) for a, b in rep]
-    pf.windows = [(_KINDS[flat_w[i]], _D(flat_w[i + 1]), _OUTCOMES[flat_w[i + 2]]) for i in range(0, len(flat_w), 3)]
+    pf.windows = [(_KINDS[(x >> 3) & 31], _D(x >> 8), _OUTCOMES[x & 7]) for x in _unpack(wins, since, 8)]
     pf.items = [(_KINDS[flat_i[i]], _D(flat_i[i + 1]), _OUTCOMES[flat_i[i + 2]]) for i in range(0, len(flat_i), 3)]
     out = []
+    for x in _unpack(packed, since, 12):
+        t, a = _PACKED_EVENTS[(x >> 4) & 255]
+        out.append((t, _D(x >> 12), a, (bool(x & 1), bool(x & 2)) if t == "test" else None))
     for t, d, a, b in evs:
-        if t == "test":
-            b = (bool(b & 1), bool(b & 2))
-        out.append((t, _D(d), a, b))
+        if d >= since:
+            out.append((t, _D(d), a, tuple(b) if t == "test" else b))
+    out.sort(key=lambda e: e[1])
     pf.events = out
     pf.breaches = [(g, _D(d)) for g, d in breaches]
     pf.lost = [(_D(a), _do(b)) for a, b in lost]
@@ -265,12 +305,14 @@ def from_row(label: str, r: list) -> PersonFacts:
 # ---------------------------------------------------------------- loading with the cache
 
 
-def load_facts(store, label: str, d2: date):
-    """PersonFacts of every case of `store` as of `d2`: (facts, problems)."""
+def load_facts(store, label: str, d2: date, since: date | None = None):
+    """PersonFacts of every case of `store` as of `d2`: (facts, problems). With `since`, windows and
+    records dated before it may be left out (every figure of a period starting on or after it is the same)."""
     from aftercare.store.cache import keys_text
 
     cache = StatsCache(store, d2)
     rows = cache.rows()
+    lo = since.toordinal() if since is not None else 0
     now = time.time_ns()
     out, problems, put = [], [], {}
     ids = store.case_ids()
@@ -283,7 +325,7 @@ def load_facts(store, label: str, d2: date):
         row = rows.get(cid)
         if row is not None and kt is not None and row[0] == kt:
             try:
-                out.append(from_row(label, json.loads(row[1])))
+                out.append(from_row(label, json.loads(row[1]), row[2], row[3], lo))
                 continue
             except (ValueError, TypeError, IndexError, KeyError):
                 pass               # a row of the wrong shape is recomputed
@@ -294,9 +336,10 @@ def load_facts(store, label: str, d2: date):
         view = evaluate_in(store, case, events, d2)
         pf = extract(label, case, view, d2, events)
         if kt is not None:
-            put[cid] = (kt, json.dumps(to_row(pf), ensure_ascii=False, separators=(",", ":")))
+            put[cid] = (kt, *to_row(pf))
         out.append(pf)
-    cache.save(put, [c for c in rows if c not in set(ids)])
+    present = set(ids)
+    cache.save(put, [c for c in rows if c not in present])
     return out, problems
 
 
@@ -307,7 +350,7 @@ class StatsCache:
 
     SCHEMA = {"meta": "CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
               "facts": ("CREATE TABLE facts (d2 TEXT NOT NULL, cid TEXT NOT NULL, keys TEXT NOT NULL, "
-                        "data TEXT NOT NULL, PRIMARY KEY (d2, cid))")}
+                        "data TEXT NOT NULL, wins BLOB NOT NULL, evs BLOB NOT NULL, PRIMARY KEY (d2, cid))")}
 
     def __init__(self, store, d2: date):
         from aftercare.store.cache import cache_path, discard_db, open_plain_db
@@ -328,9 +371,10 @@ class StatsCache:
         if self.db is None:
             return {}
         try:
-            return {cid: (k, d) for cid, k, d in self.db.execute("SELECT cid, keys, data FROM facts WHERE d2 = ?",
-                                                                  (self.d2,))
-                    if isinstance(k, str) and isinstance(d, str)}
+            return {cid: (k, d, w, e) for cid, k, d, w, e in self.db.execute(
+                        "SELECT cid, keys, data, wins, evs FROM facts WHERE d2 = ?", (self.d2,))
+                    if isinstance(k, str) and isinstance(d, str) and isinstance(w, bytes) and isinstance(e, bytes)
+                    and len(w) % 8 == 0 and len(e) % 8 == 0}
         except sqlite3.Error:
             self._discard()
             return {}
@@ -341,8 +385,8 @@ class StatsCache:
         try:
             if put or drop:
                 self.db.execute("BEGIN IMMEDIATE")
-                self.db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?)",
-                                    [(self.d2, cid, k, d) for cid, (k, d) in put.items()])
+                self.db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?, ?)",
+                                    [(self.d2, cid, *r) for cid, r in put.items()])
                 self.db.executemany("DELETE FROM facts WHERE d2 = ? AND cid = ?", [(self.d2, c) for c in drop])
                 days = [r[0] for r in self.db.execute("SELECT DISTINCT d2 FROM facts ORDER BY d2 DESC")]
                 keep = [self.d2] + [d for d in days if d != self.d2][:CACHE_DAYS - 1]
