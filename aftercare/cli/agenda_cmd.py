@@ -48,7 +48,7 @@ def due(
     if case:
         check_case_id(case)
     if store and len(store) > 1:           # a county: several offices' stores, read only
-        return _county(store, on, within, case, worker, fmt)
+        return _county(store, on, within, case, worker, fmt, output)
     s = open_store(store[0] if store else None)
     now = today()
     day = parse_date(on, "--on") if on is not None else now
@@ -69,8 +69,8 @@ def due(
         from aftercare.cli import export
 
         rows = export.agenda_rows(lines)
-        emit(export.csv_bytes(export.AGENDA_HEADERS, rows) if fmt == "csv" else
-             export.xlsx_bytes("待办", export.AGENDA_HEADERS, rows, [ln.item.status == "overdue" for ln in lines]), output)
+        emit(export.table_bytes(fmt, "待办", export.AGENDA_HEADERS, rows, [ln.item.status == "overdue" for ln in lines]),
+             output)
     elif fmt == "ics":
         from aftercare.cli import export
 
@@ -86,18 +86,18 @@ def due(
     report_problems(problems)         # a damaged case never hides the others' agenda
 
 
-def _county(stores, on, within, case, worker, fmt) -> None:
+def _county(stores, on, within, case, worker, fmt, output) -> None:
     from aftercare.cli.stats import open_county
     from aftercare.core.dates import parse_date
     from aftercare.core.errors import AftercareError
     from aftercare.views.county import county_agenda, county_due_output
 
     if fmt == "ics":
-        raise AftercareError("多个案卷库汇总时不支持 ics 格式，请用 table、json 或 csv")
+        raise AftercareError("多个案卷库汇总时不支持 ics 格式，请用 table、json、csv 或 xlsx")
     now = today()
     day = parse_date(on, "--on") if on is not None else now
     lines, problems, _years = county_agenda(open_county(stores), day, within, case, worker, max(day, now))
-    say(county_due_output(lines, day, fmt))
+    emit(county_due_output(lines, day, fmt), output)
     report_problems(problems)
 
 

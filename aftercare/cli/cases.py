@@ -202,8 +202,7 @@ def case_list(
         from aftercare.cli import export
 
         rows = export.register_rows(sums, day)
-        emit(export.csv_bytes(export.REGISTER_HEADERS, rows) if fmt == "csv" else
-             export.xlsx_bytes("名册", export.REGISTER_HEADERS, rows, [bool(r[-1]) for r in rows]), output)
+        emit(export.table_bytes(fmt, "名册", export.REGISTER_HEADERS, rows, [bool(r[-1]) for r in rows]), output)
         report_problems(problems)
         return
     if not sums:

@@ -7,6 +7,8 @@
   (the rule behind a warning or a report to the police tells both) unless `--detail`.
 - CSV: UTF-8 with a BOM (Excel on Chinese Windows otherwise reads GBK), Chinese headers, codes as words.
 - xlsx (openpyxl, imported only here): header row, column widths, overdue rows marked.
+
+`table_bytes` is the one CSV/xlsx writer: due, case list, stats (and `--cases`) and a county's due use it.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ def register_rows(sums, day: date) -> list:
 
 
 def csv_bytes(headers: list, rows: list) -> bytes:
-    """CSV that Excel opens correctly on Chinese Windows: UTF-8 with a byte-order mark, CRLF lines."""
+    """CSV that Excel opens correctly on Chinese Windows: UTF-8 with a byte-order mark, CRLF lines, dates as
+    YYYY-MM-DD, None as an empty cell."""
     import csv
     import io
 
@@ -70,8 +73,9 @@ def csv_bytes(headers: list, rows: list) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def xlsx_bytes(title: str, headers: list, rows: list, marked: list | None = None) -> bytes:
-    """An xlsx workbook: bold frozen header row, widths fitted to the content, marked rows in red on pink."""
+def xlsx_bytes(title: str, headers: list, rows: list, marked: list | None = None, caption: str | None = None) -> bytes:
+    """An xlsx workbook: bold frozen header row (under a one-cell `caption` line when given), widths fitted to
+    the content, marked rows in red on pink, dates as dates."""
     import io
 
     try:
@@ -86,8 +90,11 @@ def xlsx_bytes(title: str, headers: list, rows: list, marked: list | None = None
     wb = Workbook()
     ws = wb.active
     ws.title = title
+    if caption:
+        ws.append([caption])
     ws.append(headers)
-    for cell in ws[1]:
+    head = ws.max_row
+    for cell in ws[head]:
         cell.font = Font(bold=True)
     fill, red = PatternFill("solid", fgColor="FFC7CE"), Font(color="9C0006")
     for i, r in enumerate(rows):
@@ -97,16 +104,24 @@ def xlsx_bytes(title: str, headers: list, rows: list, marked: list | None = None
                 cell.fill, cell.font = fill, red
     for j, h in enumerate(headers, start=1):
         values = [h] + [r[j - 1] for r in rows]
-        widest = max(width(v.isoformat() if isinstance(v, date) else str(v)) for v in values)
+        widest = max(width("" if v is None else v.isoformat() if isinstance(v, date) else str(v)) for v in values)
         ws.column_dimensions[get_column_letter(j)].width = min(max(widest + 2, 6), 60)
-        for row in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+        for row in ws.iter_rows(min_row=head + 1, min_col=j, max_col=j):
             if isinstance(row[0].value, date):
                 row[0].number_format = "yyyy-mm-dd"
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
+    ws.freeze_panes = f"A{head + 1}"
+    ws.auto_filter.ref = f"A{head}:{get_column_letter(len(headers))}{ws.max_row}"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def table_bytes(fmt: str, title: str, headers: list, rows: list, marked: list | None = None,
+                caption: str | None = None) -> bytes:
+    """The one writer of every CSV and xlsx export (due, case list, stats, a county's due): `fmt` csv or xlsx."""
+    if fmt == "csv":
+        return csv_bytes(headers, rows)
+    return xlsx_bytes(title, headers, rows, marked, caption)
 
 
 def uid(it) -> str:

@@ -1,13 +1,12 @@
 """stats, report monthly, export --redact: the office's (or a county's) numbers."""
 
 
-import sys
 from typing import Annotated, List, Optional
 
 import typer
 
 from aftercare.cli import app
-from aftercare.cli.common import STATE, handle, say, today
+from aftercare.cli.common import STATE, emit, handle, say, today
 
 Opt = typer.Option
 StoresOpt = Annotated[Optional[List[str]], Opt("--store", help="案卷库目录；可多次给出（县级汇总，只读）", show_default=False)]
@@ -25,22 +24,6 @@ def open_county(stores) -> list:
     from aftercare.views.county import open_stores
 
     return open_stores(store_paths(stores), use_cache=not STATE["no_cache"] and not os.environ.get("AFTERCARE_NO_CACHE"))
-
-
-def emit(data, output: Optional[str]) -> None:
-    """Write text or bytes to a file (--output) or to standard output."""
-    from pathlib import Path
-
-    if output:
-        from aftercare.store.fsutil import atomic_write
-
-        atomic_write(Path(output), data if isinstance(data, bytes) else data.encode("utf-8"))
-        typer.echo(f"已写入 {output}", err=True)
-    elif isinstance(data, bytes):
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        say(data)
 
 
 @app.command("stats")
@@ -93,19 +76,19 @@ def stats_cmd(
                             "part": "denominator" if denominator else "numerator",
                             "cases": F.cases_records(found)}, ensure_ascii=False, indent=2))
         elif fmt in ("csv", "xlsx"):
-            emit(F.cases_csv(found), output)
+            from aftercare.cli.export import table_bytes
+
+            emit(table_bytes(fmt, "人员", F.CASES_HEADERS, F.cases_rows(found), caption=f"{cases}（{d1} 至 {d2}）"), output)
         else:
             emit(F.cases_table(found, cases, denominator, len(labels) > 1), output)
         return
     res = S.compute(facts, d1, d2, by, all_time, labels, dups)
     if fmt == "json":
         emit(F.as_json(res), output)
-    elif fmt == "csv":
-        emit(F.as_csv(res), output)
-    elif fmt == "xlsx":
-        if not output and sys.stdout.isatty():
-            raise AftercareError("xlsx 是二进制文件：请用 --output 文件名.xlsx 写入文件")
-        emit(F.as_xlsx(res), output)
+    elif fmt in ("csv", "xlsx"):
+        from aftercare.cli.export import table_bytes
+
+        emit(table_bytes(fmt, "统计", F.HEADERS, F.rows(res), caption=F.caption(res)), output)
     else:
         emit(F.as_table(res), output)
 

@@ -100,14 +100,20 @@ def county_agenda(labelled: list, day: date, within: int | None, case: str | Non
     return lines, problems, sorted(years)
 
 
-def county_due_output(lines: list, day: date, fmt: str) -> str:
-    """`due` over several stores: the agenda's fields with a `store` column (and `also`)."""
-    import csv
-    import io
+def county_due_output(lines: list, day: date, fmt: str):
+    """`due` over several stores: the agenda's fields with a `store` column (and `also`); text, or the bytes
+    of a CSV / xlsx export (the agenda's Chinese columns after 案卷库, by the one export writer)."""
     import json
 
     from aftercare.core.model import ITEM_KINDS
 
+    if fmt in ("csv", "xlsx"):
+        from aftercare.cli.export import AGENDA_HEADERS, agenda_rows, table_bytes
+
+        rows = [[label, *row, "、".join(f"{s} {c}" for s, c in also)]
+                for (label, _ln, also), row in zip(lines, agenda_rows([ln for _l, ln, _a in lines]))]
+        return table_bytes(fmt, "待办", ["案卷库", *AGENDA_HEADERS, "另见"], rows,
+                           [ln.item.status == "overdue" for _l, ln, _a in lines])
     recs = []
     for label, ln, also in lines:
         it = ln.item
@@ -118,16 +124,6 @@ def county_due_output(lines: list, day: date, fmt: str) -> str:
                      "also": [f"{s}:{c}" for s, c in also]})
     if fmt == "json":
         return json.dumps(recs, ensure_ascii=False, indent=2)
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        cols = ["store", "case", "name", "worker", "kind", "label", "status", "deadline", "window_start", "basis",
-                "document", "provisional", "also"]
-        w.writerow(cols)
-        for r in recs:
-            w.writerow([" ".join(r[c]) if c == "also" else ("yes" if r[c] is True else "" if r[c] in (None, False) else r[c])
-                        for c in cols])
-        return buf.getvalue().rstrip("\n")
     from aftercare.cli.common import table
 
     if not recs:

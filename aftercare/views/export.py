@@ -11,7 +11,6 @@ yes/no and dates go out; names, ID numbers, phones, addresses, notes, places, re
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import io
@@ -183,12 +182,9 @@ def write(tables: dict, out: Path, fmt: str) -> list:
         rows = tables[name]
         path = out / f"{name}.{fmt}"
         if fmt == "csv":
-            buf = io.StringIO()
-            w = csv.writer(buf, lineterminator="\r\n")
-            w.writerow(cols)
-            for r in rows:
-                w.writerow([_cell(r.get(c)) for c in cols])
-            atomic_write(path, ("\ufeff" + buf.getvalue()).encode("utf-8"))
+            from aftercare.cli.export import csv_bytes       # the one CSV writer (UTF-8 with BOM, CRLF)
+
+            atomic_write(path, csv_bytes(cols, [[_cell(r.get(c)) for c in cols] for r in rows]))
         else:
             table = pa.table({c: pa.array([r.get(c) for r in rows], type=_ptype(pa, c)) for c in cols})
             sink = io.BytesIO()

@@ -1,9 +1,8 @@
-"""The statistics as a table (Chinese, 80 columns), JSON, CSV (UTF-8 with BOM) or an Excel workbook."""
+"""The statistics as a table (Chinese, 80 columns), JSON, or the rows of a CSV / Excel export (written by
+aftercare.cli.export.table_bytes, the writer of every export)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from aftercare.views.stats import BY_LABELS, INDICATORS, SECTIONS, StatsResult
@@ -98,7 +97,8 @@ def as_json(res: StatsResult) -> str:
     return json.dumps(res.as_json(), ensure_ascii=False, indent=2)
 
 
-CSV_HEAD = ["code", "指标", "分组", "组别", "value", "numerator", "denominator", "count", "min", "max"]
+# the columns of the CSV and xlsx exports (written by aftercare.cli.export.table_bytes); `code` is the JSON key
+HEADERS = ["code", "指标", "分组", "组别", "数值", "分子", "分母", "段数", "最短（年）", "最长（年）"]
 
 
 def rows(res: StatsResult) -> list:
@@ -113,34 +113,10 @@ def rows(res: StatsResult) -> list:
     return out
 
 
-def as_csv(res: StatsResult) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(CSV_HEAD)
-    for r in rows(res):
-        w.writerow(["" if x is None else x for x in r])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def as_xlsx(res: StatsResult) -> bytes:
-    from aftercare.core.errors import AftercareError
-
-    try:
-        from openpyxl import Workbook
-    except ImportError:
-        raise AftercareError("无法生成 xlsx：缺少 openpyxl（pip install openpyxl）", code="no-xlsx") from None
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "统计"
-    ws.append([f"统计期间 {res.d1.isoformat()} 至 {res.d2.isoformat()}"] + (["案卷库：" + "、".join(res.stores)] if res.stores else []))
-    ws.append(CSV_HEAD)
-    for r in rows(res):
-        ws.append(r)
-    ws.column_dimensions["A"].width = 34
-    ws.column_dimensions["B"].width = 30
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+def caption(res: StatsResult) -> str:
+    """The line above the xlsx header: the period and the stores."""
+    text = f"统计期间 {res.d1.isoformat()} 至 {res.d2.isoformat()}"
+    return text + ("；案卷库：" + "、".join(res.stores) if res.stores else "")
 
 
 # ---------------------------------------------------------------- the persons behind a figure
@@ -170,10 +146,9 @@ def cases_table(found: list, code: str, denominator: bool, several_stores: bool)
     return title + "\n" + table(head, body)
 
 
-def cases_csv(found: list) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(["store", "case", "count", "also"])
-    for r in cases_records(found):
-        w.writerow([r["store"], r["case"], r["count"], " ".join(r["also"])])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+CASES_HEADERS = ["案卷库", "个案编号", "数量", "另见"]
+
+
+def cases_rows(found: list) -> list:
+    """The persons behind a figure as CSV/xlsx rows (no names: only the table format names them)."""
+    return [[r["store"], r["case"], r["count"], " ".join(r["also"])] for r in cases_records(found)]

@@ -416,3 +416,34 @@ def test_path_figures_by_hand(cli):
     assert (period["count"], period["mean"]) == (1, round(881 / 365.25, 2))
     assert {g: f["value"] for g, f in stats(cli, "--by", "prior-isolations")["indicators"]["registered"]["by"].items()} \
         == {"0次": 2, "1次": 1}
+
+
+def test_exports_share_one_writer(office, tmp_path):
+    """stats --cases and a county's due write CSV and xlsx the way due and case list do: UTF-8 with a BOM,
+    Chinese headers, xlsx with a bold frozen header row."""
+    openpyxl = pytest.importorskip("openpyxl")
+    cli, ids = office
+    raw = cli.ok("stats", "--from", D1, "--to", D2, "--cases", "serious_breaches", "--format", "csv").stdout_bytes
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert list(csv.reader(io.StringIO(raw.decode("utf-8-sig")))) == [
+        ["案卷库", "个案编号", "数量", "另见"], ["测试镇社区戒毒（康复）工作办公室", ids["G"], "1", ""]]
+    out = tmp_path / "g.xlsx"
+    cli.ok("stats", "--from", D1, "--to", D2, "--cases", "serious_breaches", "--format", "xlsx", "-o", str(out))
+    ws = openpyxl.load_workbook(out).active
+    assert [c.value for c in ws[2]] == ["案卷库", "个案编号", "数量", "另见"] and ws[2][0].font.bold
+    assert ws.freeze_panes == "A3" and [c.value for c in ws[3]][:3] == ["测试镇社区戒毒（康复）工作办公室", ids["G"], 1]
+    other = Cli(tmp_path / "other")
+    other.ok("init", str(other.root), "--office", "另一镇社区戒毒（康复）工作办公室", store=False)
+    dup = other.add(1, notified_on="2026-04-25")                       # the same person as A
+    both = ["--store", str(cli.root), "--store", str(other.root)]
+    raw = cli.ok("due", "--format", "csv", *both, store=False).stdout_bytes
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows and set(rows[0]) >= {"案卷库", "个案编号", "状态", "期限", "另见"}
+    a_rows = [r for r in rows if r["个案编号"] == ids["A"]]
+    assert a_rows and {r["另见"] for r in a_rows} == {f"另一镇社区戒毒（康复）工作办公室 {dup}"}
+    out = tmp_path / "due.xlsx"
+    cli.ok("due", "--format", "xlsx", "-o", str(out), *both, store=False)
+    ws = openpyxl.load_workbook(out).active
+    assert ws["A1"].value == "案卷库" and ws["A1"].font.bold and ws.freeze_panes == "A2"
+    assert ws.max_row == len(rows) + 1
