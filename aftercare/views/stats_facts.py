@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from aftercare.core.model import CLOSED_STATES
-from aftercare.core.engine import evaluate_in
 
 FACTS_FORMAT = 3
 CACHE_DAYS = 4                    # D2 values kept in the cache (a month, the one before, ...)
@@ -332,6 +331,8 @@ def load_facts(store, label: str, d2: date, since: date | None = None):
         if probs or case is None:
             problems.extend(probs)
             continue
+        from aftercare.core.engine import evaluate_in      # only for a case the cache does not hold
+
         view = evaluate_in(store, case, events, d2)
         pf = extract(label, case, view, d2, events)
         if kt is not None:
