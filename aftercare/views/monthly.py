@@ -132,29 +132,28 @@ def duty_trend(facts: list, months: list) -> list:
 # ---------------------------------------------------------------- charts
 
 
-def _pyplot():
+def _figure(width: float, height: float):
+    """A matplotlib Figure drawn without pyplot (no global figure state, and pyplot's import is the slow part)."""
     try:
         import matplotlib
     except ImportError:
         raise AftercareError("无法绘制月报图表：缺少 matplotlib（pip install matplotlib）", code="no-matplotlib") from None
-    matplotlib.use("svg")
-    import matplotlib.pyplot as plt
-    from matplotlib import font_manager
-
     import logging
+
+    from matplotlib import font_manager
+    from matplotlib.figure import Figure
 
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     have = {f.name for f in font_manager.fontManager.ttflist}
-    plt.rcParams.update({"font.family": [f for f in CHART_FONTS if f in have][:1] or ["sans-serif"],
-                         "svg.fonttype": "none", "svg.hashsalt": "aftercare", "axes.unicode_minus": False,
-                         "font.size": 9})
-    return plt
+    matplotlib.rcParams.update({"font.family": [f for f in CHART_FONTS if f in have][:1] or ["sans-serif"],
+                                "svg.fonttype": "none", "svg.hashsalt": "aftercare", "axes.unicode_minus": False,
+                                "font.size": 9})
+    return Figure(figsize=(width, height))
 
 
-def _svg(fig, plt) -> str:
+def _svg(fig) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
-    plt.close(fig)
     text = buf.getvalue()
     return text[text.index("<svg"):]           # inline: no XML prolog or doctype
 
@@ -162,10 +161,10 @@ def _svg(fig, plt) -> str:
 def trend_svg(trend: list) -> str:
     import warnings
 
-    plt = _pyplot()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fig, ax = plt.subplots(figsize=(6.2, 2.0))
+        fig = _figure(6.2, 2.0)
+        ax = fig.subplots()
         xs = list(range(len(trend)))
         labels = [t["month"][2:].replace("-", ".") for t in trend]
         for kind, style in (("test", "-o"), ("visit", "-s"), ("education", "-^")):
@@ -181,16 +180,16 @@ def trend_svg(trend: list) -> str:
         ax.legend(loc="lower left", fontsize=7, ncol=4, frameon=False)
         for s in ("top", "right"):
             ax.spines[s].set_visible(False)
-        return _svg(fig, plt)
+        return _svg(fig)
 
 
 def outcomes_svg(outcomes: dict) -> str:
     import warnings
 
-    plt = _pyplot()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fig, ax = plt.subplots(figsize=(6.2, 1.9))
+        fig = _figure(6.2, 1.9)
+        ax = fig.subplots()
         names = [S.OUTCOME_LABELS[o] for o in outcomes]
         vals = list(outcomes.values())
         bars = ax.barh(names[::-1], vals[::-1], color="#555555", height=0.6)
@@ -198,7 +197,7 @@ def outcomes_svg(outcomes: dict) -> str:
         ax.set_xlabel("人数")
         for s in ("top", "right"):
             ax.spines[s].set_visible(False)
-        return _svg(fig, plt)
+        return _svg(fig)
 
 
 # ---------------------------------------------------------------- HTML and PDF
