@@ -200,9 +200,9 @@ def contributions(pf: PersonFacts, d1: date, d2: date, all_time: bool = False) -
         if add_months(d2, -36) <= start <= add_months(d2, -12):
             add("clean_rate_1_3y", 0 if outcome == "relapsed" else 1, 1)
     # 操守期: days between the end of one isolation and the start of the next
-    isos = sorted(pf.isolations)
+    isos = sorted(pf.isolations, key=lambda x: x[0])
     periods = [(b[0] - a[1]).days for a, b in zip(isos, isos[1:])
-               if all_time or d1 <= b[0] <= d2]
+               if a[1] is not None and (all_time or d1 <= b[0] <= d2)]
     if periods:
         c["abstinence_period"] = [periods, 0]
     return c

@@ -21,7 +21,7 @@ from datetime import date
 
 from aftercare.core.model import CLOSED_STATES
 
-FACTS_FORMAT = 3
+FACTS_FORMAT = 4
 CACHE_DAYS = 4                    # D2 values kept in the cache (a month, the one before, ...)
 
 DUTY_KINDS = ("test", "visit", "report", "education", "evaluation", "followup")
@@ -55,7 +55,7 @@ class PersonFacts:
     breaches: list = field(default_factory=list)    # (ground, date)
     lost: list = field(default_factory=list)        # (from, to or None): days lost
     followup: tuple | None = None                   # (start, outcome on D2)
-    isolations: list = field(default_factory=list)  # (start, end) of compulsory isolations, known dates
+    isolations: list = field(default_factory=list)  # (start, end or None) of compulsory isolations, known dates
     also: list = field(default_factory=list)        # (store, case) of the same person in other stores
     records: int = 0                                # windows and records in all (a duplicate's weight)
 
@@ -166,9 +166,9 @@ def _path_facts(pf: PersonFacts, path, segments: list, evs: list, d2: date, extr
         elif it.kind in ESCALATION_KINDS:
             pf.items.append((it.kind, it.deadline, _classify(it)))
     pf.lost = [(a, b) for a, b, *_ in getattr(path, "lost", ())]
-    for sg in segments:
-        if sg.kind == "isolation" and sg.start is not None and sg.end is not None:
-            pf.isolations.append((sg.start, sg.end))
+    for sg in segments:            # the current isolation too: an interval ends where the next one starts
+        if sg.kind == "isolation" and sg.start is not None and sg.start <= d2:
+            pf.isolations.append((sg.start, sg.end if sg.end is not None and sg.end <= d2 else None))
     for h in extra.get("history") or []:         # prior isolations with known dates (`case history add`)
         if isinstance(h, dict) and h.get("measure") == "isolation" and isinstance(h.get("from"), date) \
                 and isinstance(h.get("to"), date) and (h["from"], h["to"]) not in pf.isolations:
@@ -296,7 +296,7 @@ def from_row(label: str, r: list, wins: bytes, packed: bytes, since: int = 0) ->
     pf.breaches = [(g, _D(d)) for g, d in breaches]
     pf.lost = [(_D(a), _do(b)) for a, b in lost]
     pf.followup = None if fu is None else (_D(fu[0]), fu[1])
-    pf.isolations = [(_D(a), _D(b)) for a, b in isos]
+    pf.isolations = [(_D(a), _do(b)) for a, b in isos]
     return pf
 
 
