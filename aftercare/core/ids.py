@@ -83,9 +83,10 @@ def check_case_id(cid: str) -> str:
     return cid
 
 
-def new_event_id(taken: set | frozenset = frozenset()) -> str:
+def new_event_id(taken: set | frozenset = frozenset(), rng: random.Random | None = None) -> str:
+    """A fresh 6-character record id not in `taken` (from `rng` when given: generated stores are reproducible)."""
     while True:
-        eid = "".join(secrets.choice(_ALPHABET) for _ in range(6))
+        eid = "".join(rng.choices(_ALPHABET, k=6) if rng is not None else (secrets.choice(_ALPHABET) for _ in range(6)))
         if eid not in taken:
             return eid
 

@@ -63,6 +63,16 @@ def event_file_name(year: int, origin: str) -> str:
     return f"{year}-{origin}.yaml"
 
 
+def new_record(case: Case, eid: str, etype: str, day: date, fields: dict) -> dict:
+    """A record as `record` appends it: id, type, date, the fields given (empty ones left out) and, for a
+    person with several measures, the measure it was recorded under (the latest: PATHWAY §1)."""
+    record = {"id": eid, "type": etype, "date": day}
+    record.update({k: v for k, v in fields.items() if v is not None and v != ""})
+    if len(case.path) > 1 and "measure" not in record:
+        record["measure"] = len(case.path)
+    return record
+
+
 def write_case_bulk(root: Path, cid: str, body: dict, records: list, origin: str) -> tuple[int, int]:
     """Write a whole case at once, exactly the files that `case add` and then `record` for each record
     would leave (no transaction, no commit: for generated stores, see tools/synth.py). Returns (files, bytes)."""
@@ -470,12 +480,7 @@ class Transaction:
         remove_file(path)
 
     def append_event(self, case: Case, events: list, etype: str, day: date, fields: dict) -> str:
-        taken = {e.id for e in events}
-        eid = new_event_id(taken)
-        record = {"id": eid, "type": etype, "date": day}
-        record.update({k: v for k, v in fields.items() if v is not None and v != ""})
-        if len(case.path) > 1 and "measure" not in record:
-            record["measure"] = len(case.path)       # the measure it was recorded under (PATHWAY §1)
+        record = new_record(case, new_event_id({e.id for e in events}), etype, day, fields)
         path = self.store.case_dir(case.id) / "events" / event_file_name(day.year, self.store.origin())
         new = events_file_bytes([record], path.read_bytes() if path.exists() else None)
         # the appended file must read back as before plus exactly this record
@@ -486,7 +491,7 @@ class Transaction:
         if not isinstance(check, list) or check[-1] != {k: v for k, v in record.items()}:
             raise AftercareError(f"{self.store.rel(path)} 的格式不是记录列表，无法追加；请先修正该文件", code="bad-events-file")
         self.write(path, new)
-        return eid
+        return record["id"]
 
     def rollback(self) -> None:
         """Every file back as it was (by renames from the journal: this needs no free space)."""

@@ -17,11 +17,13 @@ from hypothesis import strategies as st
 
 import synth  # tools/synth.py (on the path through conftest)
 from aftercare.views.agenda import agenda, summaries
-from aftercare.core.model import CLOSED_STATES
+from aftercare.core.model import CLOSED_STATES, COMMUNITY_MEASURES, measure_events
 from aftercare.views.check import check_store
 from aftercare.actions.common import PERSON_EVENTS
 from aftercare.store import Store, yamlio
+from aftercare.store.pathschema import PATH_EVENTS
 from aftercare.store.store import CACHE_DIR
+from aftercare.core.dates import add_months
 from aftercare.core.engine import evaluate_in
 
 TODAY = date(2026, 11, 23)
@@ -66,78 +68,144 @@ def cache_file(root: Path) -> Path:
     return files[0]
 
 
+PATH_ITEMS = ("followup", "pickup", "contact-check", "lost-report", "police-filing")
+
+
+def path_record(e) -> bool:
+    """A record of the path (PATHWAY.md): its own actions check it, not a community measure's guards."""
+    return e.type in PATH_EVENTS or (e.type == "explanation" and e.get("item") in PATH_ITEMS)
+
+
 def service_problems(root: Path, today: date) -> list:
     """What the program's own commands would have refused or left dangling, had the history been recorded
-    through them: dates after today, person events before report-in / inside a suspension / after the close,
-    make-ups that reach no missed window, office records and explanations that close nothing, broken leaves."""
+    through them: for each community measure with its own records, dates after today, person events before
+    report-in / inside a suspension / after the close, make-ups that reach no missed window, office records
+    and explanations that close nothing, broken leaves; community records under another kind of measure;
+    and along the path, follow-up records outside follow-up, pick-ups outside isolation, found or methadone
+    ends without their start."""
     store = Store(root, use_cache=False)
     out = []
     for cid in store.case_ids():
         case, events = store.load_case(cid)
         view = evaluate_in(store, case, events, today)
         bad = out.append
-        reports = [e for e in events if e.type == "report-in"]
-        if len(reports) > 1:
-            bad(f"{cid}: {len(reports)} report-ins")
-        if reports and case.notified_on and reports[0].date < case.notified_on:
-            bad(f"{cid}: report-in before the decision was served")
-        for e in events:
-            where = f"{cid} {e.id} {e.type} {e.date}"
-            if e.date > today:
-                bad(f"{where}: after today")
-            if view.closed_on is not None and e.date >= view.closed_on and e is not view.closed_by:
-                bad(f"{where}: on or after the close {view.closed_on}")
-            if e.type in PERSON_EVENTS:
-                if view.start is None or e.date < view.start:
-                    bad(f"{where}: before report-in {view.start}")
-                for s, r, _e in view.suspensions:
-                    if s <= e.date and (r is None or e.date < r):
-                        bad(f"{where}: inside the suspension {s}..{r}")
-        makeups = [e for e in events if e.type == "test" and e.get("makeup")]
-        reached = [w for w in view.windows.get("test", []) if w.makeup]
-        if len(makeups) != len(reached):
-            bad(f"{cid}: {len(makeups)} make-up tests but {len(reached)} windows made up")
-        used = {it.satisfied_by for it in view.items if it.satisfied_by}
-        for e in events:
-            if e.type in ("warning", "violation-report", "release-suggestion") and e.id not in used:
-                bad(f"{cid} {e.id} {e.type} {e.date}: closes no open item")
+        community = {s.seq: s for s in view.path.segments if s.kind in COMMUNITY_MEASURES}
+        n_used = 0
+        for seq, evs in measure_events(case, events).items():
+            own = [e for e in evs if not path_record(e)]
+            seg = community.get(seq)
+            if seg is None:
+                if own:
+                    bad(f"{cid}: {len(own)} community records under measure {seq} ({case.path[seq - 1].kind})")
+                continue
+            n_used += measure_problems(cid, seg.view, own, today, bad)
+        for it in view.path.items:
+            n_used += it.explained_on is not None
         n_expl = sum(1 for e in events if e.type == "explanation")
-        n_used = sum(1 for it in view.items if it.explained_on is not None)
         if n_expl != n_used:
             bad(f"{cid}: {n_expl} explanations but {n_used} items explained")
-        requests = {e.id: e for e in events if e.type == "leave-request"}
-        decided = {}
-        for e in events:
-            if e.type in ("leave-approve", "leave-deny", "leave-return"):
-                rq = requests.get(e.get("leave"))
-                if rq is None or e.date < rq.date:
-                    bad(f"{cid} {e.id}: {e.type} without an earlier request")
-                    continue
-                if e.type == "leave-return":
-                    if decided.get(rq.id) != "leave-approve" or e.date < rq.get("from"):
-                        bad(f"{cid} {e.id}: return from a leave not approved or before it started")
-                elif rq.id in decided:
-                    bad(f"{cid} {e.id}: leave {rq.id} decided twice")
-                decided.setdefault(rq.id, e.type)
-        for lv in view.leaves:
-            for other in view.leaves:
-                if lv is not other and lv.state != "denied" and other.state != "denied" \
-                        and lv.start <= other.end and other.start <= lv.end:
-                    bad(f"{cid}: leaves {lv.id} and {other.id} overlap")
-        rel = next((e for e in events if e.type == "release"), None)
-        if rel is not None and (view.last_day is None or rel.date <= view.last_day):
-            bad(f"{cid}: released on {rel.date}, before the last day {view.last_day}")
-        last_susp = None
-        for e in events:
-            if e.type == "suspend":
-                if last_susp == "suspend":
-                    bad(f"{cid}: suspended twice")
-                last_susp = "suspend"
-            elif e.type == "resume":
-                if last_susp != "suspend":
-                    bad(f"{cid}: resume without a suspension")
-                last_susp = "resume"
+        path_problems(cid, view, events, today, bad)
     return out
+
+
+def measure_problems(cid: str, view, events: list, today: date, bad) -> int:
+    """The checks of one community measure over its own records; returns the number of items explained."""
+    reports = [e for e in events if e.type == "report-in"]
+    if len(reports) > 1:
+        bad(f"{cid}: {len(reports)} report-ins")
+    if reports and view.case.notified_on and reports[0].date < view.case.notified_on:
+        bad(f"{cid}: report-in before the decision was served")
+    for e in events:
+        where = f"{cid} {e.id} {e.type} {e.date}"
+        if e.date > today:
+            bad(f"{where}: after today")
+        if view.closed_on is not None and e.date >= view.closed_on and e is not view.closed_by:
+            bad(f"{where}: on or after the close {view.closed_on}")
+        if e.type in PERSON_EVENTS:
+            if view.start is None or e.date < view.start:
+                bad(f"{where}: before report-in {view.start}")
+            for s, r, _e in view.suspensions:
+                if s <= e.date and (r is None or e.date < r):
+                    bad(f"{where}: inside the suspension {s}..{r}")
+    makeups = [e for e in events if e.type == "test" and e.get("makeup")]
+    reached = [w for w in view.windows.get("test", []) if w.makeup]
+    if len(makeups) != len(reached):
+        bad(f"{cid}: {len(makeups)} make-up tests but {len(reached)} windows made up")
+    used = {it.satisfied_by for it in view.items if it.satisfied_by}
+    for e in events:
+        if e.type in ("warning", "violation-report", "release-suggestion") and e.id not in used:
+            bad(f"{cid} {e.id} {e.type} {e.date}: closes no open item")
+    requests = {e.id: e for e in events if e.type == "leave-request"}
+    decided = {}
+    for e in events:
+        if e.type in ("leave-approve", "leave-deny", "leave-return"):
+            rq = requests.get(e.get("leave"))
+            if rq is None or e.date < rq.date:
+                bad(f"{cid} {e.id}: {e.type} without an earlier request")
+                continue
+            if e.type == "leave-return":
+                if decided.get(rq.id) != "leave-approve" or e.date < rq.get("from"):
+                    bad(f"{cid} {e.id}: return from a leave not approved or before it started")
+            elif rq.id in decided:
+                bad(f"{cid} {e.id}: leave {rq.id} decided twice")
+            decided.setdefault(rq.id, e.type)
+    for lv in view.leaves:
+        for other in view.leaves:
+            if lv is not other and lv.state != "denied" and other.state != "denied" \
+                    and lv.start <= other.end and other.start <= lv.end:
+                bad(f"{cid}: leaves {lv.id} and {other.id} overlap")
+    rel = next((e for e in events if e.type == "release"), None)
+    if rel is not None and (view.last_day is None or rel.date <= view.last_day):
+        bad(f"{cid}: released on {rel.date}, before the last day {view.last_day}")
+    last_susp = None
+    for e in events:
+        if e.type == "suspend":
+            if last_susp == "suspend":
+                bad(f"{cid}: suspended twice")
+            last_susp = "suspend"
+        elif e.type == "resume":
+            if last_susp != "suspend":
+                bad(f"{cid}: resume without a suspension")
+            last_susp = "resume"
+    return sum(1 for it in view.items if it.explained_on is not None)
+
+
+def path_problems(cid: str, view, events: list, today: date, bad) -> None:
+    """The path records against the path: each where its own action would have accepted it."""
+    segs = view.path.segments
+
+    def inside(kind, d):
+        return any(s.kind == kind and s.start is not None and s.start <= d and (s.end is None or d <= s.end)
+                   for s in segs)
+
+    lost_open = False
+    on_methadone = False
+    for e in events:
+        where = f"{cid} {e.id} {e.type} {e.date}"
+        if path_record(e) and e.date > today:
+            bad(f"{where}: after today")
+        if e.type == "followup" and not inside("followup", e.date):
+            bad(f"{where}: outside follow-up care")
+        if e.type == "pickup" and not inside("isolation", e.date):
+            bad(f"{where}: outside compulsory isolation")
+        if e.type == "lost" or (e.type == "followup" and e.get("outcome") == "lost"):
+            if e.type == "lost" and lost_open:
+                bad(f"{where}: declared lost while lost")
+            lost_open = True
+        elif e.type == "found":
+            if not lost_open:
+                bad(f"{where}: found while not lost")
+            lost_open = False
+        elif e.type == "methadone":
+            if on_methadone:
+                bad(f"{where}: joined methadone twice")
+            on_methadone = True
+        elif e.type == "methadone-end":
+            if not on_methadone:
+                bad(f"{where}: methadone ended while not on it")
+            on_methadone = False
+        elif e.type == "police-filing" and not view.path.methadone:
+            bad(f"{where}: police filing without methadone")
 
 
 def statuses(root: Path, day: date) -> dict:
@@ -243,6 +311,101 @@ def test_closed_share(tmp_path):
     closed = sum(stats["status"].get(s, 0) for s in CLOSED_STATES)
     assert 15 <= closed <= 45 and closed + stats["status"].get("active", 0) == 60
     assert service_problems(root, TODAY) == []
+
+
+# ---------------------------------------------------------------- whole paths (issue 13), no rule in the generator (issue 15)
+
+
+@pytest.fixture(scope="module")
+def township(tmp_path_factory):
+    """A township's register of 200 persons (default rules), with the engine's view of each."""
+    root = tmp_path_factory.mktemp("township") / "s"
+    stats = synth.generate(root, 200, 4, TODAY, git=False)
+    store = Store(root, use_cache=False)
+    people = []
+    for cid in store.case_ids():
+        case, events = store.load_case(cid)
+        people.append((case, events, evaluate_in(store, case, events, TODAY)))
+    return root, stats, people
+
+
+def test_township_store_holds_whole_paths(township):
+    root, stats, people = township
+    assert check_store(root, TODAY) == []
+    assert service_problems(root, TODAY) == []
+    paths = [tuple(m.kind for m in case.path) for case, _e, _v in people]
+    several = [p for p in paths if len(p) >= 2]
+    assert len(several) >= 10                                     # 社戒 → 强戒 …, relapses after release
+    assert ("detox", "isolation", "rehab") in paths                # 社戒 → relapse → 强戒 → 社康
+    assert any(p[:2] == ("detox", "isolation") for p in paths)
+    assert any(p[0] == "isolation" for p in paths) and any(p[0] == "followup" for p in paths)
+    states = [v.path.state for _c, _e, v in people]
+    assert {"detox", "rehab", "isolation", "followup", "lost", "clean"} <= set(states)
+    outcomes = {e.get("outcome") for _c, events, _v in people for e in events if e.type == "followup"}
+    assert {"abstinent", "relapsed", "lost", "refused"} <= outcomes
+    kinds = {e.type for _c, events, _v in people for e in events}
+    assert {"pickup", "lost", "found", "contact", "methadone", "police-filing", "referral", "release"} <= kinds
+    lost = [v for _c, _e, v in people if v.path.lost]
+    assert any(found is not None for v in lost for _l, found, _e in v.path.lost)     # lost, and found again
+    assert any(v.path.methadone for _c, _e, v in people)
+    assert any(case.extra.get("history") for case, _e, _v in people)               # earlier isolations
+    # every pick-up falls inside a stay in isolation, at its gate in the pick-up window
+    pickups = [(e, v) for _c, events, v in people for e in events if e.type == "pickup"]
+    assert pickups and all(any(it.kind == "pickup" and it.satisfied_by == e.id for it in v.path.items)
+                           for e, v in pickups)
+    # the generator's own count agrees with the engine
+    assert stats["paths"]["measures>=2"] == len(several)
+    assert stats["state"] == {s: states.count(s) for s in set(states)}
+
+
+RULE_OVERRIDE = [{"duties": {"test": {"schedule": {"detox": [{"months": 36, "every": 2}]}}},
+                  "triggers": {"refusal-warning": {"count_upto": 0}, "refusal-serious": {"count_from": 1}}}]
+
+
+def year_one_tests(people, months: int) -> list:
+    """Per person on detox with a first year behind them and no suspension in it: the tests taken (not made
+    up, not forced after a refusal) in each window of `months` of that year, counted from report-in."""
+    out = []
+    for case, events, _v in people:
+        if case.path[0].kind != "detox":
+            continue
+        first = [e for e in events if e.get("measure") in (None, 1)]
+        start = next((e.date for e in first if e.type == "report-in"), None)
+        if start is None or add_months(start, 12) > TODAY or any(e.type == "suspend" for e in first):
+            continue
+        ends = [add_months(start, k) for k in range(0, 13, months)]
+        taken = [e.date for e in first if e.type == "test" and e.get("result") in ("negative", "positive")
+                 and not e.get("makeup") and not e.get("forced")]
+        out.append([sum(1 for d in taken if a <= d < b) for a, b in zip(ends, ends[1:])])
+    return out
+
+
+def test_histories_follow_the_office_rules(tmp_path, township):
+    """No rule number lives in the generator: an office that tests every 2 months (RULES.md §2 overridden)
+    gets 6 test windows in year 1 (12 months / 2) instead of 12 (12 / 1), and the generated tests follow;
+    an office whose first refusal is already a serious breach gets reports to the police, never warnings."""
+    root = tmp_path / "s"
+    synth.generate(root, 150, 4, TODAY, git=False, rules=RULE_OVERRIDE)
+    assert check_store(root, TODAY) == []
+    assert service_problems(root, TODAY) == []
+    store = Store(root, use_cache=False)
+    assert store.rules.for_day(TODAY).duties["test"].phases("detox", 36)[0].every == 2
+    people = [(c, e, evaluate_in(store, c, e, TODAY)) for c, e in map(store.load_case, store.case_ids())]
+    two = year_one_tests(people, 2)
+    assert len(two) >= 20
+    assert all(n <= 1 for windows in two for n in windows)           # at most one test per 2-month window
+    mean = sum(map(sum, two)) / len(two)
+    assert 4.0 <= mean <= 6.0                                        # 6 windows, most of them done
+    one = year_one_tests(township[2], 1)                             # the default rules: every month
+    assert all(n <= 1 for windows in one for n in windows)
+    assert sum(map(sum, one)) / len(one) >= 9.0                      # 12 windows, most of them done
+    refusals = [(e, v) for _c, events, v in people for e in events
+                if e.type == "test" and e.get("result") in ("refused", "evaded")]
+    assert refusals
+    answered = {it.source for _c, _e, v in people for it in v.items
+                if it.kind == "violation-report" and it.satisfied_by and it.key.startswith("violation-report:refusal:")}
+    assert answered & {e.id for e, _v in refusals}
+    assert not [it for _c, _e, v in people for it in v.items if it.key.startswith("warning:refusal:")]
 
 
 # ---------------------------------------------------------------- the demo store
