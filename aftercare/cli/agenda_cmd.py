@@ -7,7 +7,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from aftercare.cli import app
-from aftercare.cli.common import StoreOpt, emit, handle, note, open_store, report_problems, say, show_on_terminal, today
+from aftercare.cli.common import StoreOpt, check_format, emit, handle, note, open_store, report_problems, say, show_on_terminal, today
 
 Opt = typer.Option
 FORMATS = ("table", "json", "csv", "xlsx", "ics")
@@ -21,7 +21,7 @@ def due(
     case: Annotated[Optional[str], Opt("--case", help="只看一个个案")] = None,
     worker: Annotated[Optional[str], Opt("--worker", help="只看某工作人员负责的个案")] = None,
     fmt: Annotated[str, Opt("--format", help="table / json / csv（Excel 可直接打开）/ xlsx / ics（日历）")] = "table",
-    limit: Annotated[Optional[int], Opt("--limit", help="最多列出多少项（按逾期、待办、即将到期排序后截取）")] = None,
+    limit: Annotated[Optional[int], Opt("--limit", help="最多列出多少项（按逾期、待办、即将到期排序后截取；--brief 时为多少人）")] = None,
     brief: Annotated[bool, Opt("--brief", help="简要：每人一行，列出逾期事项与本周到期事项")] = False,
     ics_todo: Annotated[bool, Opt("--ics-todo", help="ics 中用待办（VTODO）代替全天日程（VEVENT）")] = False,
     detail: Annotated[bool, Opt("--detail", help="ics 中写入姓名与违规、检测等细节（默认不写，日历常同步到云端）")] = False,
@@ -35,8 +35,7 @@ def due(
     from aftercare.core.errors import AftercareError, DataError
     from aftercare.core.ids import check_case_id
 
-    if fmt not in FORMATS:
-        raise AftercareError(f"输出格式“{fmt}”无效，应为 {' / '.join(FORMATS)}")
+    check_format(fmt, FORMATS)
     if within is not None and within < 0:
         raise AftercareError("--within 不能为负数")
     if limit is not None and limit < 1:
@@ -78,7 +77,7 @@ def due(
     elif brief:
         from aftercare.cli import present
 
-        show_on_terminal(present.brief, lines, day)
+        show_on_terminal(present.brief, lines, day, limit)
     else:
         from aftercare.cli import present
 

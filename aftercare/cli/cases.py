@@ -8,7 +8,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from aftercare.cli import app
-from aftercare.cli.common import STATE, FormatOpt, StoreOpt, emit, handle, note, open_store, report_problems, say, show_on_terminal, show_result, today
+from aftercare.cli.common import STATE, FormatOpt, StoreOpt, check_format, emit, handle, note, open_store, report_problems, say, show_on_terminal, show_result, today, with_hint
 
 case_app = typer.Typer(help="个案登记与名册", no_args_is_help=True)
 app.add_typer(case_app, name="case")
@@ -182,8 +182,7 @@ def case_list(
         if code is None:
             raise AftercareError(f"状态“{status}”无效，应为 {'、'.join(f'{k}（{v}）' for k, v in states.items())} 之一")
         status = code
-    if fmt not in ("table", "json", "csv", "xlsx"):
-        raise AftercareError(f"输出格式“{fmt}”无效，应为 table / json / csv / xlsx")
+    check_format(fmt, ("table", "json", "csv", "xlsx"))
     s = open_store(store)
     day = today()
     worker = require_worker(s, worker)
@@ -226,8 +225,7 @@ def show_cmd(
     from aftercare.core.errors import AftercareError
     from aftercare.views.show import case_report
 
-    if fmt not in ("table", "json"):
-        raise AftercareError(f"输出格式“{fmt}”无效，应为 table 或 json")
+    check_format(fmt, ("table", "json"))
     s = open_store(store)
     now = today()
     day = parse_date(on, "--on") if on else now
@@ -258,22 +256,30 @@ def log_cmd(
 
 @app.command("check")
 @handle
-def check_cmd(store: StoreOpt = None) -> None:
-    """校验整个案卷库：每个问题一行“文件:行: 说明”；有问题时退出码为 1；警告（如地区码不在行政区划代码中）只提示。"""
+def check_cmd(fmt: FormatOpt = "table", store: StoreOpt = None) -> None:
+    """校验整个案卷库：每个问题一行“文件:行: 说明  提示：怎么改”；有问题时退出码为 1；警告（如地区码不在行政区划代码中）只提示。"""
     from aftercare.core.errors import DataError
     from aftercare.views.check import check_store
 
+    check_format(fmt, ("table", "json"))
     warnings: list = []
     try:
         problems = check_store(open_store(store), today(), warnings)
     except DataError as exc:
         problems = exc.problems
-    for w in warnings:
-        say(f"{w.path}:{w.line}: 警告：{w.message}")
-    if warnings:
-        note(f"共 {len(warnings)} 处警告（不是错误，请核对）。")
-    if problems:
+    if fmt == "json":
+        def rows(ps):
+            return [{"path": p.path, "line": p.line, "code": p.code, "message": p.message, "hint": p.hint} for p in ps]
+
+        say(json.dumps({"problems": rows(problems), "warnings": rows(warnings)}, ensure_ascii=False, indent=2))
+    else:
+        for w in warnings:
+            say(with_hint(f"{w.path}:{w.line}: 警告：{w.message}", w.hint))
+        if warnings:
+            note(f"共 {len(warnings)} 处警告（不是错误，请核对）。")
         for p in problems:
-            say(str(p))
-        note(f"共 {len(problems)} 处问题。修正上述文件后再运行 aftercare check。")
+            say(with_hint(str(p), p.hint))
+        if problems:
+            note(f"共 {len(problems)} 处问题。修正上述文件后再运行 aftercare check。")
+    if problems:
         raise typer.Exit(1)

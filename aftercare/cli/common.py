@@ -38,6 +38,12 @@ def open_store(store: str | None):
     return s
 
 
+def check_format(fmt: str, formats: tuple) -> None:
+    """Refuse an output format the command does not write."""
+    if fmt not in formats:
+        raise AftercareError(f"输出格式“{fmt}”无效，应为 {' / '.join(formats)}", code="bad-format")
+
+
 def fail(message: str) -> None:
     typer.echo(f"错误：{message}", err=True)
     raise typer.Exit(1)
@@ -50,7 +56,12 @@ def error_line(exc: AftercareError) -> str:
     head = msg if problem is not None and problem.path else f"错误：{msg}"
     if problem is None and _has_location(msg):
         head = msg
-    hint = (exc.hint or "").strip()
+    return with_hint(head, exc.hint)
+
+
+def with_hint(head: str, hint: str | None) -> str:
+    """A message and, on the same line, what to do about it (errors, `check`'s problems and warnings)."""
+    hint = (hint or "").strip()
     return f"{head}  提示：{hint}" if hint else head
 
 
@@ -147,7 +158,7 @@ def report_problems(problems: list) -> None:
     if not problems:
         return
     for p in problems:
-        note(str(p))
+        note(with_hint(str(p), p.hint))
     note(f"以上 {len(problems)} 处问题所在的个案未列出，其余个案照常列出；修正后运行 aftercare check 复核。")
     raise typer.Exit(1)
 

@@ -55,8 +55,9 @@ def agenda(sink: Sink, lines: list, day: date, hidden: int = 0) -> None:
     sink.write(f"{day.isoformat()}：{counts}{more}" + ("（* 期限暂定）" if any(ln.item.provisional for ln in lines) else ""))
 
 
-def brief(sink: Sink, lines: list, day: date) -> None:
-    """One line per person: what is overdue, and what falls due by the end of this week (Sunday)."""
+def brief(sink: Sink, lines: list, day: date, limit: int | None = None) -> None:
+    """One line per person: what is overdue, and what falls due by the end of this week (Sunday).
+    `limit`: the first N persons (most overdue first); the closing line still counts everyone."""
     week_end = day + timedelta(days=6 - day.weekday())
     people: dict = {}
     for ln in lines:
@@ -67,7 +68,8 @@ def brief(sink: Sink, lines: list, day: date) -> None:
         sink.write(f"{day.isoformat()} 没有逾期事项，本周（至 {week_end.isoformat()}）也没有到期事项。")
         return
     order = sorted(people.values(), key=lambda p: (-len(p[1]), p[0].item.case))
-    for ln, late, week in order:
+    shown = order if limit is None else order[:limit]
+    for ln, late, week in shown:
         parts = []
         if late:
             parts.append("逾期：" + "、".join(f"{i.label}（{(day - i.deadline).days}天）" for i in late))
@@ -76,7 +78,8 @@ def brief(sink: Sink, lines: list, day: date) -> None:
         head = f"{ln.item.case} {ln.name}" + (f"（{ln.worker}）" if ln.worker else "")
         para(sink, f"{head}  {'；'.join(parts)}", hang=4, style="red" if late else None)
     n_late = sum(1 for p in order if p[1])
-    sink.write(f"{day.isoformat()}：{len(order)} 人有事项，其中 {n_late} 人有逾期（本周至 {week_end.isoformat()}）")
+    more = f"；另有 {len(order) - len(shown)} 人未列出（--limit）" if len(shown) < len(order) else ""
+    sink.write(f"{day.isoformat()}：{len(order)} 人有事项，其中 {n_late} 人有逾期（本周至 {week_end.isoformat()}）{more}")
 
 
 def register(sink: Sink, sums: list, day: date) -> None:

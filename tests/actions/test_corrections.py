@@ -150,7 +150,7 @@ def test_a_region_code_that_never_existed_is_accepted_with_a_warning(cli):
     cid = res.stdout.strip().splitlines()[-1]
     res = cli("check")
     assert res.exit_code == 0
-    assert res.stdout.strip() == f"cases/{cid}/case.yaml:4: 警告：" + lines[0]
+    assert res.stdout.strip() == f"cases/{cid}/case.yaml:4: 警告：" + lines[0] + "  提示：核对身份证原件；地区码确实如此的可以不改"
     other = cli.add(8)
     res = committed(cli, "case", "set", other, "--id-number", "990421197501010042", "--reason", "按户口簿更正")
     assert "990421" in res.stderr

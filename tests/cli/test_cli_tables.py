@@ -121,6 +121,19 @@ def test_limit_cuts_after_sorting(cli):
     assert "--limit" in cli("due", "--limit", "0").stderr
 
 
+def test_limit_applies_to_brief_as_persons(cli):
+    # three people notified 05-01 who never reported in: each has the report-in overdue since 05-16
+    # (4 days on 05-20), one overdue item each, so the brief's order is by case ID
+    ids = [cli.add(seed, measure="rehab", notified_on="2026-05-01") for seed in (1, 2, 3)]
+    full = cli.ok("due", "--brief").stdout.splitlines()
+    assert [x.split()[0] for x in full[:-1]] == ids
+    out = cli.ok("due", "--brief", "--limit", "2").stdout.splitlines()
+    assert out[:-1] == full[:2]                       # the first two persons, lines unchanged
+    assert out[-1] == "2026-05-20：3 人有事项，其中 3 人有逾期（本周至 2026-05-24）；另有 1 人未列出（--limit）"
+    assert cli.ok("due", "--brief", "--limit", "3").stdout.splitlines() == full       # nobody left out: no note
+    assert "--limit" in cli("due", "--brief", "--limit", "0").stderr
+
+
 def test_commands_fit_80_columns_through_the_cli(cli, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     staff(cli, "李娟")

@@ -9,6 +9,7 @@ input can reach is dead code and is removed from the package instead).
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -260,7 +261,7 @@ def s_no_such_item(cli):
 
 def s_not_overdue(cli):
     cid = base(cli)
-    due = [i for i in __import__("json").loads(cli.ok("due", "--case", cid, "--format", "json").stdout)
+    due = [i for i in json.loads(cli.ok("due", "--case", cid, "--format", "json").stdout)
            if i["status"] != "overdue"]
     return ["explain", cid, due[0]["kind"], due[0]["deadline"], "--reason", "无"]
 
@@ -744,6 +745,13 @@ def test_check_reports_code(cli, code):
     assert code in {p.code for p in check_store(cli.root, date(2026, 5, 20))}
     res = cli("check")
     assert res.exit_code == 1 and re.search(r"^\S+:\d+: .*[\u4e00-\u9fff]", res.stdout, re.M), res.output
+    # the JSON names the code and what to do; the table shows that hint beside the problem
+    res_json = cli("check", "--format", "json")
+    assert res_json.exit_code == 1
+    mine = [p for p in json.loads(res_json.stdout)["problems"] if p["code"] == code]
+    assert mine and all(HAN.search(p["hint"]) for p in mine), mine
+    for p in mine:
+        assert f"{p['path']}:{p['line']}: {p['message']}  提示：{p['hint']}" in res.stdout.splitlines(), (p, res.stdout)
 
 
 def test_binary_export_is_not_written_to_a_terminal(monkeypatch):

@@ -1,0 +1,61 @@
+"""`check` shows each problem's hint (what to do) beside it, and `--format json` gives path, line, code,
+message and hint of every problem and warning (issue 11: one formatter for message, path:line and hint)."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import git, refused, staff
+
+
+def test_check_shows_the_hint_beside_each_problem(cli):
+    cid = cli.add(1, notified_on="2026-03-02", reported_on="2026-03-05")
+    (cli.root / "cases" / "notes.txt").write_text("x")
+    (cli.root / "cases" / cid / "case.yaml").chmod(0o644)
+    res = cli("check")
+    assert res.exit_code == 1
+    assert res.stdout.splitlines() == [
+        "cases/notes.txt:0: cases 目录下只应有个案文件夹  提示：移走该文件",
+        f"cases/{cid}/case.yaml:0: 文件可被其他用户读取（权限 644，应为 600）"
+        f"  提示：运行 chmod 600 cases/{cid}/case.yaml（或 chmod -R go-rwx 案卷库目录）",
+        "cases/notes.txt:1: 有未提交的改动（git status）：不在审计轨迹中"
+        "  提示：手工修改请用 git diff 查看后提交（写明原因）或用 git checkout 恢复",
+    ]
+    assert res.stderr.strip() == "共 3 处问题。修正上述文件后再运行 aftercare check。"
+
+
+def test_check_json_has_code_and_hint(cli):
+    cid = cli.add(1, notified_on="2026-03-02", reported_on="2026-03-05")
+    (cli.root / "cases" / "notes.txt").write_text("x")
+    res = cli("check", "--format", "json")
+    assert res.exit_code == 1
+    assert json.loads(res.stdout) == {
+        "problems": [{"path": "cases/notes.txt", "line": 0, "code": "stray-file", "message": "cases 目录下只应有个案文件夹",
+                      "hint": "移走该文件"},
+                     {"path": "cases/notes.txt", "line": 1, "code": "uncommitted",
+                      "message": "有未提交的改动（git status）：不在审计轨迹中",
+                      "hint": "手工修改请用 git diff 查看后提交（写明原因）或用 git checkout 恢复"}],
+        "warnings": [],
+    }
+    (cli.root / "cases" / "notes.txt").unlink()
+    res = cli("check", "--format", "json")
+    assert res.exit_code == 0 and json.loads(res.stdout) == {"problems": [], "warnings": []}
+    assert cid
+
+
+def test_check_warnings_carry_their_hint(cli):
+    staff(cli, "李娟")
+    cid = cli.add(9, worker="李娟")
+    path = cli.root / "cases" / cid / "case.yaml"
+    path.write_text(path.read_text().replace('worker: "李娟"', 'worker: "李绢"'))
+    git(cli.root, "commit", "-qam", "Hand edit: a worker not on the staff list")
+    res = cli("check")
+    assert res.exit_code == 0
+    line = next(x for x in res.stdout.splitlines() if x.startswith(f"cases/{cid}/case.yaml:"))
+    assert line.endswith(": 警告：工作人员“李绢”不在工作人员名单上  提示：用 aftercare staff add 添加，或用 case set --worker 改正")
+    warn = json.loads(cli("check", "--format", "json").stdout)["warnings"]
+    assert [(w["code"], w["hint"]) for w in warn] == [("unknown-worker", "用 aftercare staff add 添加，或用 case set --worker 改正")]
+
+
+def test_check_refuses_an_unknown_format(cli):
+    assert "输出格式" in refused(cli, "check", "--format", "xml")
