@@ -47,7 +47,9 @@ def choice(value: str | None, allowed: dict, what: str, required: bool = False) 
     code = M.code_of(value, allowed)
     if code is None:
         opts = "、".join(f"{k}（{v}）" for k, v in allowed.items())
-        raise AftercareError(f"{what}“{value}”无效，应为：{opts}", code="bad-enum")
+        words = M.words_for(allowed)
+        also = f"；也可写：{'、'.join(words)}" if words else ""
+        raise AftercareError(f"{what}“{value}”无效，应为：{opts}{also}", code="bad-enum")
     return code
 
 

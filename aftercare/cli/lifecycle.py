@@ -114,7 +114,7 @@ def release(case: CaseArg, date: DateOpt = None,
 @app.command("explain")
 @handle
 def explain(case: CaseArg,
-            kind: Annotated[str, typer.Argument(help="事项类别，如 test、visit、warning")],
+            kind: Annotated[str, typer.Argument(help="事项类别：英文代码或中文，如 test/检测、visit/家访、report/报告、warning/告诫书")],
             deadline: Annotated[str, typer.Argument(help="该事项的期限 YYYY-MM-DD")],
             reason: Annotated[str, Opt("--reason", help="未能完成的原因")],
             store: StoreOpt = None) -> None:

@@ -21,11 +21,20 @@ SUSPEND_REASONS = {"detention": "拘留", "arrest": "逮捕"}
 TERMINATE_REASONS = {"imprisonment": "收监执行刑罚", "compulsory-education": "强制性教育措施"}
 
 # Chinese words typed for a code, beside each table's own labels (阴性, 家访, 社区戒毒 … are labels already).
+# A word may name a code in several tables (访谈: the visit kind `talk`, and the agenda item `visit`):
+# it then lists its codes, and each table takes the one it has.
 WORDS = {"拒绝": "refused", "拒检": "refused", "拒绝检测": "refused", "逃避": "evaded", "待反馈": "pending",
-         "委托": "pending", "尿液": "urine", "头发": "hair", "见面": "talk", "面谈": "talk", "访谈": "talk",
-         "电话": "phone", "初次": "intake", "季度": "quarterly", "年度": "yearly", "其他": "other", "外出": "absence",
-         "低风险": "low", "中风险": "medium", "高风险": "high", "外来": "nonlocal", "戒毒": "detox", "康复": "rehab",
-         "收监": "imprisonment"}
+         "委托": "pending", "尿液": "urine", "头发": "hair", "见面": ("talk", "visit"), "面谈": ("talk", "visit"),
+         "访谈": ("talk", "visit"), "电话": "phone", "初次": "intake", "季度": "quarterly", "年度": "yearly",
+         "其他": "other", "外出": "absence", "低风险": "low", "中风险": "medium", "高风险": "high",
+         "外来": "nonlocal", "戒毒": "detox", "康复": "rehab", "收监": "imprisonment",
+         # agenda item kinds (`explain CASE KIND`)
+         "检测": "test", "尿检": ("urine", "test"), "家访": ("home", "visit"), "走访": "visit", "谈话": "visit",
+         "报告": "report", "教育": "education", "帮教": "education", "劝诫": "education", "告诫": "warning",
+         "告诫书": "warning", "违规报告": "violation-report", "违法报告": "violation-report", "销假": "leave-return",
+         "解除建议": "release-suggestion", "变更审批表": "transfer-form", "生日": "birthday-visit",
+         "安保": "security-visit", "家庭变故": "family-change-visit", "回访": "followup", "出所衔接": "pickup",
+         "找人": "contact-check", "失联通报": "lost-report", "备案": "police-filing"}
 
 
 def code_of(value: str, table: Mapping[str, str]) -> str | None:
@@ -39,8 +48,13 @@ def code_of(value: str, table: Mapping[str, str]) -> str | None:
     for code, label in table.items():
         if v == label:
             return code
-    code = WORDS.get(v)
-    return code if code in table else None
+    codes = WORDS.get(v, ())
+    return next((c for c in ((codes,) if isinstance(codes, str) else codes) if c in table), None)
+
+
+def words_for(table: Mapping[str, str]) -> list:
+    """The words of WORDS that name a code of `table` (what `code_of` accepts beside codes and labels)."""
+    return [w for w, codes in WORDS.items() if any(c in table for c in ((codes,) if isinstance(codes, str) else codes))]
 
 
 # Every event type the store knows, with its Chinese label.

@@ -8,7 +8,7 @@ import pytest
 
 from aftercare.core.dates import parse_date
 from aftercare.core.errors import AftercareError
-from aftercare.core.model import RISKS, TEST_RESULTS, VISIT_KINDS, code_of
+from aftercare.core.model import ITEM_KINDS, RISKS, TEST_METHODS, TEST_RESULTS, VISIT_KINDS, code_of
 
 TODAY = date(2026, 11, 20)
 
@@ -49,6 +49,11 @@ def test_impossible_dates(text):
                                               ("逃避", TEST_RESULTS, "evaded"), ("家访", VISIT_KINDS, "home"),
                                               ("电话", VISIT_KINDS, "phone"), ("高", RISKS, "high"),
                                               ("negative", TEST_RESULTS, "negative"), ("HOME", VISIT_KINDS, "home"),
-                                              ("家访", TEST_RESULTS, None), ("其他", TEST_RESULTS, None)])
+                                              ("家访", TEST_RESULTS, None), ("其他", TEST_RESULTS, None),
+                                              # one word, a code in each table (issue 10: explain CASE KIND)
+                                              ("访谈", VISIT_KINDS, "talk"), ("访谈", ITEM_KINDS, "visit"),
+                                              ("尿检", TEST_METHODS, "urine"), ("尿检", ITEM_KINDS, "test"),
+                                              ("家访", ITEM_KINDS, "visit"), ("检测", ITEM_KINDS, "test"),
+                                              ("探望", ITEM_KINDS, None)])
 def test_chinese_words_for_codes(typed, table, code):
     assert code_of(typed, table) == code

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from aftercare.core.ids import id_check_digit
-from conftest import Cli, git, person, refused, staff
+from conftest import Cli, committed, git, person, refused, staff
 
 TODAY = "2026-05-20"
 
@@ -203,6 +203,29 @@ def test_explain_closes_overdue_item(cli, case):
     assert ("visit", "2026-04-04") not in {(i["kind"], i["deadline"]) for i in items}
     shown = json.loads(cli.ok("show", case, "--format", "json").stdout)
     assert shown["compliance"]["visit"]["explained"] == 1 and shown["gaps"][0]["reason"].startswith("本人住院")
+
+
+# 社区戒毒 reported 2026-03-05: the first windows of test, visit, report and education are 03-05..04-04 and the
+# intake evaluation is due by 04-04 (1 month); all overdue on 05-20. `explain` takes the Chinese words of the
+# item kinds, the same table as `record` (model.WORDS), and names the item in Chinese in its reply.
+@pytest.mark.parametrize("word,label", [("检测", "吸毒检测"), ("尿检", "吸毒检测"), ("家访", "见面访谈/家访"),
+                                        ("走访", "见面访谈/家访"), ("谈话", "见面访谈/家访"), ("报告", "定期报告"),
+                                        ("教育", "帮教、劝诫"), ("帮教", "帮教、劝诫"), ("评估", "评估")])
+def test_explain_takes_the_chinese_word_of_a_kind(cli, case, word, label):
+    res = committed(cli, "explain", case, word, "2026-04-04", "--reason", "本人住院治疗")
+    assert f"{label}（期限 2026-04-04）" in res.stdout
+    kind = {"吸毒检测": "test", "见面访谈/家访": "visit", "定期报告": "report", "帮教、劝诫": "education",
+            "评估": "evaluation"}[label]
+    shown = json.loads(cli.ok("show", case, "--format", "json").stdout)
+    assert shown["compliance"][kind]["explained"] == 1
+    assert [(g["kind"], g["deadline"]) for g in shown["gaps"]] == [(kind, "2026-04-04")]
+
+
+def test_explain_refuses_a_word_it_does_not_know_with_the_accepted_forms(cli, case):
+    msg = refused(cli, "explain", case, "探望", "2026-04-04", "--reason", "x")
+    assert msg.startswith("错误：事项类别“探望”无效，应为：")
+    for form in ("test（吸毒检测）", "visit（见面访谈/家访）", "检测", "家访", "谈话", "报告", "教育"):
+        assert form in msg, form
 
 
 # ---------------------------------------------------------------- nothing lost
