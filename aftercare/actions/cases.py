@@ -131,11 +131,76 @@ def _shown(value) -> str:
     return "（空）" if value in (None, "") else str(value)
 
 
-def set_case(store: Store, cid: str, today: date, reason: str | None = None, **changes) -> Result:
+# the facts of one measure (the first measure's are case.yaml's top level, a later one's an item of later_measures)
+MEASURE_FACTS = ("reported_on", "notified_on", "decided_on", "term_months", "measure", "decision_no", "decided_by")
+
+
+def _target_measure(case, live: list, measure_no: int | None, facts: set):
+    """The measure whose facts are corrected: `--measure-no N`, else the current (last) one. Returns
+    (Measure, its report-in record or None)."""
+    path = case.path
+    if measure_no is not None:
+        if not facts:
+            raise AftercareError("--measure-no 只用于更正某项措施的报到日期、决定、期限或措施种类", code="bad-option")
+        if not 1 <= measure_no <= len(path):
+            raise AftercareError(f"个案 {case.id} 没有第 {measure_no} 项措施（共 {len(path)} 项，见 show 的“措施经过”）",
+                                 code="unknown-measure")
+    m = path[(measure_no or len(path)) - 1]
+    if facts and not m.community:
+        others = [f"第 {x.seq} 项（{x.label}）" for x in path if x.community]
+        hint = f"；更正{'、'.join(others)}请加 --measure-no 序号" if others else ""
+        raise AftercareError(f"个案 {case.id} 的第 {m.seq} 项措施为{m.label}，没有"
+                             f"{'、'.join(SET_LABELS[k] for k in MEASURE_FACTS if k in facts)}可更正{hint}",
+                             code="wrong-measure")
+    mine = M.measure_events(case, live).get(m.seq, []) if len(path) > 1 else live
+    return m, next((e for e in mine if e.type == "report-in"), None), mine
+
+
+def _check_on_path(store: Store, case, events: list, m, new: dict, today: date) -> date | None:
+    """A corrected measure stays between its neighbours on the path: it cannot begin before the previous
+    one ended, nor reach past its own end or into the next one. Returns its new opening day (a later
+    measure opens on its first known date) or None when unchanged."""
+    from dataclasses import replace
+
+    from aftercare.core.path import evaluate as evaluate_path
+
+    path = case.path
+    dates = [d for d in (new["decided_on"], new["notified_on"], new["reported_on"]) if d]
+    began = min(dates) if dates and m.seq > 1 else None
+    label = f"第 {m.seq} 项措施（{M.MEASURES[new['measure']]}）"
+    if m.seq > 1:
+        # the path as it stood before this measure began (its records only): case start's own rule
+        by_seq = M.measure_events(case, events)
+        before = [e for seq, evs in by_seq.items() if seq < m.seq for e in evs]
+        prev = evaluate_path(replace(case, measures=path[:m.seq - 1]), before, store.rules, store.calendar, today,
+                             store.security).path.current
+        since = prev.end or prev.start or prev.measure.opened_on
+        if began is not None and since is not None and began < since:
+            raise AftercareError(f"{label}的开始日期将为 {began}，早于上一措施（{M.MEASURES[prev.kind]}）的"
+                                 f"{'结束' if prev.end else '开始'}日期 {since}，与之重叠", code="overlap")
+        if prev.kind == "isolation" and new["measure"] == "detox":
+            raise AftercareError("解除强制隔离戒毒后应为社区康复（rehab），不能更正为社区戒毒", code="bad-measure")
+    late = max(dates, default=None)
+    if late is not None and m.seq < len(path) and late > path[m.seq].opened_on:
+        nxt = path[m.seq]
+        raise AftercareError(f"{label}的日期 {late} 晚于下一措施（第 {nxt.seq} 项，{nxt.label}）的开始日期 "
+                             f"{nxt.opened_on}，与之重叠", code="overlap")
+    own = evaluate_path(case, events, store.rules, store.calendar, today, store.security).path
+    seg = next(g for g in own.segments if g.seq == m.seq and not g.derived)
+    closed_on = seg.view.closed_on
+    if late is not None and closed_on is not None and late > closed_on:
+        raise AftercareError(f"{label}于 {closed_on} {M.STATUS_LABELS[seg.view.status]}，其日期不能改为更晚的 {late}",
+                             code="date-order")
+    return began if began is not None and began != m.opened_on else None
+
+
+def set_case(store: Store, cid: str, today: date, reason: str | None = None, measure_no: int | None = None,
+             **changes) -> Result:
     """Change or correct the facts of a case by a round-trip edit of case.yaml (its comments, order and
     hand-added fields survive). A clock fact (report-in, decision dates, term, measure, ID number) changes
     only with a reason, which goes into the commit body and the case's correction log; a corrected
-    report-in date voids the old report-in and records the new one, in the same commit."""
+    report-in date voids the old report-in and records the new one, in the same commit. The facts of a
+    measure are those of the current (last) measure of the person's path, or of `measure_no`."""
     from io import StringIO
 
     from ruamel.yaml import YAML
@@ -150,21 +215,15 @@ def set_case(store: Store, cid: str, today: date, reason: str | None = None, **c
     with store.transaction() as tx:
         case, events = store.load_case(cid)          # refuses an unknown case or a file that does not load
         live = [e for e in events if M.counts(e)]
-        report_in = next((e for e in live if e.type == "report-in"), None)
+        m, report_in, mine = _target_measure(case, live, measure_no, set(wanted) & set(MEASURE_FACTS))
         current = {"phone": case.phone, "address": case.address, "worker": case.worker, "name": case.name,
                    "household": case.household, "risk": case.risk, "reported_on": report_in.date if report_in else None,
-                   "notified_on": case.notified_on, "decided_on": case.decided_on, "term_months": case.term_months,
-                   "measure": case.measure, "decision_no": case.decision_no, "decided_by": case.decided_by,
+                   "notified_on": m.notified_on, "decided_on": m.decided_on, "term_months": m.term_months,
+                   "measure": m.kind, "decision_no": m.decision_no, "decided_by": m.decided_by,
                    "id_number": case.id_number}
         changed = [k for k, v in wanted.items() if current[k] != v]
         if not changed:
             raise AftercareError(f"个案 {cid} 的这些信息与原来相同，没有修改", code="nothing")
-        first_measure = set(changed) & (set(CLOCK_FACTS) | set(DECISION_KEYS)) - {"id_number"}
-        if first_measure and (len(case.path) > 1 or case.measure not in M.COMMUNITY_MEASURES):
-            # these fields are the first measure's; a person with a path corrects a measure in case.yaml
-            raise AftercareError(f"个案 {cid} 的第一项措施为{M.MEASURES[case.measure]}、共 {len(case.path)} 项措施：更正"
-                                 f"{'、'.join(SET_LABELS[k] for k in first_measure)}请在 case.yaml 中修改对应措施并提交",
-                                 code="path-correction")
         clock = [k for k in changed if k in CLOCK_FACTS]
         if clock and not reason:
             raise AftercareError(f"更正{'、'.join(SET_LABELS[k] for k in clock)}须用 --reason 写明原因（记入更正记录）",
@@ -179,8 +238,10 @@ def set_case(store: Store, cid: str, today: date, reason: str | None = None, **c
                 raise AftercareError(f"该身份证号已登记为个案 {dup}，不能改为重复的身份证号", code="duplicate-person")
         if {"reported_on", "notified_on", "decided_on", "id_number"} & set(changed):
             check_dates(new["decided_on"], new["notified_on"], new["reported_on"], birth)
+        several = len(case.path) > 1
+        opens = _check_on_path(store, case, live, m, new, today) if set(changed) & set(MEASURE_FACTS) else None
         if "reported_on" in changed:
-            early = [e for e in live if e.type in NEED_START and e.date < new["reported_on"]]
+            early = [e for e in mine if e.type in NEED_START and e.date < new["reported_on"]]
             if early:
                 e = early[0]
                 raise AftercareError(f"报到日期不能改为 {new['reported_on']}：已有更早的记录 {e.id}（{e.date} {e.label}）须在报到之后",
@@ -193,18 +254,23 @@ def set_case(store: Store, cid: str, today: date, reason: str | None = None, **c
         yaml.width = 4096
         yaml.representer.ignore_aliases = lambda *_: True      # the read path refuses anchors and aliases
         doc = yaml.load(path.read_text(encoding="utf-8"))
+        target = doc if m.seq == 1 else doc["later_measures"][m.seq - 2]
         for key in changed:
             value = new[key]
             if key in DECISION_KEYS:
-                if not isinstance(doc.get("decision"), dict):
-                    doc["decision"] = CommentedMap()
-                doc["decision"][DECISION_KEYS[key]] = Q(value) if isinstance(value, str) else value
+                if not isinstance(target.get("decision"), dict):
+                    target["decision"] = CommentedMap()
+                target["decision"][DECISION_KEYS[key]] = Q(value) if isinstance(value, str) else value
             elif key == "term_months":
-                doc[key] = value
+                target[key] = value
+            elif key == "measure":
+                target["measure" if m.seq == 1 else "kind"] = Q(value) if m.seq == 1 else value
             elif key == "id_number":
                 doc["id_number"], doc["sex"], doc["birth_date"] = Q(value), Q(sex), birth
             elif key != "reported_on":
                 doc[key] = Q(value)
+        if opens is not None:
+            target["opened_on"] = opens
         if reason:
             log = doc.get("corrections")
             if not isinstance(log, list):
@@ -218,6 +284,8 @@ def set_case(store: Store, cid: str, today: date, reason: str | None = None, **c
                 entry["reason"] = Q(reason)
                 if who:
                     entry["by"] = Q(who)
+                if several and key in MEASURE_FACTS:
+                    entry["measure"] = m.seq
                 log.append(entry)
         buf = StringIO()
         yaml.dump(doc, buf)
@@ -229,15 +297,17 @@ def set_case(store: Store, cid: str, today: date, reason: str | None = None, **c
                                       {"of": report_in.id, "reason": f"更正报到日期：{reason}", "by": who})
                 taken.append(M.Event(vid, "void", today, {}))
             tx.append_event(case, taken, "report-in", new["reported_on"],
-                            {"place": report_in.get("place") if report_in else None})
+                            {"place": report_in.get("place") if report_in else None,
+                             "measure": m.seq if several else None})
         case2, events2 = store.load_case(cid)        # what was written must read back
         evaluate_in(store, case2, events2, today)
         verb = "Correct" if reason else "Update"
+        which = f" (measure {m.seq})" if several and set(changed) & set(MEASURE_FACTS) else ""
         body = f"\n\nReason: {reason}" if reason else ""
-        commit = tx.commit(f"{verb} case {cid}: {', '.join(changed)}{body}")
+        commit = tx.commit(f"{verb} case {cid}: {', '.join(changed)}{which}{body}")
     shown = "、".join(SET_LABELS[k] + ("" if k in EDITABLE or k == "id_number" else f" {_shown(current[k])} → {_shown(new[k])}")
                      for k in changed)
+    where = f"第 {m.seq} 项措施（{M.MEASURES[m.kind]}）" if which else ""
     warn = id_region_warning(new["id_number"]) if "id_number" in changed else None
-    return Result(cid, f"已{'更正' if reason else '修改'}个案 {cid}：{shown}" + (f"；原因：{reason}" if reason else ""), commit,
+    return Result(cid, f"已{'更正' if reason else '修改'}个案 {cid}{where}：{shown}" + (f"；原因：{reason}" if reason else ""), commit,
                   warnings=(warn,) if warn else ())
-

@@ -120,6 +120,7 @@ def case_set(
     decided_on: Annotated[Optional[str], Opt("--decided-on", help="更正决定日期")] = None,
     id_number: Annotated[Optional[str], Opt("--id-number", help="更正身份证号（性别、出生日期随之更正）")] = None,
     reason: Annotated[Optional[str], Opt("--reason", help="更正原因：更正报到/决定日期、期限、措施、身份证号时必填")] = None,
+    measure_no: Annotated[Optional[int], Opt("--measure-no", help="更正第几项措施的报到/决定日期、期限、措施（默认当前即最后一项；序号见 show 的“措施经过”）")] = None,
     alias: Annotated[Optional[str], Opt("--alias", help="别名、绰号")] = None,
     ethnicity: Annotated[Optional[str], Opt("--ethnicity", help="民族")] = None,
     education: Annotated[Optional[str], Opt("--education", help="文化程度")] = None,
@@ -152,13 +153,13 @@ def case_set(
             "reported_on": reported_on, "notified_on": notified_on, "term_months": term_months, "measure": measure,
             "decision_no": decision_no, "decided_by": decided_by, "decided_on": decided_on, "id_number": id_number}
     if any(v is not None for v in (*person.values(), *path.values())):
-        if any(v is not None for v in core.values()):
+        if any(v is not None for v in (*core.values(), measure_no)):
             raise AftercareError("基本信息、更正事项与登记表各项请分两次修改")
         from aftercare.actions import pathway
 
         show_result(pathway.set_person(open_store(store), case, today(), **path, **person))
         return
-    show_result(cases.set_case(open_store(store), case, today(), reason=reason, **core))
+    show_result(cases.set_case(open_store(store), case, today(), reason=reason, measure_no=measure_no, **core))
 
 
 @case_app.command("list")

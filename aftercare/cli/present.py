@@ -167,6 +167,8 @@ def case_report(sink: Sink, r: dict) -> None:
         for c in r["corrections"]:
             who = f"，{c['by']}" if c.get("by") else ""
             what = M.CASE_FIELD_LABELS.get(c["field"], c["field"])
+            if c.get("measure"):
+                what = f"第{c['measure']}项措施{what}"
             para(sink, f"{c['date']}  {what}：{_blank(c.get('from'))} → {_blank(c.get('to'))}（{c['reason']}{who}）",
                  indent=2, hang=4)
     if r["leaves"]:

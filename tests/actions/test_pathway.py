@@ -153,6 +153,80 @@ def test_prior_isolations_and_history(cli):
     assert "既往强制隔离戒毒 3 次" in cli.ok("show", cid).stdout
 
 
+def test_corrections_of_a_measure_on_the_path(cli):
+    """case set corrects the clock facts of the current (last) measure, or of `--measure-no N`; a corrected
+    measure stays between its neighbours; the correction log names the measure."""
+    import yaml
+
+    cid = detox_case(cli)                                                     # reported 2026-01-05
+    committed(cli, "record", "test", cid, "--date", "2026-02-02", "--result", "negative", today="2026-02-02")
+    committed(cli, "terminate", cid, "--date", "2026-03-20", "--reason", "isolation", today="2026-03-20")
+    committed(cli, "case", "start", cid, "--measure", "isolation", "--entered-on", "2026-03-25",
+              "--expected-release", "2028-03-24", today="2026-03-25")
+    t = "2026-04-01"
+    # the current measure is the isolation: it has no report-in to correct; the detox is measure 1
+    msg = refused(cli, "case", "set", cid, "--reported-on", "2026-01-06", "--reason", "录错", today=t)
+    assert "强制隔离戒毒" in msg and "--measure-no" in msg and "第 1 项" in msg
+    refused(cli, "case", "set", cid, "--measure-no", "2", "--reported-on", "2026-01-06", "--reason", "录错", today=t)
+    assert "共 2 项" in refused(cli, "case", "set", cid, "--measure-no", "3", "--reported-on", "2026-01-06",
+                               "--reason", "录错", today=t)
+    refused(cli, "case", "set", cid, "--measure-no", "1", "--phone", "13800000009", today=t)     # not a measure's fact
+    # measure 1 ended on 03-20 and the isolation began on 03-25
+    assert "重叠" in refused(cli, "case", "set", cid, "--measure-no", "1", "--reported-on", "2026-03-28",
+                             "--reason", "录错", today=t)
+    assert "2026-03-20" in refused(cli, "case", "set", cid, "--measure-no", "1", "--reported-on", "2026-03-22",
+                                   "--reason", "录错", today=t)
+    assert "更早的记录" in refused(cli, "case", "set", cid, "--measure-no", "1", "--reported-on", "2026-02-03",
+                                 "--reason", "录错", today=t)                              # its test of 02-02
+    assert "--reason" in refused(cli, "case", "set", cid, "--measure-no", "1", "--reported-on", "2026-01-06", today=t)
+    res = committed(cli, "case", "set", cid, "--measure-no", "1", "--reported-on", "2026-01-06",
+                    "--reason", "报到日期录错", today=t)
+    assert "第 1 项措施（社区戒毒）" in res.stdout
+    r = show_json(cli, cid, t)
+    # 36 months from 2026-01-06: last day 2029-01-05
+    assert (r["measures"][0]["start"], r["measures"][0]["last_day"], r["measures"][0]["end"]) == \
+        ("2026-01-06", "2029-01-05", "2026-03-20")
+    c = r["corrections"][-1]
+    assert (c["field"], c["from"], c["to"], c["measure"], c["reason"]) == \
+        ("reported_on", "2026-01-05", "2026-01-06", 1, "报到日期录错")
+    assert [v["type"] for v in r["voided"]] == ["report-in"]
+    assert "第1项措施报到日期" in cli.ok("show", cid, today=t).stdout
+
+    # out of the facility into 社区康复 (24 months), reported 03-26
+    committed(cli, "record", "pickup", cid, "--date", "2028-03-24", today="2028-03-24")
+    committed(cli, "case", "start", cid, "--measure", "rehab", "--term-months", "24", "--notified-on", "2028-03-24",
+              "--reported-on", "2028-03-26", today="2028-03-26")
+    committed(cli, "record", "test", cid, "--date", "2028-04-10", "--result", "negative", today="2028-04-10")
+    t = "2028-04-12"
+    refused(cli, "case", "set", cid, "--measure", "detox", "--reason", "录错", today=t)   # after isolation: rehab
+    # served before the isolation began (2026-03-25): the rehab would overlap it
+    assert "重叠" in refused(cli, "case", "set", cid, "--notified-on", "2026-03-24", "--reason", "录错", today=t)
+    refused(cli, "case", "set", cid, "--reported-on", "2028-04-11", "--reason", "录错", today=t)   # its test of 04-10
+    # the current measure by default: the detox's records of 2026 do not stand in the way
+    committed(cli, "case", "set", cid, "--reported-on", "2028-03-27", "--reason", "报到日期录错", today=t)
+    r = show_json(cli, cid, t)
+    # 24 months from 2028-03-27: last day 2030-03-26
+    assert r["period"]["start"] == "2028-03-27" and r["period"]["last_day"] == "2030-03-26"
+    assert r["measures"][0]["start"] == "2026-01-06"                         # measure 1 untouched
+    # served a day earlier: the rehab now opens on 2028-03-23, which ends the isolation that day
+    committed(cli, "case", "set", cid, "--notified-on", "2028-03-23", "--reason", "送达日期录错", today=t)
+    doc = yaml.safe_load((cli.root / "cases" / cid / "case.yaml").read_text(encoding="utf-8"))
+    assert str(doc["later_measures"][1]["opened_on"]) == "2028-03-23"
+    assert str(doc["later_measures"][1]["decision"]["notified_on"]) == "2028-03-23"
+    assert str(doc["decision"]["notified_on"]) == "2026-01-02"               # the first measure's own
+    r = show_json(cli, cid, t)
+    assert [(m["kind"], m["start"], m["end"]) for m in r["measures"]] == [
+        ("detox", "2026-01-06", "2026-03-20"), ("isolation", "2026-03-25", "2028-03-23"), ("rehab", "2028-03-27", None)]
+    assert [(c["field"], c.get("measure")) for c in r["corrections"]] == [
+        ("reported_on", 1), ("reported_on", 3), ("notified_on", 3)]
+    # a person whose only measure is follow-up has no clock facts to correct
+    name, idn = person(5)
+    fu = cli.ok("case", "add", "--name", name, "--id-number", idn, "--measure", "followup",
+                "--released-on", "2028-01-02", today=t).stdout.strip().splitlines()[-1]
+    assert "后续照管" in refused(cli, "case", "set", fu, "--reported-on", "2028-01-03", "--reason", "录错", today=t)
+    cli.ok("check", today=t)
+
+
 def test_death_or_moving_away_ends_follow_up(cli):
     """PATHWAY §1: follow-up ends by 3 years clean, relapse, death or moving away; nothing is due afterwards."""
     cid = detox_case(cli, reported="2023-01-05", notified="2023-01-02", today="2023-01-05")

@@ -527,8 +527,8 @@ def s_wrong_measure(cli):
     return ["record", "visit", isolation(cli)]
 
 
-def s_path_correction(cli):
-    return ["case", "set", isolation(cli), "--term-months", "12", "--reason", "按决定书更正"]
+def s_unknown_measure(cli):
+    return ["case", "set", isolation(cli), "--measure-no", "3", "--term-months", "12", "--reason", "按决定书更正"]
 
 
 def s_overlap(cli):
