@@ -178,8 +178,8 @@ def path_problems(cid: str, view, events: list, today: date, bad) -> None:
         return any(s.kind == kind and s.start is not None and s.start <= d and (s.end is None or d <= s.end)
                    for s in segs)
 
-    lost_open = False
-    on_methadone = False
+    open_spans = {"lost": False, "methadone": False}       # a span of the path opened and not yet closed
+    closers = {"found": "lost", "methadone-end": "methadone"}
     for e in events:
         where = f"{cid} {e.id} {e.type} {e.date}"
         if path_record(e) and e.date > today:
@@ -188,22 +188,16 @@ def path_problems(cid: str, view, events: list, today: date, bad) -> None:
             bad(f"{where}: outside follow-up care")
         if e.type == "pickup" and not inside("isolation", e.date):
             bad(f"{where}: outside compulsory isolation")
-        if e.type == "lost" or (e.type == "followup" and e.get("outcome") == "lost"):
-            if e.type == "lost" and lost_open:
-                bad(f"{where}: declared lost while lost")
-            lost_open = True
-        elif e.type == "found":
-            if not lost_open:
-                bad(f"{where}: found while not lost")
-            lost_open = False
-        elif e.type == "methadone":
-            if on_methadone:
-                bad(f"{where}: joined methadone twice")
-            on_methadone = True
-        elif e.type == "methadone-end":
-            if not on_methadone:
-                bad(f"{where}: methadone ended while not on it")
-            on_methadone = False
+        opens = "lost" if e.type == "lost" or (e.type == "followup" and e.get("outcome") == "lost") else \
+            "methadone" if e.type == "methadone" else None
+        if opens is not None:
+            if open_spans[opens] and e.type != "followup":       # a follow-up finding no one while lost is fine
+                bad(f"{where}: {opens} again while {opens}")
+            open_spans[opens] = True
+        elif e.type in closers:
+            if not open_spans[closers[e.type]]:
+                bad(f"{where}: {e.type} while not {closers[e.type]}")
+            open_spans[closers[e.type]] = False
         elif e.type == "police-filing" and not view.path.methadone:
             bad(f"{where}: police filing without methadone")
 
