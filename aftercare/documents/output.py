@@ -1,5 +1,6 @@
 """The output job: plan a case's file, render every document, write HTML or PDF (one per document, the
-combined PDF with archive page numbers, the cover and the table of contents)."""
+combined PDF with archive page numbers, the cover and the table of contents). PDF goes through the parts
+cache (`parts`): only documents whose input changed are laid out again, and only changed files written."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from aftercare.documents.builders import name_files, plan_case
 from aftercare.documents.catalogue import (BLANK_DIR, COMBINED_STEM, COVER_STEM, COVER_TEMPLATE, OFFICIAL,
                                            TOC_STEM, TOC_TEMPLATE, _OUR_FILE, Doc, toc_row)
 from aftercare.documents.context import CaseFacts, txt
-from aftercare.documents.pdf import PdfMaker, combine
+from aftercare.documents.pdf import combine, style_of
 from aftercare.documents.templating import Templates
 from aftercare.core.engine import evaluate_in
 
@@ -24,9 +25,10 @@ def _target(out_dir: Path, cid: str) -> Path:
     return Path(out_dir) / check_case_id(cid)
 
 
-def _write_all(target: Path, files: list[tuple[str, bytes]]) -> list[Path]:
-    """Write a case's rendered files into its folder. Everything was rendered before: a failed render
-    never gets here, and a failed write removes what it wrote and the folders it made (no empty folder)."""
+def _write_all(target: Path, files: list[tuple[str, bytes | None]]) -> list[Path]:
+    """Write a case's rendered files into its folder (a file given as None is already there, unchanged).
+    Everything was rendered before: a failed render never gets here, and a failed write removes what it
+    wrote and the folders it made (no empty folder). Returns every file of the case, in order."""
     from aftercare.store.fsutil import atomic_write, ensure_dir
 
     made = []
@@ -38,6 +40,8 @@ def _write_all(target: Path, files: list[tuple[str, bytes]]) -> list[Path]:
     try:
         ensure_dir(target)
         for name, data in files:
+            if data is None:
+                continue
             path = target / name
             atomic_write(path, data, durable=False)      # output is disposable: no fsync
             written.append(path)
@@ -50,7 +54,7 @@ def _write_all(target: Path, files: list[tuple[str, bytes]]) -> list[Path]:
             except OSError:
                 pass
         raise AftercareError(f"无法写入输出目录 {target}：{exc.strerror or exc}", code="io") from None
-    return written
+    return [target / name for name, _ in files]
 
 
 def _prune(target: Path, keep: Iterable[Path], ext: str, cid: str) -> None:
@@ -82,22 +86,52 @@ def _issuer(no: int, ctx: dict) -> str:
     return ctx["office"].get("name", "")
 
 
+def _engine_versions() -> str:
+    """The PDF engine and the libraries that make the files (part of every cached part's key), read without
+    importing them (WeasyPrint takes most of a second to import; it is started only to lay something out).
+    pikepdf, which every PDF render uses, must be there."""
+    from importlib import metadata
+
+    try:
+        import pikepdf  # noqa: F401
+    except ImportError:
+        raise AftercareError("无法生成 PDF：未安装 pikepdf；请安装：pip install pikepdf", code="no-pdf") from None
+    versions = []
+    for name in ("weasyprint", "pydyf", "pikepdf"):
+        try:
+            versions.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} ?")
+    return " ".join(versions)
+
+
 class _Job:
     """Renders cases of one store with shared templates (and fonts, for PDF)."""
 
     def __init__(self, store, fmt: str):
         if fmt not in ("html", "pdf"):
             raise AftercareError(f"格式“{fmt}”无效，应为 html 或 pdf", code="bad-format")
+        self.store, self.fmt = store, fmt
+        self.t = Templates(store)
+        self._engine = self.salt = None
         if fmt == "pdf":
+            from aftercare.documents.parts import salt_for
+
+            self.salt = salt_for(_engine_versions())
+
+    @property
+    def engine(self):
+        """The PDF engine, started when a document has to be laid out (a render with nothing new needs none)."""
+        if self._engine is None:
             try:
-                import weasyprint  # noqa: F401
+                from aftercare.documents.pdf import WeasyPrint
+
+                self._engine = WeasyPrint()
             except (ImportError, OSError) as exc:     # OSError: Pango or another system library missing
                 from aftercare.documents.pdf import unavailable
 
                 raise unavailable(exc) from None
-        self.store, self.fmt = store, fmt
-        self.t = Templates(store)
-        self.pdf = PdfMaker() if fmt == "pdf" else None
+        return self._engine
 
     # -- one case
 
@@ -118,9 +152,16 @@ class _Job:
         facts, archive, blanks, base = self.prepare(cid, today)
         if self.fmt == "html":
             files = [(n, h.encode("utf-8")) for n, h in self.html(facts, archive, blanks, base).items()]
+            written = _write_all(target, files)
         else:
-            files = self._pdf(facts, archive, blanks, base)
-        written = _write_all(target, files)
+            from aftercare.documents.parts import Parts
+
+            parts = Parts(Path(out_dir), facts.case.id, self.salt)
+            files = self._pdf(facts, archive, blanks, base, parts, target)
+            written = _write_all(target, [(name, data) for name, data, _ in files])
+            for name, _, sig in files:
+                parts.wrote(target, name, sig)
+            parts.save()
         _prune(target, written, self.fmt, facts.case.id)
         return written
 
@@ -161,28 +202,63 @@ class _Job:
             out[d.ctx["file"]] = self.t.render(d.template, self._ctx(base, d))
         return out
 
-    def _pdf(self, facts: CaseFacts, docs: list[Doc], blanks: list[Doc], base: dict) -> list[tuple[str, bytes]]:
-        """The documents are laid out as ONE WeasyPrint document (one stylesheet, one font set, archive page
-        numbers running on), then cut into one PDF per document; the cover and the contents (which list
-        those page numbers, and are not numbered themselves) are a second one; blank forms a third."""
-        pdf = self.pdf
-        body = pdf.layout(combine([self.t.render(d.template, self._ctx(base, d)) for d in docs], "", numbered=True,
-                                  font=base["fonts"]["song"]))
-        spans = pdf.spans(body, len(docs))
-        for d, (a, b) in zip(docs, spans):
-            d.first_page, d.pages = a + 1, b - a
-        cover, toc = self._front(facts, docs, blanks, base, len(body.pages))
-        front = pdf.layout(combine([self.t.render(COVER_TEMPLATE, cover), self.t.render(TOC_TEMPLATE, toc)], ""))
-        (ca, cb), (ta, tb) = pdf.spans(front, 2)
-        out = [(f"{COVER_STEM}.pdf", pdf.write(front, front.pages[ca:cb])),
-               (f"{TOC_STEM}.pdf", pdf.write(front, front.pages[ta:tb]))]
-        out += [(d.ctx["file"], pdf.write(body, body.pages[a:b])) for d, (a, b) in zip(docs, spans)]
-        out.append((f"{facts.case.id}{COMBINED_STEM}.pdf",
-                    pdf.write(front, front.pages + body.pages, labels=[(0, "卷皮"), (cb, "目录")], numbered_from=tb)))
-        if blanks:
-            forms = pdf.layout(combine([self.t.render(d.template, self._ctx(base, d)) for d in blanks], ""))
-            out += [(d.ctx["file"], pdf.write(forms, forms.pages[a:b]))
-                    for d, (a, b) in zip(blanks, pdf.spans(forms, len(blanks)))]
+    def _pdf(self, facts: CaseFacts, docs: list[Doc], blanks: list[Doc], base: dict, parts,
+             target: Path) -> list[tuple[str, bytes | None, str]]:
+        """(name, PDF or None when the file there is already this one, signature) of every file. The
+        documents and blank forms whose part is not cached are laid out together (one WeasyPrint document,
+        cut), then the cover and the contents (which list the documents' page numbers); the archive page
+        numbers are stamped on each document's part, and the combined PDF is the parts put together."""
+        from aftercare.documents.parts import assemble, digest, stamp
+
+        engine = lambda: self.engine                    # noqa: E731  (started only when something is laid out)
+        html = {d.ctx["file"]: self.t.render(d.template, self._ctx(base, d)) for d in docs + blanks}
+        key = {name: parts.key(h) for name, h in html.items()}
+        parts.fill(engine, [(name, html[name], key[name]) for name in html])
+        first = 1
+        for d in docs:
+            d.first_page, d.pages = first, parts.pages(key[d.ctx["file"]])
+            first += d.pages
+        cover, toc = self._front(facts, docs, blanks, base, first - 1)
+        front = [(f"{COVER_STEM}.pdf", self.t.render(COVER_TEMPLATE, cover)),
+                 (f"{TOC_STEM}.pdf", self.t.render(TOC_TEMPLATE, toc))]
+        front = [(name, h, parts.key(h)) for name, h in front]
+        parts.fill(engine, front)
+
+        out: list[tuple[str, bytes | None, str]] = []
+
+        def add(name: str, sig: str, make) -> bytes | None:
+            if parts.current(target, name, sig):
+                out.append((name, None, sig))
+                return None
+            data = make()
+            out.append((name, data, sig))
+            return data
+
+        whole = [parts.get(k) for _, _, k in front]
+        for name, _, k in front:
+            add(name, k, lambda k=k: parts.get(k))
+        style, font = (style_of(html[docs[0].ctx["file"]]) if docs else ""), base["fonts"]["song"]
+        nkey, numbers = parts.numbers_key(style, font), []
+        sigs = [k for _, _, k in front]
+
+        def stamped(k: str, first_page: int) -> bytes:
+            if not numbers:
+                numbers.append(parts.numbers(engine, style, font, first - 1))
+            return stamp(parts.get(k), numbers[0], first_page)
+
+        for d in docs:
+            name, k = d.ctx["file"], key[d.ctx["file"]]
+            sig = f"{k}/{d.first_page}/{nkey}"
+            sigs.append(sig)
+            data = add(name, sig, lambda k=k, d=d: stamped(k, d.first_page))
+            whole.append(data if data is not None else target / name)     # unchanged: the file written before
+        cover_pages, toc_pages = parts.pages(front[0][2]), parts.pages(front[1][2])
+        add(f"{facts.case.id}{COMBINED_STEM}.pdf", digest(*sigs),
+            lambda: assemble([w if isinstance(w, bytes) else w.read_bytes() for w in whole],
+                             [(0, "卷皮"), (cover_pages, "目录")], cover_pages + toc_pages))
+        for d in blanks:
+            name = d.ctx["file"]
+            add(name, key[name], lambda name=name: parts.get(key[name]))
         return out
 
 

@@ -1,8 +1,10 @@
 """Several documents as one: one HTML (the browser's `全卷.html`) or one WeasyPrint layout cut into PDFs.
 
-Laying a case's documents out as one WeasyPrint document shares the stylesheet, the fonts and the font
-subsetting between them; each document is a <section> that starts a new page, found again after layout
-by its anchor. weasyprint and pydyf are imported only here, and only when a PDF is made.
+Laying documents out as one WeasyPrint document shares the stylesheet, the fonts and the font subsetting
+between them; each document is a <section> that starts a new page, found again after layout by its
+anchor. The engine writes each document's pages without page numbers; `parts` stamps the archive page
+numbers and assembles the combined PDF. weasyprint and pydyf are imported only here, and only when a PDF
+is made.
 """
 
 from __future__ import annotations
@@ -16,18 +18,17 @@ ANCHOR = "aftercare-doc-"
 FOOTER = '@page { @bottom-center { content: "— " counter(page) " —"; font-family: %s; font-size: 14pt; } }'
 
 
-def combine(pages: list[str], title: str, numbered: bool = False, font: str = "serif") -> str:
+def combine(pages: list[str], title: str) -> str:
     """Rendered HTML documents as one: the first one's stylesheet, then each body in a section of its own
-    that starts on a new page (anchor `aftercare-doc-K`, K from 1). `numbered`: archive page numbers in the
-    footer (in `font`, a CSS font-family value), running on from 1."""
-    style = _STYLE.search(pages[0]).group(1) if pages and _STYLE.search(pages[0]) else ""
+    that starts on a new page (anchor `aftercare-doc-K`, K from 1)."""
+    style = style_of(pages[0]) if pages else ""
     parts = []
     for k, html in enumerate(pages, 1):
         m = _BODY.search(html)
         attrs, inner = (m.group(1), m.group(2)) if m else ("", html)
         cls = _CLASS.search(attrs)
         parts.append(f'<section class="doc {cls.group(1) if cls else ""}" id="{ANCHOR}{k}">{inner}</section>')
-    extra = ".doc + .doc { break-before: page; }\n" + (FOOTER % font if numbered else "")
+    extra = ".doc + .doc { break-before: page; }\n"
     from markupsafe import escape
 
     return ('<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n<meta name="generator" content="aftercare">\n'
@@ -44,9 +45,28 @@ def unavailable(exc: Exception):
     return AftercareError(f"无法生成 PDF：{why}；请安装 weasyprint 及其系统依赖（见 README）", code="no-pdf")
 
 
-class PdfMaker:
-    """WeasyPrint with one font configuration and a URL fetcher that fetches nothing (documents are
-    self-contained; nothing leaves the machine)."""
+# Called with the names of the documents each time an engine lays documents out (tests count renders).
+RENDER_HOOKS: list = []
+
+
+def style_of(html: str) -> str:
+    """The stylesheet of a rendered document (every document inlines the same one)."""
+    m = _STYLE.search(html)
+    return m.group(1) if m else ""
+
+
+def numbers_html(style: str, font: str, n: int) -> str:
+    """n pages with nothing but the archive page number in the footer, 1 to n: laid out with the documents'
+    own stylesheet (their @page margins) and the same footer rule, they are stamped onto the documents' pages."""
+    pages = "\n".join('<section class="num"></section>' for _ in range(n))
+    return ('<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n<style>\n'
+            f"{style}\n{FOOTER % font}\n.num {{ height: 1px; }}\n.num + .num {{ break-before: page; }}\n</style>\n</head>\n<body>\n"
+            f"{pages}\n</body>\n</html>\n")
+
+
+class WeasyPrint:
+    """The PDF engine: WeasyPrint with one font configuration and a URL fetcher that fetches nothing
+    (documents are self-contained; nothing leaves the machine)."""
 
     def __init__(self):
         from weasyprint.text.fonts import FontConfiguration
@@ -65,33 +85,33 @@ class PdfMaker:
 
         return HTML(string=html, base_url=None, url_fetcher=self.fetcher).render(font_config=self.fonts)
 
-    @staticmethod
-    def spans(document, n: int) -> list[tuple[int, int]]:
-        """The page range [a, b) of each of the n sections of a combined document."""
-        starts = {}
-        for i, page in enumerate(document.pages):
-            for name in page.anchors:
-                if name.startswith(ANCHOR):
-                    starts.setdefault(int(name[len(ANCHOR):]), i)
-        firsts = [starts[k] for k in range(1, n + 1)]
-        return [(a, firsts[k + 1] if k + 1 < n else len(document.pages)) for k, a in enumerate(firsts)]
+    def documents(self, items: list[tuple[str, str]]) -> list[tuple[bytes, int]]:
+        """(PDF, pages) of each (name, html) document, without page numbers. The documents are laid out as
+        ONE WeasyPrint document (one stylesheet, one font set) and cut: each page is painted once."""
+        if not items:
+            return []
+        for hook in RENDER_HOOKS:
+            hook([name for name, _ in items])
+        body = self.layout(combine([html for _, html in items], ""))
+        return [(body.copy(body.pages[a:b]).write_pdf(), b - a) for a, b in spans(body, len(items))]
 
-    @staticmethod
-    def write(document, pages, labels: list[tuple[int, str]] = (), numbered_from: int | None = None) -> bytes:
-        """The PDF of some pages of a layout. `labels`: (first page index, label) for unnumbered parts;
-        `numbered_from`: the page index labelled 1, so that a viewer's page number is the printed one."""
-        finisher = None
-        if labels or numbered_from is not None:
-            def finisher(_doc, pdf):
-                import pydyf
+    def numbers(self, style: str, font: str, n: int) -> bytes:
+        """A PDF of n pages numbered 1..n in the footer, nothing else (see numbers_html)."""
+        return self.layout(numbers_html(style, font, n)).write_pdf()
 
-                nums = []
-                for index, label in labels:
-                    nums += [index, pydyf.Dictionary({"P": pydyf.String(label)})]
-                if numbered_from is not None:
-                    nums += [numbered_from, pydyf.Dictionary({"S": "/D", "St": 1})]
-                pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(nums)})
-        return document.copy(list(pages)).write_pdf(finisher=finisher)
+
+PdfMaker = WeasyPrint          # the monthly report lays its one page out through the same set-up
+
+
+def spans(document, n: int) -> list[tuple[int, int]]:
+    """The page range [a, b) of each of the n sections of a combined document."""
+    starts = {}
+    for i, page in enumerate(document.pages):
+        for name in page.anchors:
+            if name.startswith(ANCHOR):
+                starts.setdefault(int(name[len(ANCHOR):]), i)
+    firsts = [starts[k] for k in range(1, n + 1)]
+    return [(a, firsts[k + 1] if k + 1 < n else len(document.pages)) for k, a in enumerate(firsts)]
 
 
 def _share_font_files() -> None:

@@ -970,3 +970,82 @@ def test_no_label_or_date_is_broken_inside_a_word(tmp_path, monkeypatch):
                 if box[1] in flat and box in flat:
                     assert any(box in ln for ln in lines), (p.name, box)
     assert seen == set(words)
+
+
+def _pdf_ready() -> None:
+    try:
+        import weasyprint  # noqa: F401
+        import pikepdf  # noqa: F401
+    except (ImportError, OSError) as exc:
+        pytest.skip(f"WeasyPrint or pikepdf is not available: {exc}")
+    if not _cjk_font_installed():
+        pytest.skip("no CJK font installed")
+
+
+def _page_texts(folder: Path) -> dict:
+    import pypdf
+
+    return {str(p.relative_to(folder)): [pg.extract_text() for pg in pypdf.PdfReader(p).pages]
+            for p in sorted(folder.rglob("*.pdf"))}
+
+
+@pytest.mark.slow
+def test_pdf_after_one_new_record_renders_only_what_changed(tmp_path, monkeypatch):
+    """Issue 12 item 9: a render keeps each document's PDF keyed by its input; after one new visit only the
+    new visit and the cover and contents (page count, one more row) are laid out again, files whose bytes
+    would not change are not written again, and the result reads page for page like a cold render's."""
+    _pdf_ready()
+    from aftercare.documents import pdf as P
+
+    s, cid = _small_store(tmp_path, monkeypatch)
+    laid_out = []
+    monkeypatch.setattr(P, "RENDER_HOOKS", [laid_out.append])
+    out = tmp_path / "out"
+    R.render_case(s, cid, out, "pdf", TODAY)
+    # cold: the 11 archive documents and 2 blank forms in one layout, then the cover and the contents
+    assert [len(batch) for batch in laid_out] == [13, 2]
+    assert not any(p.name.startswith(".") for p in (out / cid).iterdir())       # the cache is not in the case folder
+    mtimes = {p: p.stat().st_mtime_ns for p in (out / cid).rglob("*.pdf")}
+
+    laid_out.clear()
+    R.render_case(s, cid, out, "pdf", TODAY)                                    # nothing changed
+    assert laid_out == []
+    assert {p: p.stat().st_mtime_ns for p in (out / cid).rglob("*.pdf")} == mtimes
+
+    records.record_simple(s, cid, "visit", "2026-04-10", TODAY, kind="home", note="第二次访谈")
+    files = R.render_case(s, cid, out, "pdf", TODAY)
+    assert laid_out == [["07-02-见面访谈家访记录.pdf"], ["00-1-卷皮.pdf", "00-2-卷内目录.pdf"]]
+    rewritten = {p.name for p in files if p not in mtimes or p.stat().st_mtime_ns != mtimes[p]}
+    # before the new visit nothing moves; after it every document's archive page numbers move on by one page
+    assert {"01-决定书.pdf", "02-基本情况登记表.pdf", "03-协议书.pdf", "04-戒毒康复计划.pdf", "05-工作小组成员名单.pdf",
+            "07-01-见面访谈家访记录.pdf"}.isdisjoint(rewritten)
+    assert {"00-1-卷皮.pdf", "00-2-卷内目录.pdf", "07-02-见面访谈家访记录.pdf", "08-01-吸毒检测通知书.pdf",
+            "10-学习帮扶医疗就业记录.pdf", f"{cid}-全卷.pdf"} <= rewritten
+
+    R.render_case(s, cid, tmp_path / "cold", "pdf", TODAY)
+    assert _page_texts(out / cid) == _page_texts(tmp_path / "cold" / cid)
+
+
+@pytest.mark.slow
+def test_a_damaged_or_missing_pdf_cache_is_rendered_again(tmp_path, monkeypatch):
+    _pdf_ready()
+    from aftercare.documents import pdf as P
+
+    s, cid = _small_store(tmp_path, monkeypatch)
+    out = tmp_path / "out"
+    R.render_case(s, cid, out, "pdf", TODAY)
+    texts = _page_texts(out / cid)
+    cache = out / ".pdf-cache" / cid
+    part = next(cache.glob("*.pdf"))
+    part.write_bytes(part.read_bytes()[:100])                                  # a truncated part
+    (out / cid / "01-决定书.pdf").write_bytes(b"changed by hand")               # a file changed since it was written
+    laid_out = []
+    monkeypatch.setattr(P, "RENDER_HOOKS", [laid_out.append])
+    R.render_case(s, cid, out, "pdf", TODAY)
+    assert len(laid_out) == 1 and len(laid_out[0]) == 1                         # the truncated one, alone
+    assert _page_texts(out / cid) == texts
+    (cache / "manifest.json").write_text("{not json", encoding="utf-8")
+    laid_out.clear()
+    R.render_case(s, cid, out, "pdf", TODAY)
+    assert [len(batch) for batch in laid_out] == [13, 2]                        # everything again, same pages
+    assert _page_texts(out / cid) == texts
