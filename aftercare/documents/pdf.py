@@ -69,6 +69,7 @@ class WeasyPrint:
     (documents are self-contained; nothing leaves the machine)."""
 
     def __init__(self):
+        import weasyprint  # noqa: F401  (the package first: a hidden or broken package is refused here)
         from weasyprint.text.fonts import FontConfiguration
         from weasyprint.urls import URLFetcher
 
