@@ -57,10 +57,12 @@ def style_of(html: str) -> str:
 
 def numbers_html(style: str, font: str, n: int) -> str:
     """n pages with nothing but the archive page number in the footer, 1 to n: laid out with the documents'
-    own stylesheet (their @page margins) and the same footer rule, they are stamped onto the documents' pages."""
+    own stylesheet (their @page margins) and the same footer rule, they are stamped onto the documents' pages
+    (so nothing else may be painted: no page background)."""
     pages = "\n".join('<section class="num"></section>' for _ in range(n))
     return ('<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n<style>\n'
-            f"{style}\n{FOOTER % font}\n.num {{ height: 1px; }}\n.num + .num {{ break-before: page; }}\n</style>\n</head>\n<body>\n"
+            f"{style}\n{FOOTER % font}\nhtml, body {{ background: none !important; }}\n.num {{ height: 1px; }}\n"
+            ".num + .num { break-before: page; }\n</style>\n</head>\n<body>\n"
             f"{pages}\n</body>\n</html>\n")
 
 

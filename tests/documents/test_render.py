@@ -1049,3 +1049,20 @@ def test_a_damaged_or_missing_pdf_cache_is_rendered_again(tmp_path, monkeypatch)
     R.render_case(s, cid, out, "pdf", TODAY)
     assert [len(batch) for batch in laid_out] == [13, 2]                        # everything again, same pages
     assert _page_texts(out / cid) == texts
+
+
+def test_the_page_number_stamp_paints_nothing_but_the_number(pdf):
+    """The archive page numbers are stamped over each page: the stamp may hold text only (a page background
+    in it would cover the document underneath while its text still reads back)."""
+    import pikepdf
+
+    files, _ = pdf
+    painting = {"f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "sh", "Do", "re"}
+    for p in (files[2], next(p for p in files if p.name.endswith("全卷.pdf"))):
+        with pikepdf.open(p) as doc:
+            for page in doc.pages[-2:]:
+                drawn = [operands[0] for operands, op in pikepdf.parse_content_stream(page) if str(op) == "Do"]
+                stamp = page.Resources.XObject[drawn[-1]]                  # drawn last, over the page
+                ops = {str(op) for _, op in pikepdf.parse_content_stream(stamp)}
+                assert {"TJ", "Tj"} & ops, p.name
+                assert not ops & painting, (p.name, ops & painting)
