@@ -32,6 +32,12 @@ def leave_request(store: Store, cid: str, from_text: str, to_text: str, destinat
         days = (end - start).days + 1
         if days < rs.leave_min_days:
             raise AftercareError(f"外出 {days} 日，不足 {rs.leave_min_days} 日无需请假", code="leave-too-short")
+        if rs.leave_max_days is not None and days > rs.leave_max_days:
+            raise AftercareError(f"外出 {days} 日，超过请假最长 {rs.leave_max_days} 日（规则 leave.max_days）",
+                                 code="leave-too-long")
+        if rs.leave_within_period and view.last_day is not None and end > view.last_day:
+            raise AftercareError(f"外出结束日期 {end} 在{view.case.measure_label}期满（{view.last_day}）之后：请假不能超出执行期限",
+                                 code="leave-too-long")
         if view.start is not None and start < view.start:
             raise AftercareError(f"外出开始日期 {start} 早于报到日期 {view.start}", code="before-start")
         if start < asked:

@@ -12,7 +12,7 @@ import re
 import pytest
 import yaml
 
-from conftest import committed as ok, due_json as due, refused, show_json as show, staff
+from conftest import committed as ok, due_json as due, git, refused, show_json as show, staff
 
 PERSON_ITEMS = {"test", "visit", "report", "education", "evaluation", "leave-return", "birthday-visit",
                 "security-visit", "family-change-visit", "transfer-report-in", "report-in"}
@@ -259,6 +259,42 @@ def test_leave_request_rules(cli, case):
     assert leaves[a]["late_request"] is False and leaves[b]["late_request"] is True
     assert leaves[a]["state"] == leaves[b]["state"] == "requested"
     assert leaves[b]["from"] == "2026-03-10" and leaves[b]["to"] == "2026-03-14"
+
+
+def test_a_leave_may_not_end_after_the_period(cli, case):
+    # reported 2026-01-10, 36 months: the last day is 2029-01-09. No source sets a longest leave; the rules
+    # file's local practice (leave.within_period) bounds it by the period's end.
+    t = "2026-03-01"
+    msg = refused(cli, "leave", "request", case, "--from", "2026-05-01", "--to", "9999-12-31", "--destination", "长沙",
+                  today=t)
+    assert "9999-12-31" in msg and "社区戒毒期满（2029-01-09）" in msg
+    assert "2029-01-09" in refused(cli, "leave", "request", case, "--from", "2029-01-01", "--to", "2029-01-10",
+                                   "--destination", "长沙", today=t)            # one day past the end
+    msg = refused(cli, "leave", "request", case, "--from", "2026-05-10", "--to", "2026-05-01", "--destination", "长沙",
+                  today=t)
+    assert "2026-05-01" in msg and "早于开始日期" in msg                          # --to before --from
+    ok(cli, "leave", "request", case, "--from", "2029-01-01", "--to", "2029-01-09", "--destination", "长沙", today=t)
+    # held 2026-03-02, resumed 03-12: 10 days, the last day moves to 2029-01-19
+    ok(cli, "suspend", case, "--date", "2026-03-02", "--reason", "detention", today="2026-03-02")
+    ok(cli, "resume", case, "--date", "2026-03-12", today="2026-03-12")
+    assert "2029-01-19" in refused(cli, "leave", "request", case, "--from", "2029-01-15", "--to", "2029-01-20",
+                                   "--destination", "长沙", today="2026-03-20")
+    ok(cli, "leave", "request", case, "--from", "2029-01-15", "--to", "2029-01-19", "--destination", "长沙",
+       today="2026-03-20")
+
+
+def test_the_longest_leave_is_data_in_the_rules(cli, case):
+    cfg = cli.root / "aftercare.yaml"
+    cfg.write_text(cfg.read_text().replace("rules: []", "rules:\n  - leave: {max_days: 30}"))
+    git(cli.root, "commit", "-qam", "Leave of 30 days at most")
+    t = "2026-03-01"
+    # 2026-05-01..05-31 is 31 days (one more than 30); 2026-04-01..04-30 is 30
+    assert "超过请假最长 30 日" in refused(cli, "leave", "request", case, "--from", "2026-05-01", "--to", "2026-05-31",
+                                          "--destination", "长沙", today=t)
+    ok(cli, "leave", "request", case, "--from", "2026-04-01", "--to", "2026-04-30", "--destination", "长沙", today=t)
+    cfg.write_text(cfg.read_text().replace("{max_days: 30}", "{max_days: 0}"))
+    res = cli("leave", "request", case, "--from", "2026-06-01", "--to", "2026-06-05", "--destination", "长沙", today=t)
+    assert res.exit_code == 1 and res.stderr.startswith("aftercare.yaml:10: ") and "不小于 1 的整数" in res.stderr
 
 
 def test_leave_transitions(cli, case):

@@ -236,6 +236,11 @@ def s_leave_too_short(cli):
     return ["leave", "request", cid, "--from", "2026-06-01", "--to", "2026-06-01", "--destination", "长沙"]
 
 
+def s_leave_too_long(cli):
+    cid = base(cli)      # reported 2026-03-05: the period ends 2029-03-04
+    return ["leave", "request", cid, "--from", "2026-06-01", "--to", "9999-12-31", "--destination", "长沙"]
+
+
 def s_leave_overlap(cli):
     cid = base(cli)
     cli.ok("leave", "request", cid, "--from", "2026-06-01", "--to", "2026-06-05", "--destination", "长沙")

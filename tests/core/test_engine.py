@@ -410,6 +410,8 @@ def test_rule_override_with_effective_date():
     [{"triggers": {"report-in": {"deadline": {"weeks": 2}}}}],
     [{"effective": "soon"}],
     {"not": "a list"},
+    [{"leave": {"max_days": 0}}],
+    [{"leave": {"within_period": "yes"}}],
 ])
 def test_malformed_override_is_refused(bad):
     with pytest.raises(RuleError):

@@ -163,6 +163,8 @@ class RuleSet:
     fingerprint: str
     archive: Mapping[str, Any] = field(default_factory=dict)     # the archive's cover: retention (保管期限)
     path: "PathRules" = field(default=None)   # follow-up, pick-up, lost contact, methadone (PATHWAY.md)
+    leave_max_days: int | None = None         # the longest leave (None: no fixed limit)
+    leave_within_period: bool = True          # a leave may not end after the measure's last day
 
     def term_default(self, measure: str) -> int:
         return int(self.measures[measure]["term_months"])
@@ -250,6 +252,12 @@ def load_rules(overrides: list | None = None, where: tuple = ("rules",)) -> Rule
 def _int(value, path, minimum=0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise RuleError(path, f"应为不小于 {minimum} 的整数，而不是“{value}”")
+    return value
+
+
+def _bool(value, path) -> bool:
+    if not isinstance(value, bool):
+        raise RuleError(path, f"应为 true 或 false，而不是“{value}”")
     return value
 
 
@@ -343,6 +351,9 @@ def _build(raw: dict, where: tuple) -> RuleSet:
             fingerprint=fp,
             archive=dict(raw.get("archive") or {}),
             path=_path_rules(raw, where),
+            leave_max_days=None if leave.get("max_days") is None
+            else _int(leave["max_days"], where + ("leave", "max_days"), 1),
+            leave_within_period=_bool(leave.get("within_period", True), where + ("leave", "within_period")),
         )
     except RuleError:
         raise
