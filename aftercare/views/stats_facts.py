@@ -21,7 +21,7 @@ from datetime import date
 
 from aftercare.core.model import CLOSED_STATES
 
-FACTS_FORMAT = 4
+FACTS_FORMAT = 5
 CACHE_DAYS = 4                    # D2 values kept in the cache (a month, the one before, ...)
 
 DUTY_KINDS = ("test", "visit", "report", "education", "evaluation", "followup")
@@ -87,11 +87,13 @@ def extract(store_label: str, case, view, d2: date, events=None) -> PersonFacts:
     person's records (the view of one measure holds only that measure's)."""
     path = getattr(view, "path", None)
     evs = _visible(events, d2) if events is not None else list(view.events)
-    first = min([d for d in (case.created_on, case.notified_on, evs[0].date if evs else None) if d is not None],
-                default=None)
     extra = case.extra or {}
     prior = getattr(path, "prior_isolations", None) if path is not None else extra.get("prior_isolations")
     segments = list(getattr(path, "segments", ()) or ()) if path is not None else []
+    # on the books from the first of: entry, decision served, a record, a measure's start (a person entered
+    # later with a follow-up or an isolation begun earlier was in the office's care from that start)
+    first = min([d for d in (case.created_on, case.notified_on, evs[0].date if evs else None,
+                             *(sg.start for sg in segments)) if d is not None], default=None)
     views = [sg.view for sg in segments if getattr(sg, "view", None) is not None] if path is not None else [view]
     pf = PersonFacts(
         store=store_label, cid=case.id, name=case.name, id_number=case.id_number, worker=case.worker or "",

@@ -447,3 +447,96 @@ def test_exports_share_one_writer(office, tmp_path):
     ws = openpyxl.load_workbook(out).active
     assert ws["A1"].value == "案卷库" and ws["A1"].font.bold and ws.freeze_panes == "A2"
     assert ws.max_row == len(rows) + 1
+
+
+def test_follow_up_outcomes_escalations_and_periods_by_hand(cli):
+    """April 2026 (D1 = 04-01, D2 = 04-30), today 2026-05-20; follow-up windows every 3 months in its first
+    year, every 6 months after (PATHWAY.md §2), fixed from its start.
+    Q1 follow-up from 2023-04-20: 3 years end on 2026-04-19, so on D2 the person is clean. Its last window
+       2025-10-20..2026-04-19 is satisfied by a follow-up on 04-10 (on time).
+    Q2 follow-up from 2025-01-15 after two isolations with known dates (2020-03-01..2021-03-01,
+       2023-01-15..2025-01-15); a follow-up on 04-05 found a relapse (ends the follow-up: its window
+       2026-01-15..07-14 has a deadline after the end, excluded); a new isolation from 04-08, still running on
+       D2. 操守期: 2021-03-01 -> 2023-01-15 = 365 + 306 + 14 = 685 days, 2025-01-15 -> 2026-04-08 =
+       365 + 31 + 28 + 24 = 448 days; only the second's isolation started in April.
+    Q3 follow-up from 2025-05-01: window 2026-02-01..04-30 satisfied by a follow-up on 04-12 (refused).
+    Q4 follow-up from 2025-04-16: window 2026-01-16..04-15 missed; no follow-up record.
+    Q5 rehab of 2 months reported 02-25: last day 04-24, release suggestion due 04-24 - 15 = 04-09, made on
+       04-10 (late); released 04-25, so follow-up starts that day (no record yet).
+    Q6 detox reported 03-02 (medium risk): absences on 04-07 (2 days), 04-14 (1 day), 04-21 (1 day): warnings
+       due the next working day 04-08 (served 04-08) and 04-15 (explained 04-16); the 3rd absence is a
+       serious breach, violation report due within 24 hours (04-22, sent 04-22).
+    Q7 follow-up from 2025-07-20: window 2026-01-20..04-19 missed; a follow-up on 04-25 (abstinent) falls
+       in the next window 04-20..07-19 and does not reach it."""
+    staff(cli, "周敏", "吴刚")
+    q1 = cli.add(41, measure="followup", released_on="2023-04-20", worker="吴刚")
+    cli.ok("record", "followup", q1, "--outcome", "abstinent", "--date", "2026-04-10")
+    q2 = cli.add(42, measure="followup", released_on="2025-01-15", worker="吴刚")
+    cli.ok("case", "history", "add", q2, "--measure", "isolation", "--from", "2020-03-01", "--to", "2021-03-01")
+    cli.ok("case", "history", "add", q2, "--measure", "isolation", "--from", "2023-01-15", "--to", "2025-01-15")
+    cli.ok("record", "followup", q2, "--outcome", "relapsed", "--date", "2026-04-05")
+    cli.ok("case", "start", q2, "--measure", "isolation", "--facility", "示范县强制隔离戒毒所", "--entered-on", "2026-04-08",
+           "--expected-release", "2028-04-07")
+    q3 = cli.add(43, measure="followup", released_on="2025-05-01", worker="周敏")
+    cli.ok("record", "followup", q3, "--outcome", "refused", "--date", "2026-04-12")
+    q4 = cli.add(44, measure="followup", released_on="2025-04-16", worker="周敏")
+    q5 = cli.add(45, measure="rehab", term_months=2, reported_on="2026-02-25", worker="吴刚", risk="high")
+    cli.ok("record", "release-suggestion", q5, "--date", "2026-04-10")
+    cli.ok("release", q5, "--date", "2026-04-25")
+    q6 = cli.add(46, reported_on="2026-03-02", worker="周敏", risk="medium")
+    for day, days in (("2026-04-07", "2"), ("2026-04-14", "1"), ("2026-04-21", "1")):
+        cli.ok("record", "violation", q6, "--kind", "absence", "--days", days, "--date", day)
+    cli.ok("record", "warning", q6, "--date", "2026-04-08")
+    cli.ok("explain", q6, "warning", "2026-04-15", "--reason", "本人拒收", today="2026-04-16")
+    cli.ok("record", "violation-report", q6, "--date", "2026-04-22")
+    q7 = cli.add(47, measure="followup", released_on="2025-07-20", worker="吴刚")
+    cli.ok("record", "followup", q7, "--outcome", "abstinent", "--date", "2026-04-25")
+
+    data = stats(cli)
+    ind, v = data["indicators"], values(data)
+    # register on D2: Q1 clean, Q2 isolation, Q3 Q4 Q5 Q7 follow-up, Q6 detox
+    assert v["registered"] == 7
+    assert {s: v[f"registered.{s}"] for s in ("clean", "isolation", "followup", "detox", "rehab", "lost")} == \
+        {"clean": 1, "isolation": 1, "followup": 4, "detox": 1, "rehab": 0, "lost": 0}
+    assert v["caseload"] == 5                                     # Q3 Q4 Q5 Q7 (follow-up), Q6
+    assert ind["caseload_ratio"]["value"] == round(5 / 30, 2)
+    assert (ind["control_rate"]["numerator"], ind["control_rate"]["denominator"]) == (1, 1)   # Q6
+    assert v["execution_rate"] is None                           # no report-in deadline in April
+    # follow-up contact windows with a deadline in April: Q1 04-19, Q3 04-30, Q4 04-15, Q7 04-19
+    assert {s: v[f"duty.followup.{s}"] for s in ("due", "on_time", "explained", "missed")} == \
+        {"due": 4, "on_time": 2, "explained": 0, "missed": 2}
+    assert v["duty.followup.rate"] == 0.5
+    assert {s: v[f"escalation.warning.{s}"] for s in ("due", "on_time", "late", "explained", "open")} == \
+        {"due": 2, "on_time": 1, "late": 0, "explained": 1, "open": 0}
+    assert {s: v[f"escalation.violation-report.{s}"] for s in ("due", "on_time", "late", "explained", "open")} == \
+        {"due": 1, "on_time": 1, "late": 0, "explained": 0, "open": 0}
+    assert {s: v[f"escalation.release-suggestion.{s}"] for s in ("due", "on_time", "late", "explained", "open")} == \
+        {"due": 1, "on_time": 0, "late": 1, "explained": 0, "open": 0}
+    assert (v["serious_breaches"], v["absences"], v["absence_days"]) == (1, 3, 2 + 1 + 1)
+    assert (v["releases"], v["tests"]) == (1, 0)
+    # follow-up outcomes on D2: cohort Q1 Q2 Q3 Q4 Q5 Q7
+    assert v["followup.cohort"] == 6
+    assert {o: v[f"followup.latest.{o}"] for o in ("clean", "abstinent", "relapsed", "lost", "refused", "none")} == \
+        {"clean": 1, "abstinent": 1, "relapsed": 1, "lost": 0, "refused": 1, "none": 2}
+    assert (ind["abstinence_rate"]["numerator"], ind["abstinence_rate"]["denominator"]) == (2, 6)    # Q1 + Q7
+    assert v["abstinence_rate"] == round(2 / 6, 4)
+    assert (ind["relapse_rate_broad"]["numerator"], ind["relapse_rate_broad"]["denominator"]) == (2, 6)  # Q2 + Q3
+    assert v["clean_3y"] == 1
+    # follow-up started between 2023-04-30 and 2025-04-30: Q2 (relapsed) and Q4 (not relapsed); Q3 (05-01) is not
+    assert (ind["clean_rate_1_3y"]["numerator"], ind["clean_rate_1_3y"]["denominator"], v["clean_rate_1_3y"]) == (1, 2, 0.5)
+    period = ind["abstinence_period"]
+    assert (period["count"], period["mean"], period["min"], period["max"]) == (1, round(448 / 365.25, 2), 1.23, 1.23)
+    period = stats(cli, "--all-time")["indicators"]["abstinence_period"]
+    assert (period["count"], period["min"], period["max"]) == (2, round(448 / 365.25, 2), round(685 / 365.25, 2))
+    assert period["mean"] == round((685 / 365.25 + 448 / 365.25) / 2, 2)           # 1.55
+    # breakdowns: per worker (caseload against 30:1), per measure, per risk
+    by = stats(cli, "--by", "worker")["indicators"]
+    assert {g: f["value"] for g, f in by["caseload"]["by"].items()} == {"周敏": 3, "吴刚": 2}
+    assert {g: f["value"] for g, f in by["caseload_ratio"]["by"].items()} == {"周敏": 0.1, "吴刚": round(2 / 30, 2)}
+    by = stats(cli, "--by", "measure")["indicators"]
+    assert {g: f["value"] for g, f in by["registered"]["by"].items()} == {"后续照管": 5, "强制隔离戒毒": 1, "社区戒毒": 1}
+    assert {g: f["value"] for g, f in by["absences"]["by"].items()} == {"后续照管": 0, "强制隔离戒毒": 0, "社区戒毒": 3}
+    by = stats(cli, "--by", "risk")["indicators"]
+    assert {g: f["value"] for g, f in by["registered"]["by"].items()} == {"低": 5, "中": 1, "高": 1}
+    res = cli.ok("stats", "--from", D1, "--to", D2, "--format", "json", "--cases", "followup.latest.none")
+    assert sorted(r["case"] for r in json.loads(res.stdout)["cases"]) == sorted([q4, q5])
