@@ -21,7 +21,7 @@ from datetime import date
 
 from aftercare.core.model import CLOSED_STATES
 
-FACTS_FORMAT = 5
+FACTS_FORMAT = 6
 CACHE_DAYS = 4                    # D2 values kept in the cache (a month, the one before, ...)
 
 DUTY_KINDS = ("test", "visit", "report", "education", "evaluation", "followup")
@@ -189,10 +189,14 @@ def _path_facts(pf: PersonFacts, path, segments: list, evs: list, d2: date, extr
 
 
 def _events(evs, spans: list, results: dict) -> list:
-    """The records the period counts: (type, date, a, b)."""
+    """The records the period counts: (type, date, a, b). A hand-over dated before the person was received
+    here by change of place came with the history from the sending office: it is that office's transfer out."""
     out = []
+    received = max((e.date for e in evs if e.type == "transfer-in"), default=None)
     for e in evs:
         t = e.type
+        if t == "transfer-handover" and received is not None and e.date <= received:
+            continue
         if t == "test":
             res = results.get(e.id)
             result = res.get("result") if res is not None else e.get("result")

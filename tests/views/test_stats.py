@@ -540,3 +540,33 @@ def test_follow_up_outcomes_escalations_and_periods_by_hand(cli):
     assert {g: f["value"] for g, f in by["registered"]["by"].items()} == {"低": 5, "中": 1, "高": 1}
     res = cli.ok("stats", "--from", D1, "--to", D2, "--format", "json", "--cases", "followup.latest.none")
     assert sorted(r["case"] for r in json.loads(res.stdout)["cases"]) == sorted([q4, q5])
+
+
+def test_transfer_between_two_offices_of_a_county(cli, tmp_path):
+    """X (detox, reported 2026-03-02 at office A) changes place: applied 04-01, form 04-02, approved 04-03
+    (a Friday), archive handed over 04-08, received by office B 04-09. April 2026:
+    office A alone: one transfer out (the hand-over); X is closed there (transferred out), not in caseload.
+    office B alone: one transfer in; the hand-over in the history B received was office A's, not B's.
+    the county of both: X is one person, counted in B where the case is open, A's registration listed."""
+    other = Cli(tmp_path / "other")
+    other.ok("init", str(other.root), "--office", "另一镇社区戒毒（康复）工作办公室", store=False)
+    x = cli.add(51, notified_on="2026-02-27", reported_on="2026-03-02")
+    for args, day in ((("apply", x, "--to", "另一镇", "--reason", "随家人迁居"), "2026-04-01"),
+                      (("form", x, "--opinion", "同意"), "2026-04-02"),
+                      (("approve", x, "--by", "某县公安局"), "2026-04-03")):
+        cli.ok("transfer", *args, "--date", day, today=day)
+    bundle = tmp_path / "handover" / "x.bundle"
+    cli.ok("transfer", "handover", x, "--date", "2026-04-08", "--bundle", str(bundle), today="2026-04-08")
+    got = other.ok("transfer", "import", str(bundle), "--date", "2026-04-09", "--from", "测试镇社区戒毒（康复）工作办公室",
+                   today="2026-04-09").stdout.strip().splitlines()[-1]
+    assert got == x
+    va = values(stats(cli))
+    assert (va["transfers_out"], va["transfers_in"], va["registered.closed"], va["caseload"]) == (1, 0, 1, 0)
+    vb = values(stats(other))
+    assert (vb["transfers_out"], vb["transfers_in"], vb["registered.detox"], vb["caseload"]) == (0, 1, 1, 1)
+    data = stats(cli, stores=[cli.root, other.root])
+    v = values(data)
+    assert (v["registered"], v["registered.closed"], v["registered.detox"]) == (1, 0, 1)
+    assert (v["transfers_in"], v["transfers_out"]) == (1, 0)
+    assert data["duplicates"] == [{"counted": f"另一镇社区戒毒（康复）工作办公室:{x}",
+                                   "also": [f"测试镇社区戒毒（康复）工作办公室:{x}"]}]
