@@ -66,6 +66,16 @@ def hand_edit(cli, path: Path, text: str) -> None:
     git(cli.root, "commit", "-qam", "Edit by hand")
 
 
+def appended(text: str):
+    """A scenario: `text` added by hand (and committed) to a case's events file, then `show`."""
+    def scenario(cli):
+        cid = base(cli)
+        f = events_file(cli, cid)
+        hand_edit(cli, f, f.read_text() + text)
+        return ["show", cid]
+    return scenario
+
+
 def s_unknown_case(cli):
     return ["show", "2026-9999"]
 
@@ -372,25 +382,13 @@ def s_yaml_syntax(cli):
     return ["show", cid]
 
 
-def s_yaml_alias(cli):
-    cid = base(cli)
-    f = events_file(cli, cid)
-    hand_edit(cli, f, f.read_text() + "- &a {id: zz1, type: visit, date: 2026-05-01}\n- *a\n")
-    return ["show", cid]
+s_yaml_alias = appended("- &a {id: zz1, type: visit, date: 2026-05-01}\n- *a\n")
 
 
-def s_too_large(cli):
-    cid = base(cli)
-    f = events_file(cli, cid)
-    hand_edit(cli, f, f.read_text() + "# " + "x" * (3 * 1024 * 1024) + "\n")
-    return ["show", cid]
+s_too_large = appended("# " + "x" * (3 * 1024 * 1024) + "\n")
 
 
-def s_bad_value(cli):
-    cid = base(cli)
-    f = events_file(cli, cid)
-    hand_edit(cli, f, f.read_text() + "- {id: zz1, type: visit, date: 2026-04-31}\n")
-    return ["show", cid]
+s_bad_value = appended("- {id: zz1, type: visit, date: 2026-04-31}\n")
 
 
 def s_bad_events_file(cli):
@@ -399,46 +397,22 @@ def s_bad_events_file(cli):
     return ["show", cid]
 
 
-def s_bad_event(cli):
-    cid = base(cli)
-    f = events_file(cli, cid)
-    hand_edit(cli, f, f.read_text() + "- just text\n")
-    return ["show", cid]
+s_bad_event = appended("- just text\n")
 
 
-def s_bad_event_id(cli):
-    cid = base(cli)
-    f = events_file(cli, cid)
-    hand_edit(cli, f, f.read_text() + "- {type: visit, date: 2026-05-01}\n")
-    return ["show", cid]
+s_bad_event_id = appended("- {type: visit, date: 2026-05-01}\n")
 
 
-def s_bad_event_type(cli):
-    cid = base(cli)
-    f = events_file(cli, cid)
-    hand_edit(cli, f, f.read_text() + "- {id: zz1, type: party, date: 2026-05-01}\n")
-    return ["show", cid]
+s_bad_event_type = appended("- {id: zz1, type: party, date: 2026-05-01}\n")
 
 
-def s_duplicate_event_id(cli):
-    cid = base(cli)
-    f = events_file(cli, cid)
-    hand_edit(cli, f, f.read_text() + "- {id: zz1, type: visit, date: 2026-05-01}\n- {id: zz1, type: visit, date: 2026-05-02}\n")
-    return ["show", cid]
+s_duplicate_event_id = appended("- {id: zz1, type: visit, date: 2026-05-01}\n- {id: zz1, type: visit, date: 2026-05-02}\n")
 
 
-def s_missing_field(cli):
-    cid = base(cli)
-    f = events_file(cli, cid)
-    hand_edit(cli, f, f.read_text() + "- {id: zz1, type: test, date: 2026-05-01}\n")
-    return ["show", cid]
+s_missing_field = appended("- {id: zz1, type: test, date: 2026-05-01}\n")
 
 
-def s_bad_field(cli):
-    cid = base(cli)
-    f = events_file(cli, cid)
-    hand_edit(cli, f, f.read_text() + "- {id: zz1, type: test, date: 2026-05-01, result: maybe}\n")
-    return ["show", cid]
+s_bad_field = appended("- {id: zz1, type: test, date: 2026-05-01, result: maybe}\n")
 
 
 def s_bad_case(cli):
@@ -620,11 +594,7 @@ def s_symlink(cli):
     return ["show", cid]
 
 
-def s_too_deep(cli):
-    cid = base(cli)
-    f = events_file(cli, cid)
-    hand_edit(cli, f, f.read_text() + "- {id: zz1, type: visit, date: 2026-05-01, note: " + "[" * 70 + "]" * 70 + "}\n")
-    return ["show", cid]
+s_too_deep = appended("- {id: zz1, type: visit, date: 2026-05-01, note: " + "[" * 70 + "]" * 70 + "}\n")
 
 
 def s_duplicate_key(cli):
