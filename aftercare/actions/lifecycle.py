@@ -93,8 +93,12 @@ def leave_decide(store: Store, cid: str, leave_id: str, action: str, date_text: 
     msg = {"approve": f"已批准请假 {leave_id}（{lv.start}至{lv.end}），期满应于 {lv.end} 前销假",
            "deny": f"已记录不准假：请假 {leave_id}", "return": f"已销假：请假 {leave_id}（{d}）"}[action]
     notes = ()
-    if action == "return" and d > lv.end:
-        notes = (f"注意：超过准假期限 {(d - lv.end).days} 日才销假",)
+    if action == "return":
+        # the engine's deadline: the leave's last day, moved by the days the person was held meanwhile
+        due = next((i.deadline for i in view.items if i.key == f"leave-return:{leave_id}"), lv.end)
+        if d > due:
+            moved = f"（中止期间顺延至 {due}）" if due != lv.end else ""
+            notes = (f"注意：超过准假期限{moved} {(d - due).days} 日才销假",)
     return Result(cid, msg, commit, eid, notes)
 
 

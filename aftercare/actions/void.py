@@ -34,9 +34,6 @@ def dependents(target: Event, live: list) -> list:
         if any(e.type == "report-in" and e.id != tid and e.date <= target.date for e in live):
             return []          # a second report-in: the period does not hang on this one
         return [e for e in after if e.type in NEED_START]
-    if t == "suspend":
-        nxt = next((e for e in after if e.type in ("resume", "suspend")), None)
-        return [nxt] if nxt is not None and nxt.type == "resume" else []
     if t == "resume":
         return [e for e in after if e.type in PERSON_EVENTS or e.type in ("suspend", "release")]
     if t == "transfer-apply":
@@ -44,7 +41,17 @@ def dependents(target: Event, live: list) -> list:
         return [e for e in after if e.type in _TRANSFER_AFTER_APPLY and (nxt is None or e.date <= nxt.date)]
     if t == "transfer-approve":
         return [e for e in after if e.type in ("transfer-report-in", "transfer-handover")]
+    if t == "release":              # follow-up care starts with the release: its visits stand on it
+        return [e for e in after if e.type == "followup"]
+    for opening, closing in PAIRS:  # a resume needs its suspension, a found its lost, an end its start
+        if t == opening:
+            nxt = next((e for e in after if e.type in (opening, closing)), None)
+            return [nxt] if nxt is not None and nxt.type == closing else []
     return []
+
+
+# A record that opens a state, and the record that closes it (which cannot stand without it).
+PAIRS = (("suspend", "resume"), ("lost", "found"), ("methadone", "methadone-end"))
 
 
 def _describe(e: Event) -> str:
