@@ -24,7 +24,8 @@ TERMINATE_REASONS = {"imprisonment": "收监执行刑罚", "compulsory-education
 # A word may name a code in several tables (访谈: the visit kind `talk`, and the agenda item `visit`):
 # it then lists its codes, and each table takes the one it has.
 WORDS = {"拒绝": "refused", "拒检": "refused", "拒绝检测": "refused", "逃避": "evaded", "待反馈": "pending",
-         "委托": "pending", "委托检测待反馈": "pending", "尿液": "urine", "头发": "hair", "见面": ("talk", "visit"), "面谈": ("talk", "visit"),
+         "委托": "pending", "委托检测待反馈": "pending", "尿液": "urine", "头发": "hair", "见面": ("talk", "visit"),
+         "面谈": ("talk", "visit"),
          "访谈": ("talk", "visit"), "电话": "phone", "初次": "intake", "季度": "quarterly", "年度": "yearly",
          "其他": "other", "外出": "absence", "低风险": "low", "中风险": "medium", "高风险": "high",
          "外来": "nonlocal", "戒毒": "detox", "康复": "rehab", "收监": "imprisonment",
