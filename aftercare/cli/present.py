@@ -182,7 +182,11 @@ def case_report(sink: Sink, r: dict) -> None:
     sink.write("时间线：")
     if not r["timeline"]:
         sink.write("  （尚无记录）")
+    stage = None
     for e in r["timeline"]:
+        if e.get("measure") and (e["measure"], e["stage"]) != stage:
+            stage = (e["measure"], e["stage"])
+            sink.write(f"  〔第{e['measure']}项 {M.MEASURES.get(e['stage'], e['stage'])}〕")
         para(sink, f"{e['date']}  {e['id']}  {e['label']}  {e['summary']}".rstrip(), indent=2, hang=12)
     if r.get("voided"):
         sink.write()

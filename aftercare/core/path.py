@@ -291,6 +291,12 @@ def _live(segments: list, items: list, state: str) -> list:
     return out
 
 
+def measure_case(view, case: Case) -> Case:
+    """The case as its latest community measure states it (kind, term, decision): what the documents and
+    `show` print as "the measure"; the case itself when the path has no community measure."""
+    return view.case if any(g.kind in COMMUNITY_MEASURES for g in view.path.segments) else case
+
+
 def live_agenda(items, state: str, day: date, within: int) -> list:
     """The items to list on `day` for a person in `state`, with their status filled in; while the person
     is held (suspended), none of those that need the person (`DueItem.pauses`)."""

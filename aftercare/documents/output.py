@@ -17,6 +17,7 @@ from aftercare.documents.context import CaseFacts, txt
 from aftercare.documents.pdf import combine, style_of
 from aftercare.documents.templating import Templates
 from aftercare.core.engine import evaluate_in
+from aftercare.core.path import measure_case
 
 
 def _target(out_dir: Path, cid: str) -> Path:
@@ -139,7 +140,8 @@ class _Job:
         """The case's facts, its archive (documents whose trigger happened) and its blank forms."""
         case, events = self.store.load_case(cid)
         view = evaluate_in(self.store, case, events, today)
-        facts = CaseFacts(self.store, case, view, today)
+        # the archive is the latest community measure's: its decision and term, not the first measure's
+        facts = CaseFacts(self.store, measure_case(view, case), view, today)
         docs = plan_case(facts)
         archive = [d for d in docs if not d.blank]
         blanks = [d for d in docs if d.blank]

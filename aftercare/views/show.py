@@ -16,6 +16,12 @@ DUTY_ORDER = ("test", "visit", "report", "education", "evaluation", "report-in",
               "contact-check", "lost-report", "police-filing")
 
 
+# the records of a person's path (PATHWAY.md): the field that says what happened, and its labels
+PATH_SUMMARY = {"followup": ("outcome", M.FOLLOWUP_OUTCOMES), "contact": ("result", M.CONTACT_RESULTS),
+                "referral": ("kind", M.REFERRAL_KINDS), "methadone": ("clinic", None), "pickup": ("by", None),
+                "found": ("how", None), "methadone-end": ("reason", None)}
+
+
 def _event_summary(e) -> str:
     d = e.data
     parts = []
@@ -56,7 +62,14 @@ def _event_summary(e) -> str:
             parts.append(f"提前解除：{d.get('reason', '')}")
     elif e.type == "transfer-apply":
         parts.append(f"迁往 {d.get('to')}")
-    if e.type not in ("test", "test-result", "explanation", "release", "suspend", "terminate"):
+    elif e.type in PATH_SUMMARY:
+        key, table = PATH_SUMMARY[e.type]
+        if d.get(key):
+            parts.append(table.get(d[key], d[key]) if table else d[key])
+        if e.type in ("followup", "contact") and d.get("method" if e.type == "followup" else "via"):
+            extra = d.get("method") or d.get("via")
+            parts.append((M.FOLLOWUP_METHODS if e.type == "followup" else M.CONTACT_VIA).get(extra, extra))
+    if e.type not in ("test", "test-result", "explanation", "release", "suspend", "terminate", *PATH_SUMMARY):
         parts.extend(str(d[key]) for key in ("result", "note", "reason") if d.get(key))
     return "；".join(str(p) for p in parts if p)
 
@@ -76,13 +89,13 @@ def case_report(store: Store, cid: str, day: date, today: date | None = None) ->
     defaults to the later of `day` and the clock, included)."""
     case, events = store.load_case(check_case_id(cid), today=today or max(day, date.today()))
     view = evaluate_in(store, case, events, day)
-    from aftercare.core.path import live_agenda, path_compliance
+    from aftercare.core.path import live_agenda, measure_case, path_compliance
 
     comp = {**compliance(view), **path_compliance(view)}
     path = view.path
     open_items = live_agenda(path.live, path.state, day, view.ruleset.upcoming_days)
     gaps = [it for it in (*view.items, *path.items) if it.explained_on is not None and it.explained_on <= day]
-    mc = view.case if any(g.kind in M.COMMUNITY_MEASURES for g in path.segments) else case   # the community measure
+    mc = measure_case(view, case)
     return {
         "case": case.id,
         "name": case.name,
@@ -132,12 +145,28 @@ def case_report(store: Store, cid: str, day: date, today: date | None = None) ->
         "gaps": [{"kind": it.kind, "deadline": it.deadline, "explained_on": it.explained_on, "reason": it.explanation}
                  for it in gaps],
         "corrections": [dict(c) for c in case.corrections],
-        "timeline": [{"id": e.id, "date": e.date, "type": e.type, "label": e.label, "summary": _event_summary(e)}
-                     for e in view.events],
+        "timeline": _timeline(case, events, path, day),
         "voided": [{"id": e.id, "date": e.date, "type": e.type, "label": e.label, "summary": _event_summary(e),
                     "voided_on": e.void["on"], "reason": e.void["reason"], "by": e.void["by"],
                     "void_record": e.void["record"]} for e in events if e.void],
     }
+
+
+def _timeline(case, events, path, day: date) -> list:
+    """Every record of the person up to `day`, in order; with several measures each names the stretch of the
+    path it belongs to (`measure`: its number, `stage`: the measure or the follow-up a release opened)."""
+    from aftercare.core.facts import visible_events
+
+    evs = visible_events(events, day)
+    rows = [{"id": e.id, "date": e.date, "type": e.type, "label": e.label, "summary": _event_summary(e)} for e in evs]
+    if len(path.segments) > 1:
+        seq_of = {e.id: seq for seq, mine in M.measure_events(case, evs).items() for e in mine}
+        for row, e in zip(rows, evs):
+            seq = seq_of[e.id]
+            segs = [g for g in path.segments if g.seq == seq]
+            seg = next((g for g in reversed(segs) if g.start is not None and g.start < e.date), segs[0])
+            row.update(measure=seq, stage=seg.kind)
+    return rows
 
 
 def _blank(value) -> str:

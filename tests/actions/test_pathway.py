@@ -291,6 +291,30 @@ def test_death_in_a_facility_ends_the_isolation(cli):
     refused(cli, "record", "pickup", cid, "--date", "2026-06-02", today="2026-06-02")
 
 
+def test_leaving_isolation_into_follow_up_and_silence_under_follow_up(cli):
+    cid = detox_case(cli)
+    committed(cli, "terminate", cid, "--date", "2026-02-02", "--reason", "isolation", today="2026-02-02")
+    committed(cli, "case", "start", cid, "--measure", "isolation", "--entered-on", "2026-02-02",
+              "--expected-release", "2027-02-01", today="2026-02-02")
+    refused(cli, "case", "start", cid, "--measure", "followup", "--released-on", "2026-02-01", today="2027-02-02")  # before entry
+    committed(cli, "case", "start", cid, "--measure", "followup", "--released-on", "2027-02-01",
+              "--released-from", "某强制隔离戒毒所", today="2027-02-02")
+    r = show_json(cli, cid, "2027-02-02")
+    # 3 years from 2027-02-01: last day 2030-01-31
+    assert r["state"] == "followup" and [(m["kind"], m["start"], m["end"], m["outcome"], m["last_day"]) for m in r["measures"]][1:] == [
+        ("isolation", "2026-02-02", "2027-02-01", "ended", "2027-02-01"), ("followup", "2027-02-01", None, None, "2030-01-31")]
+    assert r["measures"][2]["released_from"] == "某强制隔离戒毒所"
+    # first window 02-01 .. 04-30; no news of the person for 200 days from the start: check by 2027-08-20
+    items = due_json(cli, cid, "2027-02-02")
+    assert kinds(items) == [("followup", "due", "2027-02-01", "2027-04-30")]
+    committed(cli, "record", "followup", cid, "--date", "2027-03-15", "--outcome", "abstinent", today="2027-03-15")
+    # a refused 回访 is no news of the person: the check stays 200 days after 03-15, on 2027-10-01
+    committed(cli, "record", "followup", cid, "--date", "2027-06-01", "--outcome", "refused", today="2027-06-01")
+    assert kinds(due_json(cli, cid, "2027-10-01"), "contact-check") == [("contact-check", "due", "2027-10-01", "2027-10-01")]
+    assert kinds(due_json(cli, cid, "2027-09-24"), "contact-check") == [("contact-check", "upcoming", "2027-10-01", "2027-10-01")]
+    assert kinds(due_json(cli, cid, "2027-09-23"), "contact-check") == []          # 8 days ahead: not yet announced
+
+
 # ---------------------------------------------------------------- §2 follow-up records
 
 
@@ -504,6 +528,42 @@ def test_documents_2_4_5_print_the_person_file(cli, tmp_path):
     assert "冰毒（甲基苯丙胺）" in plan and "1次" in plan
     group = next(t for n, t in html.items() if n.startswith("05"))
     assert "孙志愿" in group and "13800000005" in group
+
+
+def test_show_and_documents_of_a_later_measure(cli, tmp_path):
+    """After 社区戒毒 → 强制隔离戒毒 → 社区康复: `show`'s timeline holds every record of the person, each under its
+    measure; the archive is the rehab's (its decision, term and period), and document 9 marks the tests taken
+    on methadone maintenance (PATHWAY §5)."""
+    cid = detox_case(cli)
+    committed(cli, "case", "set", cid, "--decision-no", "甲公（禁）决字〔2026〕1号", today="2026-01-05")
+    committed(cli, "terminate", cid, "--date", "2026-02-02", "--reason", "isolation", today="2026-02-02")
+    committed(cli, "case", "start", cid, "--measure", "isolation", "--entered-on", "2026-02-02",
+              "--expected-release", "2027-02-01", today="2026-02-02")
+    committed(cli, "record", "pickup", cid, "--date", "2027-02-01", "--by", "李娟", today="2027-02-01")
+    committed(cli, "case", "start", cid, "--measure", "rehab", "--term-months", "24", "--decision-no",
+              "乙公（禁）决字〔2027〕9号", "--decided-on", "2027-01-28", "--notified-on", "2027-02-01",
+              "--reported-on", "2027-02-03", today="2027-02-03")
+    committed(cli, "record", "test", cid, "--date", "2027-02-10", "--result", "negative", today="2027-02-10")
+    committed(cli, "record", "methadone", cid, "--date", "2027-03-01", "--clinic", "县美沙酮门诊", today="2027-03-01")
+    committed(cli, "record", "test", cid, "--date", "2027-04-06", "--result", "negative", today="2027-04-06")
+    t = "2027-04-06"
+    r = show_json(cli, cid, t)
+    assert [(e["type"], e["measure"], e["stage"]) for e in r["timeline"]] == [
+        ("report-in", 1, "detox"), ("terminate", 1, "detox"), ("pickup", 2, "isolation"), ("report-in", 3, "rehab"),
+        ("test", 3, "rehab"), ("methadone", 3, "rehab"), ("test", 3, "rehab")]
+    assert r["timeline"][2]["summary"] == "李娟" and r["timeline"][5]["summary"] == "县美沙酮门诊"
+    assert r["decision"]["number"] == "乙公（禁）决字〔2027〕9号" and r["term_months"] == 24
+    text = cli.ok("show", cid, today=t).stdout
+    assert "〔第2项 强制隔离戒毒〕" in text and "〔第3项 社区康复〕" in text
+    out = tmp_path / "out"
+    cli.ok("render", cid, "--out", str(out), today=t)
+    html = {p.name[:2]: p.read_text(encoding="utf-8") for p in out.rglob("*.html") if p.parent.name == cid}
+    assert "乙公（禁）决字〔2027〕9号" in html["01"] and "甲公（禁）决字〔2026〕1号" not in html["01"]
+    assert "社区康复" in html["01"] and "二年" in html["01"]
+    # 24 months from 2027-02-03: last day 2029-02-02
+    assert "2027年2月3日" in html["03"] and "2029年2月2日" in html["03"]
+    # the header says so, and the test of 04-06 (on methadone since 03-01) is marked; that of 02-10 is not
+    assert "维持治疗中（自2027年3月1日，县美沙酮门诊）" in html["09"] and html["09"].count("维持治疗中") == 2
 
 
 def test_new_item_kinds_in_every_due_format(cli):

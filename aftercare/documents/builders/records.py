@@ -53,6 +53,9 @@ def _b08_test_notices(f: CaseFacts):
 def _b09_tests(f: CaseFacts):
     v = f.view
     makeup_ids = {w.satisfied_by.id for w in v.windows.get("test", []) if w.makeup and w.satisfied_by}
+    # methadone maintenance (PATHWAY §5): the tests taken while on it are marked, and the header says so
+    methadone = [(j.date, end.date if end else None) for j, end in (v.path.methadone if getattr(v, "path", None) else ())]
+    on_now = v.path.methadone[-1][0] if getattr(v, "path", None) and v.path.on_methadone else None
     rows = []
     for e in f.of_type("test"):
         result = v.result_of(e)
@@ -69,11 +72,14 @@ def _b09_tests(f: CaseFacts):
             remark.append(f"{cn(res.date)}反馈结果")
         if e.get("makeup") and e.id not in makeup_ids:
             remark.append("未计入漏检窗口")
+        if any(a <= e.date and (b is None or e.date < b) for a, b in methadone):
+            remark.append("维持治疗中")
         rows.append({"date": e.date, "place": txt(e.get("place")), "method": M.TEST_METHODS.get(e.get("method"), txt(e.get("method"))),
                      "result": M.TEST_RESULTS.get(result, txt(result)), "result_code": result, "by": txt(e.get("by")),
                      "makeup": bool(e.get("makeup")), "forced": bool(e.get("forced")),
                      "delegated_to": txt(e.get("delegated_to")), "flags": flags, "remark": "；".join(remark), "e": e})
-    yield _doc(rows[0]["date"] if rows else None, blank=f.view.start is None, rows=rows, date_text=_span(rows))
+    yield _doc(rows[0]["date"] if rows else None, blank=f.view.start is None, rows=rows, date_text=_span(rows),
+               methadone=f"维持治疗中（自{cn(on_now.date)}，{txt(on_now.get('clinic'))}）" if on_now else "")
 
 
 def _span(rows: list) -> str:
