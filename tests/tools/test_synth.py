@@ -271,6 +271,18 @@ def test_histories_are_what_the_commands_would_accept(tmp_path, seed, today):
     assert stats["status"] == statuses(root, today)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("seed,today", [(11, TODAY), (13, TODAY), (14, date(2026, 6, 1)), (12, date(2025, 3, 1))])
+def test_large_stores_are_what_the_commands_would_accept(tmp_path, seed, today):
+    """Rare combinations (an arrest before a termination, methadone across measures, lost at a relapse …)
+    show only in larger stores."""
+    root = tmp_path / "s"
+    stats = synth.generate(root, 600, seed, today, git=False)
+    assert check_store(root, today) == []
+    assert service_problems(root, today) == []
+    assert stats["status"] == statuses(root, today)
+
+
 def test_realistic_mix(tmp_path):
     root = tmp_path / "s"
     stats = synth.generate(root, 400, 4, TODAY, git=False)

@@ -66,6 +66,7 @@ class Walk:
         self.segs: list = []
         self.case = None
         self.risks: list = []             # (day, risk): the person's risk as evaluations changed it
+        self.methadone = False            # joined methadone maintenance and not left it (across measures)
 
     def risk_on(self, d: date) -> str:
         return next((r for day, r in reversed(self.risks) if day <= d), self.p.risk)
@@ -189,7 +190,8 @@ class Walk:
         planned = None          # the day a termination or a change of place falls on (before any suspension)
         if st.end.startswith("terminate:") or st.end == "transfer":
             planned = st.end_day or (rep + timedelta(days=60 + int(st.at * (span - 80))) if span > 120 else None)
-        susp, convicted = self.suspension(seg, st, min(today, base, planned or FOREVER))
+        susp, convicted = self.suspension(seg, st, min(today, base, planned or FOREVER),
+                                          planned if st.end.startswith("terminate:") else None)
         seg.last_day = period(rep, st.term, susp, today)["last_day"]
         close = convicted or self.planned_end(seg, st, planned)
         if close is not None:
@@ -217,9 +219,10 @@ class Walk:
         self.add(seg, d, "transfer-handover", {"to": "新执行地社区戒毒（康复）工作办公室"})
         return None                                        # transferred out: the path goes on elsewhere
 
-    def suspension(self, seg: Seg, st: Stage, limit: date) -> tuple:
-        """The suspend (and resume) records, before `limit`; returns the suspensions for the period, and a
-        conviction's end."""
+    def suspension(self, seg: Seg, st: Stage, limit: date, ends: date | None) -> tuple:
+        """The suspend (and resume) records, starting before `limit` (today, the period's end, a planned end) and,
+        for a measure to be terminated on `ends`, not resumed after it; returns the suspensions for the period,
+        and a conviction's end."""
         if st.suspension is None:
             return (), None
         rng, today = self.rng, self.today
@@ -237,8 +240,8 @@ class Walk:
             t = s + timedelta(days=rng.randint(20, 200))
             if t <= today:
                 back, end = None, ("terminate", t, "imprisonment")
-        if back is not None and back > today:
-            back = None
+        if back is not None and (back > today or (ends is not None and back >= ends)):
+            back = None                            # still held today, or when the measure is ended
         self.add(seg, s, "suspend", {"reason": reason, "note": "因涉嫌违法被公安机关" + ("拘留" if reason == "detention" else "逮捕")})
         if back is not None:
             self.add(seg, back, "resume", {"note": "释放后恢复执行"})
@@ -373,11 +376,13 @@ class Walk:
 
     def _methadone(self, seg, inc, lo, hi):
         d = self._when(seg, inc, lo, hi)
-        if d is None:
+        if d is None or self.methadone:
             return
+        self.methadone = True
         seg.incident_of[self.add(seg, d, "methadone", {"clinic": CLINIC, "registration_no": f"MMT-{d.year}-{self.rng.randint(1, 999):03d}"})] = inc
         end = d + timedelta(days=self.rng.randint(60, 400))
         if self.rng.random() < 0.3 and end <= hi:
+            self.methadone = False
             self.add(seg, end, "methadone-end", {"reason": self.rng.choice(("本人申请退出", "转至其他门诊", "违反门诊规定"))})
 
     def _lost(self, seg, inc, lo, hi):
