@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+import typer.main
 
 from aftercare.cli import app
+from aftercare.cli.common import handle
 
 SHELLS = ("bash", "zsh", "fish")
 CASE_PARAMS = {"case"}
@@ -56,40 +58,74 @@ def complete_staff(ctx, param, incomplete: str) -> list:
 
 
 def attach(params) -> None:
-    """Give the CASE and staff parameters of a command their completers."""
+    """Give the CASE and staff parameters of a command their completers, through click's public
+    `Parameter.shell_complete(ctx, incomplete)` (set on the parameter itself)."""
     for p in params:
         if p.name in CASE_PARAMS:
-            p._custom_shell_complete = _adapt(complete_cases)
-        elif p.name in STAFF_PARAMS:
-            p._custom_shell_complete = _adapt(complete_staff)
+            p.shell_complete = _adapt(complete_cases, p)
+        elif p.name in STAFF_PARAMS and not (getattr(p, "help", "") or "").startswith("分组"):   # stats --by groups
+            p.shell_complete = _adapt(complete_staff, p)
 
 
-def _adapt(fn):
-    def complete(ctx, param, incomplete):
-        from typer.core import CompletionItem
+def _adapt(fn, param):
+    def shell_complete(ctx, incomplete):
+        item = _shell_completion().CompletionItem
+        return [item(value, help=help_) for value, help_ in fn(ctx, param, incomplete)]
 
-        return [CompletionItem(value, help=help_) for value, help_ in fn(ctx, param, incomplete)]
+    return shell_complete
 
-    return complete
+
+def _typer_internal(module: str, name: str):
+    """A function of typer's completion support, which has no public API (typer adds it only as its own
+    --install-completion option). Present with the same signature in typer 0.20 to 0.29; None if a
+    later typer moves it, and then click's own completion scripts are used instead."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
 
 
 def init_shells() -> None:
     """Register typer's completion classes (typer does this only when it adds its own --install-completion)."""
-    from typer._completion_classes import completion_init
+    completion_init = _typer_internal("typer._completion_classes", "completion_init")
+    if completion_init is not None:
+        completion_init()
 
-    completion_init()
+
+def completion_script(shell: str) -> str:
+    init_shells()
+    get_completion_script = _typer_internal("typer._completion_shared", "get_completion_script")
+    if get_completion_script is not None:
+        return get_completion_script(prog_name="aftercare", complete_var="_AFTERCARE_COMPLETE", shell=shell)
+    sc = _shell_completion()
+    cls = sc.get_completion_class(shell) or getattr(sc, shell.capitalize() + "Complete", None)   # click's own (typer < 0.26)
+    if cls is None:
+        from aftercare.core.errors import AftercareError
+
+        raise AftercareError(f"当前安装的 typer 不提供 {shell} 的补全脚本；请安装 typer 0.20 至 0.29（见 README 的依赖说明）",
+                             code="no-completion")
+    return cls(typer.main.get_command(app), {}, "aftercare", "_AFTERCARE_COMPLETE").source()
+
+
+def _shell_completion():
+    """click's public `shell_completion` module (of the vendored click in typer >= 0.26)."""
+    import importlib
+
+    from aftercare.cli.usage import click
+
+    return importlib.import_module(click.__name__ + ".shell_completion")
 
 
 @app.command("completion")
+@handle
 def completion_cmd(
     shell: Annotated[str, typer.Argument(help="bash、zsh 或 fish")],
 ) -> None:
     """输出命令补全脚本（个案编号、工作人员姓名从案卷库补全）；安装方法见 README。"""
-    from aftercare.cli.common import fail
+    from aftercare.core.errors import AftercareError
 
     if shell not in SHELLS:
-        fail(f"不支持的 shell“{shell}”，应为 bash、zsh 或 fish")
-    init_shells()
-    from typer._completion_shared import get_completion_script
-
-    typer.echo(get_completion_script(prog_name="aftercare", complete_var="_AFTERCARE_COMPLETE", shell=shell))
+        raise AftercareError(f"不支持的 shell“{shell}”，应为 bash、zsh 或 fish", code="bad-shell")
+    typer.echo(completion_script(shell))

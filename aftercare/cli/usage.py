@@ -1,9 +1,18 @@
 """Help and usage errors in Chinese.
 
-click (vendored by typer >= 0.28 as `typer._click`) writes its help boilerplate and usage errors in
-English, with no gettext catalogue to hook. So the help page is written here from the parameters
-themselves, and a usage error is rebuilt in Chinese from the exception's class and attributes
-(which option, which parameter, which type), never by translating its English text.
+click writes its help boilerplate and usage errors in English, with no gettext catalogue to hook. So
+the help page is written here from the parameters themselves, and a usage error is rebuilt in Chinese
+from the exception's class and attributes (which option, which parameter, which type), never by
+translating its English text.
+
+Works with typer 0.20 to 0.29 (README, dependencies). What it leans on, and why:
+- `typer.core.TyperGroup` / `TyperCommand`: the classes typer builds, subclassed through the documented
+  `cls=` hook (here set on the app's registered commands, `localise`).
+- click's public API (`Command.format_help`, `get_help_option`, `Group.resolve_command`, `main`, the
+  exception classes and their attributes). typer >= 0.26 vendors click as `typer._click` (an internal
+  module name: the one import of it is below, with the fallback to click itself for typer < 0.26).
+- a parameter's type: click's `param.type` (typer < 0.29) or typer's `param.type_descriptor` (0.29),
+  read defensively in `_type_of`.
 """
 
 from __future__ import annotations
@@ -11,13 +20,17 @@ from __future__ import annotations
 import os
 import sys
 from difflib import get_close_matches
+from pathlib import PurePath
 
 import typer.core
 
-try:  # typer >= 0.28 vendors click
+try:  # typer >= 0.26 vendors click (internal module name; no public alias exists)
     from typer import _click as click
-except ImportError:  # pragma: no cover - older typer runs on click itself
+except ImportError:  # typer < 0.26 runs on click itself
     import click
+
+# click >= 8.2 raises this for a group called without a command; older click exits 0 after the help
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 from aftercare.cli.text import pad, term_width, width, wrap
 
@@ -51,6 +64,8 @@ def metavar(param) -> str:
     """The Chinese placeholder shown for a parameter's value."""
     if _is_argument(param):
         return ARGUMENT_METAVARS.get(param.name, "参数")
+    if (getattr(param, "help", "") or "").startswith("分组"):        # stats --by: a grouping, not a person
+        return "分组"
     for opt in param.opts:
         if opt in OPTION_METAVARS:
             if opt in ("--to", "--from") and "日期" not in (param.help or ""):
@@ -58,8 +73,29 @@ def metavar(param) -> str:
             return OPTION_METAVARS[opt]
     if "日期" in (getattr(param, "help", "") or ""):
         return "日期"
-    name = getattr(param.type, "name", "")
-    return {"integer": "数字", "int": "数字", "float": "数字", "path": "路径", "boolean": "是否"}.get(name, "文本")
+    return {"integer": "数字", "float": "数字", "path": "路径", "boolean": "是否"}.get(_type_of(param)[0], "文本")
+
+
+def _type_of(param) -> tuple[str, tuple | None]:
+    """(click's type name — integer, float, path, boolean, text, choice —, the choices or None)."""
+    t = getattr(param, "type", None)                    # click's ParamType (typer < 0.29)
+    if t is not None:
+        name = getattr(t, "name", "")
+        return ("integer" if name == "int" else name), getattr(t, "choices", None)
+    d = getattr(param, "type_descriptor", None)         # typer >= 0.29 describes the annotation instead
+    ann = getattr(d, "annotation", None)
+    if ann is bool:
+        name = "boolean"
+    elif ann is int:
+        name = "integer"
+    elif ann is float:
+        name = "float"
+    elif getattr(d, "is_path", False) or (isinstance(ann, type) and issubclass(ann, PurePath)):
+        name = "path"
+    else:
+        name = "text"
+    choices = getattr(d, "choices", None)
+    return name, (tuple(choices) if choices else None)
 
 
 def _is_argument(param) -> bool:
@@ -108,6 +144,7 @@ def format_help(cmd, ctx) -> str:
             lines.extend("  " + ln for ln in wrap(" ".join(para.split("\n")), cols - 2))
             lines.append("")
     args, opts = [], []
+    help_option = cmd.get_help_option(ctx)
     for p in cmd.get_params(ctx):
         if getattr(p, "hidden", False):
             continue
@@ -118,7 +155,8 @@ def format_help(cmd, ctx) -> str:
             extra.append(f"默认：{default}")
         if p.required:
             extra.append("必填")
-        text = HELP_TEXTS.get(p.name) or getattr(p, "help", None) or ""
+        text = HELP_TEXTS["help"] if p is help_option else (HELP_TEXTS.get(p.name) or getattr(p, "help", None)
+                                                            or _declared_help(cmd, p))
         if extra:
             text = f"{text}  [{'；'.join(extra)}]".strip()
         if _is_argument(p):
@@ -142,6 +180,24 @@ def format_help(cmd, ctx) -> str:
             lines += ["命令："] + _rows(cols, subs) + [""]
             lines.append(f"运行 {ctx.command_path} 命令 -h 查看各命令的用法。")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _declared_help(cmd, param) -> str:
+    """An argument's help as declared (`typer.Argument(help=...)`), for typer < 0.26 on click >= 8.5, whose
+    Argument.__init__ resets the help typer stored just before; "" when there is none."""
+    import inspect
+    import typing
+
+    if not _is_argument(param) or getattr(cmd, "callback", None) is None:
+        return ""
+    try:
+        hints = typing.get_type_hints(inspect.unwrap(cmd.callback), include_extras=True)
+    except Exception:  # noqa: BLE001 - a help text is not worth failing --help for
+        return ""
+    for meta in getattr(hints.get(param.name), "__metadata__", ()):
+        if getattr(meta, "help", None):
+            return meta.help
+    return ""
 
 
 def _hint(ctx) -> str:
@@ -174,9 +230,8 @@ def usage_message(exc) -> str:
             msg = f"缺少必填的{_param_name(param)}" + (f" {metavar(param)}" if param is not None else "")
     elif isinstance(exc, click.exceptions.BadParameter):
         param = exc.param
-        kind = getattr(getattr(param, "type", None), "name", "")
-        want = {"integer": "应为整数", "int": "应为整数", "float": "应为数字", "path": "路径不可用", "boolean": "应为是或否"}.get(kind, "")
-        choices = getattr(getattr(param, "type", None), "choices", None)
+        kind, choices = _type_of(param)
+        want = {"integer": "应为整数", "float": "应为数字", "path": "路径不可用", "boolean": "应为是或否"}.get(kind, "")
         if choices:
             want = "应为 " + " / ".join(map(str, choices)) + " 之一"
         msg = f"{_param_name(param)} 的值无效" + (f"：{want}" if want else "")
@@ -222,18 +277,15 @@ class ZhGroup(typer.core.TyperGroup):
             raise ZhUsageError(msg, ctx)
         return super().resolve_command(ctx, args)
 
-    def _main_shell_completion(self, ctx_args, prog_name, complete_var=None) -> None:
-        if os.environ.get(complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()):
-            from aftercare.cli.completion import init_shells
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if os.environ.get(complete_var or f"_{prog_name or PROG}_COMPLETE".replace("-", "_").upper()):
+            from aftercare.cli.completion import init_shells       # a shell asks for completions
 
             init_shells()
-        super()._main_shell_completion(ctx_args, prog_name, complete_var)
-
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
             rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
             code = rv if isinstance(rv, int) else 0
-        except click.exceptions.NoArgsIsHelpError as exc:
+        except _NO_ARGS_IS_HELP as exc:
             click.echo(exc.ctx.get_help(), err=True)
             code = 2
         except click.exceptions.UsageError as exc:

@@ -108,6 +108,13 @@ def test_completion_offers_staff_names(cli, register):
     assert complete(cli, "bash", ["aftercare", "due", "--worker", "王"]).split() == ["王强"]
 
 
+def test_stats_grouping_is_not_completed_with_staff_names(cli, register):
+    cfg = cli.root / "aftercare.yaml"
+    cfg.write_text(cfg.read_text().replace("staff: []", 'staff:\n  - "王强"'), encoding="utf-8")
+    assert "王强" not in complete(cli, "bash", ["aftercare", "stats", "--by", ""])
+    assert complete(cli, "bash", ["aftercare", "record", "visit", register[0], "--by", ""]).split() == ["王强"]
+
+
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 def test_completion_scripts(cli, shell):
     out = cli.ok("completion", shell, store=False).stdout

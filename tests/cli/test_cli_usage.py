@@ -9,6 +9,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from aftercare.cli import app
+from aftercare.cli.usage import _type_of
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 runner = CliRunner()
@@ -96,7 +97,7 @@ def test_option_without_its_value_and_bad_numbers(path, cmd):
         line = usage_error(path + filler(cmd) + [p.opts[0]], path)
         assert "需要一个值" in line, line
     for p in valued:
-        if getattr(p.type, "name", "") in ("int", "integer"):
+        if _type_of(p)[0] == "integer":          # click's param.type (typer < 0.29) or typer's type_descriptor
             args = [a for a in filler(cmd, leave_out=p)]
             line = usage_error(path + args + [p.opts[0], "abc"], path)
             assert "应为整数" in line, line
@@ -147,6 +148,14 @@ def test_help_shows_chinese_metavars():
     assert "--date 日期" in out and "--result 结果" in out and "[必填]" in out
     out = runner.invoke(app, ["due", "--help"]).stdout
     assert "--within 天数" in out and "--case 个案编号" in out and "默认：table" in out
+
+
+def test_help_describes_arguments_and_groupings():
+    # an argument's own description (typer < 0.26 on click >= 8.5 loses it unless read from the declaration)
+    out = runner.invoke(app, ["void", "--help"]).stdout
+    assert "记录编号  要撤销的记录编号（aftercare show 时间线中的编号）  [必填]" in out
+    out = runner.invoke(app, ["stats", "--help"]).stdout
+    assert "--by 分组" in out and "--by 姓名" not in out          # stats --by groups; it names no person
 
 
 def test_help_fits_80_columns(monkeypatch):

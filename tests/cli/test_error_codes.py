@@ -604,6 +604,22 @@ def s_duplicate_key(cli):
     return ["show", cid]
 
 
+def s_bad_shell(cli):
+    return ["completion", "tcsh"]
+
+
+def s_no_completion(cli, monkeypatch):
+    """A later typer without the (non-public) completion functions, on its vendored click, which has no
+    completion classes of its own."""
+    from types import SimpleNamespace
+
+    from aftercare.cli import completion
+
+    monkeypatch.setattr(completion, "_typer_internal", lambda module, name: None)
+    monkeypatch.setattr(completion, "_shell_completion", lambda: SimpleNamespace(get_completion_class=lambda shell: None))
+    return ["completion", "bash"]
+
+
 # ---- an optional library missing: hidden from the import system (`import X` then raises ImportError)
 
 
@@ -697,7 +713,7 @@ def held_files():
 def test_error_code(cli, code, monkeypatch, held_files):
     scenario = SCENARIOS[code]
     argv = scenario(cli, monkeypatch) if scenario.__code__.co_argcount == 2 else scenario(cli)
-    full = argv + (["--store", str(cli.root)] if argv[0] not in ("init", "find") or argv[0] == "find" else [])
+    full = argv + (["--store", str(cli.root)] if argv[0] not in ("init", "completion") else [])
     env = {"AFTERCARE_TODAY": cli.today}
     res = runner.invoke(app, ["--debug", *full], env=env)
     assert isinstance(res.exception, AftercareError), (code, res.exit_code, res.output, res.exception)
