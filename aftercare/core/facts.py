@@ -509,9 +509,12 @@ def plans_of(sets: Sequence[RuleSet], series: str, measure: str, term: int) -> t
 
 def recurring_plan(duty: Duty | None, measure: str, term: int) -> tuple:
     """(first month offset, end month offset, months per window) of each window of a duty under one rule set."""
-    if duty is None:
-        return ()
-    return tuple((m, min(m + every, term), every) for m, every in phase_slots(duty.phases(measure, term), term))
+    return () if duty is None else phase_plan(duty.phases(measure, term), term)
+
+
+def phase_plan(phases: Sequence, term: int) -> tuple:
+    """(first month offset, end month offset, months per window) of each window of a phase schedule."""
+    return tuple((m, min(m + every, term), every) for m, every in phase_slots(phases, term))
 
 
 def evaluation_plan(rs: RuleSet, term: int) -> tuple:

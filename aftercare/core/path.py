@@ -17,7 +17,7 @@ from typing import Sequence
 
 from aftercare.core.dates import add_months
 from aftercare.core.engine import CaseView
-from aftercare.core.facts import Window, phase_slots, visible_events
+from aftercare.core.facts import Window, cut_in_force, phase_plan, visible_events
 from aftercare.core.model import COMMUNITY_MEASURES, Case, DueItem, Event, Measure, measure_events
 
 ONE = timedelta(days=1)
@@ -105,7 +105,7 @@ def evaluate(case: Case, events: Sequence[Event], rules, cal, day: date, securit
                 seg.end, seg.outcome = nxt, "ended"
             segments.append(seg)
             if view.status == "released" and m.kind in pr.followup_after and (nxt is None or nxt > view.closed_on):
-                segments.append(_followup(m, view.closed_on, nxt, mine, pr, day, derived=True))
+                segments.append(_followup(m, view.closed_on, nxt, mine, rules, day, derived=True))
         elif m.kind == "isolation":
             seg = Segment(m.seq, "isolation", m, m.entered_on, last_day=m.expected_release)
             died = _ended_by(mine, m.entered_on, nxt, ("deceased",))
@@ -115,20 +115,24 @@ def evaluate(case: Case, events: Sequence[Event], rules, cal, day: date, securit
                 seg.end, seg.outcome = nxt, "ended"
             segments.append(seg)
         else:
-            segments.append(_followup(m, m.released_on, nxt, mine, pr, day))
+            segments.append(_followup(m, m.released_on, nxt, mine, rules, day))
     if view is None:     # no community measure on the path (yet): an empty view for the fields readers use
         stub = replace(case, measure="detox", term_months=36, notified_on=None, measures=())
         view = engine.evaluate(stub, [], rules, cal, day, security)
-    facts = _person(case, evs, segments, rs, cal, day)
+    facts = _person(case, evs, segments, rules, cal, day)
     return PersonView(**view.__dict__, path=facts)
 
 
-def _followup(m: Measure, start: date, nxt, events, pr, day: date, derived: bool = False) -> Segment:
-    term = 12 * pr.followup_years
+def _followup(m: Measure, start: date, nxt, events, rules, day: date, derived: bool = False) -> Segment:
+    """Follow-up care from `start`: its length under the rules in force on that day, each contact window
+    under the rules in force on its own first day (a later change moves no window: issue 10 item 7)."""
+    term = 12 * rules.for_day(start).path.followup_years
     last = add_months(start, term) - ONE
     seg = Segment(m.seq, "followup", m, start, last_day=last, derived=derived)
-    seg.windows = [Window("followup", i, add_months(start, mo), add_months(start, min(mo + every, term)) - ONE,
-                          mo // 12 + 1, every) for i, (mo, every) in enumerate(phase_slots(pr.followup_phases, term), 1)]
+    plans = [(s.effective, phase_plan(s.path.followup_phases, term)) for s in rules.sets]
+    slots = cut_in_force(plans, lambda mo: add_months(start, mo), term)
+    seg.windows = [Window("followup", i, add_months(start, m0), add_months(start, m1) - ONE, m0 // 12 + 1, every)
+                   for i, (m0, m1, every) in enumerate(slots, 1)]
     recs = [e for e in events if e.type == "followup" and e.date >= start]
     relapse = next((e for e in recs if e.get("outcome") == "relapsed" and e.date <= last), None)
     gone = _ended_by(events, start, min(last, nxt) if nxt is not None else last, ("deceased", "moved-away"))
@@ -174,8 +178,12 @@ def _state(segments: list, lost_since) -> str:
     return "lost" if lost_since else "followup"
 
 
-def _person(case: Case, evs: list, segments: list, rs, cal, day: date) -> PathFacts:
+def _person(case: Case, evs: list, segments: list, rules, cal, day: date) -> PathFacts:
+    """The path's facts and items; each item under the rules in force on the day its duty arose (issue 10
+    item 7): the lost date, the day methadone began, the last sign of the person, a window's first day."""
+    rs = rules.for_day(day)
     pr = rs.path
+    at = lambda d: rules.for_day(d).path      # noqa: E731
     cid = case.id
     lost: list = []
     methadone: list = []
@@ -202,9 +210,10 @@ def _person(case: Case, evs: list, segments: list, rs, cal, day: date) -> PathFa
         got = next((e for e in evs if e.type == "pickup" and e.date >= seg.start
                     and (seg.end is None or e.date <= seg.end)), None)
         rel = m.expected_release
-        items.append(DueItem(cid, "pickup", rel, rel - timedelta(days=pr.pickup_opens_days_before),
+        pk = at(rel - timedelta(days=at(rel).pickup_opens_days_before))     # the rules when its window opens
+        items.append(DueItem(cid, "pickup", rel, rel - timedelta(days=pk.pickup_opens_days_before),
                              f"预计{rel.isoformat()}解除强制隔离戒毒（{m.facility or '戒毒所'}），出所衔接、必接必送",
-                             pr.pickup_document, key=f"pickup:{m.seq}:{rel.isoformat()}",
+                             pk.pickup_document, key=f"pickup:{m.seq}:{rel.isoformat()}",
                              satisfied_on=got.date if got else None, satisfied_by=got.id if got else None))
     # follow-up contact windows (PATHWAY §2)
     for seg in segments:
@@ -217,41 +226,43 @@ def _person(case: Case, evs: list, segments: list, rs, cal, day: date) -> PathFa
             sat = w.satisfied_by
             items.append(DueItem(cid, "followup", w.end, w.start,
                                  f"后续照管第{w.phase}年{every}回访1次（第{w.index}期 {w.start.isoformat()}至{w.end.isoformat()}）",
-                                 pr.followup_document, key=f"followup:{seg.start.isoformat()}:{w.index}",
+                                 at(w.start).followup_document, key=f"followup:{seg.start.isoformat()}:{w.index}",
                                  satisfied_on=sat.date if sat else None, satisfied_by=sat.id if sat else None))
     # no news is a warning: a contact check after silence (PATHWAY §4)
-    silence = pr.silence_days.get(cur.kind)
-    if silence and cur.open and cur.start is not None and lost_since is None:
+    if pr.silence_days.get(cur.kind) and cur.open and cur.start is not None and lost_since is None:
         signs = [e.date for e in evs if e.date >= cur.start and e.type in PERSON_SIGNS
                  and (PERSON_SIGNS[e.type] is None or e.get(SIGN_FIELD[e.type]) in PERSON_SIGNS[e.type])]
         anchor = max(signs, default=cur.start)
+        silence = at(anchor).silence_days.get(cur.kind) or pr.silence_days[cur.kind]
         dl = anchor + timedelta(days=silence)
         last_sign = "最后一次见到本人的记录" if signs else f"{cur.measure.label}开始"
         items.append(DueItem(cid, "contact-check", dl, dl,
                              f"自{last_sign}（{anchor.isoformat()}）起{silence}日没有本人消息，找人核实",
-                             pr.lost_document, key=f"contact-check:{anchor.isoformat()}",
+                             at(anchor).lost_document, key=f"contact-check:{anchor.isoformat()}",
                              pauses="contact-check" in rs.pause_during_suspension))
     # a lost person is reported to the police (PATHWAY §4)
     for lost_on, found_on, ev in lost:
-        dl, prov = cal.add_working_days(lost_on, pr.lost_report.working_days) if pr.lost_report.working_days \
-            else (lost_on + timedelta(days=pr.lost_report.days), False)
+        lr = at(lost_on).lost_report
+        dl, prov = cal.add_working_days(lost_on, lr.working_days) if lr.working_days \
+            else (lost_on + timedelta(days=lr.days), False)
         done = next((e for e in evs if e.date >= lost_on and (e.type == "found" or (e.type == "contact" and e.get("via") == "police"))), None)
         items.append(DueItem(cid, "lost-report", dl, lost_on,
-                             f"{lost_on.isoformat()}失联，{pr.lost_report.describe()}通报公安机关查找", pr.lost_document,
+                             f"{lost_on.isoformat()}失联，{lr.describe()}通报公安机关查找", at(lost_on).lost_document,
                              key=f"lost-report:{ev.id}", provisional=prov,
                              satisfied_on=done.date if done else None, satisfied_by=done.id if done else None))
     # methadone maintenance is filed with the police (PATHWAY §5)
     filings = [e for e in evs if e.type == "police-filing"]
     used: set = set()
     for joined, _end in methadone:
-        dl, prov = cal.add_working_days(joined.date, pr.police_filing.working_days) if pr.police_filing.working_days \
-            else (joined.date + timedelta(days=pr.police_filing.days), False)
+        pf = at(joined.date).police_filing
+        dl, prov = cal.add_working_days(joined.date, pf.working_days) if pf.working_days \
+            else (joined.date + timedelta(days=pf.days), False)
         f = next((e for e in filings if e.id not in used and e.date >= joined.date), None)
         if f is not None:
             used.add(f.id)
         items.append(DueItem(cid, "police-filing", dl, joined.date,
-                             f"{joined.date.isoformat()}参加药物维持治疗（{joined.get('clinic', '')}），{pr.police_filing.describe()}报公安机关备案",
-                             pr.methadone_document, key=f"police-filing:{joined.id}", provisional=prov,
+                             f"{joined.date.isoformat()}参加药物维持治疗（{joined.get('clinic', '')}），{pf.describe()}报公安机关备案",
+                             at(joined.date).methadone_document, key=f"police-filing:{joined.id}", provisional=prov,
                              satisfied_on=f.date if f else None, satisfied_by=f.id if f else None))
     items = _explained(evs, items)
     live = _live(segments, items, state)

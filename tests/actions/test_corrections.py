@@ -7,6 +7,7 @@ import json
 import random
 from datetime import date
 
+import pytest
 import yaml
 
 from aftercare.core.ids import fictional_id_number
@@ -100,6 +101,19 @@ def test_refusals(cli):
     assert other in refused(cli, "case", "set", cid, "--id-number", other_idn, "--reason", "x")
     assert "相同" in refused(cli, "case", "set", cid, "--term-months", "36", "--reason", "x")
     assert "措施" in refused(cli, "case", "set", cid, "--measure", "jail", "--reason", "x")
+    assert case_yaml(cli, cid).get("corrections") is None
+
+
+@pytest.mark.parametrize("option,value", [("--reported-on", "2026-03-01"), ("--notified-on", "2026-02-27"),
+                                          ("--decided-on", "2026-02-20"), ("--term-months", "30"),
+                                          ("--measure", "rehab"), ("--id-number", None)])
+def test_every_clock_fact_needs_a_reason(cli, option, value):
+    # issue 10 item 2: each change of a fact that drives the clock is refused without --reason
+    cid = cli.add(12, notified_on="2026-02-28", reported_on="2026-03-02")
+    if value is None:
+        value = fictional_id_number(random.Random(12), date(1986, 2, 3), "男")
+    msg = refused(cli, "case", "set", cid, option, value)
+    assert "--reason" in msg and "更正" in msg
     assert case_yaml(cli, cid).get("corrections") is None
 
 

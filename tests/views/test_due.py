@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from conftest import committed, git, refused, staff
+from conftest import committed, git, person, refused, staff
 
 
 def items(cli, *args, today=None):
@@ -172,6 +172,52 @@ def test_the_explain_key_of_a_running_window_does_not_move(cli):
     git(cli.root, "commit", "-qam", "Visits monthly from 2026-06-01")
     committed(cli, "explain", a, "visit", "2026-07-09", "--reason", "本人外出务工，已电话联系", today="2026-07-12")
     assert ("2026-05-10", "2026-07-09", "overdue") not in visits(cli, a, "2026-07-12", today="2026-07-12")
+
+
+def test_follow_up_windows_keep_the_rules_they_began_under(cli):
+    # follow-up from 2026-02-01: every 3 months in year 1 (02-01..04-30, 05-01..07-31, ...); monthly from
+    # 2026-06-01. 05-01..07-31 was running on 06-01: it stays (re-cut it would be 06-01..06-30); the next
+    # window is monthly on the new grid: month 6 = 08-01..08-31.
+    name, idn = person(21)
+    cid = cli.ok("case", "add", "--name", name, "--id-number", idn, "--measure", "followup", "--released-on",
+                 "2026-02-01", "--released-from", "某强制隔离戒毒所", today="2026-02-01").stdout.strip().splitlines()[-1]
+    cfg = cli.root / "aftercare.yaml"
+    cfg.write_text(cfg.read_text().replace("rules: []", "rules:\n  - effective: 2026-06-01\n    followup:\n"
+                                           "      schedule: [{months: 36, every: 1}]"))
+
+    def followups(on):
+        return [(i["window_start"], i["deadline"], i["status"]) for i in items(cli, "--on", on, "--case", cid,
+                                                                                 today=on) if i["kind"] == "followup"]
+    expect = [("2026-02-01", "2026-04-30", "overdue"), ("2026-05-01", "2026-07-31", "due")]
+    assert followups("2026-05-20") == followups("2026-06-05") == expect
+    assert followups("2026-08-05") == [("2026-02-01", "2026-04-30", "overdue"), ("2026-05-01", "2026-07-31", "overdue"),
+                                       ("2026-08-01", "2026-08-31", "due")]
+
+
+def test_path_deadlines_keep_the_rules_of_their_trigger_day(cli):
+    # from 2026-06-12 a lost person is reported in 5 working days (was 3) and methadone filed in 10 (was 5).
+    # Lost and joined methadone on 2026-06-10 (Wed): 3 working days = 06-11, 06-12, 06-15 (Mon);
+    # 5 = ... 06-16, 06-17. Asked on 06-15, after the change, they stay 06-15 and 06-17 (re-cut: 06-17 and
+    # 06-25, 06-19 being 端午节). Joined again on 2026-07-01 (Wed), after the change: 10 working days =
+    # 07-02, 03, 06, 07, 08, 09, 10, 13, 14, 15.
+    cid = cli.add(22, notified_on="2026-03-02", reported_on="2026-03-05")
+    cfg = cli.root / "aftercare.yaml"
+    cfg.write_text(cfg.read_text().replace("rules: []", "rules:\n  - effective: 2026-06-12\n"
+                                           "    lost: {report_deadline: {working_days: 5}}\n"
+                                           "    methadone: {police_filing: {working_days: 10}}"))
+    git(cli.root, "commit", "-qam", "Path deadlines from 2026-06-12")
+    cli.ok("record", "lost", cid, "--date", "2026-06-10", today="2026-06-10")
+    cli.ok("record", "methadone", cid, "--clinic", "县美沙酮门诊", "--date", "2026-06-10", today="2026-06-10")
+
+    def path_items(on):
+        return {i["kind"]: i["deadline"] for i in items(cli, "--on", on, "--case", cid, today=on)
+                if i["kind"] in ("lost-report", "police-filing")}
+    assert path_items("2026-06-11") == path_items("2026-06-15") == {"lost-report": "2026-06-15",
+                                                                    "police-filing": "2026-06-17"}
+    cli.ok("record", "methadone-end", cid, "--date", "2026-06-20", today="2026-06-20")
+    cli.ok("record", "police-filing", cid, "--date", "2026-06-16", today="2026-06-20")
+    cli.ok("record", "methadone", cid, "--clinic", "县美沙酮门诊", "--date", "2026-07-01", today="2026-07-01")
+    assert path_items("2026-07-01")["police-filing"] == "2026-07-15"
 
 
 def test_security_period_from_office_file(cli):
