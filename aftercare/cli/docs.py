@@ -19,6 +19,7 @@ def render(
     all_: Annotated[bool, Opt("--all", help="全部个案")] = False,
     out: Annotated[Optional[Path], Opt("--out", help="输出目录（默认案卷库的 out/）")] = None,
     fmt: Annotated[str, Opt("--format", help="html 或 pdf")] = "html",
+    engine: Annotated[str, Opt("--engine", help="PDF 排版引擎：auto（默认：typst；案卷库有自己的模板时用 weasyprint）、typst 或 weasyprint")] = "auto",
     store: StoreOpt = None,
 ) -> None:
     """生成一人一档文书（卷皮、卷内目录、18 种文书），可打印的 HTML 或 PDF。"""
@@ -33,7 +34,7 @@ def render(
     out_dir = out or (s.root / "out")
     day = today()
     if case:
-        files = R.render_case(s, case, out_dir, fmt, day)
+        files = R.render_case(s, case, out_dir, fmt, day, engine=engine)
         say(f"已生成个案 {case} 的档案 {len(files)} 个文件：{out_dir / case}")
         _font_note(s, fmt)
         return
@@ -45,7 +46,7 @@ def render(
         def tick(done, total, cid):
             progress.update(task, total=total, completed=done, description=f"生成档案 {cid}")
 
-        files = R.render_all(s, out_dir, fmt, day, progress=tick)
+        files = R.render_all(s, out_dir, fmt, day, progress=tick, engine=engine)
     say(f"已生成 {len(s.case_ids())} 个个案的档案，共 {len(files)} 个文件：{out_dir}")
     _font_note(s, fmt)
 

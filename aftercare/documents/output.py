@@ -87,18 +87,47 @@ def _issuer(no: int, ctx: dict) -> str:
     return ctx["office"].get("name", "")
 
 
-def _engine_versions() -> str:
+ENGINES = ("auto", "typst", "weasyprint")
+
+
+def choose_engine(store, wanted: str = "auto") -> str:
+    """The PDF engine: typst (fast, self-contained) unless the store sets its documents with its own templates
+    or stylesheet (which only WeasyPrint, reading any CSS, follows) or typst is not installed; or the one asked for."""
+    if wanted not in ENGINES:
+        raise AftercareError(f"排版引擎“{wanted}”无效，应为 auto、typst 或 weasyprint", code="bad-format")
+    if wanted == "weasyprint":
+        return wanted
+    has_typst = _installed("typst")
+    if wanted == "typst":
+        if not has_typst:
+            raise AftercareError("无法生成 PDF：未安装 typst；请安装：pip install typst，或用 --engine weasyprint",
+                                 code="no-pdf")
+        return wanted
+    own = Path(store.root) / "templates"
+    overridden = own.is_dir() and any(f.suffix in (".j2", ".css") for f in own.iterdir())
+    return "typst" if has_typst and not overridden else "weasyprint"
+
+
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):              # ValueError: hidden (sys.modules[module] is None)
+        return False
+
+
+def _engine_versions(engine: str) -> str:
     """The PDF engine and the libraries that make the files (part of every cached part's key), read without
     importing them (WeasyPrint takes most of a second to import; it is started only to lay something out).
     pikepdf, which every PDF render uses, must be there."""
     from importlib import metadata
 
-    try:
-        import pikepdf  # noqa: F401
-    except ImportError:
-        raise AftercareError("无法生成 PDF：未安装 pikepdf；请安装：pip install pikepdf", code="no-pdf") from None
-    versions = []
-    for name in ("weasyprint", "pydyf", "pikepdf"):
+    if not _installed("pikepdf"):
+        raise AftercareError("无法生成 PDF：未安装 pikepdf；请安装：pip install pikepdf", code="no-pdf")
+    names = ("typst", "pikepdf") if engine == "typst" else ("weasyprint", "pydyf", "pikepdf")
+    versions = [engine]
+    for name in names:
         try:
             versions.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:
@@ -109,21 +138,28 @@ def _engine_versions() -> str:
 class _Job:
     """Renders cases of one store with shared templates (and fonts, for PDF)."""
 
-    def __init__(self, store, fmt: str):
+    def __init__(self, store, fmt: str, engine: str = "auto"):
         if fmt not in ("html", "pdf"):
             raise AftercareError(f"格式“{fmt}”无效，应为 html 或 pdf", code="bad-format")
         self.store, self.fmt = store, fmt
         self.t = Templates(store)
-        self._engine = self.salt = None
+        self._engine = self.salt = self.engine_name = None
         if fmt == "pdf":
             from aftercare.documents.parts import salt_for
 
-            self.salt = salt_for(_engine_versions())
+            self.engine_name = choose_engine(store, engine)
+            self.salt = salt_for(_engine_versions(self.engine_name))
 
     @property
     def engine(self):
         """The PDF engine, started when a document has to be laid out (a render with nothing new needs none)."""
         if self._engine is None:
+            if self.engine_name == "typst":
+                from aftercare.documents.fonts import chains
+                from aftercare.documents.typeset import Typst
+
+                self._engine = Typst(chains(self.store.config.get("fonts")))
+                return self._engine
             try:
                 from aftercare.documents.pdf import WeasyPrint
 
@@ -267,26 +303,29 @@ class _Job:
 # ---------------------------------------------------------------- public API
 
 
-def render_case(store, cid: str, out_dir: Path, fmt: str = "html", today: date | None = None) -> list[Path]:
+def render_case(store, cid: str, out_dir: Path, fmt: str = "html", today: date | None = None,
+                engine: str = "auto") -> list[Path]:
     """Render one person's file into `out_dir/<cid>/`: cover, table of contents, the documents in archive
     order. HTML: one self-contained file each. PDF: one file each plus `<cid>-全卷.pdf`, the whole file,
-    whose page numbers match the table of contents. Returns the files written, in order."""
+    whose page numbers match the table of contents; `engine`: auto, typst or weasyprint (`choose_engine`).
+    Returns the files written, in order."""
     if today is None:
         raise TypeError("render_case: today is required")
-    return _Job(store, fmt).case(cid, Path(out_dir), today)
+    return _Job(store, fmt, engine).case(cid, Path(out_dir), today)
 
 
 def render_all(store, out_dir: Path, fmt: str = "html", today: date | None = None,
-               progress: Callable[[int, int, str], Any] | None = None) -> list[Path]:
-    """Render every case of the store; `progress(done, total, cid)` is called before and after each."""
+               progress: Callable[[int, int, str], Any] | None = None, engine: str = "auto") -> list[Path]:
+    """Render every case of the store; `progress(done, total, cid)` is called before and after each. PDF
+    uses one process per core."""
     if today is None:
         raise TypeError("render_all: today is required")
     ids = store.case_ids()
     total = len(ids)
     workers = min(os.cpu_count() or 1, total)
+    job = _Job(store, fmt, engine)                  # refuses a bad format or engine before any work
     if fmt == "pdf" and workers > 1:
-        return _render_parallel(store, ids, Path(out_dir), today, progress, workers)
-    job = _Job(store, fmt)
+        return _render_parallel(store, ids, Path(out_dir), today, progress, workers, job.engine_name)
     written: list[Path] = []
     for i, cid in enumerate(ids):
         if progress:
@@ -300,10 +339,10 @@ def render_all(store, out_dir: Path, fmt: str = "html", today: date | None = Non
 _WORKER: dict = {}
 
 
-def _worker_init(root: str, use_cache: bool, out_dir: str, today: date) -> None:
+def _worker_init(root: str, use_cache: bool, out_dir: str, today: date, engine: str) -> None:
     from aftercare.store import Store
 
-    _WORKER.update(job=_Job(Store(Path(root), use_cache=use_cache), "pdf"), out=Path(out_dir), today=today)
+    _WORKER.update(job=_Job(Store(Path(root), use_cache=use_cache), "pdf", engine), out=Path(out_dir), today=today)
 
 
 def _worker_case(cid: str) -> tuple:
@@ -313,16 +352,19 @@ def _worker_case(cid: str) -> tuple:
         return cid, [], exc.message
 
 
-def _render_parallel(store, ids: list, out_dir: Path, today: date, progress, workers: int) -> list[Path]:
-    """PDF is CPU-bound (WeasyPrint lays out and subsets fonts per document): one process per core."""
+def _render_parallel(store, ids: list, out_dir: Path, today: date, progress, workers: int,
+                     engine: str) -> list[Path]:
+    """PDF is CPU-bound (the engine lays out and subsets fonts per document): one process per core."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     total = len(ids)
     results: dict = {}
-    ctx = multiprocessing.get_context("fork")
+    # spawn, not fork: typst's compiler runs threads, and a child forked from a process with threads can
+    # hang on a lock one of them held; spawn is also the only way Windows has
+    ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
-                             initargs=(str(store.root), store.use_cache, str(out_dir), today)) as pool:
+                             initargs=(str(store.root), store.use_cache, str(out_dir), today, engine)) as pool:
         futures = [pool.submit(_worker_case, cid) for cid in ids]
         for done, fut in enumerate(as_completed(futures), 1):
             cid, paths, error = fut.result()

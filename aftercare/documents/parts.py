@@ -43,10 +43,13 @@ def fonts_fingerprint() -> str:
 
 
 def salt_for(engine: str) -> str:
-    """What every part's key shares: the cache's format, the program, the engine's versions and the fonts."""
+    """What every part's key shares: the cache's format, the program (its version and the code that turns
+    HTML into PDF: size and time of this package's modules), the engine's versions and the fonts."""
     import aftercare
 
-    return f"{FORMAT}|{aftercare.__version__}|{engine}|{fonts_fingerprint()}"
+    here = Path(__file__).parent
+    code = ";".join(f"{f.name}:{st.st_size}:{st.st_mtime_ns}" for f in sorted(here.glob("*.py")) for st in [f.stat()])
+    return f"{FORMAT}|{aftercare.__version__}|{digest(code)}|{engine}|{fonts_fingerprint()}"
 
 
 def digest(*texts: str) -> str:

@@ -644,7 +644,7 @@ def s_no_xlsx(cli, monkeypatch):
 
 def s_no_pdf(cli, monkeypatch):
     cid = base(cli)
-    hide(monkeypatch, "weasyprint")
+    hide(monkeypatch, "weasyprint", "typst")          # no engine: typst is the default, WeasyPrint the fallback
     return ["render", cid, "--format", "pdf"]
 
 

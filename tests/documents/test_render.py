@@ -619,19 +619,31 @@ def test_errors(store, tmp_path):
 # ---------------------------------------------------------------- PDF
 
 
-@pytest.fixture(scope="module")
-def pdf(store, tmp_path_factory):
+@pytest.fixture(scope="module", params=["typst", "weasyprint"])
+def pdf(store, tmp_path_factory, request):
+    """The full case's PDF files, set by each engine (typst: the default; WeasyPrint: a store's own templates)."""
     try:
-        import weasyprint  # noqa: F401
+        __import__(request.param)
     except (ImportError, OSError) as exc:
-        pytest.skip(f"WeasyPrint is not available: {exc}")
+        pytest.skip(f"{request.param} is not available: {exc}")
     if not _cjk_font_installed():
         pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk): PDF text cannot be checked")
     pypdf = pytest.importorskip("pypdf")
     s, ids = store
     out = tmp_path_factory.mktemp("pdf")
-    files = R.render_case(s, ids["full"], out, "pdf", TODAY)
+    files = R.render_case(s, ids["full"], out, "pdf", TODAY, engine=request.param)
     return files, pypdf
+
+
+def _postscript_names(families: set) -> set:
+    """The PostScript names of the installed fonts of these families (fontconfig's names, with or without the
+    language of a collection's face: "AR PL UMing CN" is typst's "AR PL UMing")."""
+    import typst
+    from fontTools.ttLib import TTFont
+
+    wanted = families | {f.rsplit(" ", 1)[0] for f in families if f.endswith((" CN", " GB"))}
+    return {TTFont(info.path, fontNumber=info.index, lazy=True)["name"].getDebugName(6)
+            for info in typst.Fonts().fonts() if info.family in wanted}
 
 
 def _cjk_font_installed() -> bool:
@@ -669,7 +681,7 @@ def test_pdf_files(pdf, full, store):
     assert "2025年1月20日" in whole and case.id_number in whole
 
 
-def test_pdf_fonts_are_embedded(pdf):
+def test_pdf_fonts_are_embedded(pdf, request):
     files, pypdf = pdf
     reader = pypdf.PdfReader(next(p for p in files if p.name.endswith("全卷.pdf")))
     fonts = set()
@@ -686,6 +698,8 @@ def test_pdf_fonts_are_embedded(pdf):
     from aftercare.documents.fonts import DEFAULT_CHAINS
 
     cjk = {n.replace(" ", "-") for chain in DEFAULT_CHAINS.values() for n in chain}
+    if request.node.callspec.params["pdf"] == "typst":      # typst names an embedded font by its PostScript name
+        cjk = _postscript_names({n for chain in DEFAULT_CHAINS.values() for n in chain})
     assert any(f.lstrip("/").split("+", 1)[-1].startswith(tuple(cjk)) for f in fonts), fonts
 
 
@@ -990,30 +1004,32 @@ def _page_texts(folder: Path) -> dict:
 
 
 @pytest.mark.slow
-def test_pdf_after_one_new_record_renders_only_what_changed(tmp_path, monkeypatch):
+@pytest.mark.parametrize("engine", ["typst", "weasyprint"])
+def test_pdf_after_one_new_record_renders_only_what_changed(tmp_path, monkeypatch, engine):
     """Issue 12 item 9: a render keeps each document's PDF keyed by its input; after one new visit only the
     new visit and the cover and contents (page count, one more row) are laid out again, files whose bytes
     would not change are not written again, and the result reads page for page like a cold render's."""
     _pdf_ready()
+    pytest.importorskip(engine)
     from aftercare.documents import pdf as P
 
     s, cid = _small_store(tmp_path, monkeypatch)
     laid_out = []
     monkeypatch.setattr(P, "RENDER_HOOKS", [laid_out.append])
     out = tmp_path / "out"
-    R.render_case(s, cid, out, "pdf", TODAY)
+    R.render_case(s, cid, out, "pdf", TODAY, engine=engine)
     # cold: the 11 archive documents and 2 blank forms in one layout, then the cover and the contents
     assert [len(batch) for batch in laid_out] == [13, 2]
     assert not any(p.name.startswith(".") for p in (out / cid).iterdir())       # the cache is not in the case folder
     mtimes = {p: p.stat().st_mtime_ns for p in (out / cid).rglob("*.pdf")}
 
     laid_out.clear()
-    R.render_case(s, cid, out, "pdf", TODAY)                                    # nothing changed
+    R.render_case(s, cid, out, "pdf", TODAY, engine=engine)                                    # nothing changed
     assert laid_out == []
     assert {p: p.stat().st_mtime_ns for p in (out / cid).rglob("*.pdf")} == mtimes
 
     records.record_simple(s, cid, "visit", "2026-04-10", TODAY, kind="home", note="第二次访谈")
-    files = R.render_case(s, cid, out, "pdf", TODAY)
+    files = R.render_case(s, cid, out, "pdf", TODAY, engine=engine)
     assert laid_out == [["07-02-见面访谈家访记录.pdf"], ["00-1-卷皮.pdf", "00-2-卷内目录.pdf"]]
     rewritten = {p.name for p in files if p not in mtimes or p.stat().st_mtime_ns != mtimes[p]}
     # before the new visit nothing moves; after it every document's archive page numbers move on by one page
@@ -1022,7 +1038,7 @@ def test_pdf_after_one_new_record_renders_only_what_changed(tmp_path, monkeypatc
     assert {"00-1-卷皮.pdf", "00-2-卷内目录.pdf", "07-02-见面访谈家访记录.pdf", "08-01-吸毒检测通知书.pdf",
             "10-学习帮扶医疗就业记录.pdf", f"{cid}-全卷.pdf"} <= rewritten
 
-    R.render_case(s, cid, tmp_path / "cold", "pdf", TODAY)
+    R.render_case(s, cid, tmp_path / "cold", "pdf", TODAY, engine=engine)
     assert _page_texts(out / cid) == _page_texts(tmp_path / "cold" / cid)
 
 
@@ -1066,3 +1082,64 @@ def test_the_page_number_stamp_paints_nothing_but_the_number(pdf):
                 ops = {str(op) for _, op in pikepdf.parse_content_stream(stamp)}
                 assert {"TJ", "Tj"} & ops, p.name
                 assert not ops & painting, (p.name, ops & painting)
+
+
+# ---------------------------------------------------------------- the typst engine
+
+HOSTILE = ('#set page(fill: red) $x^2$ *粗* _斜_ `raw` @ref <lbl> [方] \\\\ "引号" // 注 /* 注 */ '
+           '{{ 7*7 }} {% if 1 %}x{% endif %} <script>alert(1)</script> &amp; ~ = - + / #{1+1} #"s"')
+
+
+def test_typst_text_is_one_string_literal():
+    from aftercare.documents.typeset import lit
+
+    assert lit('a"b\\c') == '#"a\\"b\\\\c"'               # \\ and " escaped, nothing else can leave the string
+    assert lit("行一\n行二") == '#"行一\\n行二"'
+
+
+def test_typst_prints_hostile_values_literally(tmp_path, monkeypatch):
+    """Every value reaches typst as a string literal: typst and Jinja markup, HTML and quotes typed into a
+    record print as typed (the HTML escaping of the template, then one typst escaping function)."""
+    pytest.importorskip("typst")
+    _pdf_ready()
+    from aftercare.documents.typeset import Translator, lit
+
+    s, cid = _small_store(tmp_path, monkeypatch)
+    records.record_simple(s, cid, "visit", "2026-04-10", TODAY, kind="home", note=HOSTILE, met=HOSTILE)
+    html = R.render_html(s, cid, TODAY)["07-02-见面访谈家访记录.html"]
+    source = Translator().document(html)
+    assert lit(HOSTILE) in source                       # the note: one literal, as typed
+    markup = re.sub(r'#"(?:[^"\\]|\\.)*"', "", source)   # the source without its string literals
+    for piece in ("#set page", "$x^2$", "*粗*", "`raw`", "@ref", "<lbl>", "<script>", "{{", "#{1+1}", "引号"):
+        assert piece not in markup, piece
+    files = R.render_case(s, cid, tmp_path / "out", "pdf", TODAY, engine="typst")
+    text = _pdf_text(__import__("pypdf").PdfReader(next(p for p in files if p.name.startswith("07-02"))))
+    assert re.sub(r"\s+", "", HOSTILE) in text
+
+
+def test_engine_choice(cli, monkeypatch):
+    """auto: typst, unless the store has its own templates (only WeasyPrint follows any CSS); --engine
+    chooses; a wrong name or a missing typst is one Chinese line."""
+    from aftercare.documents.output import choose_engine
+
+    pytest.importorskip("typst")
+    cid = cli.add(61, reported_on="2026-05-01")
+    store = Store(cli.root)
+    assert choose_engine(store) == "typst"
+    assert choose_engine(store, "weasyprint") == "weasyprint"
+    own = cli.root / "templates"
+    own.mkdir()
+    (own / "说明.txt").write_text("本目录放本办的模板", encoding="utf-8")
+    assert choose_engine(store) == "typst"                               # no template or stylesheet there
+    (own / "style.css").write_text("body { color: #000; }", encoding="utf-8")
+    assert choose_engine(store) == "weasyprint"
+    assert choose_engine(store, "typst") == "typst"
+    res = cli("render", cid, "--format", "pdf", "--engine", "latex")
+    assert res.exit_code == 1 and res.stderr.strip() == "错误：排版引擎“latex”无效，应为 auto、typst 或 weasyprint"
+    import sys
+
+    monkeypatch.setitem(sys.modules, "typst", None)
+    res = cli("render", cid, "--format", "pdf", "--engine", "typst")
+    assert res.exit_code == 1
+    assert res.stderr.strip() == "错误：无法生成 PDF：未安装 typst；请安装：pip install typst，或用 --engine weasyprint"
+    assert not (cli.root / "out" / cid).exists()
