@@ -62,7 +62,7 @@ def record_test(store: Store, cid: str, date_text: str | None, result: str, toda
         check_state(view, d, "test")
         notes = []
         if makeup:
-            from aftercare.core.engine import makeup_target
+            from aftercare.core.windows import makeup_target
 
             before = evaluate_in(store, case, events, d)
             wins = before.windows.get("test", [])

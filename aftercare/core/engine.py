@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Sequence
 
-from aftercare.core.facts import (Clock, Facts, Leave, SecurityPeriod, Window, case_facts,  # noqa: F401 (API)
-                                  makeup_target)
+from aftercare.core.facts import Facts, SecurityPeriod, case_facts  # noqa: F401 (API)
 from aftercare.core.items import derive_items
 from aftercare.core.model import CLOSED_STATES, Case, DueItem, Event
 from aftercare.core.rules import Rules

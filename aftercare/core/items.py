@@ -14,7 +14,8 @@ from datetime import date, timedelta
 from typing import Callable, Sequence
 
 from aftercare.core.dates import add_months, birthday_in
-from aftercare.core.facts import ONE, REFUSALS, Facts, Transfer, absence_days, paused_deadline
+from aftercare.core.facts import REFUSALS, Facts, Transfer, absence_days
+from aftercare.core.windows import ONE, paused_deadline
 from aftercare.core.model import DueItem, Event, RISKS
 from aftercare.core.rules import Deadline, Trigger, Triggers
 from aftercare.core.workcal import WorkCalendar

@@ -17,7 +17,8 @@ from typing import Sequence
 
 from aftercare.core.dates import add_months
 from aftercare.core.engine import CaseView
-from aftercare.core.facts import Window, cut_in_force, phase_plan, visible_events
+from aftercare.core.facts import visible_events
+from aftercare.core.windows import Window, cut_in_force, phase_plan
 from aftercare.core.model import COMMUNITY_MEASURES, Case, DueItem, Event, Measure, measure_events
 
 ONE = timedelta(days=1)

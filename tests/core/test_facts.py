@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from aftercare.core.facts import (Suspension, breaches, case_facts, duty_slots, evaluation_slots, leaves,
-                                  lifecycle, period, phase_slots, transfers, visible_events)
+from aftercare.core.facts import breaches, case_facts, leaves, lifecycle, period, transfers, visible_events
+from aftercare.core.windows import Suspension, duty_slots, evaluation_slots, phase_slots
 from aftercare.core.model import Case, Event
 from aftercare.core.rules import Phase, RuleError, load_rules
 from aftercare.core.workcal import WorkCalendar

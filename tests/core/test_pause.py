@@ -10,7 +10,7 @@ from datetime import date as D
 import pytest
 
 from aftercare.core.engine import agenda_items, evaluate
-from aftercare.core.facts import Suspension, paused_deadline
+from aftercare.core.windows import Suspension, paused_deadline
 from aftercare.core.model import Case, Event
 from aftercare.core.rules import RuleError, load_rules
 from aftercare.core.workcal import WorkCalendar

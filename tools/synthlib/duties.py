@@ -7,7 +7,7 @@ warning after a refusal, a report after a positive test, a leave's return, the ä
 release suggestion, a change of place), and the path's items (pick-up, follow-up windows, lost-contact
 report, police filing of methadone). Each is done on a random day inside its window with the
 person's diligence, answered late or not at all, and some missed ones are made up (a test, within the
-rules' reach, at the window `facts.makeup_target` gives) or explained. A second evaluation then
+rules' reach, at the window `windows.makeup_target` gives) or explained. A second evaluation then
 shows what is still open: some of it explained, and a long silence answered by a contact check. Which record closes an item is the engine's: the
 `qualifies` rule of a duty names the record types that fill it.
 """
@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from aftercare.core.dates import add_months
 from aftercare.core.engine import evaluate_in
-from aftercare.core.facts import makeup_target
+from aftercare.core.windows import makeup_target
 from . import texts
 from .people import COMMUNITY, rand_day
 from .walk import ONE, Seg, Walk

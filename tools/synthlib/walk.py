@@ -17,7 +17,8 @@ from datetime import date, timedelta
 
 from aftercare.actions.pathway import measure_fields
 from aftercare.core.dates import add_months
-from aftercare.core.facts import Suspension, case_facts, period
+from aftercare.core.facts import case_facts, period
+from aftercare.core.windows import Suspension
 from aftercare.core.ids import new_event_id
 from aftercare.core.items import deadline_after, transfer_items
 from aftercare.core.model import RISKS, Event
