@@ -383,6 +383,7 @@ class Store:
     def transaction(self) -> Iterator["Transaction"]:
         self.require_own_repo()
         with locked(self.git_dir / "aftercare.lock"):
+            hygiene.secure(self.root, self.git_dir, writing=True)   # after `check` found a file readable by others
             tx = Transaction(self)
             try:
                 yield tx
@@ -511,6 +512,7 @@ class Transaction:
                 raise
             raise AftercareError(f"{exc.message}；未做任何更改", code=exc.code) from None
         self.committed = True
+        hygiene.settled(self.store.git_dir)       # our own index update: no sweep needed for it
         return commit
 
 

@@ -10,7 +10,7 @@ local commits stay exactly as they were, and the user is told which files collid
 from __future__ import annotations
 
 from aftercare.core.errors import AftercareError
-from aftercare.store import Store
+from aftercare.store import Store, hygiene
 from aftercare.store.fsutil import locked
 from aftercare.store.store import CASES
 
@@ -19,6 +19,7 @@ def sync(store: Store, remote: str = "origin") -> str:
     git = store.git
     store.require_own_repo()
     with locked(store.git_dir / "aftercare.lock"):
+        hygiene.secure(store.root, store.git_dir, writing=True)
         if not git.ok("remote", "get-url", remote):
             raise AftercareError(f"没有配置远程仓库“{remote}”：先运行 git remote add {remote} <共享仓库地址>", code="no-remote")
         branch = git.run("symbolic-ref", "--short", "-q", "HEAD", check=False).strip()
