@@ -31,7 +31,7 @@ from aftercare.store import yamlio
 from aftercare.store.fsutil import atomic_write, check_inside, ensure_dir, locked, remove_file
 from aftercare.store.gitops import Git, GitError, find_git_dir
 from aftercare.store import hygiene
-from aftercare.store.journal import Journal, recover
+from aftercare.store.journal import SYNC_JOURNAL, Journal, recover
 from aftercare.store.schema import case_from, event_from
 from aftercare.store.validate import content_problems
 
@@ -141,6 +141,12 @@ class Store:
             notice = recover(self.root, self.git_dir, self.git)    # left-overs of an interrupted command
             if notice:
                 self.notices.append(notice)
+            if (self.git_dir / SYNC_JOURNAL).exists():               # a sync killed while git rewrote the branch
+                from aftercare.store.sync import recover as recover_sync
+
+                notice = recover_sync(self.root, self.git_dir, self.git)
+                if notice:
+                    self.notices.append(notice)
         cfg_path = self.root / CONFIG
         self.config_bytes = cfg_path.read_bytes()
         rel = CONFIG
