@@ -17,19 +17,11 @@ import sys
 import time
 
 from conftest import Cli, git
+from test_sync_same_file import _pair as pair
 
 
 def _pair(tmp_path):
-    a = Cli(tmp_path / "A")
-    a.ok("init", str(a.root), store=False)
-    cid = a.add(1, notified_on="2026-03-01", reported_on="2026-03-02")
-    bare = tmp_path / "A.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
-    git(a.root, "remote", "add", "origin", str(bare))
-    a.ok("sync")
-    b = Cli(tmp_path / "B", today=a.today)
-    subprocess.run(["git", "clone", "-q", str(bare), str(b.root)], check=True)
-    return a, b, cid
+    return pair(tmp_path, notified_on="2026-03-01", reported_on="2026-03-02")
 
 
 def _killed_sync(root, tmp_path):

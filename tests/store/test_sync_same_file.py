@@ -11,12 +11,12 @@ import subprocess
 from conftest import Cli, git
 
 
-def _pair(tmp_path) -> tuple[Cli, Cli, str]:
+def _pair(tmp_path, notified_on: str = "2026-05-01", reported_on: str = "2026-05-02") -> tuple[Cli, Cli, str]:
     """Office clone A with a remote, and clone B made with git clone; one case on both."""
     a = Cli(tmp_path / "A")
     a.ok("init", str(a.root), store=False)
     a.ok("staff", "add", "李娟")
-    cid = a.add(1, notified_on="2026-05-01", reported_on="2026-05-02", worker="李娟")
+    cid = a.add(1, notified_on=notified_on, reported_on=reported_on, worker="李娟")
     bare = tmp_path / "A.git"
     subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
     git(a.root, "remote", "add", "origin", str(bare))
