@@ -8,14 +8,18 @@ The data is confidential (戒毒条例 7, 43): files are 0600, folders 0700. aft
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 from aftercare.core.model import Problem
+from aftercare.store.fsutil import atomic_write
 
 FILE_MODE, DIR_MODE = 0o600, 0o700
-SECURED = "aftercare-private"          # marker in .git: this clone's files were made private once
+SECURED = "aftercare-private"          # marker in .git: the index state as of which the work tree is private
+_PENDING = "sweep "                     # ... but the next write command sweeps it again
 _SKIP = {".git", "out", ".aftercare-cache"}
 
 
@@ -35,52 +39,105 @@ def _walk(root: Path):
             yield rel, stat.S_ISDIR(st.st_mode), st
 
 
-def secure(root: Path, git_dir: Path) -> None:
-    """Once per clone: make every file 0600 and folder 0700 (a `git clone` made them readable by all)."""
+def _index_stamp(git_dir: Path) -> str:
+    """Identifies the state of git's index: git rewrites it whenever it writes work-tree files
+    (`git checkout -- FILE`, a hand-made `git pull`, `git reset --hard`)."""
+    try:
+        st = os.stat(git_dir / "index")
+    except OSError:
+        return "none"
+    return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
+
+
+def _private_work_tree(root: Path) -> None:
+    os.chmod(root, DIR_MODE)
+    for rel, is_dir, st in _walk(root):
+        if stat.S_ISLNK(st.st_mode):
+            continue
+        want = DIR_MODE if is_dir else FILE_MODE
+        if stat.S_IMODE(st.st_mode) != want:
+            os.chmod(root / rel, want)
+
+
+def secure(root: Path, git_dir: Path, writing: bool = False) -> None:
+    """Make every file 0600 and folder 0700: the whole clone once (a `git clone` made it readable by
+    all), then the work tree again whenever git's index changed since (files that git wrote under the
+    user's umask, e.g. one restored with `git checkout`), and on a write command after `check` found
+    a file readable by others (a hand `chmod`). aftercare's own commits note the index they leave
+    (`settled`), so that only someone else's git command costs a sweep."""
     marker = git_dir / SECURED
-    if marker.exists():
+    try:
+        seen = marker.read_text()
+    except OSError:
+        seen = None
+    stamp = _index_stamp(git_dir)
+    pending = seen is not None and seen.startswith(_PENDING)
+    if seen is not None and seen.removeprefix(_PENDING) == stamp and not (pending and writing):
         return
     try:
-        os.chmod(root, DIR_MODE)
-        for rel, is_dir, st in _walk(root):
-            if stat.S_ISLNK(st.st_mode):
-                continue
-            want = DIR_MODE if is_dir else FILE_MODE
-            if stat.S_IMODE(st.st_mode) != want:
-                os.chmod(root / rel, want)
-        for dirpath, dirnames, filenames in os.walk(git_dir):
-            for name in dirnames:
-                os.chmod(os.path.join(dirpath, name), DIR_MODE)
-            for name in filenames:
-                p = os.path.join(dirpath, name)
-                os.chmod(p, stat.S_IMODE(os.lstat(p).st_mode) & 0o700)
-        os.chmod(git_dir, DIR_MODE)
-        fd = os.open(marker, os.O_WRONLY | os.O_CREAT, FILE_MODE)
-        os.close(fd)
+        _private_work_tree(root)
+        if seen is None:
+            for dirpath, dirnames, filenames in os.walk(git_dir):
+                for name in dirnames:
+                    os.chmod(os.path.join(dirpath, name), DIR_MODE)
+                for name in filenames:
+                    p = os.path.join(dirpath, name)
+                    os.chmod(p, stat.S_IMODE(os.lstat(p).st_mode) & 0o700)
+            os.chmod(git_dir, DIR_MODE)
+        settled(git_dir, stamp)
     except PermissionError:
         pass                            # not our files: `check` reports them
+
+
+def settled(git_dir: Path, stamp: str | None = None) -> None:
+    """Note that the work tree is private as of the index's present state."""
+    with contextlib.suppress(OSError):
+        atomic_write(git_dir / SECURED, (stamp or _index_stamp(git_dir)).encode(), durable=False)
+
+
+def unsettle(git_dir: Path) -> None:
+    """Have the next write command sweep the work tree again (`check` found a file readable by others)."""
+    with contextlib.suppress(OSError):
+        atomic_write(git_dir / SECURED, (_PENDING + _index_stamp(git_dir)).encode(), durable=False)
+
+
+@dataclass(frozen=True)
+class WholeFileProblem(Problem):
+    """A problem of a file as a whole (its mode), not of a line: `path: message` (check adds the hint)."""
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
 
 
 def problems(store) -> list:
     out: list[Problem] = []
     root = store.root
-    if stat.S_IMODE(os.stat(root).st_mode) & 0o077:
-        out.append(Problem(".", 0, "permissions", f"案卷库目录可被其他用户访问（权限 {stat.S_IMODE(os.stat(root).st_mode):o}）",
-                           f"运行 chmod 700 {root}"))
-    for rel, is_dir, st in _walk(root):
-        if stat.S_ISLNK(st.st_mode):
-            out.append(Problem(rel, 0, "symlink", "案卷库中不允许符号链接（可能指向库外的文件）", "删除该链接，换成普通文件"))
-            continue
-        mode = stat.S_IMODE(st.st_mode)
-        if mode & 0o077:
-            want = "700" if is_dir else "600"
-            out.append(Problem(rel, 0, "permissions", f"{'目录' if is_dir else '文件'}可被其他用户读取（权限 {mode:o}，应为 {want}）",
-                               f"运行 chmod {want} {rel}（或 chmod -R go-rwx 案卷库目录）"))
-    if store.git_dir is not None and (root / ".git").exists():
+    own = store.git_dir is not None and (root / ".git").exists()
+    if own:       # first: `git status` rewrites the index, which the sweep's stamp below must see
         status = store.git.run("status", "--porcelain", "-z", "--untracked-files=all", "--", "cases", "aftercare.yaml",
                                check=False)
         for ent in status.split("\0"):
             if len(ent) > 3 and not ent.startswith("R"):
                 out.append(Problem(ent[3:], 1, "uncommitted", "有未提交的改动（git status）：不在审计轨迹中",
                                    "手工修改请用 git diff 查看后提交（写明原因）或用 git checkout 恢复"))
-    return out
+    fix = (f"任一写入命令（如 aftercare record、aftercare sync）都会自动改为仅本人可读写（文件 600、目录 700），"
+           f"或运行 chmod -R go-rwx {root}")
+    found = []
+    if stat.S_IMODE(os.stat(root).st_mode) & 0o077:
+        found.append(WholeFileProblem(".", 0, "permissions", f"案卷库目录可被其他用户访问（权限 {stat.S_IMODE(os.stat(root).st_mode):o}，应为 700）",
+                                      fix))
+    for rel, is_dir, st in _walk(root):
+        if stat.S_ISLNK(st.st_mode):
+            found.append(Problem(rel, 0, "symlink", "案卷库中不允许符号链接（可能指向库外的文件）", "删除该链接，换成普通文件"))
+            continue
+        mode = stat.S_IMODE(st.st_mode)
+        if mode & 0o077:
+            want = "700" if is_dir else "600"
+            found.append(WholeFileProblem(rel, 0, "permissions",
+                                          f"{'目录' if is_dir else '文件'}可被其他用户读取（权限 {mode:o}，应为 {want}）", fix))
+    if own:
+        if any(p.code == "permissions" for p in found):
+            unsettle(store.git_dir)
+        else:
+            settled(store.git_dir)        # just seen private, as of the index `git status` left
+    return found + out

@@ -22,6 +22,7 @@ from pathlib import Path
 from aftercare.store.fsutil import atomic_write, locked, remove_file
 
 JOURNAL = "aftercare-journal"
+SYNC_JOURNAL = "aftercare-sync.json"     # a sync's branch and tip while git rewrites it (sync.recover)
 
 
 class Journal:

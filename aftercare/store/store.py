@@ -31,7 +31,7 @@ from aftercare.store import yamlio
 from aftercare.store.fsutil import atomic_write, check_inside, ensure_dir, locked, remove_file
 from aftercare.store.gitops import Git, GitError, find_git_dir
 from aftercare.store import hygiene
-from aftercare.store.journal import Journal, recover
+from aftercare.store.journal import SYNC_JOURNAL, Journal, recover
 from aftercare.store.schema import case_from, event_from
 from aftercare.store.validate import content_problems
 
@@ -141,6 +141,12 @@ class Store:
             notice = recover(self.root, self.git_dir, self.git)    # left-overs of an interrupted command
             if notice:
                 self.notices.append(notice)
+            if (self.git_dir / SYNC_JOURNAL).exists():               # a sync killed while git rewrote the branch
+                from aftercare.store.sync import recover as recover_sync
+
+                notice = recover_sync(self.root, self.git_dir, self.git)
+                if notice:
+                    self.notices.append(notice)
         cfg_path = self.root / CONFIG
         self.config_bytes = cfg_path.read_bytes()
         rel = CONFIG
@@ -383,6 +389,7 @@ class Store:
     def transaction(self) -> Iterator["Transaction"]:
         self.require_own_repo()
         with locked(self.git_dir / "aftercare.lock"):
+            hygiene.secure(self.root, self.git_dir, writing=True)   # after `check` found a file readable by others
             tx = Transaction(self)
             try:
                 yield tx
@@ -511,6 +518,7 @@ class Transaction:
                 raise
             raise AftercareError(f"{exc.message}；未做任何更改", code=exc.code) from None
         self.committed = True
+        hygiene.settled(self.store.git_dir)       # our own index update: no sweep needed for it
         return commit
 
 

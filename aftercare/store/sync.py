@@ -3,22 +3,41 @@
 Each clone appends only to its own event files (`events/<year>-<origin>.yaml`), so two clones that
 record events for the same person rebase without conflict. Two clones that registered different
 persons under the same new case number: the local case moves to the next free number (one commit)
-and the histories are joined by a merge. If git still meets a conflict, the rebase is aborted: the
-local commits stay exactly as they were, and the user is told which files collided.
+and the histories are joined by a merge. Two clones that changed the same YAML file (a staff member
+added on each side, two fields of one case.yaml) are merged key by key and item by item
+(`merge3`, git's merge driver for `*.yaml` during sync). If git still meets a conflict — the same
+field changed to different values — the rebase is aborted: the local commits stay exactly as they
+were, and the user is told which field of which file, both values, and what to do.
+
+A sync records the branch and its tip in `.git/aftercare-sync.json` before git starts rewriting;
+killed meanwhile (a rebase or merge half done, a detached HEAD), the next command's start-up
+(`recover`) puts the branch back as it was, keeping any commit made on the detached HEAD since.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+
 from aftercare.core.errors import AftercareError
-from aftercare.store import Store
-from aftercare.store.fsutil import locked
+from aftercare.store import Store, hygiene
+from aftercare.store.fsutil import atomic_write, locked, remove_file
+from aftercare.store.gitops import clean_env, clear_stale_lock
+from aftercare.store.journal import SYNC_JOURNAL
 from aftercare.store.store import CASES
+
+CONFLICTS = "aftercare-sync-conflicts"
+ATTRIBUTES = "aftercare-merge.attributes"
 
 
 def sync(store: Store, remote: str = "origin") -> str:
     git = store.git
     store.require_own_repo()
     with locked(store.git_dir / "aftercare.lock"):
+        hygiene.secure(store.root, store.git_dir, writing=True)
         if not git.ok("remote", "get-url", remote):
             raise AftercareError(f"没有配置远程仓库“{remote}”：先运行 git remote add {remote} <共享仓库地址>", code="no-remote")
         branch = git.run("symbolic-ref", "--short", "-q", "HEAD", check=False).strip()
@@ -38,22 +57,22 @@ def sync(store: Store, remote: str = "origin") -> str:
                 # would drop the local merge commits (a transfer import, an earlier renumbering) and
                 # replay what they joined. (After a renumbering, the renumbering commit makes it clean.)
                 why = f"renumbered {', '.join(f'{a}→{b}' for a, b in renumbered)}" if renumbered else "keeps local merges"
-                if not git.ok("-c", "merge.autoStash=true", "merge", "-q", "--no-edit", "-m",
-                              f"Merge {remote}/{branch} (sync; {why})", remote_ref):
-                    conflicts = git.run("diff", "--name-only", "--diff-filter=U", check=False).split()
-                    git.run("merge", "--abort", check=False)
-                    where = "、".join(conflicts[:5]) or "未知文件"
-                    raise AftercareError(f"同步时合并冲突（{where}），已放弃合并，本地记录完整保留；请联系技术人员检查这些文件",
-                                         code="sync-conflict")
+                step = _join_step("merge", remote_ref, f"Merge {remote}/{branch} (sync; {why})")
+                _begin(store, branch, step)
+                if not _git_merging(store.root, store.git_dir, step):
+                    _give_up(store, "merge")
             elif pulled:
-                proc_ok = git.ok("-c", "rebase.autoStash=true", "rebase", "-q", remote_ref)
-                if not proc_ok:
-                    conflicts = git.run("diff", "--name-only", "--diff-filter=U", check=False).split()
+                step = _join_step("rebase", remote_ref)
+                _begin(store, branch, step)
+                if not _git_merging(store.root, store.git_dir, step):
+                    # replaying commit by commit met a change that the end states agree on (a field
+                    # changed on both sides, then set alike here): join the end states by a merge
                     git.run("rebase", "--abort", check=False)
-                    where = "、".join(conflicts[:5]) or "未知文件"
-                    raise AftercareError(f"同步冲突（{where}），已放弃变基，本地记录完整保留；"
-                                         f"常见原因是两处同时登记了相同编号的个案，请改用 --id 重新登记后再同步",
-                                         code="sync-conflict")
+                    step = _join_step("merge", remote_ref, f"Merge {remote}/{branch} (sync; the same file changed on both sides)")
+                    _begin(store, branch, step)
+                    if not _git_merging(store.root, store.git_dir, step):
+                        _give_up(store, "merge")
+            _end(store)
         pushed = int(git.run("rev-list", "--count", f"{remote_ref}..HEAD", check=False).strip() or 0) \
             if git.ok("rev-parse", "-q", "--verify", remote_ref) else int(git.run("rev-list", "--count", "HEAD").strip())
         if pushed:
@@ -63,10 +82,162 @@ def sync(store: Store, remote: str = "origin") -> str:
                                      f"（已取得的远程记录也已合并），问题解决后再运行 aftercare sync 即可完成推送",
                                      code="push-failed")
             git.run("branch", "-q", f"--set-upstream-to={remote}/{branch}", check=False)
+        hygiene.settled(store.git_dir)          # what git wrote here was written under umask 077
     msg = f"已同步：从 {remote} 取得 {pulled} 条提交，推送 {pushed} 条提交"
     for a, b in renumbered:
         msg += f"\n注意：本地新登记的个案 {a} 与其他办公室同时登记的个案编号相同，已改为 {b}"
     return msg
+
+
+def _join_step(how: str, remote_ref: str, message: str = "") -> list:
+    """The git command that joins the remote's commits (a rebase, or a merge that keeps local merges)."""
+    if how == "merge":
+        return ["-c", "merge.autoStash=true", "merge", "-q", "--no-edit", "-m", message, remote_ref]
+    return ["-c", "rebase.autoStash=true", "rebase", "-q", remote_ref]
+
+
+def _begin(store: Store, branch: str, step: list) -> None:
+    """Before git rewrites anything: the branch, its tip and the step, for the recovery of a killed sync."""
+    remove_file(store.git_dir / CONFLICTS)
+    data = {"branch": branch, "tip": store.git.head(), "step": step, "pid": os.getpid()}
+    atomic_write(store.git_dir / SYNC_JOURNAL, json.dumps(data, ensure_ascii=False).encode())
+
+
+def _end(store: Store) -> None:
+    remove_file(store.git_dir / SYNC_JOURNAL)
+    remove_file(store.git_dir / CONFLICTS)
+
+
+def _git_merging(root: Path, git_dir: Path, step: list) -> bool:
+    """Run a sync's merge or rebase with the store's YAML merge driver (`merge3`; told which side is
+    this office's: "ours" in a merge, "theirs" in a rebase, which replays the local commits)."""
+    import subprocess
+
+    import aftercare
+
+    local = "ours" if "merge" in step else "theirs"
+    attrs = git_dir / ATTRIBUTES
+    if not attrs.exists():
+        atomic_write(attrs, b"*.yaml merge=aftercare\n", durable=False)
+    report = git_dir / CONFLICTS
+    driver = (f"{shlex.quote(sys.executable)} -m aftercare.store.merge3 %O %A %B %P "
+              f"{shlex.quote(str(report))} {local}")
+    package_parent = str(Path(aftercare.__file__).resolve().parents[1])
+    env = clean_env(PYTHONPATH=os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p))
+    return subprocess.run(["git", "-c", f"core.attributesFile={attrs}", "-c", f"merge.aftercare.driver={driver}",
+                           "-c", "merge.aftercare.name=aftercare YAML", *step], cwd=root, env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+
+def _give_up(store: Store, what: str) -> None:
+    """A merge or rebase stopped on a conflict: undo it, and say exactly what collided."""
+    git = store.git
+    files = git.run("diff", "--name-only", "--diff-filter=U", check=False).split()
+    try:
+        found = [json.loads(line) for line in (store.git_dir / CONFLICTS).read_text(encoding="utf-8").splitlines()]
+    except (OSError, ValueError):
+        found = []
+    git.run(what, "--abort", check=False)
+    _end(store)
+    fields = [f for f in found if f.get("field")]
+    if fields:
+        f = fields[0]
+        cid = _case_of(f["path"])
+        where = f"个案 {cid} 的 {f['field']}" if cid else f"{f['path']} 的 {f['field']}"
+        todo = (f"在本处运行 aftercare case set {cid} 把它改成双方商定的值" if cid else f"在本处编辑 {f['path']} 的该项并提交（git commit）")
+        more = f"（另有 {len(fields) - 1} 处同类冲突）" if len(fields) > 1 else ""
+        raise AftercareError(
+            f"同步冲突：{where}在本处与其他办公室被改成了不同的值（本处：{f['local']}；远程：{f['remote']}）{more}，"
+            f"无法自动取舍；已放弃这次同步，本地记录完整保留。请核实哪个值正确，{todo}"
+            f"（改成与远程相同的值即可同步），再运行 aftercare sync", code="sync-conflict")
+    where = "、".join(files[:5]) or "未知文件"
+    raise AftercareError(f"同步冲突（{where}）：本处与其他办公室改动了这些文件的同一处，无法自动合并；"
+                         f"已放弃这次同步，本地记录完整保留；请用 aftercare check 检查这些文件，或联系技术人员", code="sync-conflict")
+
+
+def _case_of(path: str) -> str | None:
+    parts = path.split("/")
+    return parts[1] if len(parts) == 3 and parts[0] == CASES and parts[2] == "case.yaml" else None
+
+
+def recover(root: Path, git_dir: Path, git) -> str | None:
+    """Put back what a killed `sync` left (see the module's docstring). Called at every command's
+    start-up; returns a Chinese notice, or None when there was nothing to do."""
+    journal = git_dir / SYNC_JOURNAL
+    if not journal.exists():
+        return None
+    with locked(git_dir / "aftercare.lock"):     # a running sync holds it: here the sync is gone
+        try:
+            data = json.loads(journal.read_bytes())
+            branch, tip = data["branch"], data["tip"]
+        except (OSError, ValueError, KeyError, TypeError):
+            remove_file(journal)
+            return None
+        lock = git_dir / "index.lock"
+        if lock.exists():
+            clear_stale_lock(lock)
+        head = git.head()
+        on = git.run("symbolic-ref", "-q", "HEAD", check=False).strip()
+        rebasing = (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists()
+        merging = (git_dir / "MERGE_HEAD").exists()
+        if not (rebasing or merging) and on == f"refs/heads/{branch}":
+            remove_file(journal)                 # killed before git started, or after it finished
+            remove_file(git_dir / CONFLICTS)
+            return None
+        # commits made on the detached HEAD after the kill (not a replay of the branch's own commits)
+        extra = []
+        if head and not on:
+            onto = _read(git_dir / "rebase-merge" / "onto") or _read(git_dir / "rebase-apply" / "onto") or tip
+            out = git.run("cherry", tip, head, onto, check=False)
+            new = {ln[2:].strip() for ln in out.splitlines() if ln.startswith("+ ")}
+            extra = [c for c in git.run("rev-list", "--reverse", f"{onto}..{head}", check=False).split() if c in new]
+        if rebasing:
+            if not git.ok("rebase", "--abort"):
+                for d in ("rebase-merge", "rebase-apply"):
+                    _rmtree(git_dir / d)
+        elif merging:
+            if not git.ok("merge", "--abort"):
+                git.run("reset", "-q", "--merge", check=False)
+        if git.run("symbolic-ref", "-q", "HEAD", check=False).strip() != f"refs/heads/{branch}":
+            git.run("checkout", "-q", "-f", branch, check=False)
+        if git.head() != tip and not git.ok("merge-base", "--is-ancestor", tip, "HEAD"):
+            git.run("reset", "-q", "--hard", tip, check=False)          # the branch as it was
+        kept = 0
+        for c in extra:                                                # oldest first
+            if git.ok("cherry-pick", "--allow-empty", "--keep-redundant-commits", c):
+                kept += 1
+            else:
+                git.run("cherry-pick", "--abort", check=False)
+        before = git.head()                  # the branch as it was, with any commit made after the kill
+        note = "注意：上一次同步（aftercare sync）被中断"
+        kept_note = f"（中断后另做的 {kept} 条提交已接回分支）" if kept else ""
+        step = data.get("step")
+        if isinstance(step, list) and all(isinstance(a, str) for a in step) and step:
+            # the old state is back; now redo the interrupted step (the remote's commits were fetched)
+            remove_file(git_dir / CONFLICTS)
+            if _git_merging(root, git_dir, step):
+                remove_file(journal)
+                return (note + f"，已在本机完成与远程记录的合并{kept_note}，本地与远程记录完整保留；"
+                        "运行 aftercare sync 推送给其他办公室")
+            git.run("merge" if "merge" in step else "rebase", "--abort", check=False)
+            if before and git.head() != before:
+                git.run("reset", "-q", "--hard", before, check=False)
+        remove_file(journal)
+        remove_file(git_dir / CONFLICTS)
+        return note + f"，已把案卷库恢复到同步之前的状态{kept_note}，本地记录完整保留；请重新运行 aftercare sync"
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text().strip() or None
+    except OSError:
+        return None
+
+
+def _rmtree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _case_ids(store: Store, rev: str) -> dict:
