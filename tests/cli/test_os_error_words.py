@@ -1,14 +1,17 @@
-"""Attack (issue 11.2): a failed file operation is one Chinese line. Today the operating system's English
-words are printed inside it ("Not a directory", "No such file or directory"), and the `--output` error
-names an internal temporary file (`.tmp-….part`) instead of the file the user asked for."""
+"""Issue 11.2: a failed file operation is one Chinese line: the operating system's reason in Chinese words
+(not "Not a directory", "No such file or directory"), naming the file the user asked for (not an internal
+temporary `.tmp-….part` file). The user's own path may be named in the line, in whatever letters it has."""
 
 from __future__ import annotations
 
+import errno
 import re
 
 import pytest
 
 from conftest import refused
+
+from aftercare.cli.common import os_error_line
 
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 
@@ -30,8 +33,11 @@ def test_an_output_under_a_file_is_refused_in_chinese(cli, tmp_path, argv):
     blocker.write_text("")
     args = [a.format(cid=cid, file=blocker) for a in argv]
     line = refused(cli, *args)
-    assert ".part" not in line, line                              # today: …/.tmp-43wm38mr.part
-    assert not LATIN_WORD.search(_message(line, blocker, cid)), line   # today: …：Not a directory
+    assert ".part" not in line, line
+    assert "路径中有一段不是文件夹" in line, line
+    given = args[args.index("--out" if "--out" in args else "--output") + 1]
+    assert given in line, line                                    # the path the user gave, not a temporary file
+    assert not LATIN_WORD.search(_message(line, given, blocker, cid)), line
 
 
 def test_init_in_an_impossible_place_is_refused_in_chinese(cli, tmp_path):
@@ -41,4 +47,30 @@ def test_init_in_an_impossible_place_is_refused_in_chinese(cli, tmp_path):
     assert res.exit_code == 1
     [line] = res.stderr.strip().splitlines()
     assert line.startswith("错误：")
-    assert not LATIN_WORD.search(_message(line, blocker / "store")), line   # today: …：Not a directory
+    assert "路径中有一段不是文件夹" in line, line
+    assert not LATIN_WORD.search(_message(line, blocker / "store")), line
+
+
+@pytest.mark.parametrize("code, words", [
+    (errno.ENOENT, "文件或文件夹不存在"),
+    (errno.ENOTDIR, "路径中有一段不是文件夹"),
+    (errno.EACCES, "没有权限"),
+    (errno.EPERM, "没有权限（操作不被允许）"),
+    (errno.EEXIST, "已存在同名的文件或文件夹"),
+    (errno.EISDIR, "这是一个文件夹，不是文件"),
+    (errno.EROFS, "只读文件系统，不能写入"),
+    (errno.ENAMETOOLONG, "文件名或路径太长"),
+])
+def test_the_common_os_errors_read_in_chinese(code, words):
+    line = os_error_line(OSError(code, "English words", "/srv/x.csv"))
+    assert line == f"错误：文件操作失败（/srv/x.csv）：{words}"
+
+
+def test_a_full_disk_says_nothing_was_changed():
+    line = os_error_line(OSError(errno.ENOSPC, "No space left on device", "/srv/x.csv"))
+    assert line == "错误：磁盘空间已满（/srv/x.csv）；未做任何更改，请腾出空间后重试"
+
+
+def test_an_unusual_os_error_keeps_the_systems_words_in_parentheses():
+    line = os_error_line(OSError(errno.ECHILD, "No child processes", "/srv/x.csv"))
+    assert line == "错误：文件操作失败（/srv/x.csv）：操作系统报告错误（No child processes）"
