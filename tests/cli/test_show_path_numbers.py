@@ -1,5 +1,5 @@
-"""Attack (issue 13 surface, seen while checking 10.1): `show` numbers a person's measures 1, 1 when a
-release opens follow-up care (the follow-up is the second measure of the path)."""
+"""Issue 13 surface: `show` numbers a person's measures in order; a follow-up care opened by a release
+is the next measure of the path (it was numbered 1 again, like the measure it follows)."""
 
 from __future__ import annotations
 
@@ -12,4 +12,4 @@ def test_show_numbers_the_followup_after_a_release_as_the_second_measure(cli):
     committed(cli, "release", cid, "--date", "2026-04-02")
     path = cli.ok("show", cid).stdout.split("措施经过：")[1].splitlines()[1:3]
     assert path[0].strip().startswith("1. 社区康复"), path
-    assert path[1].strip().startswith("2. 后续照管"), path       # today: "1. 后续照管"
+    assert path[1].strip().startswith("2. 后续照管"), path       # was: "1. 后续照管"
