@@ -61,8 +61,9 @@ PATTERNS = [
     (rf"Register case {C} \((\w+)\) reported in on {D}$",
      lambda cid, m, d: f"登记个案 {cid}（{_word(M.MEASURES, m)}），{d} 报到"),
     (rf"Register case {C} \((\w+)\)$", lambda cid, m: f"登记个案 {cid}（{_word(M.MEASURES, m)}）"),
-    (rf"Update case {C}: (.*)$", lambda cid, fields: f"修改个案 {cid}：{_fields(fields)}"),
-    (rf"Correct case {C}: (.*)$", lambda cid, fields: f"更正个案 {cid}：{_fields(fields)}"),
+    (rf"(Update|Correct) case {C}: (.*?)(?: \(measure (\d+)\))?$",
+     lambda verb, cid, fields, seq: f"{'更正' if verb == 'Correct' else '修改'}个案 {cid}"
+                                    + (f" 第 {seq} 项措施" if seq else "") + f"：{_fields(fields)}"),
     (rf"Void ([\w-]+) (\S+) of {C} \(dated {D}\)$",
      lambda t, eid, cid, d: f"撤销 {cid} 的{_word(M.EVENT_TYPES, t)}记录 {eid}（{d}）"),
     (r"Add a staff member \((\w+)\)$", lambda role: f"添加工作人员（{_role(role)}）"),

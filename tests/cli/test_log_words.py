@@ -27,6 +27,8 @@ SUBJECTS = {
     "Update case 2026-0001: phone, risk": "修改个案 2026-0001：电话、风险等级",
     "Update case 2026-0001: drug_types, expected_release": "修改个案 2026-0001：吸食毒品种类、预计解除日期",
     "Correct case 2026-0001: measure\n\nReason: 决定书为社区康复": "更正个案 2026-0001：措施",
+    "Correct case 2026-0001: notified_on, term_months (measure 1)\n\nReason: 送达回执日期":
+        "更正个案 2026-0001 第 1 项措施：送达日期、期限（月）",
     "Record test for 2026-0001 on 2026-04-10 (positive)": "记录 2026-0001 吸毒检测（阳性） 2026-04-10",
     "Record test for 2026-0001 on 2026-04-10 (pending, delegated)": "记录 2026-0001 吸毒检测（结果待反馈，委托） 2026-04-10",
     "Record delegated test result for 2026-0001 (test 2026-0001-e0002 on 2026-04-12: negative)":

@@ -29,7 +29,9 @@ def test_a_yaml_syntax_mistake_is_reported_in_chinese(cli, bad, words):
     res = cli("check")
     assert res.exit_code == 1
     [line] = [l for l in res.output.splitlines() if l.startswith("cases/")]
-    message = line.split(": ", 1)[1]        # after `path:line`
+    # after `path:line`, before the hint (`提示：…`, which names the command `git checkout` to run)
+    message, hint = line.split(": ", 1)[1].split("  提示：")
+    assert hint == "用编辑器打开该行修正格式，或用 git checkout 恢复该文件", line
     assert not LATIN_WORD.search(message.replace("YAML", "")), line
     assert message.startswith("YAML 格式错误：" + words), line
 
