@@ -127,10 +127,6 @@ def _wanted(changes: dict, today: date) -> dict:
     return wanted
 
 
-def _shown(value) -> str:
-    return "（空）" if value in (None, "") else str(value)
-
-
 # the facts of one measure (the first measure's are case.yaml's top level, a later one's an item of later_measures)
 MEASURE_FACTS = ("reported_on", "notified_on", "decided_on", "term_months", "measure", "decision_no", "decided_by")
 
@@ -305,7 +301,7 @@ def set_case(store: Store, cid: str, today: date, reason: str | None = None, mea
         which = f" (measure {m.seq})" if several and set(changed) & set(MEASURE_FACTS) else ""
         body = f"\n\nReason: {reason}" if reason else ""
         commit = tx.commit(f"{verb} case {cid}: {', '.join(changed)}{which}{body}")
-    shown = "、".join(SET_LABELS[k] + ("" if k in EDITABLE or k == "id_number" else f" {_shown(current[k])} → {_shown(new[k])}")
+    shown = "、".join(SET_LABELS[k] + ("" if k in EDITABLE or k == "id_number" else f" {M.field_word(k, current[k])} → {M.field_word(k, new[k])}")
                      for k in changed)
     where = f"第 {m.seq} 项措施（{M.MEASURES[m.kind]}）" if which else ""
     warn = id_region_warning(new["id_number"]) if "id_number" in changed else None

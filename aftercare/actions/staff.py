@@ -8,6 +8,8 @@ hand with another role text (e.g. “专职社工”) or as a bare name stay val
 from __future__ import annotations
 
 import difflib
+import re
+import unicodedata
 
 from aftercare.actions.common import Result, text
 from aftercare.core.errors import AftercareError
@@ -25,6 +27,21 @@ def roster(store: Store, staff: list | None = None) -> list[dict]:
     return staff_roster(store.staff if staff is None else staff)
 
 
+_CJK = r"[\u3400-\u9fff\uf900-\ufaff·•]"
+
+
+def clean_name(name: str) -> str:
+    """A name as written on the list: full-width letters and spaces made ordinary (NFKC), spaces between
+    Chinese characters dropped, other runs of spaces made one (`王　强` is 王强)."""
+    name = " ".join(unicodedata.normalize("NFKC", name).split())
+    return re.sub(rf"(?<={_CJK}) (?={_CJK})", "", name)
+
+
+def _name_key(name: str) -> str:
+    """What two names that differ only in spaces, width or letter case share."""
+    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+
 def role_label(role: str) -> str:
     return ROLES.get(role, role)
 
@@ -33,10 +50,13 @@ def require_worker(store: Store, name: str | None) -> str | None:
     """`name` when it is on the staff list (None passes); otherwise refused with the closest names."""
     if name is None:
         return None
-    name = name.strip()
+    name = clean_name(name)
     names = [s["name"] for s in roster(store)]
     if name in names:
         return name
+    same = [n for n in names if _name_key(n) == _name_key(name)]
+    if len(same) == 1:
+        return same[0]
     if not names:
         raise AftercareError(f"没有工作人员“{name}”：工作人员名单为空，请先用 aftercare staff add {name} 添加",
                              code="unknown-worker")
@@ -71,7 +91,7 @@ def add_staff(store: Store, name: str, role: str | None = None, phone: str | Non
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString as Q
 
-    name = text(name, "姓名", 40) or ""
+    name = clean_name(text(name, "姓名", 40) or "")
     if not name:
         raise AftercareError("姓名不能为空", code="missing")
     if role is not None:
@@ -83,8 +103,13 @@ def add_staff(store: Store, name: str, role: str | None = None, phone: str | Non
     with store.transaction() as tx:
         yaml, doc = _load_config(store)
         staff = doc.get("staff")
-        if name in [s["name"] for s in roster(store, staff if isinstance(staff, list) else [])]:
+        names = [s["name"] for s in roster(store, staff if isinstance(staff, list) else [])]
+        if name in names:
             raise AftercareError(f"工作人员“{name}”已在名单上", code="duplicate-staff")
+        near = next((n for n in names if _name_key(n) == _name_key(name)), None)
+        if near is not None:
+            raise AftercareError(f"名单上已有“{near}”，与“{name}”只差空格、全角半角或大小写；如确是另一人，请在姓名中加以区分",
+                                 code="duplicate-staff")
         if not isinstance(staff, list):
             staff = doc["staff"] = CommentedSeq()
         staff.fa.set_block_style()
@@ -118,9 +143,8 @@ def cases_of(store: Store, name: str) -> list[str]:
 
 
 def remove_staff(store: Store, name: str) -> Result:
-    name = (name or "").strip()
     with store.transaction() as tx:
-        require_worker(store, name)
+        name = require_worker(store, (name or "").strip())
         named = cases_of(store, name)
         if named:
             more = f" 等 {len(named)} 个" if len(named) > 5 else ""

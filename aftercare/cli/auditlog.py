@@ -13,10 +13,30 @@ from aftercare.core import model as M
 
 D = r"(\d{4}-\d{2}-\d{2})"
 C = r"(\S+)"
-KIND_TABLES = {"visit": M.VISIT_KINDS, "support": M.SUPPORT_KINDS, "evaluation": M.EVALUATION_KINDS,
-               "violation": M.VIOLATION_KINDS}
+KIND_TABLES = {"visit": M.VISIT_KINDS, "support": M.SUPPORT_KINDS, "evaluation": {**M.EVALUATION_KINDS, "auto": "自动归类"},
+               "violation": M.VIOLATION_KINDS, "referral": M.REFERRAL_KINDS}
 FLAGS = {"makeup": "补检", "forced": "强制", "delegated": "委托"}
-SET_FIELDS = {"phone": "电话", "address": "住址", "worker": "工作人员", "name": "姓名", "household": "户籍", "risk": "风险等级"}
+MEMBER_LISTS = {"family": "家庭成员", "group": "工作小组"}
+
+
+def _field_labels() -> dict:
+    """Every field `case set` / `case person` changes, as the user reads it (loaded with the first use)."""
+    from aftercare.actions.pathway import PERSON_LABELS
+    return {**M.CASE_FIELD_LABELS, **PERSON_LABELS}
+
+
+def _fields(fields: str) -> str:
+    labels = _field_labels()
+    return "、".join(labels.get(f.strip(), f.strip()) for f in fields.split(","))
+
+
+def _role(code: str) -> str:
+    from aftercare.actions.staff import ROLES
+    return ROLES.get(code, code)
+
+
+def _start(kind, cid, d, seq, reported):
+    return f"开始 {cid} 第 {seq} 项措施：{_word(M.MEASURES, kind)} {d}" + (f"，{reported} 报到" if reported else "")
 
 
 def _word(table: dict, code: str) -> str:
@@ -41,8 +61,29 @@ PATTERNS = [
     (rf"Register case {C} \((\w+)\) reported in on {D}$",
      lambda cid, m, d: f"登记个案 {cid}（{_word(M.MEASURES, m)}），{d} 报到"),
     (rf"Register case {C} \((\w+)\)$", lambda cid, m: f"登记个案 {cid}（{_word(M.MEASURES, m)}）"),
-    (rf"Update case {C}: (.*)$",
-     lambda cid, fields: f"修改个案 {cid}：{'、'.join(SET_FIELDS.get(f.strip(), f.strip()) for f in fields.split(','))}"),
+    (rf"(Update|Correct) case {C}: (.*?)(?: \(measure (\d+)\))?$",
+     lambda verb, cid, fields, seq: f"{'更正' if verb == 'Correct' else '修改'}个案 {cid}"
+                                    + (f" 第 {seq} 项措施" if seq else "") + f"：{_fields(fields)}"),
+    (rf"Void ([\w-]+) (\S+) of {C} \(dated {D}\)$",
+     lambda t, eid, cid, d: f"撤销 {cid} 的{_word(M.EVENT_TYPES, t)}记录 {eid}（{d}）"),
+    (r"Add a staff member \((\w+)\)$", lambda role: f"添加工作人员（{_role(role)}）"),
+    (r"Remove a staff member$", lambda: "移除工作人员"),
+    (r"Add the demo office's staff$", lambda: "添加演示办公室的工作人员"),
+    (rf"Start (\w+) for case {C} on {D} \(measure (\d+)\)(?:, reported in on {D})?$", _start),
+    (rf"Add prior isolation to case {C} \({D} to {D}\)$", lambda cid, a, b: f"登记 {cid} 既往强制隔离戒毒（{a} 至 {b}）"),
+    (rf"(Add to|Remove from) (\w+) of case {C}$",
+     lambda verb, key, cid: f"{'加入' if verb == 'Add to' else '移出'} {cid} 的{_word(MEMBER_LISTS, key)}"),
+    (rf"End (\w+) of case {C} on {D} \(([\w-]+)\)$",
+     lambda k, cid, d, r: f"结束 {cid} 的{_word(M.MEASURES, k)}（{_word(M.TERMINATE_REASONS, r)}） {d}"),
+    (rf"Record follow-up for {C} on {D} \(([\w-]+)\)$",
+     lambda cid, d, o: f"记录 {cid} 后续照管回访（{_word(M.FOLLOWUP_OUTCOMES, o)}） {d}"),
+    (rf"Record pick-up for {C} on {D}$", lambda cid, d: _simple("pickup", cid, d)),
+    (rf"Record contact attempt for {C} on {D} \(([\w-]+)\)$",
+     lambda cid, d, r: f"记录 {cid} 联系核实（{_word(M.CONTACT_RESULTS, r)}） {d}"),
+    (rf"Record lost contact for {C} on {D}$", lambda cid, d: _simple("lost", cid, d)),
+    (rf"Record methadone maintenance for {C} from {D}$", lambda cid, d: _simple("methadone", cid, d)),
+    (rf"Record end of methadone maintenance for {C} on {D}$", lambda cid, d: _simple("methadone-end", cid, d)),
+    (rf"Record police filing of methadone for {C} on {D}$", lambda cid, d: f"记录 {cid} 药物维持治疗报公安机关备案 {d}"),
     (rf"Record test for {C} on {D} \((.*)\)$", lambda cid, d, inner: _test(cid, d, inner)),
     (rf"Record delegated test result for {C} \(test \S+ on {D}: (\w+)\)$",
      lambda cid, d, r: f"记录 {cid} 委托检测结果（{_word(M.TEST_RESULTS, r)}） {d}"),

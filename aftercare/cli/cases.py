@@ -51,6 +51,22 @@ def init_cmd(
     say(f"已新建案卷库：{root}")
 
 
+def _can_make(directory: Path) -> None:
+    """Raise the OSError that making `directory` would meet, leaving nothing behind: the first missing
+    folder of its path is made and removed again."""
+    first = directory.absolute()
+    while not first.parent.exists():
+        first = first.parent
+    if first.exists():
+        return
+    try:
+        first.mkdir()
+    except OSError as exc:
+        exc.filename = str(directory)       # the folder the user named
+        raise
+    first.rmdir()
+
+
 @app.command("demo")
 @handle
 def demo_cmd(directory: Annotated[Path, typer.Argument(help="新演示库的目录（不存在或为空）")]) -> None:
@@ -58,8 +74,11 @@ def demo_cmd(directory: Annotated[Path, typer.Argument(help="新演示库的目�
     from aftercare.actions import demo
     from aftercare.core.errors import AftercareError
 
-    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+    if directory.exists() and not directory.is_dir():
+        raise AftercareError(f"“{directory}”是一个文件，不是文件夹，请指定一个新目录", code="exists")
+    if directory.exists() and any(directory.iterdir()):
         raise AftercareError(f"“{directory}”已存在且不为空，请指定一个新目录", code="exists")
+    _can_make(directory)                 # a refusal is one line: checked before the progress line
     note("正在生成演示库（每条记录一次提交，约需半分钟）……")
     stats = demo.build(directory, today())
     say(f"已新建演示库：{directory}（{stats['cases']} 名虚构人员，{stats['commits']} 次提交）")

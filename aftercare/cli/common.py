@@ -112,10 +112,12 @@ def os_error_line(exc: OSError) -> str:
     """One Chinese line for a failure of the operating system (a write that failed was rolled back)."""
     import errno
 
+    from aftercare.core.errors import os_reason
+
     where = f"（{exc.filename}）" if exc.filename else ""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"错误：磁盘空间已满{where}（{exc.strerror}）；未做任何更改，请腾出空间后重试"
-    return f"错误：文件操作失败{where}：{exc.strerror or exc}"
+        return f"错误：{os_reason(exc)}{where}；未做任何更改，请腾出空间后重试"
+    return f"错误：文件操作失败{where}：{os_reason(exc)}"
 
 
 def resolve_case(text: str, store: str | None = None) -> str:

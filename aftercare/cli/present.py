@@ -169,7 +169,8 @@ def case_report(sink: Sink, r: dict) -> None:
             what = M.CASE_FIELD_LABELS.get(c["field"], c["field"])
             if c.get("measure"):
                 what = f"第{c['measure']}项措施{what}"
-            para(sink, f"{c['date']}  {what}：{_blank(c.get('from'))} → {_blank(c.get('to'))}（{c['reason']}{who}）",
+            para(sink, f"{c['date']}  {what}：{M.field_word(c['field'], c.get('from'))} → {M.field_word(c['field'], c.get('to'))}"
+                       f"（{c['reason']}{who}）",
                  indent=2, hang=4)
     if r["leaves"]:
         sink.write()
@@ -195,7 +196,3 @@ def case_report(sink: Sink, r: dict) -> None:
             who = f"，{e['by']}" if e["by"] else ""
             para(sink, f"{e['date']}  {e['id']}  {e['label']}  {e['summary']}  —— {e['voided_on']} 撤销{who}：{e['reason']}",
                  indent=2, hang=12, style="dim")
-
-
-def _blank(value) -> str:
-    return "（空）" if value in (None, "") else str(value)

@@ -264,10 +264,27 @@ class ZhCommand(typer.core.TyperCommand):
     def format_help(self, ctx, formatter) -> None:
         formatter.write(format_help(self, ctx))
 
+    def parse_args(self, ctx, args):
+        return _in_context(super().parse_args, ctx, args)
+
+
+def _in_context(parse, ctx, args):
+    """click's parser raises some usage errors (an option without its value) without the command's
+    context: give it, so the hint names this command's help, not the program's."""
+    try:
+        return parse(ctx, args)
+    except click.exceptions.UsageError as exc:
+        if exc.ctx is None:
+            exc.ctx = ctx
+        raise
+
 
 class ZhGroup(typer.core.TyperGroup):
     def format_help(self, ctx, formatter) -> None:
         formatter.write(format_help(self, ctx))
+
+    def parse_args(self, ctx, args):
+        return _in_context(super().parse_args, ctx, args)
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else ""

@@ -306,7 +306,7 @@ def security_visit_items(f: Facts, cal: WorkCalendar) -> list:
         out.append(_closed(_item(f, "security-visit", sp.end, sp.start,
                                  f"重大安保期必访（{sp.name}，{sp.start.isoformat()}至{sp.end.isoformat()}，"
                                  f"风险等级{RISKS.get(risk, risk)}）", t.document,
-                                 f"security-visit:{sp.start.isoformat()}"), _visit_in(f.events, sp.start, sp.end)))
+                                 f"security-visit:{sp.name}:{sp.start.year}"), _visit_in(f.events, sp.start, sp.end)))
     return out
 
 

@@ -130,6 +130,15 @@ CASE_FIELD_LABELS = {"phone": "电话", "address": "住址", "worker": "工作�
                      "risk": "风险等级", "reported_on": "报到日期", "notified_on": "送达日期", "decided_on": "决定日期",
                      "term_months": "期限（月）", "measure": "措施", "decision_no": "决定书文号", "decided_by": "决定机关",
                      "id_number": "身份证号"}
+# the Chinese words of the coded values among them (`case set`'s answer and `show`'s correction log)
+CASE_FIELD_WORDS = {"measure": MEASURES, "risk": RISKS, "household": HOUSEHOLDS}
+
+
+def field_word(field: str, value: Any) -> str:
+    """A value of case.yaml's field as the user reads it: the Chinese word of a code, （空） for nothing."""
+    if value in (None, ""):
+        return "（空）"
+    return CASE_FIELD_WORDS.get(field, {}).get(value, str(value))
 
 STATUS_LABELS = {
     "awaiting": "待报到",

@@ -214,7 +214,7 @@ def _person(case: Case, evs: list, segments: list, rules, cal, day: date) -> Pat
         pk = at(rel - timedelta(days=at(rel).pickup_opens_days_before))     # the rules when its window opens
         items.append(DueItem(cid, "pickup", rel, rel - timedelta(days=pk.pickup_opens_days_before),
                              f"预计{rel.isoformat()}解除强制隔离戒毒（{m.facility or '戒毒所'}），出所衔接、必接必送",
-                             pk.pickup_document, key=f"pickup:{m.seq}:{rel.isoformat()}",
+                             pk.pickup_document, key=f"pickup:{seg.seq}",
                              satisfied_on=got.date if got else None, satisfied_by=got.id if got else None))
     # follow-up contact windows (PATHWAY §2)
     for seg in segments:
@@ -227,7 +227,7 @@ def _person(case: Case, evs: list, segments: list, rules, cal, day: date) -> Pat
             sat = w.satisfied_by
             items.append(DueItem(cid, "followup", w.end, w.start,
                                  f"后续照管第{w.phase}年{every}回访1次（第{w.index}期 {w.start.isoformat()}至{w.end.isoformat()}）",
-                                 at(w.start).followup_document, key=f"followup:{seg.start.isoformat()}:{w.index}",
+                                 at(w.start).followup_document, key=f"followup:{seg.seq}:{w.index}",
                                  satisfied_on=sat.date if sat else None, satisfied_by=sat.id if sat else None))
     # no news is a warning: a contact check after silence (PATHWAY §4)
     if pr.silence_days.get(cur.kind) and cur.open and cur.start is not None and lost_since is None:
@@ -239,7 +239,7 @@ def _person(case: Case, evs: list, segments: list, rules, cal, day: date) -> Pat
         last_sign = "最后一次见到本人的记录" if signs else f"{cur.measure.label}开始"
         items.append(DueItem(cid, "contact-check", dl, dl,
                              f"自{last_sign}（{anchor.isoformat()}）起{silence}日没有本人消息，找人核实",
-                             at(anchor).lost_document, key=f"contact-check:{anchor.isoformat()}",
+                             at(anchor).lost_document, key=f"contact-check:{cur.seq}:{cur.kind}",
                              pauses="contact-check" in rs.pause_during_suspension))
     # a lost person is reported to the police (PATHWAY §4)
     for lost_on, found_on, ev in lost:
@@ -297,7 +297,7 @@ def _live(segments: list, items: list, state: str) -> list:
     for it in items:
         if it.kind == "pickup" and cur.kind != "isolation":
             continue
-        if it.kind == "followup" and (cur.kind != "followup" or not it.key.startswith(f"followup:{cur.start.isoformat()}:")):
+        if it.kind == "followup" and (cur.kind != "followup" or not it.key.startswith(f"followup:{cur.seq}:")):
             continue
         out.append(it)
     return out

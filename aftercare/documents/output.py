@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from aftercare.core.errors import AftercareError
+from aftercare.core.errors import AftercareError, os_reason
 from aftercare.documents.builders import name_files, plan_case
 from aftercare.documents.catalogue import (BLANK_DIR, COMBINED_STEM, COVER_STEM, COVER_TEMPLATE, OFFICIAL,
                                            TOC_STEM, TOC_TEMPLATE, _OUR_FILE, Doc, toc_row)
@@ -54,7 +54,7 @@ def _write_all(target: Path, files: list[tuple[str, bytes | None]]) -> list[Path
                 d.rmdir()
             except OSError:
                 pass
-        raise AftercareError(f"无法写入输出目录 {target}：{exc.strerror or exc}", code="io") from None
+        raise AftercareError(f"无法写入输出目录 {target}：{os_reason(exc)}", code="io") from None
     return [target / name for name, _ in files]
 
 

@@ -35,9 +35,10 @@ def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
     `durable=False` skips the fsyncs: for the disposable cache, where a file lost in a crash is
     simply rebuilt (a torn file fails to unpickle and is ignored).
     """
-    ensure_dir(path.parent)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    tmp = None
     try:
+        ensure_dir(path.parent)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -45,9 +46,12 @@ def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
                 os.fsync(fh.fileno())
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    except BaseException as exc:
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        if isinstance(exc, OSError):
+            exc.filename = str(path)        # the user's file, not the temporary one beside it
         raise
     if not durable:
         return

@@ -69,7 +69,7 @@ def parse(data: bytes, path: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         raise _syntax_problem(exc, path) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(Problem(path, 1, "yaml-syntax", f"YAML 格式错误：{exc}", "修正该文件")) from None
+        raise YamlProblem(Problem(path, 1, "yaml-syntax", f"YAML 格式错误：{yaml_words(str(exc))}", "修正该文件")) from None
     except (ValueError, TypeError, OverflowError) as exc:
         # a value YAML recognises but Python cannot build, e.g. the date 2026-04-31
         line, value = _bad_scalar(data)
@@ -230,9 +230,50 @@ def _reader_problem(exc: "yaml.reader.ReaderError", data: bytes, path: str) -> Y
                                "删去该字符，或用 git checkout 恢复该文件"))
 
 
+# what libyaml (and PyYAML's pure reader) say about a syntax mistake, in the words of the office: the
+# first pattern that matches the problem (with its context) gives the Chinese sentence
+YAML_PROBLEMS = [
+    (r"found unexpected end of stream", r"quoted scalar", "引号没有闭合：到文件末尾也没有找到对应的右引号"),
+    (r"found unexpected end of stream", r"", "文件意外结束（可能缺少右引号或右括号）"),
+    (r"found a tab character|found character '\\t'", r"", "用了制表符（跳格键）：YAML 只能用空格缩进，值中含制表符请加引号"),
+    (r"mapping values are not allowed", r"", "此处不能出现“键: 值”：值里含“: ”时请给整个值加引号，或检查缩进"),
+    (r"mapping keys are not allowed", r"", "此处不能出现键（检查缩进）"),
+    (r"block sequence entries are not allowed", r"", "此处不能出现列表项“- ”（检查缩进）"),
+    (r"could not find expected ':'", r"", "缺少冒号：键后面应写“: ”再写值"),
+    (r"did not find expected '-' indicator|expected <block end>, but found '(<block mapping start>|\?)'", r"block collection",
+     "缩进不一致：列表中的各项应与上面的“- ”对齐"),
+    (r"did not find expected key|expected <block end>", r"", "缩进不一致或多出了内容：此行应是与上文对齐的“键: 值”"),
+    (r"did not find expected ',' or '\]'|expected ',' or '\]'", r"", "方括号 [ ] 没有闭合，或其中缺少逗号"),
+    (r"did not find expected ',' or '}'|expected ',' or '}'", r"", "花括号 { } 没有闭合，或其中缺少逗号"),
+    (r"did not find expected node content|expected the node content", r"", "此处缺少内容"),
+    (r"found unknown escape character", r"", "双引号中有无效的转义字符（反斜杠 \\ 要写成 \\\\，或改用单引号）"),
+    (r"found character .*that cannot start any token", r"", "出现了不能作为开头的字符（如 @、`；以它开头的值请加引号）"),
+    (r"found undefined alias", r"", "引用了未定义的别名（*）"),
+    (r"did not find expected alphabetic or numeric character|expected alphabetic or numeric character", r"",
+     "锚点（&）或别名（*）后缺少名称"),
+    (r"did not find expected <document start>|expected '<document start>'", r"", "文件中有多余的内容（如多出的右括号）"),
+    (r"but found another document", r"", "一个文件只能有一个文档（不能有第二个 ---）"),
+    (r"found incompatible YAML document", r"", "不支持的 YAML 版本"),
+    (r"found unexpected document indicator", r"", "值中出现了文档分隔符（--- 或 ...），请加引号"),
+    (r"could not determine a constructor for the tag", r"", "使用了不支持的标签（!）"),
+    (r"found undefined tag handle", r"", "使用了未定义的标签（!）"),
+    (r"did not find expected comment or line break|expected a comment or a line break", r"", "此处之后应换行（多出了内容）"),
+]
+
+
+def yaml_words(problem: str, context: str = "") -> str:
+    """The Chinese sentence for a YAML syntax problem; one the table does not know keeps the original in
+    parentheses (nothing is hidden)."""
+    for rx, ctx, words in YAML_PROBLEMS:
+        if re.search(rx, problem) and re.search(ctx, context or ""):
+            return words
+    return f"无法识别的格式问题（{problem}）"
+
+
 def _syntax_problem(exc: "yaml.MarkedYAMLError", path: str) -> YamlProblem:
     mark = exc.problem_mark or exc.context_mark
-    return YamlProblem(Problem(path, mark.line + 1 if mark else 1, "yaml-syntax", f"YAML 格式错误：{exc.problem or exc}",
+    words = yaml_words(str(exc.problem or exc), str(exc.context or ""))
+    return YamlProblem(Problem(path, mark.line + 1 if mark else 1, "yaml-syntax", f"YAML 格式错误：{words}",
                                "用编辑器打开该行修正格式，或用 git checkout 恢复该文件"))
 
 

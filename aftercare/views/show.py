@@ -197,13 +197,13 @@ def path_report(case, path, day: date) -> dict:
 
 def _path_lines(r: dict) -> list:
     lines = ["措施经过："]
-    for m in r["measures"]:
+    for n, m in enumerate(r["measures"], 1):     # in order: a follow-up a release opened is the next one
         end = f"至 {m['end']}（{m['outcome_label']}）" if m["end"] else ("起" + (f"，预计 {m['last_day']} 结束" if m["last_day"] else ""))
         where = f" {m['facility']}" if m["facility"] else ""
         if m["kind"] == "isolation" and m["expected_release"] and not m["end"]:
             end = f"起，预计 {m['expected_release']} 解除"
         start = m["start"] or "（尚未报到）"
-        lines.append(f"  {m['seq']}. {m['label']}{where} {start} {end}".rstrip())
+        lines.append(f"  {n}. {m['label']}{where} {start} {end}".rstrip())
     if r["prior_isolations"]:
         hist = "；".join(f"{h['from']}至{h['to']}" for h in r["history"])
         lines.append(f"既往强制隔离戒毒 {r['prior_isolations']} 次" + (f"（{hist}）" if hist else ""))

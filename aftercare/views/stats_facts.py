@@ -155,7 +155,7 @@ def _measure_windows(pf: PersonFacts, v, d2: date) -> None:
 
 def _path_facts(pf: PersonFacts, path, segments: list, evs: list, d2: date, extra) -> None:
     """Follow-up windows, path items, lost periods, isolations and the follow-up outcome (PATHWAY.md)."""
-    ends = {sg.start.isoformat(): sg.end for sg in segments if sg.kind == "followup" and sg.start is not None}
+    ends = {str(sg.seq): sg.end for sg in segments if sg.kind == "followup" and sg.start is not None}
     for it in getattr(path, "items", ()):
         if it.deadline > d2:
             continue

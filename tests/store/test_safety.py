@@ -412,7 +412,9 @@ def test_disk_full_leaves_nothing_and_a_retry_records_once(store, monkeypatch, w
         monkeypatch.setattr(store_mod.Git, "commit", commit)
     res = c("record", "visit", cid, "--date", "2026-05-19", "--note", "满盘")
     assert res.exit_code == 1
-    assert len(res.stderr.strip().splitlines()) == 1 and "No space left on device" in res.stderr
+    # the system's reason in Chinese words (issue 11.2); git's own report is quoted as git gave it
+    said = "No space left on device" if where == "git" else "磁盘空间已满"
+    assert len(res.stderr.strip().splitlines()) == 1 and said in res.stderr, res.stderr
     after = {p: p.read_bytes() for p in c.root.rglob("*") if p.is_file() and ".git" not in p.parts}
     assert after == before and c.commits() == commits and git(c.root, "status", "--porcelain") == ""
     assert not (c.root / ".git" / "aftercare-journal").exists()
