@@ -178,6 +178,11 @@ def test_check_warns_about_a_worker_not_on_the_staff_list(cli):
     git(cli.root, "commit", "-qam", "hand edit")
     res = cli("check")
     assert res.exit_code == 0 and "警告：工作人员“李绢”不在工作人员名单上" in res.stdout
+    # the hint beside the warning, and in check's JSON with the code
+    assert "警告：工作人员“李绢”不在工作人员名单上  提示：用 aftercare staff add 添加，或用 case set --worker 改正" in res.stdout
+    warn = json.loads(cli("check", "--format", "json").stdout)["warnings"]
+    assert [(w["path"], w["code"], w["hint"]) for w in warn] == [
+        (f"cases/{cid}/case.yaml", "unknown-worker", "用 aftercare staff add 添加，或用 case set --worker 改正")]
 
 
 # ---------------------------------------------------------------- dates and codes as people type them
