@@ -360,6 +360,35 @@ def test_lost_as_the_third_absence_or_past_the_total_days(cli):
     assert show_json(cli, other, "2026-06-26")["violations"]["absence_days"] == 31
 
 
+def test_an_office_overrides_the_numbers_of_the_path(cli):
+    """The path's numbers are rules (PATHWAY §2 'office-overridable'): follow-up visits every 2 months in year 1,
+    the pick-up window 10 days, 2 years to clean, 60 days of silence under follow-up."""
+    cfg = cli.root / "aftercare.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("rules: []", """rules:
+  - effective: 2026-01-01
+    followup: {years: 2, schedule: [{months: 12, every: 2}, {months: 12, every: 6}]}
+    pickup: {opens_days_before: 10}
+    lost: {silence_days: {detox: 45, rehab: 45, followup: 60}}"""), encoding="utf-8")
+    git(cli.root, "commit", "-qam", "office rules")
+    cli.ok("check")
+    name, idn = person(6)
+    cid = cli.ok("case", "add", "--name", name, "--id-number", idn, "--measure", "followup", "--released-on", "2026-02-02",
+                 today="2026-02-02").stdout.strip().splitlines()[-1]
+    # windows of 2 months: 02-02..04-01, 04-02..06-01; silence of 60 days from 02-02: 04-03
+    assert kinds(due_json(cli, cid, "2026-04-02")) == [("followup", "overdue", "2026-02-02", "2026-04-01"),
+                                                      ("followup", "due", "2026-04-02", "2026-06-01"),
+                                                      ("contact-check", "upcoming", "2026-04-03", "2026-04-03")]
+    # 2 years: the last day 2028-02-01, clean from then
+    r = show_json(cli, cid, "2028-02-01")
+    assert r["measures"][0]["last_day"] == "2028-02-01" and r["state"] == "clean"
+    iso = cli.add(7, reported_on="2026-01-05", today="2026-01-05")
+    committed(cli, "terminate", iso, "--date", "2026-02-02", "--reason", "isolation", today="2026-02-02")
+    committed(cli, "case", "start", iso, "--measure", "isolation", "--entered-on", "2026-02-02",
+              "--expected-release", "2027-02-01", today="2026-02-02")
+    # the pick-up window opens 10 days before 2027-02-01: 2027-01-22
+    assert kinds(due_json(cli, iso, "2027-01-22")) == [("pickup", "due", "2027-01-22", "2027-02-01")]
+
+
 # ---------------------------------------------------------------- §2 follow-up records
 
 
