@@ -315,6 +315,80 @@ def test_leaving_isolation_into_follow_up_and_silence_under_follow_up(cli):
     assert kinds(due_json(cli, cid, "2027-09-23"), "contact-check") == []          # 8 days ahead: not yet announced
 
 
+def test_case_list_knows_every_state_of_the_path(cli):
+    """PATHWAY §1: awaiting, detox, rehab, isolation, followup, suspended, lost, clean, closed (on 2026-05-20)."""
+    t = "2026-05-20"
+    ids = {"awaiting": cli.add(1, notified_on="2026-05-18", today="2026-05-18"),
+           "detox": cli.add(2, notified_on="2026-01-02", reported_on="2026-01-05", today="2026-01-05"),
+           "rehab": cli.add(3, measure="rehab", term_months=24, reported_on="2026-02-02", today="2026-02-02")}
+    iso = ids["isolation"] = cli.add(4, reported_on="2026-01-05", today="2026-01-05")
+    committed(cli, "terminate", iso, "--date", "2026-03-02", "--reason", "isolation", today="2026-03-02")
+    committed(cli, "case", "start", iso, "--measure", "isolation", "--entered-on", "2026-03-02", today="2026-03-02")
+    ids["followup"] = cli.add(5, measure="followup", released_on="2026-04-01", today="2026-04-01")
+    sus = ids["suspended"] = cli.add(6, reported_on="2026-01-05", today="2026-01-05")
+    committed(cli, "suspend", sus, "--date", "2026-04-01", "--reason", "detention", today="2026-04-01")
+    lost = ids["lost"] = cli.add(7, reported_on="2026-01-05", today="2026-01-05")
+    committed(cli, "record", "lost", lost, "--date", "2026-05-04", today="2026-05-04")
+    # follow-up from 2023-05-20 for 3 years: its last day 2026-05-19, clean from then
+    ids["clean"] = cli.add(8, measure="followup", released_on="2023-05-20", today="2023-05-20")
+    dead = ids["closed"] = cli.add(9, measure="followup", released_on="2026-01-05", today="2026-01-05")
+    committed(cli, "terminate", dead, "--date", "2026-05-11", "--reason", "deceased", today="2026-05-11")
+    for state, cid in ids.items():
+        rows = json.loads(cli.ok("case", "list", "--status", state, "--format", "json", today=t).stdout)
+        assert [(x["case"], x["state"]) for x in rows] == [(cid, state)], state
+    # the measure states stay available: active = detox, rehab and the lost detox person
+    rows = json.loads(cli.ok("case", "list", "--status", "active", "--format", "json", today=t).stdout)
+    assert sorted(x["case"] for x in rows) == sorted([ids["detox"], ids["rehab"], lost])
+
+
+def test_lost_as_the_third_absence_or_past_the_total_days(cli):
+    """PATHWAY §4 with RULES.md §3: the declaration counts as one absence."""
+    cid = detox_case(cli)
+    committed(cli, "record", "violation", cid, "--kind", "absence", "--days", "3", "--date", "2026-02-02", today="2026-02-02")
+    committed(cli, "record", "violation", cid, "--kind", "absence", "--days", "2", "--date", "2026-03-02", today="2026-03-02")
+    # lost on Monday 06-01 is the 3rd absence: a serious breach at once, reported within 24 hours (06-02)
+    committed(cli, "record", "lost", cid, "--date", "2026-06-01", today="2026-06-01")
+    items = [i for i in due_json(cli, cid, "2026-06-01") if i["kind"] == "violation-report"]
+    assert [(i["window_start"], i["deadline"]) for i in items] == [("2026-06-01", "2026-06-02")] and "第3次" in items[0]["basis"]
+    # another person: 5 days away before, then lost on 06-01 (the 2nd absence): the total passes 30 days on the
+    # 26th lost day (5 + 26 = 31), 06-01 + 25 = 06-26, reported by 06-27
+    other = cli.add(2, notified_on="2026-01-02", reported_on="2026-01-05", today="2026-01-05")
+    committed(cli, "record", "violation", other, "--kind", "absence", "--days", "5", "--date", "2026-02-02", today="2026-02-02")
+    committed(cli, "record", "lost", other, "--date", "2026-06-01", today="2026-06-01")
+    assert kinds(due_json(cli, other, "2026-06-25"), "violation-report") == []
+    assert kinds(due_json(cli, other, "2026-06-26"), "violation-report") == [("violation-report", "due", "2026-06-26", "2026-06-27")]
+    assert show_json(cli, other, "2026-06-26")["violations"]["absence_days"] == 31
+
+
+def test_an_office_overrides_the_numbers_of_the_path(cli):
+    """The path's numbers are rules (PATHWAY §2 'office-overridable'): follow-up visits every 2 months in year 1,
+    the pick-up window 10 days, 2 years to clean, 60 days of silence under follow-up."""
+    cfg = cli.root / "aftercare.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("rules: []", """rules:
+  - effective: 2026-01-01
+    followup: {years: 2, schedule: [{months: 12, every: 2}, {months: 12, every: 6}]}
+    pickup: {opens_days_before: 10}
+    lost: {silence_days: {detox: 45, rehab: 45, followup: 60}}"""), encoding="utf-8")
+    git(cli.root, "commit", "-qam", "office rules")
+    cli.ok("check")
+    name, idn = person(6)
+    cid = cli.ok("case", "add", "--name", name, "--id-number", idn, "--measure", "followup", "--released-on", "2026-02-02",
+                 today="2026-02-02").stdout.strip().splitlines()[-1]
+    # windows of 2 months: 02-02..04-01, 04-02..06-01; silence of 60 days from 02-02: 04-03
+    assert kinds(due_json(cli, cid, "2026-04-02")) == [("followup", "overdue", "2026-02-02", "2026-04-01"),
+                                                      ("followup", "due", "2026-04-02", "2026-06-01"),
+                                                      ("contact-check", "upcoming", "2026-04-03", "2026-04-03")]
+    # 2 years: the last day 2028-02-01, clean from then
+    r = show_json(cli, cid, "2028-02-01")
+    assert r["measures"][0]["last_day"] == "2028-02-01" and r["state"] == "clean"
+    iso = cli.add(7, reported_on="2026-01-05", today="2026-01-05")
+    committed(cli, "terminate", iso, "--date", "2026-02-02", "--reason", "isolation", today="2026-02-02")
+    committed(cli, "case", "start", iso, "--measure", "isolation", "--entered-on", "2026-02-02",
+              "--expected-release", "2027-02-01", today="2026-02-02")
+    # the pick-up window opens 10 days before 2027-02-01: 2027-01-22
+    assert kinds(due_json(cli, iso, "2027-01-22")) == [("pickup", "due", "2027-01-22", "2027-02-01")]
+
+
 # ---------------------------------------------------------------- §2 follow-up records
 
 
