@@ -172,7 +172,9 @@ def explain(store: Store, cid: str, kind: str, deadline_text: str, reason: str, 
     cid = check_case_id(cid)
 
     def check(case, events, view):
-        matches = [it for it in view.items if it.kind == kind and it.deadline == deadline and it.open_on(today)]
+        path = getattr(view, "path", None)         # the person's path items (follow-up, pick-up, ...) too
+        items = [*view.items, *(path.items if path is not None else ())]
+        matches = [it for it in items if it.kind == kind and it.deadline == deadline and it.open_on(today)]
         if not matches:
             raise AftercareError(f"个案 {cid} 没有期限为 {deadline} 的未完成“{M.ITEM_KINDS[kind]}”事项", code="no-such-item")
         if today <= deadline:

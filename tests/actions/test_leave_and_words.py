@@ -43,3 +43,15 @@ def test_a_return_late_after_a_suspension_counts_from_the_moved_deadline(cli):
     res = committed(cli, "leave", "return", cid, lid, "--date", "2026-05-17")
     # deadline 05-05 + 10 days held = 05-15; 05-17 is 2 days after it
     assert "顺延至 2026-05-15" in res.output and " 2 日才销假" in res.output, res.output
+
+
+def test_a_missed_follow_up_window_can_be_explained(cli):
+    # 社区康复 of 2 months reported 2026-01-10, released 2026-04-02: follow-up care starts that day, its first
+    # contact window (every 3 months, rules: followup) is 04-02..07-01; on 07-10 it is overdue
+    cid = cli.add(1, measure="rehab", term_months=2, notified_on="2026-01-05", reported_on="2026-01-10")
+    committed(cli, "release", cid, "--date", "2026-04-02", today="2026-04-02")
+    fol = [(i["deadline"], i["status"]) for i in due_json(cli, cid, "2026-07-10") if i["kind"] == "followup"]
+    assert ("2026-07-01", "overdue") in fol
+    committed(cli, "explain", cid, "followup", "2026-07-01", "--reason", "本人外出务工，电话未接通", today="2026-07-10")
+    assert not [i for i in due_json(cli, cid, "2026-07-10") if i["kind"] == "followup" and i["deadline"] == "2026-07-01"]
+    refused(cli, "explain", cid, "followup", "2026-07-01", "--reason", "再说明一次", today="2026-07-10")
