@@ -371,6 +371,8 @@ class StatsCache:
         self.db = open_plain_db(self.path, self.SCHEMA, {"ctx": self.ctx})
 
     def _discard(self) -> None:
+        from aftercare.store.cache import discard_db
+
         self.db = discard_db(self.path, self.db)
 
     def rows(self) -> dict:
