@@ -16,8 +16,9 @@ def test_check_shows_the_hint_beside_each_problem(cli):
     assert res.exit_code == 1
     assert res.stdout.splitlines() == [
         "cases/notes.txt:0: cases 目录下只应有个案文件夹  提示：移走该文件",
-        f"cases/{cid}/case.yaml:0: 文件可被其他用户读取（权限 644，应为 600）"
-        f"  提示：运行 chmod 600 cases/{cid}/case.yaml（或 chmod -R go-rwx 案卷库目录）",
+        f"cases/{cid}/case.yaml: 文件可被其他用户读取（权限 644，应为 600）"
+        "  提示：任一写入命令（如 aftercare record、aftercare sync）都会自动改为仅本人可读写（文件 600、目录 700），"
+        f"或运行 chmod -R go-rwx {cli.root}",
         "cases/notes.txt:1: 有未提交的改动（git status）：不在审计轨迹中"
         "  提示：手工修改请用 git diff 查看后提交（写明原因）或用 git checkout 恢复",
     ]
