@@ -123,7 +123,7 @@ def _commit_messages() -> set:
 def test_every_commit_message_of_the_program_has_an_example_above():
     # a new action's commit message must get its Chinese line in aftercare/cli/auditlog.py and an example here
     messages = _commit_messages()
-    assert len(messages) >= 40, messages           # the walk finds the program's messages (45 when written)
+    assert len(messages) >= 35, messages           # the walk finds the program's messages (39 after the merges of 2026-12-02)
     for where, text in messages:
         rx = re.compile(".*".join(re.escape(part) for part in text.split("{}")), re.S)
         assert any(rx.match(m) for m in SUBJECTS), f"{where}: {text!r} has no example in SUBJECTS"
