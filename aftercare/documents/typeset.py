@@ -400,23 +400,25 @@ class Translator:
             cells = [self.cell(td, i, tr, c, "toc" in t.cls) for i, td in enumerate(tr.elements("td", "th"), 1)]
             (head if in_head else body).append(", ".join(cells))
         parts = (["table.header(" + ", ".join(head) + ")"] if head else []) + [b for b in body if b]
-        return (f"#block(width: 100%, above: {above})[#set text(size: 10.5pt)\n"
-                f"#table(columns: ({', '.join(widths)},), inset: (x: 4pt, y: 2.5pt),\n" + ",\n".join(parts) + ")]")
+        return (f"#block(width: 100%, above: {above})[#set text(size: 10.5pt)\n#set par(leading: 0.45em, spacing: 0.45em)\n"
+                f"#table(columns: ({', '.join(widths)},), inset: (x: 4pt, y: 2.5pt + 0.225em),\n" + ",\n".join(parts) + ")]")
 
     def cell(self, td: Node, nth: int, tr: Node, ctx: _Ctx, toc: bool) -> str:
+        """One cell. Its lines are spaced by the table's set rules (line-height 1.45: half the leading is in the
+        inset); the row's least height (a list row's 2.1em, a tall row's) is held by the row's first cell."""
         cls, st = td.cls, td.style()
         th = td.tag == "th"
         c = ctx.but(cell=td)
         top = "top" in cls or bool(tr.cls & {"tall", "taller"})
         valign = "top" if top else "horizon"
         args = []
+        blocks = any(_blocky(k) for k in td.kids)
         if th:
             halign = "left" if ("sec" in cls or st.get("text-align") == "left") else "center"
             lines = self.inline_of(td, c).split("#linebreak()")
-            inner = f"#L(1.45em)[{'#linebreak()'.join(f'#nw[{x}]' for x in lines)}]"
             weight = ", weight: \"bold\"" if (ctx.lst or "sec" in cls) else ""
-            inner = f"#text(size: 10pt, tracking: -0.03em{weight})[{inner}]"
-            args.append("inset: (x: 1.5pt, y: 2.5pt)")
+            inner = f"#text(size: 10pt, tracking: -0.03em{weight})[{'#linebreak()'.join(f'#nw[{x}]' for x in lines)}]"
+            args.append("inset: (x: 1.5pt, y: 2.5pt + 0.225em)")
             if "sec" in cls:
                 args.append("fill: rgb(\"#f2f2f2\")")
         else:
@@ -426,16 +428,16 @@ class Translator:
             if "right" in cls:
                 halign = "right"
             if (ctx.lst and ctx.dated and nth == 2) or (toc and nth in (5, 6)) or cls & {"nowrap", "nw"}:
-                inner = f"#L(1.45em)[#nw[{self.inline_of(td, c)}]]"        # dates, page ranges: never broken
+                inner = f"#nw[{self.inline_of(td, c)}]"                   # dates, page ranges: never broken
                 if toc and nth == 6:
-                    args.append("inset: (x: 1pt, y: 2.5pt)")
+                    args.append("inset: (x: 1pt, y: 2.5pt + 0.225em)")
             else:
-                inner = self.flow(td.kids, c)
+                inner = self.flow(td.kids, c) if blocks else self.inline_of(td, c)
         height = _len(st.get("height", ""))
-        if not height:
+        if not height and nth == 1:
             height = "7em" if "taller" in tr.cls else "4.5em" if "tall" in tr.cls else ("2.1em" if ctx.lst and not th else "")
         if height:
-            inner = f"#minh({height} - 5pt, {halign} + {valign})[{inner}]"
+            inner = f"#minh({height} - 5pt - 0.45em, {halign} + {valign})[{inner}]"
         for a in ("colspan", "rowspan"):
             n = td.attrs.get(a) or "1"
             if n.isdigit() and int(n) > 1:
