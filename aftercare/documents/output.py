@@ -118,10 +118,10 @@ def _installed(module: str) -> bool:
 
 
 def _engine_versions(engine: str) -> str:
-    """The PDF engine and the libraries that make the files (part of every cached part's key), read without
-    importing them (WeasyPrint takes most of a second to import; it is started only to lay something out).
-    pikepdf, which every PDF render uses, must be there."""
-    from importlib import metadata
+    """The PDF engine and the libraries that make the files, for every cached part's key: where each is
+    installed and when (an upgrade changes it), read without importing them (WeasyPrint takes most of a
+    second to import: it is started only to lay something out). pikepdf, which every PDF render uses, must be there."""
+    import importlib.util
 
     if not _installed("pikepdf"):
         raise AftercareError("无法生成 PDF：未安装 pikepdf；请安装：pip install pikepdf", code="no-pdf")
@@ -129,8 +129,10 @@ def _engine_versions(engine: str) -> str:
     versions = [engine]
     for name in names:
         try:
-            versions.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
+            origin = importlib.util.find_spec(name).origin
+            st = os.stat(origin)
+            versions.append(f"{origin}:{st.st_size}:{st.st_mtime_ns}")
+        except (ImportError, ValueError, AttributeError, TypeError, OSError):
             versions.append(f"{name} ?")
     return " ".join(versions)
 

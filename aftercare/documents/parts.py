@@ -20,8 +20,6 @@ import io
 import json
 import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 CACHE_DIR = ".pdf-cache"
@@ -29,17 +27,25 @@ FORMAT = "1"
 _KEY = re.compile(r"^[0-9a-f]{40}$")
 
 
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts", "/Library/Fonts",
+             "/System/Library/Fonts", "~/Library/Fonts", "%WINDIR%/Fonts", "%LOCALAPPDATA%/Microsoft/Windows/Fonts")
+
+
 def fonts_fingerprint() -> str:
-    """What fontconfig (WeasyPrint's font source) has installed: a font installed or removed changes the
-    key of every part. Empty where fontconfig cannot be asked."""
-    if not shutil.which("fc-list"):
-        return ""
-    try:
-        out = subprocess.run(["fc-list", "--format", "%{family}|%{style}|%{file}\\n"], capture_output=True,
-                             text=True, timeout=20).stdout
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return hashlib.sha1("\n".join(sorted(out.splitlines())).encode()).hexdigest()
+    """The installed fonts, as the folders they live in (where fontconfig and typst find them): a font
+    installed or removed changes a folder's time, and so the key of every part. A few dozen stat calls."""
+    seen = []
+    for root in FONT_DIRS:
+        top = os.path.expandvars(os.path.expanduser(root))
+        if "%" in top or not os.path.isdir(top):
+            continue
+        for folder, dirs, _files in os.walk(top):
+            dirs.sort()
+            try:
+                seen.append(f"{folder}:{os.stat(folder).st_mtime_ns}")
+            except OSError:
+                pass
+    return digest(*seen)
 
 
 def salt_for(engine: str) -> str:
