@@ -16,7 +16,6 @@ ever read as typst markup or code. Markup is only ever written by this module.
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 VOID = {"br", "col", "meta", "img", "hr", "link", "input", "wbr"}
 SKIP = {"head", "style", "title", "script", "template"}
@@ -51,57 +50,32 @@ class Node:
         return [k for k in self.kids if isinstance(k, Node) and (not tags or k.tag in tags)]
 
 
-class _Tree(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = Node("root", {})
-        self.stack = [self.root]
-        self.skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        attrs = {k: (v or "") for k, v in attrs}
-        if self.skip:
-            self.skip += tag in SKIP
-            return
-        if tag in SKIP:
-            self.skip = 1
-            return
-        if tag == "col":                               # column widths, kept on the table
-            table = next((n for n in reversed(self.stack) if n.tag == "table"), None)
-            if table is not None:
-                table.cols.append(Node("col", attrs).style().get("width", ""))
-            return
-        node = Node(tag, attrs)
-        self.stack[-1].kids.append(node)
-        if tag not in VOID:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag, attrs):
-        self.handle_starttag(tag, attrs)
-        if tag not in VOID and not self.skip and tag not in SKIP and self.stack[-1].tag == tag:
-            self.stack.pop()
-
-    def handle_endtag(self, tag):
-        if self.skip:
-            self.skip -= tag in SKIP
-            return
-        if tag in VOID:
-            return
-        for i in range(len(self.stack) - 1, 0, -1):
-            if self.stack[i].tag == tag:
-                del self.stack[i:]
-                return
-
-    def handle_data(self, data):
-        if not self.skip:
-            self.stack[-1].kids.append(data)
-
-
 def parse(html: str) -> Node:
-    p = _Tree()
-    p.feed(html)
-    p.close()
-    return p.root
+    """The document as a tree of Nodes and text (libxml2's HTML parser, through lxml: pikepdf's own
+    dependency). The head, styles and scripts are left out; a table's <col> widths are kept on the table."""
+    import lxml.html
+
+    root = Node("root", {})
+    _convert(lxml.html.document_fromstring(html), root, None)
+    return root
+
+
+def _convert(el, parent: Node, table: Node | None) -> None:
+    tag = el.tag if isinstance(el.tag, str) else None             # a comment or processing instruction
+    if tag == "col" and table is not None:
+        table.cols.append(Node("col", dict(el.attrib)).style().get("width", ""))
+    elif tag == "colgroup":
+        for child in el:
+            _convert(child, parent, table)
+    elif tag is not None and tag not in SKIP:
+        node = Node(tag, dict(el.attrib))
+        parent.kids.append(node)
+        if el.text:
+            node.kids.append(el.text)
+        for child in el:
+            _convert(child, node, node if tag == "table" else table)
+    if el.tail:
+        parent.kids.append(el.tail)
 
 
 # ---------------------------------------------------------------- the one escaping function
