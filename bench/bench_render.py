@@ -122,10 +122,14 @@ def main(argv: list | None = None) -> int:
             case, events = store.load_case(c)
             return evaluate_in(store, case, events, TODAY).status == "active"
 
-        cid = max((c for c in store.case_ids() if active(c)), key=lambda c: len(store.load_case(c)[1]))
+        from aftercare.documents.render import render_html
+
+        busiest = sorted((c for c in store.case_ids() if active(c)), key=lambda c: -len(store.load_case(c)[1]))[:6]
+        docs = {c: len(render_html(store, c, TODAY)) for c in busiest}
+        cid = max(busiest, key=lambda c: docs[c])           # of the six with most events, the one with most documents
         n_events = len(store.load_case(cid)[1])
-        print(f"case {cid}: {n_events} events (synthetic store of 40 cases, today {TODAY}); engine {args.engine}; "
-              f"{load()}")
+        print(f"case {cid}: {n_events} events, {docs[cid] - 3} documents (synthetic store of 40 cases, today {TODAY}); "
+              f"engine {args.engine}; {load()}")
         floor = runs(lambda: child(cmd + ["--version"], env), 3)
         FLOOR.append(line("floor: aftercare --version", floor, None))
 
