@@ -152,10 +152,10 @@ NUMBERS = r"""
 class _Ctx:
     """What the cascade of style.css gives an element: its line height and the enclosing classes that matter."""
 
-    __slots__ = ("official", "wen", "clauses", "receipt", "cell", "lh", "lst", "dated")
+    __slots__ = ("official", "wen", "clauses", "cell", "lh", "lst", "dated")
 
     def __init__(self, **kw):
-        self.official = self.wen = self.clauses = self.receipt = self.lst = self.dated = False
+        self.official = self.wen = self.clauses = self.lst = self.dated = False
         self.cell = None
         self.lh = "1.5em"
         for k, v in kw.items():
@@ -289,7 +289,7 @@ class Translator:
             c = ctx.but(clauses=True, lh="1.7em")
         elif "receipt" in cls:
             sets.append("text(size: 10.5pt)")
-            c = ctx.but(receipt=True, lh="1.7em")
+            c = ctx.but(lh="1.7em")
             wrap = {"inset": "(top: 8pt)", "breakable": "false",
                     "stroke": "(top: (thickness: 0.75pt, dash: \"dashed\"))"}
             above = "14pt"
