@@ -21,6 +21,7 @@ from aftercare.actions import cases, lifecycle, records, transfer
 from aftercare.core.errors import AftercareError
 from aftercare.core.ids import fictional_id_number, fictional_name
 from aftercare.store import Store, init_store
+from conftest import IDENTITY
 
 TODAY = date(2026, 5, 14)
 GOLDEN = Path(__file__).with_name("golden")
@@ -181,8 +182,7 @@ def text_of(doc: str) -> str:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     mp = pytest.MonkeyPatch()
-    for k, v in (("GIT_AUTHOR_NAME", "测试员"), ("GIT_AUTHOR_EMAIL", "t@example.invalid"),
-                 ("GIT_COMMITTER_NAME", "测试员"), ("GIT_COMMITTER_EMAIL", "t@example.invalid")):
+    for k, v in IDENTITY:
         mp.setenv(k, v)
     root = tmp_path_factory.mktemp("render") / "store"
     ids = build_store(root)
@@ -514,9 +514,6 @@ def test_html_is_self_contained(full):
 
 
 def _small_store(tmp_path: Path, monkeypatch) -> tuple[Store, str]:
-    for k, v in (("GIT_AUTHOR_NAME", "测试员"), ("GIT_AUTHOR_EMAIL", "t@example.invalid"),
-                 ("GIT_COMMITTER_NAME", "测试员"), ("GIT_COMMITTER_EMAIL", "t@example.invalid")):
-        monkeypatch.setenv(k, v)
     root = tmp_path / "small"
     init_store(root, OFFICE)
     s = Store(root)
@@ -950,9 +947,6 @@ def test_no_label_or_date_is_broken_inside_a_word(tmp_path, monkeypatch):
     if not _cjk_font_installed():
         pytest.skip("no CJK font installed")
     pypdf = pytest.importorskip("pypdf")
-    for k, v in (("GIT_AUTHOR_NAME", "测试员"), ("GIT_AUTHOR_EMAIL", "t@example.invalid"),
-                 ("GIT_COMMITTER_NAME", "测试员"), ("GIT_COMMITTER_EMAIL", "t@example.invalid")):
-        monkeypatch.setenv(k, v)
     root = tmp_path / "long"
     init_store(root, OFFICE)
     s = Store(root)
