@@ -570,3 +570,49 @@ def test_transfer_between_two_offices_of_a_county(cli, tmp_path):
     assert (v["transfers_in"], v["transfers_out"]) == (1, 0)
     assert data["duplicates"] == [{"counted": f"另一镇社区戒毒（康复）工作办公室:{x}",
                                    "also": [f"测试镇社区戒毒（康复）工作办公室:{x}"]}]
+
+
+def test_explained_follow_up_windows_by_hand(cli):
+    """`duty.followup.explained`: follow-up windows (every 3 months in the first year, PATHWAY.md §2, fixed from
+    the start) with a deadline in D1..D2 that are closed by an explanation dated by D2. April 2026, today 05-20.
+    U1 follow-up from 2025-04-16: window 2026-01-16..04-15, no record; explained on 04-20 (after its deadline,
+       within the period): due in April, explained.
+    U2 follow-up from 2025-07-20: window 2026-01-20..04-19, explained only on 05-10 (after D2): as of D2 the
+       explanation does not exist, so the window is missed.
+    U3 follow-up from 2025-04-25: window 2026-01-25..04-24; a follow-up record on 04-12 was voided (never
+       existed), then the window, overdue, was explained on 04-27: explained, not on time.
+    U4 follow-up from 2025-03-20: window 2025-12-20..2026-03-19 explained on 04-02: the explanation is dated
+       in April but the window's deadline is in March, so April does not count it (and March, whose D2 is
+       03-31, sees it missed: the explanation came after that D2).
+    April: due U1 U2 U3 = 3; explained U1 U3 = 2; missed U2 = 1; on time 0; rate 0 / 3 = 0.0.
+    March: due U4 = 1, missed 1 (explained 0).
+    With D2 = 05-31 (period 04-01..05-31): U1 U2 U3 due, all three explained (U2's explanation now exists);
+    U4's window is still outside the period. The next windows (U1 07-15, U2 07-19, U3 07-24) are not due by then."""
+    u1 = cli.add(61, measure="followup", released_on="2025-04-16")
+    u2 = cli.add(62, measure="followup", released_on="2025-07-20")
+    u3 = cli.add(63, measure="followup", released_on="2025-04-25")
+    u4 = cli.add(64, measure="followup", released_on="2025-03-20")
+    cli.ok("explain", u1, "followup", "2026-04-15", "--reason", "本人外出务工，电话未接通", today="2026-04-20")
+    cli.ok("explain", u2, "followup", "2026-04-19", "--reason", "家属称其住院", today="2026-05-10")
+    cli.ok("record", "followup", u3, "--outcome", "abstinent", "--date", "2026-04-12")
+    rec = next(e["id"] for e in json.loads(cli.ok("show", u3, "--format", "json").stdout)["timeline"]
+               if e["type"] == "followup")
+    cli.ok("void", u3, rec, "--reason", "录入错误")
+    cli.ok("explain", u3, "followup", "2026-04-24", "--reason", "本人拒绝见面，已告知家属", today="2026-04-27")
+    cli.ok("explain", u4, "followup", "2026-03-19", "--reason", "本人在外地", today="2026-04-02")
+
+    def followup(*period):
+        ind = stats(cli, *period)["indicators"]
+        return ({s: ind[f"duty.followup.{s}"]["value"] for s in ("due", "on_time", "explained", "missed")},
+                (ind["duty.followup.rate"]["numerator"], ind["duty.followup.rate"]["denominator"]))
+
+    assert followup() == ({"due": 3, "on_time": 0, "explained": 2, "missed": 1}, (0, 3))
+    assert stats(cli)["indicators"]["duty.followup.rate"]["value"] == 0.0
+    res = cli.ok("stats", "--from", D1, "--to", D2, "--format", "json", "--cases", "duty.followup.explained")
+    assert sorted(r["case"] for r in json.loads(res.stdout)["cases"]) == sorted([u1, u3])
+    res = cli.ok("stats", "--from", D1, "--to", D2, "--format", "json", "--cases", "duty.followup.missed")
+    assert [r["case"] for r in json.loads(res.stdout)["cases"]] == [u2]
+    assert followup("--from", "2026-03-01", "--to", "2026-03-31") == \
+        ({"due": 1, "on_time": 0, "explained": 0, "missed": 1}, (0, 1))
+    assert followup("--from", "2026-04-01", "--to", "2026-05-31") == \
+        ({"due": 3, "on_time": 0, "explained": 3, "missed": 0}, (0, 3))
