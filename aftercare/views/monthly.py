@@ -4,6 +4,8 @@ The figures are `stats` for the calendar month (D1 = its first day, D2 = its las
 completion over the last 12 months reads the same facts on D2: whether a window was due in a month
 and done on time inside it is settled by that month's end (a window's deadline and the records
 inside it do not change afterwards), so each month's rate is the one `stats` gave for that month.
+Its total line is every duty of STATS.md §2, the follow-up contact windows (PATHWAY.md §2) included;
+tests, visits, education and follow-up contacts are also drawn as their own lines.
 Charts are drawn by matplotlib as SVG, inlined into the HTML (text kept as text, in the document's
 fonts); the PDF is made by WeasyPrint with the archive documents' stylesheet and no network access.
 """
@@ -158,6 +160,10 @@ def _svg(fig) -> str:
     return text[text.index("<svg"):]           # inline: no XML prolog or doctype
 
 
+# the duties drawn as their own lines (the black line is every duty of STATS.md, follow-up contact included)
+TREND_SERIES = (("test", "-o"), ("visit", "-s"), ("education", "-^"), ("followup", "-D"))
+
+
 def trend_svg(trend: list) -> str:
     import warnings
 
@@ -167,7 +173,7 @@ def trend_svg(trend: list) -> str:
         ax = fig.subplots()
         xs = list(range(len(trend)))
         labels = [t["month"][2:].replace("-", ".") for t in trend]
-        for kind, style in (("test", "-o"), ("visit", "-s"), ("education", "-^")):
+        for kind, style in TREND_SERIES:
             ys = [(t["by"][kind][0] / t["by"][kind][1] * 100) if t["by"][kind][1] else None for t in trend]
             ax.plot(xs, [y if y is not None else float("nan") for y in ys], style, label=S.DUTY_LABELS[kind],
                     linewidth=1, markersize=3)
@@ -177,7 +183,7 @@ def trend_svg(trend: list) -> str:
         ax.set_ylim(0, 105)
         ax.set_ylabel("按时完成率（%）")
         ax.grid(axis="y", linewidth=0.3)
-        ax.legend(loc="lower left", fontsize=7, ncol=4, frameon=False)
+        ax.legend(loc="lower left", fontsize=7, ncol=len(TREND_SERIES) + 1, frameon=False)
         for s in ("top", "right"):
             ax.spines[s].set_visible(False)
         return _svg(fig)

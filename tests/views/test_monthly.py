@@ -102,3 +102,54 @@ def test_monthly_pdf(built, tmp_path):
     if "工作月报" not in text:
         pytest.skip("no CJK font installed: the PDF text cannot be read back")
     assert "执行率" in text and "吸毒检测" in text
+
+
+def test_trend_counts_follow_up_windows_by_hand(cli):
+    """The 12-month chart of the April 2026 return (months 2025-05..2026-04) reads, per month, the windows whose
+    deadline falls in it and those done on time inside them (the figures of `stats` for that month). Follow-up
+    contact windows (PATHWAY.md §2) are a duty of STATS.md like the others: their own series and in the total.
+    W1 follow-up from 2025-04-16, windows every 3 months: deadlines 2025-07-15 (record 06-01: on time),
+       10-15 (record 09-30: on time), 2026-01-15 (none: missed), 04-15 (record 03-01: on time).
+    W2 follow-up from 2025-05-01: 2025-07-31 (record 07-10: on time), 10-31 (none: missed), 2026-01-31
+       (explained on 02-05: not on time), 04-30 (record 04-12: on time).
+    D  detox reported 2026-02-10: monthly test, visit, report and education windows end 03-09 and 04-09, the
+       intake evaluation 03-09 (the first quarterly one 05-09, after April). Test 02-20 and education 02-25
+       (March windows: on time), visit 03-15 (April window: on time); the rest missed.
+    Per month (on time / due): 2025-07 follow-up 2/2, total 2/2; 2025-10 follow-up 1/2, total 1/2;
+    2026-01 follow-up 0/2, total 0/2; 2026-03 test 1/1, education 1/1, visit 0/1, report 0/1, evaluation 0/1,
+    follow-up 0/0, total 2/5; 2026-04 test 0/1, visit 1/1, report 0/1, education 0/1, follow-up 2/2, total 3/6;
+    every other month nothing due (rate none)."""
+    from datetime import date
+
+    from aftercare.views import monthly
+    from aftercare.views.county import open_stores
+
+    w1 = cli.add(71, measure="followup", released_on="2025-04-16")
+    for day in ("2025-06-01", "2025-09-30", "2026-03-01"):
+        cli.ok("record", "followup", w1, "--outcome", "abstinent", "--date", day)
+    w2 = cli.add(72, measure="followup", released_on="2025-05-01")
+    for day in ("2025-07-10", "2026-04-12"):
+        cli.ok("record", "followup", w2, "--outcome", "abstinent", "--date", day)
+    cli.ok("explain", w2, "followup", "2026-01-31", "--reason", "本人在外地务工", today="2026-02-05")
+    d = cli.add(73, reported_on="2026-02-10")
+    cli.ok("record", "test", d, "--result", "negative", "--date", "2026-02-20")
+    cli.ok("record", "education", d, "--date", "2026-02-25")
+    cli.ok("record", "visit", d, "--date", "2026-03-15")
+
+    ctx = monthly.monthly_context(open_stores([cli.root]), date(2026, 4, 1), date(2026, 4, 30), date(2026, 5, 20))
+    trend = {t["month"]: t for t in ctx["trend"]}
+    assert list(trend) == [f"2025-{m:02d}" for m in range(5, 13)] + [f"2026-{m:02d}" for m in range(1, 5)]
+    none = {"test": (0, 0), "visit": (0, 0), "report": (0, 0), "education": (0, 0), "evaluation": (0, 0),
+            "followup": (0, 0)}
+    expect = {"2025-07": dict(none, followup=(2, 2)), "2025-10": dict(none, followup=(1, 2)),
+              "2026-01": dict(none, followup=(0, 2)),
+              "2026-03": dict(none, test=(1, 1), visit=(0, 1), report=(0, 1), education=(1, 1), evaluation=(0, 1)),
+              "2026-04": dict(none, test=(0, 1), visit=(1, 1), report=(0, 1), education=(0, 1), followup=(2, 2))}
+    for month, t in trend.items():
+        by = expect.get(month, none)
+        assert t["by"] == by, month
+        on_time, due = {"2025-07": (2, 2), "2025-10": (1, 2), "2026-01": (0, 2), "2026-03": (2, 5),
+                        "2026-04": (3, 6)}.get(month, (0, 0))
+        assert (t["on_time"], t["due"]) == (on_time, due), month
+        assert t["rate"] == (round(on_time / due, 4) if due else None), month
+    assert "后续照管回访" in str(ctx["chart_trend"])              # the series is drawn, labelled in the legend
