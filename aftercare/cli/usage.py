@@ -47,7 +47,7 @@ OPTION_METAVARS = {
     "--bundle": "文件", "--destination": "目的地", "--status": "状态", "--office": "名称", "--township": "名称",
     "--county": "名称", "--place": "地点", "--met": "对象", "--guarantor": "姓名", "--notice-no": "文号",
     "--issued-by": "机关", "--early-reason": "原因", "--opinion": "意见", "--proof": "材料", "--decision-no": "文号",
-    "--decided-by": "机关", "--delegated-to": "机关", "--role": "角色", "--output": "文件",
+    "--decided-by": "机关", "--delegated-to": "机关", "--role": "角色", "--output": "文件", "--measure-no": "序号",
 }
 ARGUMENT_METAVARS = {
     "case": "个案编号", "directory": "目录", "leave_id": "请假编号", "kind": "事项", "deadline": "期限",

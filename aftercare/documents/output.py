@@ -17,13 +17,43 @@ from aftercare.documents.context import CaseFacts, txt
 from aftercare.documents.pdf import combine, style_of
 from aftercare.documents.templating import Templates
 from aftercare.core.engine import evaluate_in
-from aftercare.core.path import measure_case
+from aftercare.core.path import PersonView, measure_case
 
 
-def _target(out_dir: Path, cid: str) -> Path:
+def _target(out_dir: Path, cid: str, folder: str | None = None) -> Path:
     from aftercare.core.ids import check_case_id
 
-    return Path(out_dir) / check_case_id(cid)
+    check_case_id(cid)
+    return Path(out_dir) / (folder or cid)
+
+
+def measure_folder(cid: str, measure_no: int) -> str:
+    """The output folder of an earlier measure's archive (`render CASE --measure-no N`): beside the case's
+    own folder (which holds the latest community measure's), so neither overwrites the other."""
+    return f"{cid}-第{measure_no}项措施"
+
+
+def choose_measure(case, view, measure_no: int | None, day: date):
+    """(case, view, folder) of the archive to render: the latest community measure's (the default, in the
+    folder named by the case ID), or that of measure `measure_no` of the person's path (its number in
+    `show`'s 措施经过, as `case set --measure-no` counts), which must be a community measure: the 18
+    documents belong to 社区戒毒 and 社区康复 (DOCUMENTS.md), not to a facility or follow-up care."""
+    if measure_no is None:
+        return measure_case(view, case), view, case.id
+    path = case.path
+    if not 1 <= measure_no <= len(path):
+        raise AftercareError(f"个案 {case.id} 没有第 {measure_no} 项措施（共 {len(path)} 项，见 show 的“措施经过”）",
+                             code="unknown-measure")
+    m = path[measure_no - 1]
+    if not m.community:
+        raise AftercareError(f"个案 {case.id} 的第 {measure_no} 项措施为{m.label}，没有档案文书"
+                             "（一人一档的文书只属于社区戒毒、社区康复）", code="wrong-measure")
+    seg = next((g for g in view.path.segments if g.seq == measure_no and g.view is not None), None)
+    if seg is None:
+        raise AftercareError(f"个案 {case.id} 的第 {measure_no} 项措施在 {day} 尚未开始", code="unknown-measure")
+    latest = max(g.seq for g in view.path.segments if g.view is not None)
+    folder = case.id if measure_no == latest else measure_folder(case.id, measure_no)
+    return seg.view.case, PersonView(**seg.view.__dict__, path=view.path), folder
 
 
 def _write_all(target: Path, files: list[tuple[str, bytes | None]]) -> list[Path]:
@@ -174,29 +204,34 @@ class _Job:
 
     # -- one case
 
-    def prepare(self, cid: str, today: date) -> tuple[CaseFacts, list[Doc], list[Doc], dict]:
-        """The case's facts, its archive (documents whose trigger happened) and its blank forms."""
+    def prepare(self, cid: str, today: date, measure_no: int | None = None
+                ) -> tuple[CaseFacts, list[Doc], list[Doc], dict, str]:
+        """The case's facts, its archive (documents whose trigger happened), its blank forms, the base
+        context and the output folder's name."""
+        _target(Path("."), cid)                         # a bad case ID is refused before anything is read
         case, events = self.store.load_case(cid)
         view = evaluate_in(self.store, case, events, today)
-        # the archive is the latest community measure's: its decision and term, not the first measure's
-        facts = CaseFacts(self.store, measure_case(view, case), view, today)
+        # the archive is the latest community measure's (its decision and term, not the first measure's),
+        # or the one asked for
+        mcase, mview, folder = choose_measure(case, view, measure_no, today)
+        facts = CaseFacts(self.store, mcase, mview, today)
         docs = plan_case(facts)
         archive = [d for d in docs if not d.blank]
         blanks = [d for d in docs if d.blank]
         name_files(archive, self.fmt)
         name_files(blanks, self.fmt, folder=BLANK_DIR)
-        return facts, archive, blanks, facts.base_ctx()
+        return facts, archive, blanks, facts.base_ctx(), folder
 
-    def case(self, cid: str, out_dir: Path, today: date) -> list[Path]:
-        target = _target(out_dir, cid)
-        facts, archive, blanks, base = self.prepare(cid, today)
+    def case(self, cid: str, out_dir: Path, today: date, measure_no: int | None = None) -> list[Path]:
+        facts, archive, blanks, base, folder = self.prepare(cid, today, measure_no)
+        target = _target(out_dir, cid, folder)
         if self.fmt == "html":
             files = [(n, h.encode("utf-8")) for n, h in self.html(facts, archive, blanks, base).items()]
             written = _write_all(target, files)
         else:
             from aftercare.documents.parts import Parts
 
-            parts = Parts(Path(out_dir), facts.case.id, self.salt)
+            parts = Parts(Path(out_dir), folder, self.salt)
             files = self._pdf(facts, archive, blanks, base, parts, target)
             written = _write_all(target, [(name, data) for name, data, _ in files])
             for name, _, sig in files:
@@ -306,14 +341,15 @@ class _Job:
 
 
 def render_case(store, cid: str, out_dir: Path, fmt: str = "html", today: date | None = None,
-                engine: str = "auto") -> list[Path]:
+                engine: str = "auto", measure_no: int | None = None) -> list[Path]:
     """Render one person's file into `out_dir/<cid>/`: cover, table of contents, the documents in archive
     order. HTML: one self-contained file each. PDF: one file each plus `<cid>-全卷.pdf`, the whole file,
     whose page numbers match the table of contents; `engine`: auto, typst or weasyprint (`choose_engine`).
-    Returns the files written, in order."""
+    `measure_no`: an earlier community measure of the person's path instead of the latest, into
+    `out_dir/<cid>-第N项措施/` (`measure_folder`). Returns the files written, in order (the cover first)."""
     if today is None:
         raise TypeError("render_case: today is required")
-    return _Job(store, fmt, engine).case(cid, Path(out_dir), today)
+    return _Job(store, fmt, engine).case(cid, Path(out_dir), today, measure_no)
 
 
 def render_all(store, out_dir: Path, fmt: str = "html", today: date | None = None,
@@ -382,7 +418,7 @@ def _render_parallel(store, ids: list, out_dir: Path, today: date, progress, wor
     return [p for cid in ids for p in results[cid]]
 
 
-def render_html(store, cid: str, today: date) -> dict[str, str]:
+def render_html(store, cid: str, today: date, measure_no: int | None = None) -> dict[str, str]:
     """The HTML of every file of one case by file name, in archive order, without writing anything."""
     job = _Job(store, "html")
-    return job.html(*job.prepare(cid, today))
+    return job.html(*job.prepare(cid, today, measure_no)[:4])

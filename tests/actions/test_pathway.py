@@ -640,6 +640,58 @@ def test_show_and_documents_of_a_later_measure(cli, tmp_path):
     assert "维持治疗中（自2027年3月1日，县美沙酮门诊）" in html["09"] and html["09"].count("维持治疗中") == 2
 
 
+def test_render_the_archive_of_an_earlier_measure(cli, tmp_path):
+    """`render CASE --measure-no N`: the archive of measure N of the path (its number in show's 措施经过), in its
+    own folder beside the case's (which keeps the latest community measure's); a measure without an archive
+    (isolation) and a number that is not on the path are refused."""
+    cid = detox_case(cli)
+    committed(cli, "case", "set", cid, "--decision-no", "甲公（禁）决字〔2026〕1号", today="2026-01-05")
+    committed(cli, "terminate", cid, "--date", "2026-02-02", "--reason", "isolation", today="2026-02-02")
+    committed(cli, "case", "start", cid, "--measure", "isolation", "--entered-on", "2026-02-02",
+              "--expected-release", "2027-02-01", today="2026-02-02")
+    committed(cli, "record", "pickup", cid, "--date", "2027-02-01", today="2027-02-01")
+    committed(cli, "case", "start", cid, "--measure", "rehab", "--term-months", "24", "--decision-no",
+              "乙公（禁）决字〔2027〕9号", "--notified-on", "2027-02-01", "--reported-on", "2027-02-03", today="2027-02-03")
+    t = "2027-04-06"
+    out = tmp_path / "out"
+
+    def html(folder):
+        return {p.name[:4] if p.name.startswith("00") else p.name[:2]: p.read_text(encoding="utf-8")
+                for p in (out / folder).glob("*.html")}
+
+    res = cli.ok("render", cid, "--out", str(out), today=t)                  # the default: the latest (rehab)
+    assert res.stdout.strip().endswith(str(out / cid))
+    res = cli.ok("render", cid, "--measure-no", "1", "--out", str(out), today=t)
+    early = f"{cid}-第1项措施"
+    assert f"第 1 项措施的档案" in res.stdout and res.stdout.strip().endswith(str(out / early))
+    assert sorted(p.name for p in out.iterdir()) == sorted([cid, early])     # ".pdf-cache" only for PDF
+    first, latest = html(early), html(cid)
+    # the detox: its own decision; reported 2026-01-05, 36 months -> last day 2029-01-04; terminated 02-02
+    assert "甲公（禁）决字〔2026〕1号" in first["01"] and "乙公（禁）决字〔2027〕9号" not in first["01"]
+    assert "2026年1月5日" in first["03"] and "2029年1月4日" in first["03"] and "社区戒毒期限为三年" in first["03"]
+    assert "已终止（<span class=\"nw\">2026年2月2日</span>终止）" in first["00-1"]             # the cover
+    # the case's own folder still holds the rehab: 24 months from 2027-02-03 -> 2029-02-02
+    assert "乙公（禁）决字〔2027〕9号" in latest["01"] and "甲公（禁）决字〔2026〕1号" not in latest["01"]
+    assert "2027年2月3日" in latest["03"] and "2029年2月2日" in latest["03"]
+    # the latest measure by its number is the default archive, in the same folder
+    res = cli.ok("render", cid, "--measure-no", "3", "--out", str(out), today=t)
+    assert res.stdout.strip().endswith(str(out / cid)) and html(cid) == latest
+    assert sorted(p.name for p in out.iterdir()) == sorted([cid, early])
+    # refusals: the isolation has no archive; no measure 4 (nor 0); one case only
+    assert "强制隔离戒毒" in refused(cli, "render", cid, "--measure-no", "2", "--out", str(out), today=t)
+    assert "没有第 4 项措施（共 3 项" in refused(cli, "render", cid, "--measure-no", "4", "--out", str(out), today=t)
+    assert "没有第 0 项措施" in refused(cli, "render", cid, "--measure-no", "0", "--out", str(out), today=t)
+    assert "--all" in refused(cli, "render", "--all", "--measure-no", "1", "--out", str(out), today=t)
+    bad = cli("render", cid, "--measure-no", "一", "--out", str(out), today=t)
+    assert bad.exit_code == 2 and bad.stderr.startswith("错误：") and "--measure-no" in bad.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted([cid, early])
+    # a person whose only measure is follow-up care has no archive of it
+    name, idn = person(9)
+    fu = committed(cli, "case", "add", "--name", name, "--id-number", idn, "--measure", "followup", "--released-on",
+                   "2027-01-04", today="2027-01-04").stdout.strip().splitlines()[-1]
+    assert "后续照管" in refused(cli, "render", fu, "--measure-no", "1", "--out", str(out), today=t)
+
+
 def test_new_item_kinds_in_every_due_format(cli):
     cid = detox_case(cli)
     committed(cli, "terminate", cid, "--date", "2026-02-01", "--reason", "isolation", today="2026-02-01")
