@@ -11,7 +11,9 @@ from aftercare.core import model as M
 from aftercare.core.dates import parse_date
 from aftercare.core.engine import evaluate_in
 from aftercare.core.errors import AftercareError
+from aftercare.core.facts import visible_events
 from aftercare.core.ids import check_case_id
+from aftercare.core.path import pickup_of, pickup_span
 from aftercare.store import Store
 
 
@@ -203,12 +205,13 @@ def record_pickup(store: Store, cid: str, date_text: str | None, today: date, by
     d = past_date(date_text, today)
 
     def check(case, events, view):
-        seg = next((s for s in reversed(view.path.segments) if s.kind == "isolation" and s.start <= d
-                    and (s.end is None or d <= s.end)), None)
+        segs = view.path.segments
+        seg = next((s for s in reversed(segs) if s.kind == "isolation" and s.start <= d
+                    and (pickup_span(s, segs)[1] is None or d <= pickup_span(s, segs)[1])), None)
         if seg is None:
             raise AftercareError(f"个案 {cid} 在 {d} 不在强制隔离戒毒期间（{_state_label(view)}），不能记录出所接回",
                                  code="not-in-isolation")
-        done = next((e for e in events if e.type == "pickup" and e.date >= seg.start and (seg.end is None or e.date <= seg.end)), None)
+        done = pickup_of(seg, segs, visible_events(events, today))
         if done is not None:
             raise AftercareError(f"个案 {cid} 已于 {done.date} 记录出所接回", code="duplicate-pickup")
         return ["接回后用 case start CASE --measure rehab 或 --measure followup 登记下一措施"]

@@ -208,8 +208,7 @@ def _person(case: Case, evs: list, segments: list, rules, cal, day: date) -> Pat
         m = seg.measure
         if seg.kind != "isolation" or m.expected_release is None or seg.outcome == "deceased":
             continue
-        got = next((e for e in evs if e.type == "pickup" and e.date >= seg.start
-                    and (seg.end is None or e.date <= seg.end)), None)
+        got = pickup_of(seg, segments, evs)
         rel = m.expected_release
         pk = at(rel - timedelta(days=at(rel).pickup_opens_days_before))     # the rules when its window opens
         items.append(DueItem(cid, "pickup", rel, rel - timedelta(days=pk.pickup_opens_days_before),
@@ -272,6 +271,28 @@ def _person(case: Case, evs: list, segments: list, rules, cal, day: date) -> Pat
     return PathFacts(segments, state, lost, methadone, max(prior, len(history)), items, live)
 
 
+def pickup_span(seg: Segment, segments: list) -> tuple:
+    """(first, last or None) of the days a pick-up at the end of the stay in a facility `seg` may be dated:
+    from the entry; after the stay ended, up to the later of its end and its expected release (the next
+    measure may be decided before the person walks out of the gate), or its end for a death in the
+    facility; never on or after the next entry into a facility."""
+    last = None
+    if seg.end is not None:
+        rel = seg.measure.expected_release
+        last = seg.end if seg.outcome == "deceased" or rel is None else max(seg.end, rel)
+    nxt = next((g.start for g in segments if g.kind == "isolation" and g.seq > seg.seq and g.start is not None), None)
+    if nxt is not None:
+        last = nxt - ONE if last is None else min(last, nxt - ONE)
+    return seg.start, last
+
+
+def pickup_of(seg: Segment, segments: list, evs) -> Event | None:
+    """The pick-up record of the stay in a facility `seg`: recorded under it, or dated within `pickup_span`."""
+    first, last = pickup_span(seg, segments)
+    return next((e for e in evs if e.type == "pickup" and (e.get("measure") == seg.seq or (
+        first is not None and first <= e.date and (last is None or e.date <= last)))), None)
+
+
 def _explained(evs: list, items: list) -> list:
     exps = [e for e in evs if e.type == "explanation"]
     if not exps:
@@ -295,8 +316,8 @@ def _live(segments: list, items: list, state: str) -> list:
     if cur.kind in COMMUNITY_MEASURES and cur.view.status not in CLOSED:
         out.extend(cur.view.items)
     for it in items:
-        if it.kind == "pickup" and cur.kind != "isolation":
-            continue
+        # a pick-up stays listed after the person left the facility until it is recorded or explained
+        # (PATHWAY §3; the statistics count it as open meanwhile): it never just disappears
         if it.kind == "followup" and (cur.kind != "followup" or not it.key.startswith(f"followup:{cur.seq}:")):
             continue
         out.append(it)

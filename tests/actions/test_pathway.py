@@ -304,9 +304,11 @@ def test_leaving_isolation_into_follow_up_and_silence_under_follow_up(cli):
     assert r["state"] == "followup" and [(m["kind"], m["start"], m["end"], m["outcome"], m["last_day"]) for m in r["measures"]][1:] == [
         ("isolation", "2026-02-02", "2027-02-01", "ended", "2027-02-01"), ("followup", "2027-02-01", None, None, "2030-01-31")]
     assert r["measures"][2]["released_from"] == "某强制隔离戒毒所"
-    # first window 02-01 .. 04-30; no news of the person for 200 days from the start: check by 2027-08-20
+    # first window 02-01 .. 04-30; no news of the person for 200 days from the start: check by 2027-08-20; the
+    # pick-up at the gate (window from 7 days before the expected release 02-01: 01-25) was not recorded: it
+    # stays overdue after the hand-over (PATHWAY §3) until recorded or explained
     items = due_json(cli, cid, "2027-02-02")
-    assert kinds(items) == [("followup", "due", "2027-02-01", "2027-04-30")]
+    assert kinds(items) == [("pickup", "overdue", "2027-01-25", "2027-02-01"), ("followup", "due", "2027-02-01", "2027-04-30")]
     committed(cli, "record", "followup", cid, "--date", "2027-03-15", "--outcome", "abstinent", today="2027-03-15")
     # a refused 回访 is no news of the person: the check stays 200 days after 03-15, on 2027-10-01
     committed(cli, "record", "followup", cid, "--date", "2027-06-01", "--outcome", "refused", today="2027-06-01")
@@ -420,6 +422,51 @@ def test_pickup_refusals(cli):
     committed(cli, "record", "pickup", cid, "--date", "2027-02-04", today="2027-02-04")
     assert "已于" in refused(cli, "record", "pickup", cid, "--date", "2027-02-04", today="2027-02-04")
     refused(cli, "case", "set", cid, "--expected-release", "2026-02-01", today="2027-02-04")  # before entry
+
+
+def test_a_missed_pickup_stays_overdue_after_leaving_the_facility(cli):
+    """Leaving isolation by `case start` without `record pickup`: the pick-up stays overdue in `due` (PATHWAY §3)
+    as the statistics count it open, until a pick-up is recorded (dated while the person could still be met at
+    the gate) or the gap is explained (`explain`, SPEC); agenda and statistics agree at every step."""
+    def isolated(seed):
+        cid = detox_case(cli, seed=seed)
+        committed(cli, "terminate", cid, "--date", "2026-02-02", "--reason", "isolation", today="2026-02-02")
+        committed(cli, "case", "start", cid, "--measure", "isolation", "--entered-on", "2026-02-02",
+                  "--expected-release", "2027-02-01", today="2026-02-02")
+        return cid
+
+    def pickups(day):
+        return [(i["case"], i["status"], i["window_start"], i["deadline"])
+                for i in json.loads(cli.ok("due", "--format", "json", "--on", day, today=day).stdout) if i["kind"] == "pickup"]
+
+    def counted(day):
+        res = cli.ok("stats", "--from", "2027-01-01", "--to", day, "--format", "json", today=day)
+        v = {code: o["value"] for code, o in json.loads(res.stdout)["indicators"].items()}
+        return tuple(v[f"escalation.pickup.{k}"] for k in ("due", "on_time", "explained", "open"))
+
+    p1, p2 = isolated(1), isolated(2)
+    # expected release Monday 2027-02-01: window from 7 days before (01-25), deadline the release day
+    assert "尚未到期" in refused(cli, "explain", p2, "pickup", "2027-02-01", "--reason", "家属自行接回", today="2027-01-30")
+    # P1 into 社区康复: decided 01-28 (the measure opens that day, ending the isolation), served 02-01, reported 02-03
+    committed(cli, "case", "start", p1, "--measure", "rehab", "--term-months", "24", "--decided-on", "2027-01-28",
+              "--notified-on", "2027-02-01", "--reported-on", "2027-02-03", today="2027-02-03")
+    # P2 into follow-up care, released on 02-01
+    committed(cli, "case", "start", p2, "--measure", "followup", "--released-on", "2027-02-01", today="2027-02-03")
+    t = "2027-02-03"
+    assert pickups(t) == [(p1, "overdue", "2027-01-25", "2027-02-01"), (p2, "overdue", "2027-01-25", "2027-02-01")]
+    assert counted(t) == (2, 0, 0, 2)                 # due 2, on time 0, explained 0, open 2: as the agenda says
+    # P1 was met at the gate on the release day, recorded late: a pick-up may be dated up to the later of the
+    # isolation's end (01-28) and its expected release (02-01), not after
+    assert "不在强制隔离戒毒" in refused(cli, "record", "pickup", p1, "--date", "2027-02-02", today="2027-02-04")
+    committed(cli, "record", "pickup", p1, "--date", "2027-02-01", "--by", "李娟", today="2027-02-04")
+    assert "已于 2027-02-01" in refused(cli, "record", "pickup", p1, "--date", "2027-01-31", today="2027-02-04")
+    # P2 was not picked up: the gap is explained, and stays visible as such in the statistics
+    assert "没有期限为 2027-02-02" in refused(cli, "explain", p2, "pickup", "2027-02-02", "--reason", "家属自行接回",
+                                          today="2027-02-04")
+    committed(cli, "explain", p2, "pickup", "2027-02-01", "--reason", "家属自行接回，未通知办公室", today="2027-02-04")
+    t = "2027-02-04"
+    assert pickups(t) == []
+    assert counted(t) == (2, 1, 1, 0)
 
 
 # ---------------------------------------------------------------- §4 lost contact
