@@ -39,7 +39,7 @@ def _root(
     STATE["store"] = store
 
 
-from aftercare.cli import agenda_cmd, cases, completion, docs, find_cmd, lifecycle, pathway, records, staff, stats, syncing  # noqa: E402,F401
+from aftercare.cli import agenda_cmd, cases, completion, docs, find_cmd, kept, lifecycle, pathway, records, staff, stats, syncing  # noqa: E402,F401
 from aftercare.cli.usage import localise  # noqa: E402
 
 localise(app)

@@ -11,7 +11,9 @@ were, and the user is told which field of which file, both values, and what to d
 
 A sync records the branch and its tip in `.git/aftercare-sync.json` before git starts rewriting;
 killed meanwhile (a rebase or merge half done, a detached HEAD), the next command's start-up
-(`recover`) puts the branch back as it was, keeping any commit made on the detached HEAD since.
+(`recover`) puts the branch back as it was, redoes the step, and takes along any commit made on the
+detached HEAD since — first kept under `refs/aftercare/kept/` (`kept`), so that one that cannot be
+taken along (a conflict) or a kill during the repair never loses it.
 """
 
 from __future__ import annotations
@@ -133,10 +135,7 @@ def _give_up(store: Store, what: str) -> None:
     """A merge or rebase stopped on a conflict: undo it, and say exactly what collided."""
     git = store.git
     files = git.run("diff", "--name-only", "--diff-filter=U", check=False).split()
-    try:
-        found = [json.loads(line) for line in (store.git_dir / CONFLICTS).read_text(encoding="utf-8").splitlines()]
-    except (OSError, ValueError):
-        found = []
+    found = read_conflicts(store.git_dir)
     git.run(what, "--abort", check=False)
     _end(store)
     fields = [f for f in found if f.get("field")]
@@ -155,14 +154,25 @@ def _give_up(store: Store, what: str) -> None:
                          f"已放弃这次同步，本地记录完整保留；请用 aftercare check 检查这些文件，或联系技术人员", code="sync-conflict")
 
 
+def read_conflicts(git_dir: Path) -> list:
+    """The merge driver's report of the fields that collided (one JSON object a line)."""
+    try:
+        text = (git_dir / CONFLICTS).read_text(encoding="utf-8")
+        return [e for e in (json.loads(line) for line in text.splitlines()) if isinstance(e, dict)]
+    except (OSError, ValueError):
+        return []
+
+
 def _case_of(path: str) -> str | None:
     parts = path.split("/")
     return parts[1] if len(parts) == 3 and parts[0] == CASES and parts[2] == "case.yaml" else None
 
 
 def recover(root: Path, git_dir: Path, git) -> str | None:
-    """Put back what a killed `sync` left (see the module's docstring). Called at every command's
-    start-up; returns a Chinese notice, or None when there was nothing to do."""
+    """Put back what a killed `sync` (or `kept apply`) left (see the module's docstring). Called at
+    every command's start-up; returns a Chinese notice, or None when there was nothing to do."""
+    from aftercare.store import kept
+
     journal = git_dir / SYNC_JOURNAL
     if not journal.exists():
         return None
@@ -170,7 +180,8 @@ def recover(root: Path, git_dir: Path, git) -> str | None:
         try:
             data = json.loads(journal.read_bytes())
             branch, tip = data["branch"], data["tip"]
-        except (OSError, ValueError, KeyError, TypeError):
+            pending = [c for c in data.get("kept") or [] if isinstance(c, str) and kept.is_kept(git, c)]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             remove_file(journal)
             return None
         lock = git_dir / "index.lock"
@@ -180,17 +191,20 @@ def recover(root: Path, git_dir: Path, git) -> str | None:
         on = git.run("symbolic-ref", "-q", "HEAD", check=False).strip()
         rebasing = (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists()
         merging = (git_dir / "MERGE_HEAD").exists()
-        if not (rebasing or merging) and on == f"refs/heads/{branch}":
+        picking = (git_dir / "CHERRY_PICK_HEAD").exists()
+        if not (rebasing or merging or picking or pending) and on == f"refs/heads/{branch}":
             remove_file(journal)                 # killed before git started, or after it finished
             remove_file(git_dir / CONFLICTS)
             return None
-        # commits made on the detached HEAD after the kill (not a replay of the branch's own commits)
-        extra = []
-        if head and not on:
-            onto = _read(git_dir / "rebase-merge" / "onto") or _read(git_dir / "rebase-apply" / "onto") or tip
-            out = git.run("cherry", tip, head, onto, check=False)
-            new = {ln[2:].strip() for ln in out.splitlines() if ln.startswith("+ ")}
-            extra = [c for c in git.run("rev-list", "--reverse", f"{onto}..{head}", check=False).split() if c in new]
+        # commits made on the detached HEAD after the kill (not a replay of the branch's own commits):
+        # kept under a ref before anything moves, so that no kill from here on can lose them
+        extra = pending + [c for c in _made_after_kill(git, git_dir, tip, head, on) if c not in pending]
+        for c in extra:
+            kept.keep(git, c)
+        if extra != pending:
+            atomic_write(journal, json.dumps({**data, "kept": extra}, ensure_ascii=False).encode())
+        if picking and not git.ok("cherry-pick", "--abort"):
+            git.run("reset", "-q", "--merge", check=False)
         if rebasing:
             if not git.ok("rebase", "--abort"):
                 for d in ("rebase-merge", "rebase-apply"):
@@ -198,33 +212,63 @@ def recover(root: Path, git_dir: Path, git) -> str | None:
         elif merging:
             if not git.ok("merge", "--abort"):
                 git.run("reset", "-q", "--merge", check=False)
+        elif pending and not git.ok("diff", "--cached", "--quiet", "HEAD"):
+            git.run("reset", "-q", "--merge", check=False)              # a cherry-pick killed half done
         if git.run("symbolic-ref", "-q", "HEAD", check=False).strip() != f"refs/heads/{branch}":
             git.run("checkout", "-q", "-f", branch, check=False)
         if git.head() != tip and not git.ok("merge-base", "--is-ancestor", tip, "HEAD"):
             git.run("reset", "-q", "--hard", tip, check=False)          # the branch as it was
-        kept = 0
-        for c in extra:                                                # oldest first
-            if git.ok("cherry-pick", "--allow-empty", "--keep-redundant-commits", c):
-                kept += 1
-            else:
-                git.run("cherry-pick", "--abort", check=False)
-        before = git.head()                  # the branch as it was, with any commit made after the kill
-        note = "注意：上一次同步（aftercare sync）被中断"
-        kept_note = f"（中断后另做的 {kept} 条提交已接回分支）" if kept else ""
+        before = git.head()
+        redone = None
         step = data.get("step")
         if isinstance(step, list) and all(isinstance(a, str) for a in step) and step:
             # the old state is back; now redo the interrupted step (the remote's commits were fetched)
             remove_file(git_dir / CONFLICTS)
-            if _git_merging(root, git_dir, step):
-                remove_file(journal)
-                return (note + f"，已在本机完成与远程记录的合并{kept_note}，本地与远程记录完整保留；"
-                        "运行 aftercare sync 推送给其他办公室")
-            git.run("merge" if "merge" in step else "rebase", "--abort", check=False)
-            if before and git.head() != before:
-                git.run("reset", "-q", "--hard", before, check=False)
+            redone = _git_merging(root, git_dir, step)
+            if not redone:
+                git.run("merge" if "merge" in step else "rebase", "--abort", check=False)
+                if before and git.head() != before:
+                    git.run("reset", "-q", "--hard", before, check=False)
+        # then the commits made after the kill, on top (oldest first)
+        taken, failed = kept.reapply(root, git_dir, git, extra)
         remove_file(journal)
         remove_file(git_dir / CONFLICTS)
-        return note + f"，已把案卷库恢复到同步之前的状态{kept_note}，本地记录完整保留；请重新运行 aftercare sync"
+        if data.get("what") == "kept":
+            note = "注意：上一次接回保存的提交（aftercare kept apply）被中断，已重新处理"
+        else:
+            note = "注意：上一次同步（aftercare sync）被中断"
+        kept_note = f"（中断后另做的 {len(taken)} 条提交已接回分支）" if taken and data.get("what") != "kept" else ""
+        if redone:
+            note += (f"，已在本机完成与远程记录的合并{kept_note}，本地与远程记录完整保留；"
+                     "运行 aftercare sync 推送给其他办公室")
+        elif redone is False:
+            note += f"，已把案卷库恢复到同步之前的状态{kept_note}，本地记录完整保留；请重新运行 aftercare sync"
+        else:
+            note += f"{kept_note}，本地记录完整保留"
+        return "\n".join(n for n in (note, kept.failed_notice(git, failed)) if n)
+
+
+def _made_after_kill(git, git_dir: Path, tip: str, head: str | None, on: str) -> list:
+    """Commits on the detached HEAD that are not the killed rebase's replays of the branch's own
+    commits. A replay is one that git's rewritten-list names, or that HEAD's reflog shows the rebase
+    making ("rebase (pick): …"), or that has the same patch as a branch commit; any other commit was
+    made after the kill (a replay that the YAML driver merged has another patch, and messages and
+    dates do not tell: two `case set` within one second read alike)."""
+    if not head or on:
+        return []
+    onto = _read(git_dir / "rebase-merge" / "onto") or _read(git_dir / "rebase-apply" / "onto") or tip
+    out = git.run("cherry", tip, head, onto, check=False)
+    new = {ln[2:].strip() for ln in out.splitlines() if ln.startswith("+ ")}
+    replayed = {ln.split()[1] for ln in (_read(git_dir / "rebase-merge" / "rewritten-list") or "").splitlines()
+                if len(ln.split()) >= 2}
+    for ln in git.run("log", "-g", "--format=%H%x1f%gs", "HEAD", check=False).splitlines():
+        sha, _, why = ln.partition("\x1f")
+        if why.startswith("rebase (start)"):
+            break
+        if why.startswith("rebase"):
+            replayed.add(sha)
+    return [c for c in git.run("rev-list", "--reverse", f"{onto}..{head}", check=False).split()
+            if c in new and c not in replayed]
 
 
 def _read(path: Path) -> str | None:

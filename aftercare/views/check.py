@@ -2,7 +2,8 @@
 
 The same pipeline as every other command (discover → parse → validate, `aftercare.store`), through
 the same read cache: a case whose files are unchanged since it last loaded cleanly is not read again.
-Added here: the same person registered twice, and a cache file committed to git.
+Added here: the same person registered twice, a cache file committed to git, and a commit kept by
+the repair of an interrupted sync (`store.kept`) that is not yet back on the branch.
 """
 
 from __future__ import annotations
@@ -42,9 +43,10 @@ def check_store(root: Path | Store, today: date | None = None, warnings: list | 
             problems.append(Problem(f"cases/{cid}/case.yaml", 1, "duplicate-person", f"身份证号与个案 {seen[idn]} 重复",
                                     "合并或删除重复登记"))
         seen.setdefault(idn, cid)
-    from aftercare.store import hygiene
+    from aftercare.store import hygiene, kept
 
     problems.extend(hygiene.problems(store))      # uncommitted in cases/, symlinks, permissions
+    problems.extend(kept.problems(store))         # commits an interrupted sync left, not yet put back
     if warnings is not None:
         warnings.extend(case_warnings(store, sums))
     return problems

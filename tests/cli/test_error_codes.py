@@ -357,6 +357,46 @@ def s_no_branch(cli):
     return ["sync"]
 
 
+def _kept_by_hand(cli, commit: str) -> None:
+    """What the repair of an interrupted sync does with a commit it cannot put back (store.kept)."""
+    git(cli.root, "update-ref", f"refs/aftercare/kept/{commit}", commit)
+
+
+def s_no_kept(cli):
+    return ["kept", "apply", "abc1234"]
+
+
+def s_ambiguous_kept(cli):
+    cid = base(cli)
+    commits = git(cli.root, "rev-list", "HEAD").split()       # 4 commits here, and more to share a first digit
+    while True:
+        by_first = {}
+        for c in commits:
+            by_first.setdefault(c[0], []).append(c)
+        two = next((cs for cs in by_first.values() if len(cs) > 1), None)
+        if two:
+            break
+        cli.ok("record", "visit", cid, "--date", f"2026-05-{len(commits):02d}")
+        commits = git(cli.root, "rev-list", "HEAD").split()
+    for c in two:
+        _kept_by_hand(cli, c)
+    return ["kept", "drop", two[0][0]]
+
+
+def s_kept_conflict(cli):
+    cid = base(cli)
+    cli.ok("case", "set", cid, "--phone", "13500000000")
+    start = git(cli.root, "rev-parse", "HEAD")
+    cli.ok("case", "set", cid, "--phone", "13700000001")
+    branch = git(cli.root, "symbolic-ref", "--short", "HEAD")
+    git(cli.root, "checkout", "-q", "--detach", start)           # a commit on a detached HEAD …
+    cli.ok("case", "set", cid, "--phone", "13600000003")
+    side = git(cli.root, "rev-parse", "HEAD")
+    git(cli.root, "checkout", "-q", branch)
+    _kept_by_hand(cli, side)                                     # … that could not be put back
+    return ["kept", "apply", side[:7]]
+
+
 def s_bad_format(cli):
     cid = base(cli)
     return ["render", cid, "--format", "doc"]
@@ -690,6 +730,7 @@ CHECK_ONLY["unknown-test"] = _check_unknown_test
 CHECK_ONLY["tracked-cache"] = _check_tracked_cache
 CHECK_ONLY["permissions"] = _check_permissions
 CHECK_ONLY["uncommitted"] = _check_uncommitted
+CHECK_ONLY["kept-commit"] = lambda cli: _kept_by_hand(cli, git(cli.root, "rev-parse", "HEAD"))
 
 SCENARIOS = {name[2:].replace("_", "-"): fn for name, fn in dict(globals()).items() if name.startswith("s_")}
 
