@@ -158,6 +158,7 @@ def apply(store, given: str) -> str:
     """`kept apply`: take one kept commit onto the branch (one commit), or say exactly what collides."""
     from aftercare.store import hygiene
     from aftercare.store.journal import SYNC_JOURNAL
+    from aftercare.store.sync import tree_clean
 
     store.require_own_repo()
     git = store.git
@@ -171,7 +172,7 @@ def apply(store, given: str) -> str:
             raise AftercareError("案卷库有未提交的改动（运行 aftercare check 查看），请先处理再接回保存的提交", code="uncommitted")
         d = describe(git, c)
         # a kill from here on is repaired by the next command (sync.recover), as for a killed sync
-        data = {"branch": branch, "tip": git.head(), "step": None, "kept": [c], "what": "kept"}
+        data = {"branch": branch, "tip": git.head(), "step": None, "kept": [c], "what": "kept", "clean": tree_clean(git)}
         atomic_write(store.git_dir / SYNC_JOURNAL, json.dumps(data).encode())
         before = git.head()
         taken, failed = reapply(store.root, store.git_dir, git, [c])

@@ -101,8 +101,15 @@ def _join_step(how: str, remote_ref: str, message: str = "") -> list:
 def _begin(store: Store, branch: str, step: list) -> None:
     """Before git rewrites anything: the branch, its tip and the step, for the recovery of a killed sync."""
     remove_file(store.git_dir / CONFLICTS)
-    data = {"branch": branch, "tip": store.git.head(), "step": step, "pid": os.getpid()}
+    data = {"branch": branch, "tip": store.git.head(), "step": step, "pid": os.getpid(), "clean": tree_clean(store.git)}
     atomic_write(store.git_dir / SYNC_JOURNAL, json.dumps(data, ensure_ascii=False).encode())
+
+
+def tree_clean(git) -> bool:
+    """No change to a tracked file, nothing untracked in cases/ (what `sync` notes before git starts:
+    then whatever a killed git left in the index and the files is git's own, half done)."""
+    return not (git.run("status", "--porcelain", "-z", "--untracked-files=no", check=False).strip("\0")
+                or git.run("status", "--porcelain", "-z", "--untracked-files=all", "--", CASES, check=False).strip("\0"))
 
 
 def _end(store: Store) -> None:
@@ -192,7 +199,11 @@ def recover(root: Path, git_dir: Path, git) -> str | None:
         rebasing = (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists()
         merging = (git_dir / "MERGE_HEAD").exists()
         picking = (git_dir / "CHERRY_PICK_HEAD").exists()
-        if not (rebasing or merging or picking or pending) and on == f"refs/heads/{branch}":
+        stash = _read(git_dir / "MERGE_AUTOSTASH")           # a merge's stash of uncommitted changes
+        # git killed inside a merge or checkout before it recorded any state of its own (no MERGE_HEAD):
+        # the index and files hold its half-done work (the tree was clean, or stashed, when it began)
+        half_done = (data.get("clean") is True or bool(stash)) and not tree_clean(git)
+        if not (rebasing or merging or picking or pending or half_done or stash) and on == f"refs/heads/{branch}":
             remove_file(journal)                 # killed before git started, or after it finished
             remove_file(git_dir / CONFLICTS)
             return None
@@ -218,6 +229,15 @@ def recover(root: Path, git_dir: Path, git) -> str | None:
             git.run("checkout", "-q", "-f", branch, check=False)
         if git.head() != tip and not git.ok("merge-base", "--is-ancestor", tip, "HEAD"):
             git.run("reset", "-q", "--hard", tip, check=False)          # the branch as it was
+        if (data.get("clean") is True or stash) and not tree_clean(git):
+            git.run("reset", "-q", "--hard", "HEAD", check=False)
+            git.run("clean", "-fdq", "--", CASES, check=False)
+        if stash:                        # the uncommitted changes back (kept in `git stash list` if they clash)
+            git.run("stash", "store", "-m", "aftercare: uncommitted changes set aside by an interrupted sync", stash,
+                    check=False)
+            if git.ok("stash", "apply", "--index", stash):
+                git.run("stash", "drop", "-q", check=False)
+            remove_file(git_dir / "MERGE_AUTOSTASH")
         before = git.head()
         redone = None
         step = data.get("step")

@@ -16,7 +16,9 @@ import subprocess
 import sys
 import time
 
-from conftest import Cli, git
+import pytest
+
+from conftest import Cli, git, person, show_json
 from test_sync_same_file import _pair as pair
 
 
@@ -24,23 +26,29 @@ def _pair(tmp_path):
     return pair(tmp_path, notified_on="2026-03-01", reported_on="2026-03-02")
 
 
-def _killed_sync(root, tmp_path):
-    """Run `sync` as a process and kill it while git is inside its rebase (at the rebase's checkout)."""
+def _killed_sync(root, tmp_path, hook: str = "post-checkout", nth: int = 1):
+    """Run `sync` as a process and kill it (git included) while git is inside its rebase or merge: at
+    the n-th run of a git hook (post-checkout: the rebase's checkout; post-commit: a commit replayed;
+    pre-merge-commit: the merge done in the index and files, not committed; post-merge: committed)."""
     reached = tmp_path / "reached"
-    hook = root / ".git" / "hooks" / "post-checkout"
-    hook.write_text(f"#!/bin/sh\ntouch '{reached}'\nsleep 60\n")
-    hook.chmod(0o755)
+    count = tmp_path / "hook-count"
+    reached.unlink(missing_ok=True)
+    count.unlink(missing_ok=True)
+    hook_file = root / ".git" / "hooks" / hook
+    hook_file.write_text(f"#!/bin/sh\necho x >> '{count}'\n"
+                         f"if [ $(wc -l < '{count}') -ge {nth} ]; then touch '{reached}'; sleep 60; fi\n")
+    hook_file.chmod(0o755)
     env = dict(os.environ, AFTERCARE_TODAY="2026-05-20")
     proc = subprocess.Popen([sys.executable, "-m", "aftercare", "sync", "--store", str(root)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     for _ in range(300):
-        if reached.exists():
+        if reached.exists() or proc.poll() is not None:
             break
         time.sleep(0.05)
-    assert reached.exists(), "sync never reached the rebase"
+    assert reached.exists(), f"sync never reached the {hook} hook"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    hook.unlink()
+    hook_file.unlink()
 
 
 def _visits(c: Cli, cid: str) -> list:
@@ -62,3 +70,74 @@ def test_a_sync_killed_during_its_rebase_loses_nothing(tmp_path):
     b.ok("sync")
     assert _visits(b, cid) == ["见面访谈；乙", "见面访谈；甲一", "见面访谈；甲二"]
     assert git(a.root, "status", "--porcelain") == "" and a("check").exit_code == 0
+
+
+def _staff(c: Cli) -> set:
+    return {s["name"] for s in json.loads(c.ok("staff", "list", "--format", "json").stdout)}
+
+
+def _tidy(c: Cli, branch: str) -> None:
+    """On its branch, nothing half done: no rebase, merge or cherry-pick, no change outside a commit."""
+    g = c.root / ".git"
+    assert git(c.root, "symbolic-ref", "--short", "HEAD") == branch
+    assert not any((g / n).exists() for n in ("MERGE_HEAD", "CHERRY_PICK_HEAD", "rebase-merge", "rebase-apply",
+                                               "aftercare-sync.json"))
+    assert git(c.root, "status", "--porcelain", "--untracked-files=all") == ""
+    assert git(c.root, "for-each-ref", "refs/aftercare/kept/") == ""
+
+
+@pytest.mark.parametrize("hook", ["pre-merge-commit", "post-merge"])
+def test_a_sync_killed_in_its_merge_loses_nothing(tmp_path, hook):
+    """The merge of a sync that renumbered a case (the same new number registered on both sides), with
+    the staff list changed on both sides (merged by the YAML driver): killed with the merge done in the
+    index and the files but not committed (pre-merge-commit), or just after its commit."""
+    a, b, cid = _pair(tmp_path)
+    a.ok("staff", "add", "王强")
+    b.ok("staff", "add", "赵敏")
+    mine, theirs = person(11), person(12)
+    assert a.add(11, worker="王强", reported_on="2026-05-01") == b.add(12, worker="赵敏", reported_on="2026-05-02") == "2026-0002"
+    a.ok("record", "visit", "2026-0002", "--date", "2026-05-10", "--note", "甲")
+    b.ok("record", "visit", "2026-0002", "--date", "2026-05-11", "--note", "乙")
+    b.ok("sync")
+    branch = git(a.root, "symbolic-ref", "--short", "HEAD")
+    _killed_sync(a.root, tmp_path, hook)
+    if hook == "pre-merge-commit":
+        assert git(a.root, "status", "--porcelain")                          # killed half merged (index, files)
+    res = a("record", "visit", cid, "--date", "2026-05-12", "--note", "甲二")     # the next command
+    assert res.exit_code == 0, res.output
+    _tidy(a, branch)
+    a.ok("sync")
+    b.ok("sync")
+    for c in (a, b):
+        _tidy(c, branch)
+        assert c("check").exit_code == 0
+        assert _staff(c) == {"李娟", "王强", "赵敏"}
+        ids = {show_json(c, x)["id_number"]: x for x in ("2026-0002", "2026-0003")}
+        assert set(ids) == {mine[1], theirs[1]}                           # both persons, once each
+        assert _visits(c, ids[mine[1]]) == ["见面访谈；甲"] and _visits(c, ids[theirs[1]]) == ["见面访谈；乙"]
+        assert _visits(c, cid) == ["见面访谈；甲二"]
+    assert git(a.root, "rev-parse", "HEAD") == git(b.root, "rev-parse", "HEAD")
+
+
+def test_a_sync_killed_after_replaying_a_merged_commit_keeps_no_false_commit(tmp_path):
+    """Killed in its rebase after the first local commit was replayed — a staff list that the YAML
+    driver merged (so the replay's patch differs from the original's): the replay is recognised as
+    one (not kept as a commit made after the kill), and nothing is duplicated."""
+    a, b, cid = _pair(tmp_path)
+    b.ok("staff", "add", "赵敏")
+    b.ok("sync")
+    a.ok("staff", "add", "王强")
+    a.ok("record", "visit", cid, "--date", "2026-05-10", "--note", "甲一")
+    recorded = git(a.root, "log", "-1", "--format=%s")
+    branch = git(a.root, "symbolic-ref", "--short", "HEAD")
+    _killed_sync(a.root, tmp_path, "post-commit", 1)
+    assert subprocess.run(["git", "-C", str(a.root), "symbolic-ref", "-q", "HEAD"]).returncode != 0   # detached
+    res = a("show", cid)
+    assert res.exit_code == 0 and "接回" not in res.stderr and "kept" not in res.stderr, res.stderr
+    _tidy(a, branch)
+    subjects = git(a.root, "log", "--format=%s").splitlines()
+    assert subjects.count("Add a staff member (worker)") == 3 and subjects.count(recorded) == 1   # 李娟, 赵敏, 王强
+    assert _staff(a) == {"李娟", "王强", "赵敏"} and _visits(a, cid) == ["见面访谈；甲一"]
+    a.ok("sync")
+    b.ok("sync")
+    assert _staff(b) == {"李娟", "王强", "赵敏"} and _visits(b, cid) == ["见面访谈；甲一"]
