@@ -280,15 +280,21 @@ class _Job:
     def _pdf(self, facts: CaseFacts, docs: list[Doc], blanks: list[Doc], base: dict, parts,
              target: Path) -> list[tuple[str, bytes | None, str]]:
         """(name, PDF or None when the file there is already this one, signature) of every file. The
-        documents and blank forms whose part is not cached are laid out together (one WeasyPrint document,
-        cut), then the cover and the contents (which list the documents' page numbers); the archive page
-        numbers are stamped on each document's part, and the combined PDF is the parts put together."""
-        from aftercare.documents.parts import assemble, digest, stamp
+        documents and blank forms whose part is not cached are laid out together, then the cover and the
+        contents (which list the documents' page numbers); the archive page numbers are stamped on each
+        document's part, and the combined PDF is the parts put together. With typst the layouts run beside
+        this thread: pikepdf is loaded while the documents are laid out, and the documents are stamped and
+        put together while the cover and the contents are."""
+        from aftercare.documents.parts import Joined, digest, stamp
 
         engine = lambda: self.engine                    # noqa: E731  (started only when something is laid out)
         html = {d.ctx["file"]: self.t.render(d.template, self._ctx(base, d)) for d in docs + blanks}
         key = {name: parts.key(h) for name, h in html.items()}
-        parts.fill(engine, [(name, html[name], key[name]) for name in html])
+        laying = parts.fill(engine, [(name, html[name], key[name]) for name in html], wait=False)
+        if laying is not None:
+            import pikepdf  # noqa: F401  (needed next: loaded while the documents are laid out)
+
+            laying()
         first = 1
         for d in docs:
             d.first_page, d.pages = first, parts.pages(key[d.ctx["file"]])
@@ -297,11 +303,16 @@ class _Job:
         front = [(f"{COVER_STEM}.pdf", self.t.render(COVER_TEMPLATE, cover)),
                  (f"{TOC_STEM}.pdf", self.t.render(TOC_TEMPLATE, toc))]
         front = [(name, h, parts.key(h)) for name, h in front]
-        parts.fill(engine, front)
 
-        out: list[tuple[str, bytes | None, str]] = []
+        style, font = (style_of(html[docs[0].ctx["file"]]) if docs else ""), base["fonts"]["song"]
+        nkey = parts.numbers_key(style, font)
+        sig = {d.ctx["file"]: f"{key[d.ctx['file']]}/{d.first_page}/{nkey}" for d in docs}
+        numbers = None
+        if any(not parts.current(target, name, s) for name, s in sig.items()):
+            numbers = parts.numbers(engine, style, font, first - 1)    # before the engine is busy with the front
+        laying = parts.fill(engine, front, wait=False)
 
-        def add(name: str, sig: str, make) -> bytes | None:
+        def add(out: list, name: str, sig: str, make) -> bytes | None:
             if parts.current(target, name, sig):
                 out.append((name, None, sig))
                 return None
@@ -309,32 +320,30 @@ class _Job:
             out.append((name, data, sig))
             return data
 
-        whole = [parts.get(k) for _, _, k in front]
-        for name, _, k in front:
-            add(name, k, lambda k=k: parts.get(k))
-        style, font = (style_of(html[docs[0].ctx["file"]]) if docs else ""), base["fonts"]["song"]
-        nkey, numbers = parts.numbers_key(style, font), []
-        sigs = [k for _, _, k in front]
-
-        def stamped(k: str, first_page: int) -> bytes:
-            if not numbers:
-                numbers.append(parts.numbers(engine, style, font, first - 1))
-            return stamp(parts.get(k), numbers[0], first_page)
-
+        body: list[tuple[str, bytes | None, str]] = []
+        combined = f"{facts.case.id}{COMBINED_STEM}.pdf"
+        combined_sig = digest(*[k for _, _, k in front], *sig.values())
+        joined = None if parts.current(target, combined, combined_sig) else Joined()
         for d in docs:
             name, k = d.ctx["file"], key[d.ctx["file"]]
-            sig = f"{k}/{d.first_page}/{nkey}"
-            sigs.append(sig)
-            data = add(name, sig, lambda k=k, d=d: stamped(k, d.first_page))
-            whole.append(data if data is not None else target / name)     # unchanged: the file written before
-        cover_pages, toc_pages = parts.pages(front[0][2]), parts.pages(front[1][2])
-        add(f"{facts.case.id}{COMBINED_STEM}.pdf", digest(*sigs),
-            lambda: assemble([w if isinstance(w, bytes) else w.read_bytes() for w in whole],
-                             [(0, "卷皮"), (cover_pages, "目录")], cover_pages + toc_pages))
+            data = add(body, name, sig[name], lambda k=k, d=d: stamp(parts.get(k), numbers, d.first_page))
+            if joined is not None:
+                joined.add(data if data is not None else target / name)     # unchanged: the file written before
         for d in blanks:
             name = d.ctx["file"]
-            add(name, key[name], lambda name=name: parts.get(key[name]))
-        return out
+            add(body, name, key[name], lambda name=name: parts.get(key[name]))
+        if laying is not None:
+            laying()
+
+        head: list[tuple[str, bytes | None, str]] = []
+        for name, _, k in front:
+            add(head, name, k, lambda k=k: parts.get(k))
+        cover_pages, toc_pages = parts.pages(front[0][2]), parts.pages(front[1][2])
+        whole: list = []
+        add(whole, combined, combined_sig,
+            lambda: joined.finish([parts.get(k) for _, _, k in front], [(0, "卷皮"), (cover_pages, "目录")],
+                                  cover_pages + toc_pages))
+        return head + body[:len(docs)] + whole + body[len(docs):]
 
 
 # ---------------------------------------------------------------- public API

@@ -145,17 +145,27 @@ class Parts:
         except OSError:
             pass
 
-    def fill(self, engine, items: list[tuple[str, str, str]]) -> None:
+    def fill(self, engine, items: list[tuple[str, str, str]], wait: bool = True):
         """Make the parts of the (name, html, key) documents that the cache does not hold, in one layout
-        (`engine()` gives the engine: it is started only when something is missing)."""
+        (`engine()` gives the engine: it is started only when something is missing). With `wait=False` the
+        layout may go on beside the caller (typst lays out without Python's lock): the parts are there once
+        the returned function has been called (None when nothing was missing)."""
         missing, seen = [], set()
         for name, html, key in items:
             if key not in seen and self.get(key) is None:
                 missing.append((name, html, key))
             seen.add(key)
-        if missing:
-            for (_, _, key), (data, pages) in zip(missing, engine().documents([(n, h) for n, h, _ in missing])):
+        if not missing:
+            return None
+        made = engine().start([(n, h) for n, h, _ in missing])
+
+        def finish() -> None:
+            for (_, _, key), (data, pages) in zip(missing, made()):
                 self.put(key, data, pages)
+
+        if wait:
+            return finish()
+        return finish
 
     # -- the page-number stamps
 
@@ -220,8 +230,10 @@ class Parts:
 
 
 def _save(pdf) -> bytes:
+    """The PDF's bytes. The engine's own XMP metadata is kept as it is: pikepdf would parse and rewrite it to
+    restate the PDF version, which stamping and joining do not change (a third of the time of a save)."""
     buf = io.BytesIO()
-    pdf.save(buf)
+    pdf.save(buf, fix_metadata_version=False)
     return buf.getvalue()
 
 
@@ -235,20 +247,44 @@ def stamp(data: bytes, numbers, first: int) -> bytes:
     return _save(pdf)
 
 
-def assemble(parts: list[bytes], labels: list[tuple[int, str]], numbered_from: int) -> bytes:
-    """The PDFs one after the other, with page labels: `labels` (first page index, label) for the unnumbered
-    front, then 1, 2, … from page index `numbered_from`, so that a viewer's page number is the printed one."""
-    import pikepdf
+class Joined:
+    """The combined PDF: the parts one after the other (bytes, or the path of a file written before), the
+    front (cover and contents) put before them when it is finished (it may be laid out last), with page
+    labels so that a viewer's page number is the printed one."""
 
-    out = pikepdf.new()
-    sources = []
-    for data in parts:
-        src = pikepdf.open(io.BytesIO(data))
-        sources.append(src)                  # the sources stay open until the result is saved
-        out.pages.extend(src.pages)
-    nums = []
-    for index, label in labels:
-        nums += [index, pikepdf.Dictionary(P=pikepdf.String(label))]
-    nums += [numbered_from, pikepdf.Dictionary(S=pikepdf.Name.D, St=1)]
-    out.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
-    return _save(out)
+    def __init__(self):
+        import pikepdf
+
+        self.out = pikepdf.new()
+        self.sources: list = []                  # the sources stay open until the result is saved
+
+    def _open(self, part):
+        import pikepdf
+
+        src = pikepdf.open(io.BytesIO(part) if isinstance(part, bytes) else part)
+        self.sources.append(src)
+        return src
+
+    def add(self, part) -> None:
+        self.out.pages.extend(self._open(part).pages)
+
+    def finish(self, front: list, labels: list[tuple[int, str]], numbered_from: int) -> bytes:
+        """The PDF: `front` first; `labels` (first page index, label) for the unnumbered front, then 1, 2, …
+        from page index `numbered_from`."""
+        import pikepdf
+
+        at = 0
+        for part in front:
+            for page in self._open(part).pages:
+                self.out.pages.insert(at, page)
+                at += 1
+        nums = []
+        for index, label in labels:
+            nums += [index, pikepdf.Dictionary(P=pikepdf.String(label))]
+        nums += [numbered_from, pikepdf.Dictionary(S=pikepdf.Name.D, St=1)]
+        self.out.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
+        try:
+            return _save(self.out)
+        finally:
+            for src in self.sources:
+                src.close()

@@ -98,6 +98,11 @@ class WeasyPrint:
         body = self.layout(combine([html for _, html in items], ""))
         return [(body.copy(body.pages[a:b]).write_pdf(), b - a) for a, b in spans(body, len(items))]
 
+    def start(self, items: list[tuple[str, str]]):
+        """`documents`, as the typst engine starts it: here laid out at once (WeasyPrint holds Python's lock)."""
+        done = self.documents(items)
+        return lambda: done
+
     def numbers(self, style: str, font: str, n: int) -> bytes:
         """A PDF of n pages numbered 1..n in the footer, nothing else (see numbers_html)."""
         return self.layout(numbers_html(style, font, n)).write_pdf()

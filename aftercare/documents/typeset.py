@@ -497,17 +497,40 @@ class Typst:
 
     def documents(self, items: list[tuple[str, str]]) -> list[tuple[bytes, int]]:
         """(PDF, pages) of each (name, html) document, without page numbers."""
+        return self.start(items)()
+
+    def start(self, items: list[tuple[str, str]]):
+        """Start laying out the (name, html) documents; the returned function gives their (PDF, pages).
+        The markup is written here; typst compiles in a thread of its own, without Python's lock, so that
+        the caller's work (stamping page numbers, joining files) goes on meanwhile. The compiler is this
+        thread's alone until the function has been called."""
+        import threading
+
         from aftercare.documents.pdf import RENDER_HOOKS
 
         if not items:
-            return []
+            return lambda: []
         for hook in RENDER_HOOKS:
             hook([name for name, _ in items])
-        out = []
-        for _, html in items:
-            data = self.compile(self.t.document(html))
-            out.append((data, _pages(data)))
-        return out
+        sources = [self.t.document(html) for _, html in items]
+        result: list = []
+
+        def run() -> None:
+            try:
+                result.append([self.compile(src) for src in sources])
+            except BaseException as exc:             # noqa: BLE001  (raised again in the caller's thread)
+                result.append(exc)
+
+        worker = threading.Thread(target=run, name="aftercare-typst")
+        worker.start()
+
+        def finish() -> list[tuple[bytes, int]]:
+            worker.join()
+            if isinstance(result[0], BaseException):
+                raise result[0]
+            return [(data, _pages(data)) for data in result[0]]
+
+        return finish
 
     def numbers(self, style: str, font: str, n: int) -> bytes:
         """A PDF of n pages numbered 1..n in the footer, nothing else."""
