@@ -553,6 +553,39 @@ def test_store_override_wins(tmp_path, monkeypatch):
     assert "mine" not in other
 
 
+def test_compiled_templates_are_kept_in_git_and_follow_their_source(tmp_path, monkeypatch):
+    """Compiled templates are kept between commands in the store's git directory (never in the work tree or
+    the output), and a template changed since is compiled again; an unreadable compiled file is ignored."""
+    import subprocess
+
+    s, cid = _small_store(tmp_path, monkeypatch)
+    own = s.root / "templates"
+    own.mkdir()
+    override = own / "07-visit.html.j2"
+    override.write_text('{% extends "base.html.j2" %}\n{% block content %}<p>版本一：{{ note }}</p>{% endblock %}\n',
+                        encoding="utf-8")
+    out = tmp_path / "out"
+
+    def visit() -> str:
+        files = R.render_case(Store(s.root), cid, out, "html", TODAY)
+        return next(p for p in files if p.name.startswith("07-")).read_text(encoding="utf-8")
+
+    assert "版本一：第一次访谈" in visit()
+    compiled = list((s.root / ".git" / "aftercare-cache").glob("templates-*/*.cache"))
+    assert len(compiled) >= 3                            # the override, the base layout, a shipped template...
+    assert sorted(p.name for p in out.iterdir()) == [cid]
+    status = subprocess.run(["git", "-C", str(s.root), "status", "--porcelain", "--ignored"], capture_output=True,
+                            text=True, check=True).stdout
+    assert status.splitlines() == ["?? templates/"]     # the override itself; nothing compiled in the work tree
+    override.write_text('{% extends "base.html.j2" %}\n{% block content %}<p>版本二：{{ note }}</p>{% endblock %}\n',
+                        encoding="utf-8")
+    text = visit()
+    assert "版本二：第一次访谈" in text and "版本一" not in text
+    for p in (s.root / ".git" / "aftercare-cache").glob("templates-*/*.cache"):
+        p.write_bytes(b"\x00not compiled")
+    assert "版本二：第一次访谈" in visit()
+
+
 @pytest.mark.parametrize("name,body,line,words", [
     ("08-test-notice.html.j2", '{% extends "base.html.j2" %}\n{% block content %}\n{% if %}x{% endif %}\n{% endblock %}\n', 3,
      "模板错误"),
@@ -1032,8 +1065,13 @@ def test_pdf_after_one_new_record_renders_only_what_changed(tmp_path, monkeypatc
     assert {"00-1-卷皮.pdf", "00-2-卷内目录.pdf", "07-02-见面访谈家访记录.pdf", "08-01-吸毒检测通知书.pdf",
             "10-学习帮扶医疗就业记录.pdf", f"{cid}-全卷.pdf"} <= rewritten
 
+    # the new visit is in its own file, in the combined PDF and in the contents (a wrongly kept file would not be)
+    again = _page_texts(out / cid)
+    assert "第二次访谈" in "".join(again["07-02-见面访谈家访记录.pdf"])
+    assert "第二次访谈" in "".join(again[f"{cid}-全卷.pdf"])
+    assert re.sub(r"\s+", "", "".join(again["00-2-卷内目录.pdf"])).count("见面访谈/家访记录") == 2
     R.render_case(s, cid, tmp_path / "cold", "pdf", TODAY, engine=engine)
-    assert _page_texts(out / cid) == _page_texts(tmp_path / "cold" / cid)
+    assert again == _page_texts(tmp_path / "cold" / cid)
 
 
 @pytest.mark.slow
