@@ -238,12 +238,20 @@ def _save(pdf) -> bytes:
 
 
 def stamp(data: bytes, numbers, first: int) -> bytes:
-    """A part with the archive page numbers first, first+1, … stamped on its pages."""
+    """A part with the archive page numbers first, first+1, … stamped on its pages: each page of `numbers`
+    drawn over the page as a form, as pikepdf's add_overlay does (the page's own content between q and Q,
+    the form placed on the page's box), but with the page's content stream left as the engine wrote it
+    (add_overlay joins the streams into one, compressed again at every save) and a fixed resource name."""
     import pikepdf
 
     pdf = pikepdf.open(io.BytesIO(data))
     for i, page in enumerate(pdf.pages):
-        page.add_overlay(numbers.pages[first - 1 + i])
+        form = numbers.pages[first - 1 + i].as_form_xobject()
+        name = pikepdf.Name(f"/AftercarePageNo{i + 1}")      # one per page: pages may share their resources
+        page.add_resource(pdf.copy_foreign(form), pikepdf.Name.XObject, name)
+        placed = page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(page.trimbox))
+        page.contents_add(b"q\n", prepend=True)
+        page.contents_add(b"Q\n" + placed, prepend=False)
     return _save(pdf)
 
 
