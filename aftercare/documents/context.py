@@ -132,8 +132,24 @@ class CaseFacts:
             return self.person
         p = self._people.get(day)
         if p is None:
-            p = self._people[day] = dict(self.person, **_period(self.on(day), self.case, day))
+            p = self._people[day] = dict(self.person, **_period(self._views.get(day) or self._period_on(day),
+                                                                self.case, day))
         return p
+
+    def _period_on(self, day: date):
+        """What `_period` reads of the view of `day`, computed as the engine's `Facts.as_of(day)` computes it
+        (the records of that day, their lifecycle, the period) but without the duty windows, breaches and
+        items that a whole view of the day adds: a person's period is asked for on every document's day."""
+        from types import SimpleNamespace
+
+        from aftercare.core.facts import lifecycle, period, visible_events
+
+        v = self.view
+        life = lifecycle(v.case, visible_events(v.events, day))
+        per = period(life["start"], v.case.term_months, life["suspensions"], day)
+        return SimpleNamespace(start=life["start"], last_day=per["last_day"], base_last=per["base_last"],
+                               risk=life["risk"], status=life["status"], suspended_days=per["suspended_days"],
+                               closed_on=life["closed_on"])
 
     def base_ctx(self) -> dict:
         from markupsafe import Markup

@@ -890,6 +890,33 @@ def test_documents_show_the_facts_of_their_own_day(timeline):
     assert "2024年7月15日至2027年7月24日" in text_of(rendered["00-1-卷皮.html"])
 
 
+def test_the_period_of_a_documents_day_is_the_engines_view_of_that_day(timeline, tmp_path, monkeypatch):
+    """A document shows the period as its own day knew it: computed without the day's duty windows, it is
+    the same as the engine's whole view of that day (Facts.as_of) gives, for every document of every case
+    (a suspended one, a released one, one not yet reported, one with a change of place...)."""
+    from aftercare.documents.context import CaseFacts
+
+    s, _, _ = timeline
+    small, cid = _small_store(tmp_path, monkeypatch)       # 社区戒毒, three years, reported 2026-03-02
+    lifecycle.suspend(small, cid, "2026-03-20", "detention", TODAY)
+    lifecycle.resume(small, cid, "2026-03-30", TODAY)
+    records.record_test(small, cid, "2026-04-15", "positive", TODAY, method="urine")
+    records.record_simple(small, cid, "evaluation", "2026-04-18", TODAY, kind="quarterly", risk="high", result="差")
+    transfer.apply(small, cid, "2026-04-20", "示例市东风街道", TODAY, reason="迁居", proof="房屋租赁合同")
+    transfer.form(small, cid, "2026-04-21", TODAY, opinion="情况属实，同意变更")
+    transfer.decide(small, cid, "2026-04-23", TODAY, True, by="示例县公安局")
+    cases_of = [(s, c) for c in s.case_ids()] + [(small, cid)]
+    quick = {c: R.render_html(st, c, TODAY) for st, c in cases_of}
+    # the change-of-place form (2026-04-21) gives the period's end as moved by the suspension of
+    # 2026-03-20..03-30: 2026-03-02 + 36 months - 1 day = 2029-03-01, + 10 days = 2029-03-11; and the risk
+    # as the evaluation of 2026-04-18 set it
+    (_, form), = docs_of(quick[cid], 15)
+    assert "2026年3月2日至2029年3月11日" in text_of(form) and "风险等级高" in text_of(form)
+    monkeypatch.setattr(CaseFacts, "_period_on", CaseFacts.on)
+    for st, c in cases_of:
+        assert R.render_html(st, c, TODAY) == quick[c], c
+
+
 def test_evaluation_covers_its_engine_window_with_its_counts(timeline):
     s, _, yearly = timeline
     (_, doc), = docs_of(R.render_html(s, yearly, TODAY), 17)
