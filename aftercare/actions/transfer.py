@@ -189,11 +189,17 @@ def _history(git: Git, rev: str, path: str | None = None) -> list:
     return [(ln.split()[0], ln.split()[1:]) for ln in out.splitlines() if ln.strip()]
 
 
-def _rebuild(git: Git, history: list, tree_of, meta: dict) -> dict:
+def _rebuild(git: Git, history: list, tree_of, meta: dict, reuse: dict | None = None) -> dict:
     """Rebuild commits with the given trees and the same shape (parents mapped), keeping authors, dates
-    and messages. Returns old commit -> new commit. A commit without a tree stands for its first parent."""
+    and messages. Returns old commit -> new commit. A commit without a tree stands for its first parent;
+    one whose `_same` key is in `reuse` is that commit of ours (a copy of it that came back)."""
     new: dict = {}
     for c, parents in history:
+        if reuse:
+            ours = reuse.get(_same(git.run("rev-parse", f"{c}^{{tree}}", what="git").strip(), meta[c]))
+            if ours is not None:
+                new[c] = ours
+                continue
         mapped = []
         for p in parents:
             q = new.get(p)
@@ -212,6 +218,32 @@ def _rebuild(git: Git, history: list, tree_of, meta: dict) -> dict:
         args += ["-m", m["body"] or "(no message)"]
         new[c] = git.run(*args, env=env, what="git 重建历史").strip()
     return new
+
+
+def _same(tree: str, m: dict) -> tuple:
+    """What a handed-over copy of a commit keeps of it: the case folder's tree, authors, dates, message."""
+    return (tree, *(m[k] for k in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE", "GIT_COMMITTER_NAME",
+                                   "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE", "body")))
+
+
+def _folder_history(store: Store, cid: str) -> tuple[list, dict, dict]:
+    """The commits that touched the case folder here ([(commit, [parents])], oldest first, parents rewritten
+    to the folder's history), their metadata, and the folder's tree at each (None where it was absent)."""
+    git = store.git
+    rel_prefix = store.rel(store.cases_dir / cid)
+    top = git.run("rev-parse", "--show-prefix", what="git").strip()
+    path_in_repo = (top + rel_prefix).strip("/")
+    history = _history(git, "HEAD", rel_prefix)
+    commits = [c for c, _ in history]
+    meta = _commit_meta(git, commits)
+    # the case folder's tree at each commit, one answer per line ("<path> missing" where it was absent)
+    query = "".join(f"{c}:{path_in_repo}\n" for c in commits).encode()
+    answers = git.run("cat-file", "--batch-check=%(objectname) %(objecttype)", input=query, what="git 读取历史").splitlines()
+    trees = {}
+    for c, ans in zip(commits, answers):
+        parts = ans.split()
+        trees[c] = parts[0] if len(parts) == 2 and parts[1] == "tree" else None
+    return history, meta, trees
 
 
 def handover(store: Store, cid: str, date_text: str | None, today: date, bundle: str | None = None,
@@ -261,20 +293,9 @@ def write_bundle(store: Store, cid: str, out: Path) -> None:
     """A bundle whose one ref holds the case folder's history, rewritten with the folder as root."""
     git = store.git
     rel_prefix = store.rel(store.cases_dir / cid)
-    top = git.run("rev-parse", "--show-prefix", what="git").strip()
-    path_in_repo = (top + rel_prefix).strip("/")
-    history = _history(git, "HEAD", rel_prefix)
+    history, meta, trees = _folder_history(store, cid)
     if not history:
         raise AftercareError(f"个案 {cid} 没有提交历史", code="no-history")
-    commits = [c for c, _ in history]
-    meta = _commit_meta(git, commits)
-    # the case folder's tree at each commit, one answer per line ("<path> missing" where it was absent)
-    query = "".join(f"{c}:{path_in_repo}\n" for c in commits).encode()
-    answers = git.run("cat-file", "--batch-check=%(objectname) %(objecttype)", input=query, what="git 读取历史").splitlines()
-    trees = {}
-    for c, ans in zip(commits, answers):
-        parts = ans.split()
-        trees[c] = parts[0] if len(parts) == 2 and parts[1] == "tree" else None
     new = _rebuild(git, history, trees.get, meta)
     last = git.run("rev-list", "-1", "HEAD", "--", rel_prefix, what="git 读取历史").strip()
     tip = new.get(last)
@@ -395,9 +416,147 @@ def _sending_office(events: list, source: str | None) -> str | None:
     return recorded or source
 
 
+def _incoming(store: Store, git: Git, files: list, scratch: Path, orig: str, bundle: str):
+    """The handed-over case as the (checked) bundle holds it, read from a scratch copy, never from the
+    store: (Case, its records, {file name: bytes})."""
+    data = {name: _blob(git, oid) for name, oid in files}
+    folder = scratch / "case"
+    (folder / "events").mkdir(parents=True)
+    for name, blob in data.items():
+        (folder / name).write_bytes(blob)
+    from aftercare.store.store import CaseFiles
+
+    names = sorted(n.split("/", 1)[1] for n in data if n.startswith("events/"))
+    case, events, problems = store.parse_case_files(CaseFiles(orig, str(folder), names, ()), content=False)
+    if problems or case is None:
+        why = f"：{problems[0].message}" if problems else ""
+        raise AftercareError(f"移交文件“{bundle}”中的个案文件无法读取{why}，拒绝导入", code="bad-bundle")
+    return case, events, data
+
+
+def _receiving_folder(store: Store, incoming, orig: str, new_id: str | None, today: date) -> tuple[str, bool]:
+    """(case ID, whether it is the person's existing folder). One folder per person (PATHWAY §1): a person
+    already on this register (same ID number: registered here before, transferred out, released) receives
+    the incoming measure in that folder, under the ID it has here; refused while a measure of theirs is
+    still open here (one measure at a time). Otherwise a new folder under the sender's ID (or `--id`)."""
+    dup = find_id_number(store, store.case_ids(), incoming.id_number)
+    if dup is None:
+        cid = check_case_id(new_id) if new_id else orig
+        if (store.cases_dir / cid).exists():
+            raise AftercareError(f"本库已有个案 {cid}，请用 --id 指定新的编号", code="duplicate-case")
+        return cid, False
+    dcase, devents = store.load_case(dup)
+    dview = evaluate_in(store, dcase, devents, today)
+    cur = dview.path.current
+    if dview.path.state not in ("clean", "closed"):      # in follow-up care or a facility is not closed
+        raise AftercareError(f"该身份证号已登记为个案 {dup}（{M.STATES[dview.path.state]}），其{cur.measure.label}尚未结束，"
+                             "同一人不能同时处于两项措施，不能重复接收", code="duplicate-person")
+    if cur.outcome == "deceased":
+        raise AftercareError(f"该身份证号已登记为个案 {dup}，已于 {cur.end} 死亡，不能接收", code="duplicate-person")
+    if new_id and check_case_id(new_id) != dup:
+        raise AftercareError(f"该身份证号已登记为个案 {dup}：接收的措施并入该个案（一人一个档案），不能另用 --id {new_id}",
+                             code="duplicate-person")
+    return dup, True
+
+
+def _begins(m, records: list):
+    """The first day of a measure: its earliest known date (registration or opening, decision, service,
+    entry, release) or record."""
+    days = [d for d in (m.opened_on, m.decided_on, m.notified_on, m.entered_on, m.released_on) if d is not None]
+    days += [e.date for e in records]
+    return min(days)
+
+
+def _later_entry(m, opened: date) -> dict:
+    """A measure handed over from another office as an item of `later_measures` (as `case start` writes it)."""
+    entry: dict = {"kind": m.kind, "opened_on": opened}
+    if m.community:
+        entry["term_months"] = m.term_months
+        entry["decision"] = {k: v for k, v in (("number", m.decision_no), ("decided_by", m.decided_by),
+                                                ("decided_on", m.decided_on), ("notified_on", m.notified_on)) if v}
+    for key in ("facility", "entered_on", "expected_release", "released_on", "released_from"):
+        if getattr(m, key):
+            entry[key] = getattr(m, key)
+    return entry
+
+
+def _merge_into(store: Store, tx, cid: str, incoming: tuple, today: date, bundle: str) -> tuple[int, bool]:
+    """Add the handed-over case to the person's existing folder `cid`, keeping everything that is there.
+
+    - The bundle holds this folder's own history (the person went from here to the sender and comes back:
+      records of both share their IDs): the sender's case.yaml is this one carried on, its measures begin
+      with ours; it replaces ours and the records not yet here are added, as they are.
+    - Otherwise (registered by the sender): the sender's measures are added after ours (`later_measures`),
+      beginning no earlier than ours ended, and each of the sender's records is added tagged with its
+      measure's number here; case.yaml's person file stays ours.
+    Returns (the number here of the sender's first measure added, whether it was a return)."""
+    from aftercare.actions.common import edit_case_yaml
+    from aftercare.core.model import measure_events
+    from aftercare.store import yamlio
+    from aftercare.store.store import events_file_bytes
+
+    icase, ievents, data = incoming
+    case, events = store.load_case(cid)
+    here = {e.id: e for e in events}
+    for e in ievents:
+        h = here.get(e.id)
+        if h is not None and (h.type, h.date, dict(h.data)) != (e.type, e.date, dict(e.data)):
+            raise AftercareError(f"移交文件中的记录 {e.id} 与本库个案 {cid} 的同号记录内容不同，拒绝导入（请与移出单位核对）",
+                                 code="bad-bundle")
+    ours, theirs = case.path, icase.path
+    returning = any(e.id in here for e in ievents)
+    folder = store.case_dir(cid)
+    if returning:
+        if len(theirs) < len(ours) or any((a.kind, a.opened_on) != (b.kind, b.opened_on) for a, b in zip(ours, theirs)):
+            raise AftercareError(f"移交文件中的措施经过与本库个案 {cid} 的不一致（应以本库的措施开头），拒绝导入",
+                                 code="bad-bundle")
+        offset = 0
+        if data["case.yaml"] != (folder / "case.yaml").read_bytes():
+            tx.write(folder / "case.yaml", data["case.yaml"])
+    else:
+        view = evaluate_in(store, case, events, today)
+        prev = view.path.current
+        since = prev.end or prev.start or prev.measure.opened_on
+        by_seq = measure_events(icase, ievents)
+        opens = [_begins(m, by_seq.get(m.seq, [])) for m in theirs]
+        for i in range(1, len(opens)):            # in order, as later_measures must be
+            opens[i] = max(opens[i], opens[i - 1])
+        if since is not None and opens[0] < since:
+            raise AftercareError(f"接收的措施（{theirs[0].label}）开始于 {opens[0]}，早于本库个案 {cid} 上一措施"
+                                 f"（{prev.measure.label}）的{'结束' if prev.end else '开始'}日期 {since}，时间重叠，拒绝导入",
+                                 code="overlap")
+        offset = len(ours)
+        seq_of = {e.id: seq for seq, evs in by_seq.items() for e in evs}
+
+        def add(doc):
+            later = doc.get("later_measures")
+            if later is None:
+                doc["later_measures"] = later = []
+            later.extend(_later_entry(m, d) for m, d in zip(theirs, opens))
+            return ["later_measures"]
+
+        edit_case_yaml(store, tx, cid, add)
+    for name, blob in sorted(data.items()):
+        if not name.startswith("events/"):
+            continue
+        path = folder / name
+        old = path.read_bytes() if path.exists() else None
+        if not offset and (old is None or blob.startswith(old)):
+            if blob != old:
+                tx.write(path, blob)                # the sender's file as it is
+            continue
+        items = yamlio.parse_events(blob, name) or []
+        new = [dict(it, measure=offset + seq_of[it["id"]]) if offset else dict(it)
+               for it in items if it["id"] not in here]
+        if new:
+            tx.write(path, events_file_bytes(new, old))
+    return offset + 1, returning
+
+
 def import_bundle(store: Store, bundle: str, today: date, date_text: str | None = None, new_id: str | None = None,
                   source: str | None = None) -> Result:
-    """Import a case handed over by another office, with its whole history."""
+    """Import a case handed over by another office, with its whole history: into a new folder, or into
+    the person's existing one (`_receiving_folder`)."""
     d = past_date(date_text, today)
     source = text(source, "移出单位", 200)
     path = Path(bundle)
@@ -416,23 +575,23 @@ def import_bundle(store: Store, bundle: str, today: date, date_text: str | None 
         check_case_id(orig)
     except AftercareError:
         raise AftercareError(f"“{bundle}”不是 aftercare 生成的移交文件（个案编号无效）", code="bad-bundle") from None
-    cid = check_case_id(new_id) if new_id else orig
-    if (store.cases_dir / cid).exists():
-        raise AftercareError(f"本库已有个案 {cid}，请用 --id 指定新的编号", code="duplicate-case")
+    if new_id:
+        check_case_id(new_id)
     if not git.ok("bundle", "verify", "-q", str(path.resolve())):
         raise AftercareError(f"移交文件“{bundle}”校验失败（不完整或已损坏）", code="bad-bundle")
-    iref = IMPORT_REF.format(cid=cid)
-    case_dir = store.cases_dir / cid
+    iref = IMPORT_REF.format(cid=orig)
+    case_dir = None
     made = False
     quarantine = None
     try:
         with store.transaction() as tx:
-            if case_dir.exists():   # registered meanwhile, under the lock now
-                raise AftercareError(f"本库已有个案 {cid}，请用 --id 指定新的编号", code="duplicate-case")
-            made = True
             quarantine = _checked_history(store, path, refs[0], bundle)
             git.run("fetch", "-q", "--no-tags", str(quarantine), f"+refs/import:{iref}", what="git 导入")
             files = _case_files(git, iref)
+            incoming = _incoming(store, git, files, quarantine, orig, bundle)
+            # under the lock: a folder registered meanwhile is seen
+            cid, existing = _receiving_folder(store, incoming[0], orig, new_id, today)
+            case_dir = store.cases_dir / cid
             history = _history(git, iref)
             meta = _commit_meta(git, [c for c, _ in history])
             top = git.run("rev-parse", "--show-prefix", what="git").strip()
@@ -444,30 +603,30 @@ def import_bundle(store: Store, bundle: str, today: date, date_text: str | None 
                     tree = git.run("mktree", input=f"040000 tree {tree}\t{name}\n".encode(), what="git").strip()
                 return tree
 
-            new = _rebuild(git, history, nest, meta)
+            reuse = None
+            if existing:     # the commits of ours that come back (the person went from here and returns) are ours
+                own, own_meta, own_trees = _folder_history(store, cid)
+                reuse = {_same(own_trees[c], own_meta[c]): c for c, _ in own if own_trees[c]}
+            new = _rebuild(git, history, nest, meta, reuse)
             tip = new[git.run("rev-parse", f"{iref}^{{commit}}", what="git").strip()]
-            # the case's files into the work tree, byte for byte
-            for name, oid in files:
-                tx.write(case_dir / name, _blob(git, oid))
+            if existing:
+                first, returning = _merge_into(store, tx, cid, incoming, today, bundle)
+            else:
+                made = True
+                for name, blob in incoming[2].items():      # the case's files into the work tree, byte for byte
+                    tx.write(case_dir / name, blob)
             case, events = store.load_case(cid)
             view = evaluate_in(store, case, events, today)
             if view.path.current.outcome != "transferred":     # the person's current measure was handed over
                 raise AftercareError(f"移交文件中的个案 {orig} 未办理移交（handover），不能导入", code="bad-bundle")
             if d < view.closed_on:
                 raise AftercareError(f"接收日期 {d} 早于移交日期 {view.closed_on}", code="date-order")
-            others = [c for c in store.case_ids() if c != cid]
-            dup = find_id_number(store, others, case.id_number)
-            if dup:
-                dcase, devents = store.load_case(dup)
-                dview = evaluate_in(store, dcase, devents, today)
-                if dview.path.state not in ("clean", "closed"):      # in follow-up care or a facility is not closed
-                    raise AftercareError(f"该身份证号已登记为个案 {dup}（{M.STATES[dview.path.state]}），不能重复接收",
-                                         code="duplicate-person")
-            office = _sending_office(events, source)
+            office = _sending_office(incoming[1], source)
             tx.append_event(case, events, "transfer-in", d, {"from": office,
                                                             "note": f"原编号 {orig}" if orig != cid else None})
             tx.extra_parents = [tip]
-            commit = tx.commit(f"Receive case {cid} by change of place on {d.isoformat()} (history imported)\n\n"
+            verb = f"into the existing case {cid}" if existing else f"case {cid}"
+            commit = tx.commit(f"Receive {verb} by change of place on {d.isoformat()} (history imported)\n\n"
                                f"{IMPORTED_FROM}: {office or '外单位'}")
     except BaseException:
         if made:   # never a folder that was there before
@@ -477,4 +636,13 @@ def import_bundle(store: Store, bundle: str, today: date, date_text: str | None 
         git.run("update-ref", "-d", iref, check=False)
         if quarantine is not None:
             shutil.rmtree(quarantine, ignore_errors=True)
-    return Result(cid, f"已接收个案 {cid}（含全部历史），请在 15 日内记录其报到：aftercare transfer report-in {cid}", commit)
+    report = f"请在 15 日内记录其报到：aftercare transfer report-in {cid}"
+    if not existing:
+        return Result(cid, f"已接收个案 {cid}（含全部历史），{report}", commit)
+    cur = view.path.current
+    how = "（本人原由本库移出，现移回）" if returning else ""
+    was = f"（移出单位编号 {orig}）" if orig != cid else ""
+    return Result(cid, f"已接收{was}并入本库个案 {cid}{how}：同一身份证号，一人一个档案，原有记录全部保留；"
+                       f"现为第 {cur.seq} 项措施 {cur.measure.label}（含全部历史），{report}", commit,
+                  notes=() if returning or first == cur.seq else
+                  (f"移出单位的措施记为本库第 {first}–{cur.seq} 项措施",))

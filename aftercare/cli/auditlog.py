@@ -106,6 +106,8 @@ PATTERNS = [
     (rf"Refuse change of place for {C} on {D}$", lambda cid, d: f"不批准 {cid} 变更执行地 {d}"),
     (rf"Hand over case {C} to the new place on {D}$", lambda cid, d: f"移交 {cid} 档案至新执行地 {d}"),
     (rf"Receive case {C} by change of place on {D}.*$", lambda cid, d: f"接收转入个案 {cid}（连同历史） {d}"),
+    (rf"Receive into the existing case {C} by change of place on {D}.*$",
+     lambda cid, d: f"接收转入并入个案 {cid}（同一人的原有档案，连同历史） {d}"),
     (r"Renumber (.*) \(the number was taken on the remote\)$",
      lambda moves: "同步时改号：" + "，".join(re.sub(r"case (\S+) to (\S+)", r"\1 改为 \2", m.strip())
                                           for m in moves.split(","))),

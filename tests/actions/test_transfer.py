@@ -236,8 +236,9 @@ def test_transfer_between_two_stores(a, b, case, tmp_path, monkeypatch):
     assert show(b, cid, "2025-03-21")["status"] == "active"
     assert b("check", today="2025-03-21").exit_code == 0
 
-    # the same bundle again: the case ID is taken; under another ID it is still the same person
-    assert "--id" in refused(b, "transfer", "import", str(bundle), "--date", "2025-03-22", today="2025-03-22")
+    # the same bundle again: the same person, whose measure is open here; under another ID it is still the same person
+    msg = refused(b, "transfer", "import", str(bundle), "--date", "2025-03-22", today="2025-03-22")
+    assert cid in msg and "身份证号" in msg and "尚未结束" in msg
     assert "身份证号" in refused(b, "transfer", "import", str(bundle), "--date", "2025-03-22", "--id", "X-1",
                               today="2025-03-22")
     assert not (b.root / "cases" / "X-1").exists()
@@ -440,3 +441,122 @@ def test_import_refused_while_the_same_person_is_followed_up_here(a, b, case, tm
     msg = refused(b, "transfer", "import", str(bundle), "--date", "2025-03-19", today="2025-03-19")
     assert here in msg and "后续照管" in msg
     assert not (b.root / "cases" / case).exists()
+
+
+# ---------------------------------------------------------------- a person who lived here before (PATHWAY §1)
+
+
+def test_import_of_a_person_released_here_before_adds_the_measure_to_their_folder(a, b, case, tmp_path, monkeypatch):
+    """Office B registered the person in 2021 (社区戒毒 reported 2021-01-05, 36 months: last day 2024-01-04),
+    released them on 2024-01-05 (follow-up care from that day), and the follow-up ended when they moved away
+    (2024-12-02). Office A registered them again (the `case` fixture: served 2025-01-06, reported 2025-01-10)
+    and hands them over to B: one folder per person, the old history kept, B's case ID kept."""
+    author(monkeypatch, CLERK_B)
+    here = b.add(1, notified_on="2021-01-04", reported_on="2021-01-05", today="2021-01-05")
+    ok(b, "record", "test", here, "--date", "2021-01-20", "--result", "negative", today="2021-01-20")
+    ok(b, "release", here, "--date", "2024-01-05", today="2024-01-05")
+    ok(b, "terminate", here, "--date", "2024-12-02", "--reason", "moved-away", today="2024-12-02")
+    assert here != case and show(b, here, "2025-03-19")["state"] == "closed"
+    before = show(b, here, "2025-03-19")["timeline"]
+    author(monkeypatch, CLERK_A)
+    ok(a, "record", "test", case, "--date", "2025-01-20", "--result", "negative", today="2025-01-20")
+    approved(a, case)
+    bundle = tmp_path / "back.bundle"
+    handover(a, case, bundle)
+    sent = show(a, case, "2025-03-18")["timeline"]
+
+    author(monkeypatch, CLERK_B)
+    # refused: received before the hand-over; another case ID for the same person
+    refused(b, "transfer", "import", str(bundle), "--date", "2025-03-17", today="2025-03-19")
+    assert here in refused(b, "transfer", "import", str(bundle), "--date", "2025-03-19", "--id", "2025-0100",
+                           today="2025-03-19")
+    res = imported(b, str(bundle), "--date", "2025-03-19", "--from", OFFICE_A, today="2025-03-19")
+    assert res.stdout.strip().splitlines()[-1] == here and f"并入本库个案 {here}" in res.stdout
+    assert "第 2 项措施" in res.stdout            # the detox here (its follow-up after release belongs to it), then A's
+    assert sorted(p.name for p in (b.root / "cases").iterdir()) == [here]
+    rb = show(b, here, "2025-03-19")
+    assert measures(rb) == [("detox", "2021-01-05", "2024-01-05", "released"),
+                            ("followup", "2024-01-05", "2024-12-02", "moved-away"),
+                            ("detox", "2025-01-10", None, None)]
+    # the measure from A: reported 2025-01-10, 36 months -> last day 2028-01-09
+    assert rb["state"] == "detox" and rb["status"] == "active"
+    assert rb["period"]["start"] == "2025-01-10" and rb["period"]["last_day"] == "2028-01-09"
+    ids = [e["id"] for e in rb["timeline"]]
+    assert len(ids) == len(set(ids)) == len(before) + len(sent) + 1
+    assert {e["id"] for e in before} | {e["id"] for e in sent} < set(ids)
+    last = rb["timeline"][-1]
+    assert last["type"] == "transfer-in" and last["date"] == "2025-03-19" and f"原编号 {case}" in last["summary"]
+    # the old measure's records stay its own: the negative test of 2021 does not count in the new one
+    assert [(e["type"], e["date"], e["measure"]) for e in rb["timeline"] if e["type"] == "test"] == [
+        ("test", "2021-01-20", 1), ("test", "2025-01-20", 2)]
+    # approved Friday 2025-03-14 + 15 days: report at B by 03-29
+    items = {it["kind"]: it for it in due(b, here, "2025-03-19")}
+    assert items["transfer-report-in"]["deadline"] == "2025-03-29"
+    rows = log_rows(b, here, "2025-03-19")
+    assert rows[0][1] == f"Receive into the existing case {here} by change of place on 2025-03-19 (history imported)"
+    assert (f"{CLERK_A}（转自{OFFICE_A}）", f"Register case {case} (detox) reported in on 2025-01-10") in rows
+    assert (CLERK_B, f"Register case {here} (detox) reported in on 2021-01-05") in rows
+    assert (CLERK_B, f"End followup of case {here} on 2024-12-02 (moved-away)") in rows and len(rows) == 11
+    ok(b, "transfer", "report-in", here, "--date", "2025-03-20", today="2025-03-20")
+    ok(b, "record", "test", here, "--date", "2025-03-21", "--result", "negative", today="2025-03-21")
+    assert show(b, here, "2025-03-21")["timeline"][-1]["measure"] == 2
+    assert b("check", today="2025-03-21").exit_code == 0
+    # the person is now under a measure here: the same bundle again is refused, nothing written
+    msg = refused(b, "transfer", "import", str(bundle), "--date", "2025-03-22", today="2025-03-22")
+    assert here in msg and "社区戒毒" in msg and "尚未结束" in msg
+
+
+def test_import_refused_when_the_incoming_measure_overlaps_the_one_here(a, b, case, tmp_path, monkeypatch):
+    """B released the person on 2025-01-03 and the follow-up ended when they moved away on 2025-01-08; A's
+    measure began with its service on 2025-01-06, before that end: two measures at once, refused."""
+    author(monkeypatch, CLERK_B)
+    here = b.add(1, notified_on="2021-01-04", reported_on="2021-12-20", today="2021-12-20")
+    ok(b, "release", here, "--date", "2025-01-03", "--early-reason", "公安机关提前解除", today="2025-01-03")
+    ok(b, "terminate", here, "--date", "2025-01-08", "--reason", "moved-away", today="2025-01-08")
+    approved(a, case)
+    bundle = tmp_path / "overlap.bundle"
+    handover(a, case, bundle)
+    before = show(b, here, "2025-03-19")
+    msg = refused(b, "transfer", "import", str(bundle), "--date", "2025-03-19", today="2025-03-19")
+    assert "2025-01-06" in msg and "2025-01-08" in msg and "重叠" in msg
+    assert show(b, here, "2025-03-19") == before and sorted(p.name for p in (b.root / "cases").iterdir()) == [here]
+
+
+def test_a_person_transferred_out_and_back_again_returns_to_their_folder(a, b, case, tmp_path, monkeypatch):
+    """A → B → A during one 社区戒毒: B's bundle holds A's own history; A keeps one folder with every record once."""
+    cid = case
+    ok(a, "record", "test", cid, "--date", "2025-01-20", "--result", "negative", today="2025-01-20")
+    approved(a, cid)
+    handover(a, cid, tmp_path / "out.bundle")
+    author(monkeypatch, CLERK_B)
+    imported(b, str(tmp_path / "out.bundle"), "--date", "2025-03-19", today="2025-03-19")
+    ok(b, "transfer", "report-in", cid, "--date", "2025-03-20", today="2025-03-20")
+    ok(b, "record", "test", cid, "--date", "2025-04-07", "--result", "negative", today="2025-04-07")
+    ok(b, "transfer", "apply", cid, "--date", "2025-05-06", "--to", "甲镇", "--reason", "回原籍", today="2025-05-06")
+    ok(b, "transfer", "form", cid, "--date", "2025-05-07", today="2025-05-07")
+    ok(b, "transfer", "approve", cid, "--date", "2025-05-08", today="2025-05-08")
+    back = tmp_path / "back.bundle"
+    ok(b, "transfer", "handover", cid, "--date", "2025-05-09", "--bundle", str(back), today="2025-05-09")
+    sent = show(b, cid, "2025-05-09")["timeline"]
+
+    author(monkeypatch, CLERK_A)
+    assert show(a, cid, "2025-05-12")["status"] == "transferred"
+    res = imported(a, str(back), "--date", "2025-05-12", "--from", OFFICE_B, today="2025-05-12")
+    assert res.stdout.strip().splitlines()[-1] == cid and "移回" in res.stdout
+    assert sorted(p.name for p in (a.root / "cases").iterdir()) == [cid]
+    # the log: A's own 6 commits once (B's copies of them are A's commits again), B's 7, the receipt
+    rows = log_rows(a, cid, "2025-05-12")
+    assert len(rows) == 14 and len(set(rows)) == 14
+    assert [who for who, _ in rows].count(CLERK_A) == 7 and [who for who, _ in rows].count(f"{CLERK_B}（转自{OFFICE_B}）") == 7
+    ra = show(a, cid, "2025-05-12")
+    assert ra["status"] == "active" and measures(ra) == [("detox", "2025-01-10", None, None)]
+    assert ra["period"]["last_day"] == "2028-01-09"
+    # every record once: A's, B's, and the new transfer-in
+    assert [e["id"] for e in ra["timeline"]] == [e["id"] for e in sent] + [ra["timeline"][-1]["id"]]
+    assert [(e["type"], e["date"]) for e in ra["timeline"] if e["type"] in ("test", "transfer-in", "transfer-handover")] == [
+        ("test", "2025-01-20"), ("transfer-handover", "2025-03-18"), ("transfer-in", "2025-03-19"), ("test", "2025-04-07"),
+        ("transfer-handover", "2025-05-09"), ("transfer-in", "2025-05-12")]
+    # B approved Thursday 2025-05-08 + 15 days: report back at A by 05-23
+    assert {it["kind"]: it["deadline"] for it in due(a, cid, "2025-05-12")}["transfer-report-in"] == "2025-05-23"
+    ok(a, "transfer", "report-in", cid, "--date", "2025-05-13", today="2025-05-13")
+    assert a("check", today="2025-05-13").exit_code == 0

@@ -57,6 +57,8 @@ SUBJECTS = {
     "Hand over case 2026-0001 to the new place on 2026-04-10": "移交 2026-0001 档案至新执行地 2026-04-10",
     "Receive case 2026-0001 by change of place on 2026-04-10 (history imported)\n\nImported-from: 某镇":
         "接收转入个案 2026-0001（连同历史） 2026-04-10",
+    "Receive into the existing case 2026-0001 by change of place on 2026-04-10 (history imported)\n\nImported-from: 某镇":
+        "接收转入并入个案 2026-0001（同一人的原有档案，连同历史） 2026-04-10",
     "Renumber case 2026-0001 to 2026-0002 (the number was taken on the remote)": "同步时改号：2026-0001 改为 2026-0002",
     "Void test 2026-0001-e0002 of 2026-0001 (dated 2026-04-10)\n\nReason: 录入错误":
         "撤销 2026-0001 的吸毒检测记录 2026-0001-e0002（2026-04-10）",
