@@ -461,12 +461,20 @@ def test_import_of_a_person_released_here_before_adds_the_measure_to_their_folde
     author(monkeypatch, CLERK_A)
     ok(a, "record", "test", case, "--date", "2025-01-20", "--result", "negative", today="2025-01-20")
     approved(a, case)
+    from aftercare.actions import transfer
+    from aftercare.store import Store
+
+    early = tmp_path / "early.bundle"                 # a bundle of the measure before its hand-over
+    transfer.write_bundle(Store(a.root), case, early)
     bundle = tmp_path / "back.bundle"
     handover(a, case, bundle)
     sent = show(a, case, "2025-03-18")["timeline"]
 
     author(monkeypatch, CLERK_B)
-    # refused: received before the hand-over; another case ID for the same person
+    # refused, the folder here untouched (no change left, `refused` checks): a measure not handed over;
+    # received before the hand-over; another case ID for the same person
+    assert "移交" in refused(b, "transfer", "import", str(early), "--date", "2025-03-19", today="2025-03-19")
+    assert show(b, here, "2025-03-19")["timeline"] == before
     refused(b, "transfer", "import", str(bundle), "--date", "2025-03-17", today="2025-03-19")
     assert here in refused(b, "transfer", "import", str(bundle), "--date", "2025-03-19", "--id", "2025-0100",
                            today="2025-03-19")
