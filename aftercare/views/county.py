@@ -2,13 +2,17 @@
 
 Each store is named by its office (aftercare.yaml `office.name`; the folder name is added when two
 offices share a name). A person registered in two stores (the same ID number, e.g. mid-transfer) is
-counted once: in the store where the person is not closed (transferred out), else in the one with
-the most records, else in the first store given; the other registrations are listed as duplicates.
+counted once: in the store where the person is on the books on D2 and not closed (transferred out),
+else in the one with the most records, else in the first store given; the other registrations are
+listed as duplicates. The other registrations still add the work their office did (dated figures,
+`stats.contributions`) for the days it was responsible: a change of place splits at the hand-over
+(`stats_facts.responsibility`); where two registrations overlap otherwise, the other one's work counts
+only before the counted one's began, so no duty is counted twice.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from aftercare.core.errors import DataError
 
@@ -44,24 +48,41 @@ def load_county(labelled: list, d2: date, since: date | None = None):
 
 
 def dedupe(facts: list, order: list) -> tuple[list, list]:
-    """Keep one PersonFacts per ID number; returns (kept, duplicates)."""
+    """One primary PersonFacts per ID number (the person's figures); the others kept as secondary (their
+    dated work only, see the module's text); returns (facts, duplicates)."""
     rank = {label: i for i, label in enumerate(order)}
     by_id: dict = {}
     for pf in facts:
         by_id.setdefault(pf.id_number, []).append(pf)
     kept, dups = [], []
     for pfs in by_id.values():
+        kept.extend(pfs)
         if len(pfs) == 1:
-            kept.append(pfs[0])
             continue
-        pfs.sort(key=lambda p: (p.state == "closed", -p.records, rank.get(p.store, 0), p.cid))
+        pfs.sort(key=lambda p: (not p.exists, p.state == "closed", -p.records, rank.get(p.store, 0), p.cid))
         main, rest = pfs[0], pfs[1:]
         main.also = [(p.store, p.cid) for p in rest]
-        kept.append(main)
-        dups.append({"store": main.store, "case": main.cid, "name": main.name, "also": main.also})
+        begun = _begun(main)
+        for p in rest:
+            p.primary = False
+            p.also = [(main.store, main.cid)] + [(q.store, q.cid) for q in rest if q is not p]
+            since = _begun(p)
+            if begun is not None and since is not None and (main.until is None or since < main.until) \
+                    and (p.until is None or begun < p.until):
+                p.until = begun       # overlapping registrations: the counted one's days are its own
+        if main.exists:
+            dups.append({"store": main.store, "case": main.cid, "name": main.name, "also": main.also})
     kept.sort(key=lambda p: (rank.get(p.store, 0), p.cid))
     dups.sort(key=lambda d: (rank.get(d["store"], 0), d["case"]))
     return kept, dups
+
+
+def _begun(pf):
+    """The last day before a registration's responsibility began (its `after`, or the day before it came on
+    the books); None when it never did."""
+    if pf.after is not None:
+        return pf.after
+    return pf.reg_date - timedelta(days=1) if pf.reg_date is not None else None
 
 
 def county_agenda(labelled: list, day: date, within: int | None, case: str | None, worker: str | None,

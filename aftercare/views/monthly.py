@@ -116,7 +116,7 @@ def duty_trend(facts: list, months: list) -> list:
             continue
         for kind, dl, outcome in pf.windows:
             i = index.get((dl.year, dl.month))
-            if i is None:
+            if i is None or not pf.owns(dl):          # another office's window (a history received)
                 continue
             k = kinds[kind]
             due[i][k] += 1

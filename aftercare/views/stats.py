@@ -114,7 +114,12 @@ BY_CODE = {i.code: i for i in INDICATORS}
 
 
 def contributions(pf: PersonFacts, d1: date, d2: date, all_time: bool = False) -> dict:
-    """code -> [numerator, denominator] of this person for the period D1..D2 (only non-zero codes)."""
+    """code -> [numerator, denominator] of this person for the period D1..D2 (only non-zero codes).
+
+    Figures of the person on D2 (register, caseload, control, lost now, follow-up outcomes) come from the
+    primary registration only; dated figures (windows and items by deadline, records by date, lost days,
+    操守期 by the second isolation's start) only from the days this store was responsible for the person
+    (`PersonFacts.owns`): a history received by change of place is the sending office's work."""
     c: dict = {}
 
     def add(code, num=1, den=0):
@@ -127,18 +132,17 @@ def contributions(pf: PersonFacts, d1: date, d2: date, all_time: bool = False) -
 
     if not pf.exists:
         return c
-    st = pf.state
-    add("registered")
-    add(f"registered.{st}")
-    if st in CASELOAD_STATES:
-        add("caseload")
-        add("caseload_ratio")
-    # execution and control
+    if pf.primary:
+        _person_figures(pf, d2, add)
+    period = d1, d2
+    if pf.after is not None and pf.after >= d1:       # dated figures: the days this store was responsible
+        d1 = pf.after + timedelta(days=1)
+    if pf.until is not None and pf.until < d2:
+        d2 = pf.until
+    # execution
     for dl, done in pf.report_in:
         if d1 <= dl <= d2:
             add("execution_rate", 1 if done is not None and done <= dl else 0, 1)
-    if st in ("detox", "rehab") or (st == "lost" and pf.measure in ("detox", "rehab")):
-        add("control_rate", 0 if st == "lost" else 1, 1)
     # duties
     for kind, dl, outcome in pf.windows:
         if d1 <= dl <= d2:
@@ -151,8 +155,8 @@ def contributions(pf: PersonFacts, d1: date, d2: date, all_time: bool = False) -
             add(f"escalation.{kind}.{outcome}")
     # events of the period
     for t, d, a, b in pf.events:
-        if not d1 <= d <= d2:
-            continue
+        if not d1 <= d <= d2 and not (t == "transfer-in" and d == pf.after and period[0] <= d <= period[1]):
+            continue              # (a receipt on the day of the hand-over is the receiving store's)
         if t == "test":
             makeup, under = b
             add("tests")
@@ -177,8 +181,6 @@ def contributions(pf: PersonFacts, d1: date, d2: date, all_time: bool = False) -
         if d1 <= d <= d2:
             add("serious_breaches")
     # lost contact
-    if st == "lost":
-        add("lost_now")
     for a, b in pf.lost:
         if d1 <= a <= d2:
             add("lost_started")
@@ -188,7 +190,27 @@ def contributions(pf: PersonFacts, d1: date, d2: date, all_time: bool = False) -
         days = (last - max(a, d1)).days + 1
         if days > 0:
             add("lost_days", days)
-    # follow-up outcomes, as of D2
+    # 操守期: days between the end of one isolation and the start of the next
+    isos = sorted(pf.isolations, key=lambda x: x[0])
+    periods = [(b[0] - a[1]).days for a, b in zip(isos, isos[1:])
+               if a[1] is not None and (d1 <= b[0] <= d2 if not all_time else pf.owns(b[0]))]
+    if periods:
+        c["abstinence_period"] = [periods, 0]
+    return c
+
+
+def _person_figures(pf: PersonFacts, d2: date, add) -> None:
+    """The person on D2: register, caseload, control, lost now, follow-up outcomes."""
+    st = pf.state
+    add("registered")
+    add(f"registered.{st}")
+    if st in CASELOAD_STATES:
+        add("caseload")
+        add("caseload_ratio")
+    if st in ("detox", "rehab") or (st == "lost" and pf.measure in ("detox", "rehab")):
+        add("control_rate", 0 if st == "lost" else 1, 1)
+    if st == "lost":
+        add("lost_now")
     if pf.followup is not None and pf.followup[0] <= d2:
         start, outcome = pf.followup
         add("followup.cohort")
@@ -199,13 +221,6 @@ def contributions(pf: PersonFacts, d1: date, d2: date, all_time: bool = False) -
             add("clean_3y")
         if add_months(d2, -36) <= start <= add_months(d2, -12):
             add("clean_rate_1_3y", 0 if outcome == "relapsed" else 1, 1)
-    # 操守期: days between the end of one isolation and the start of the next
-    isos = sorted(pf.isolations, key=lambda x: x[0])
-    periods = [(b[0] - a[1]).days for a, b in zip(isos, isos[1:])
-               if a[1] is not None and (all_time or d1 <= b[0] <= d2)]
-    if periods:
-        c["abstinence_period"] = [periods, 0]
-    return c
 
 
 def a_amount(x) -> float:
@@ -245,8 +260,8 @@ class Figures:
     sums: dict = field(default_factory=dict)
     persons: int = 0
 
-    def add(self, contrib: dict) -> None:
-        self.persons += 1
+    def add(self, contrib: dict, primary: bool = True) -> None:
+        self.persons += primary
         s = self.sums
         for code, (num, den) in contrib.items():
             v = s.get(code)
@@ -309,13 +324,13 @@ def compute(facts: list, d1: date, d2: date, by: str | None = None, all_time: bo
         if not pf.exists:
             continue
         contrib = contributions(pf, d1, d2, all_time)
-        total.add(contrib)
+        total.add(contrib, pf.primary)
         if by:
             g = group_of(pf, by)
             fig = groups.get(g)
             if fig is None:
                 fig = groups[g] = Figures()
-            fig.add(contrib)
+            fig.add(contrib, pf.primary)
     if by != "store":
         groups = dict(sorted(groups.items()))
     return StatsResult(d1, d2, by, total, groups, stores or [], duplicates or [], all_time)

@@ -21,7 +21,7 @@ from datetime import date
 
 from aftercare.core.model import CLOSED_STATES
 
-FACTS_FORMAT = 6
+FACTS_FORMAT = 7
 CACHE_DAYS = 4                    # D2 values kept in the cache (a month, the one before, ...)
 
 DUTY_KINDS = ("test", "visit", "report", "education", "evaluation", "followup")
@@ -58,6 +58,16 @@ class PersonFacts:
     isolations: list = field(default_factory=list)  # (start, end or None) of compulsory isolations, known dates
     also: list = field(default_factory=list)        # (store, case) of the same person in other stores
     records: int = 0                                # windows and records in all (a duplicate's weight)
+    # This store's responsibility for the person (see `responsibility`): dated figures (a window or item by its
+    # deadline, a record by its date) count only after `after` and up to `until`; `primary` is False for a
+    # county's other registration of a person, which adds its dated work but no person figure (`registered`, ...)
+    after: date | None = None
+    until: date | None = None
+    primary: bool = True
+
+    def owns(self, d: date) -> bool:
+        """Whether something dated `d` is this store's work."""
+        return (self.after is None or d > self.after) and (self.until is None or d <= self.until)
 
 
 def person_state(case, view) -> str:
@@ -81,6 +91,22 @@ def _visible(events, d2: date) -> list:
     return list(visible_events(events, d2))
 
 
+def responsibility(events) -> tuple:
+    """(received, after, until) of one store's copy of a case, from all its records (voided ones never exist).
+    A case received by change of place (`transfer import`) holds the sending office's history: this store's
+    responsibility begins the day after that office's hand-over (`after`), and the person is on its books from
+    the receipt (`received`, the last `transfer-in`). A case handed over to another office (a hand-over with
+    no receipt after it) ends this store's responsibility on the hand-over day (`until`)."""
+    received = after = until = None
+    moves = [e for e in _visible(events, date.max) if e.type in ("transfer-handover", "transfer-in")]
+    for e in sorted(moves, key=lambda e: (e.date, e.type == "transfer-in")):   # a same-day receipt follows its hand-over
+        if e.type == "transfer-handover":
+            until = e.date
+        elif e.type == "transfer-in":
+            received, after, until = e.date, until, None
+    return received, after, until
+
+
 def extract(store_label: str, case, view, d2: date, events=None) -> PersonFacts:
     """Copy the engine's view of one person on D2 into PersonFacts. With the path model (`view.path`),
     every measure's view, the follow-up windows and the path's items are read; `events` are all the
@@ -95,12 +121,14 @@ def extract(store_label: str, case, view, d2: date, events=None) -> PersonFacts:
     first = min([d for d in (case.created_on, case.notified_on, evs[0].date if evs else None,
                              *(sg.start for sg in segments)) if d is not None], default=None)
     views = [sg.view for sg in segments if getattr(sg, "view", None) is not None] if path is not None else [view]
+    received, after, until = responsibility(events if events is not None else view.events)
     pf = PersonFacts(
         store=store_label, cid=case.id, name=case.name, id_number=case.id_number, worker=case.worker or "",
         household=case.household, risk=view.risk,
         measure=segments[-1].kind if segments else case.measure,
         prior_isolations=prior if isinstance(prior, int) else None,
-        state=person_state(case, view), exists=first is not None and first <= d2, reg_date=first,
+        state=person_state(case, view), reg_date=first, after=after, until=until,
+        exists=first is not None and first <= d2 and (received is None or received <= d2),
     )
     for v in views:
         _measure_windows(pf, v, d2)
@@ -189,14 +217,11 @@ def _path_facts(pf: PersonFacts, path, segments: list, evs: list, d2: date, extr
 
 
 def _events(evs, spans: list, results: dict) -> list:
-    """The records the period counts: (type, date, a, b). A hand-over dated before the person was received
-    here by change of place came with the history from the sending office: it is that office's transfer out."""
+    """The records the period counts: (type, date, a, b). (Those of a history received by change of place are
+    the sending office's: `PersonFacts.owns` leaves them out.)"""
     out = []
-    received = max((e.date for e in evs if e.type == "transfer-in"), default=None)
     for e in evs:
         t = e.type
-        if t == "transfer-handover" and received is not None and e.date <= received:
-            continue
         if t == "test":
             res = results.get(e.id)
             result = res.get("result") if res is not None else e.get("result")
@@ -275,7 +300,7 @@ def to_row(pf: PersonFacts) -> tuple[str, bytes, bytes]:
            [[_od(a), _od(b)] for a, b in pf.report_in],
            flat_i, evs, [[g, _od(d)] for g, d in pf.breaches], [[_od(a), _od(b)] for a, b in pf.lost],
            None if pf.followup is None else [_od(pf.followup[0]), pf.followup[1]],
-           [[_od(a), _od(b)] for a, b in pf.isolations]]
+           [[_od(a), _od(b)] for a, b in pf.isolations], _od(pf.after), _od(pf.until)]
     wins = _pack((d.toordinal() << 8) | (_KINDS.index(k) << 3) | _OUTCOMES.index(o) for k, d, o in pf.windows)
     return json.dumps(row, ensure_ascii=False, separators=(",", ":")), wins, _pack(packed)
 
@@ -284,8 +309,9 @@ def from_row(label: str, r: list, wins: bytes, packed: bytes, since: int = 0) ->
     """A cached row back to PersonFacts; windows and records dated before the ordinal `since` are left out
     (the figures of a period starting then never read them)."""
     (cid, name, idn, worker, household, risk, measure, prior, state, exists, reg, records, rep, flat_i, evs,
-     breaches, lost, fu, isos) = r
-    pf = PersonFacts(label, cid, name, idn, worker, household, risk, measure, prior, state, exists, _do(reg))
+     breaches, lost, fu, isos, after, until) = r
+    pf = PersonFacts(label, cid, name, idn, worker, household, risk, measure, prior, state, exists, _do(reg),
+                     after=_do(after), until=_do(until))
     pf.records = records
     pf.report_in = [(_do(a), _do(b)) for a, b in rep]
     pf.windows = [(_KINDS[(x >> 3) & 31], _D(x >> 8), _OUTCOMES[x & 7]) for x in _unpack(wins, since, 8)]
@@ -412,5 +438,5 @@ class StatsCache:
                 self.db = None
 
 
-__all__ = ["PersonFacts", "load_facts", "extract", "person_state", "STATES", "CASELOAD_STATES", "DUTY_KINDS",
-           "ESCALATION_KINDS", "CLOSED_STATES"]
+__all__ = ["PersonFacts", "load_facts", "extract", "person_state", "responsibility", "STATES", "CASELOAD_STATES",
+           "DUTY_KINDS", "ESCALATION_KINDS", "CLOSED_STATES"]

@@ -153,3 +153,36 @@ def test_trend_counts_follow_up_windows_by_hand(cli):
         assert (t["on_time"], t["due"]) == (on_time, due), month
         assert t["rate"] == (round(on_time / due, 4) if due else None), month
     assert "后续照管回访" in str(ctx["chart_trend"])              # the series is drawn, labelled in the legend
+
+
+def test_trend_and_return_split_a_change_of_place_by_hand(cli, tmp_path):
+    """The May 2026 return (months 2025-06..2026-05) of the change of place of test_stats (build_transfer): the
+    receiving office's store holds the sending office's history, but each office's chart counts only the
+    windows of its own days (deadline up to the hand-over 04-08 for A, after it for B); the county adds them.
+    A: w1 (deadline 04-04): test and visit on time; report, education and intake evaluation missed: April 2/5.
+    B: w2 (deadline 05-04): test (04-20) and visit (05-02) on time; report and education missed: May 2/4.
+    The first quarterly evaluation (06-04) is after May. County: April 2/5, May 2/4; X counted once (in B)."""
+    from datetime import date
+
+    from aftercare.views import monthly
+    from aftercare.views.county import open_stores
+    from test_stats import OTHER_OFFICE, build_transfer
+
+    other, x = build_transfer(cli, tmp_path)
+
+    def trend(*roots):
+        ctx = monthly.monthly_context(open_stores(list(roots)), date(2026, 5, 1), date(2026, 5, 31), date(2026, 6, 1))
+        return {t["month"]: (t["on_time"], t["due"]) for t in ctx["trend"] if t["due"]}
+
+    assert trend(cli.root) == {"2026-04": (2, 5)}
+    assert trend(other.root) == {"2026-05": (2, 4)}
+    assert trend(cli.root, other.root) == {"2026-04": (2, 5), "2026-05": (2, 4)}
+    out = tmp_path / "county.html"
+    cli.ok("report", "monthly", "--month", "2026-05", "--store", str(cli.root), "--store", str(other.root),
+           "--output", str(out), store=False)
+    html = out.read_text(encoding="utf-8")
+    # per office: registered, caseload; X is on the county's register once, in B (where the case is open)
+    assert has_row(html, "测试镇社区戒毒（康复）工作办公室", "0", "0") and has_row(html, OTHER_OFFICE, "1", "1")
+    assert "在册 1 人" in html and "在管 1 人" in html
+    # May's duties in the county are B's (w2): test 1 due, 1 on time; A's w1 was April's
+    assert has_row(html, "吸毒检测", "1", "1", "0", "0", "0", "100.0%")

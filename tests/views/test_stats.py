@@ -39,7 +39,7 @@ import json
 
 import pytest
 
-from conftest import Cli, person, shared_store, staff
+from conftest import OFFICE, Cli, person, shared_store, staff
 
 D1, D2 = "2026-04-01", "2026-04-30"
 
@@ -542,34 +542,165 @@ def test_follow_up_outcomes_escalations_and_periods_by_hand(cli):
     assert sorted(r["case"] for r in json.loads(res.stdout)["cases"]) == sorted([q4, q5])
 
 
-def test_transfer_between_two_offices_of_a_county(cli, tmp_path):
-    """X (detox, reported 2026-03-02 at office A) changes place: applied 04-01, form 04-02, approved 04-03
-    (a Friday), archive handed over 04-08, received by office B 04-09. April 2026:
-    office A alone: one transfer out (the hand-over); X is closed there (transferred out), not in caseload.
-    office B alone: one transfer in; the hand-over in the history B received was office A's, not B's.
-    the county of both: X is one person, counted in B where the case is open, A's registration listed."""
+OTHER_OFFICE = "另一镇社区戒毒（康复）工作办公室"
+
+
+def build_transfer(cli: Cli, tmp_path) -> tuple:
+    """X's change of place from this store to another office's (the dates of
+    test_transfer_between_two_offices_each_counts_its_own_days); returns (the other store's Cli, X's case ID)."""
     other = Cli(tmp_path / "other")
-    other.ok("init", str(other.root), "--office", "另一镇社区戒毒（康复）工作办公室", store=False)
-    x = cli.add(51, notified_on="2026-02-27", reported_on="2026-03-02")
+    other.ok("init", str(other.root), "--office", OTHER_OFFICE, store=False)
+    x = cli.add(51, notified_on="2026-03-01", reported_on="2026-03-05")
+    for day in ("2026-03-20", "2026-04-02"):
+        cli.ok("record", "test", x, "--result", "negative", "--date", day)
+    cli.ok("record", "visit", x, "--date", "2026-03-25")
+    cli.ok("record", "support", x, "--kind", "assistance", "--amount", "100", "--date", "2026-04-03")
     for args, day in ((("apply", x, "--to", "另一镇", "--reason", "随家人迁居"), "2026-04-01"),
                       (("form", x, "--opinion", "同意"), "2026-04-02"),
                       (("approve", x, "--by", "某县公安局"), "2026-04-03")):
         cli.ok("transfer", *args, "--date", day, today=day)
     bundle = tmp_path / "handover" / "x.bundle"
     cli.ok("transfer", "handover", x, "--date", "2026-04-08", "--bundle", str(bundle), today="2026-04-08")
-    got = other.ok("transfer", "import", str(bundle), "--date", "2026-04-09", "--from", "测试镇社区戒毒（康复）工作办公室",
+    got = other.ok("transfer", "import", str(bundle), "--date", "2026-04-09", "--from", OFFICE,
                    today="2026-04-09").stdout.strip().splitlines()[-1]
     assert got == x
-    va = values(stats(cli))
-    assert (va["transfers_out"], va["transfers_in"], va["registered.closed"], va["caseload"]) == (1, 0, 1, 0)
-    vb = values(stats(other))
-    assert (vb["transfers_out"], vb["transfers_in"], vb["registered.detox"], vb["caseload"]) == (0, 1, 1, 1)
-    data = stats(cli, stores=[cli.root, other.root])
-    v = values(data)
-    assert (v["registered"], v["registered.closed"], v["registered.detox"]) == (1, 0, 1)
-    assert (v["transfers_in"], v["transfers_out"]) == (1, 0)
-    assert data["duplicates"] == [{"counted": f"另一镇社区戒毒（康复）工作办公室:{x}",
-                                   "also": [f"测试镇社区戒毒（康复）工作办公室:{x}"]}]
+    other.ok("transfer", "report-in", x, "--date", "2026-04-12")
+    other.ok("record", "test", x, "--result", "negative", "--date", "2026-04-20")
+    other.ok("record", "visit", x, "--date", "2026-05-02")
+    other.ok("record", "support", x, "--kind", "medical", "--amount", "50", "--date", "2026-04-25")
+    return other, x
+
+
+def test_transfer_between_two_offices_each_counts_its_own_days(cli, tmp_path):
+    """A change of place from office A (this store) to office B: the receiving store holds A's whole history,
+    but each office counts only the days it was responsible for the person (README, Statistics): A up to and
+    including its hand-over day, B from the day after (the person is on B's books from the receipt). Figures
+    of the person on a day (register, caseload, control) come from one registration in a county; dated ones
+    (windows by deadline, records by date) from each store for its own days, so the county is A + B and
+    no duty counts twice.
+    X detox, notified 03-01 (report-in due 03-16), reported 03-05 at A: monthly test, visit, report and education
+    windows 03-05..04-04 (w1), 04-05..05-04 (w2), 05-05..06-04; intake evaluation 03-05..04-04; first quarterly
+    evaluation 03-05..06-04. At A: tests 03-20 and 04-02 (both in w1), visit 03-25 (w1), assistance 100 元 on
+    04-03. Change of place applied 04-01, form 04-02, approved 04-03, archive handed over 04-08 (A's last day);
+    B receives it 04-09 (report-in there 04-12), tests 04-20 (w2), visits 05-02 (w2), medical aid 50 元 04-25.
+    March:   A registers X (03-01), report-in on time (1/1), one test; B: X not yet on its books, nothing.
+    04-01..04-08: A: X closed (handed over), w1 due (deadline 04-04 <= 04-08): test and visit on time, report,
+             education and intake evaluation missed; one test (04-02), 100 元, one transfer out. B: nothing.
+    04-01..05-31: A as above; B: X under detox, w2 due (05-04): test and visit on time, report and education
+             missed; one test (04-20), 50 元, one transfer in; not a registration (A's, 03-01); the quarterly
+             evaluation (06-04) is not due. County: X once (detox, in B), dated figures A + B: tests due 2,
+             on time 2; reports due 2, missed 2; evaluation 1 missed; 2 tests; 150 元; one transfer in, one out."""
+    a_name, b_name = OFFICE, OTHER_OFFICE
+    other, x = build_transfer(cli, tmp_path)
+    both = [cli.root, other.root]
+    codes = ("registered", "registered.detox", "registered.closed", "caseload", "registrations", "tests",
+             "duty.test.due", "duty.test.on_time", "duty.visit.due", "duty.visit.on_time", "duty.report.due",
+             "duty.report.missed", "duty.education.missed", "duty.evaluation.due", "duty.evaluation.missed",
+             "support.assistance.amount", "support.medical.amount", "transfers_in", "transfers_out")
+
+    def fig(c, *period, stores=None):
+        data = stats(c, *period, stores=stores)
+        v = values(data)
+        return {k: v[k] for k in codes if v[k]}, data
+
+    march = ("--from", "2026-03-01", "--to", "2026-03-31")
+    a, data = fig(cli, *march)
+    assert a == {"registered": 1, "registered.detox": 1, "caseload": 1, "registrations": 1, "tests": 1}
+    assert data["indicators"]["execution_rate"]["numerator"] == data["indicators"]["execution_rate"]["denominator"] == 1
+    b, data = fig(other, *march)
+    assert b == {} and data["indicators"]["execution_rate"]["denominator"] == 0
+    assert fig(cli, *march, stores=both)[0] == a
+
+    handover = ("--from", "2026-04-01", "--to", "2026-04-08")
+    a_w1 = {"duty.test.due": 1, "duty.test.on_time": 1, "duty.visit.due": 1, "duty.visit.on_time": 1,
+            "duty.report.due": 1, "duty.report.missed": 1, "duty.education.missed": 1, "duty.evaluation.due": 1,
+            "duty.evaluation.missed": 1, "tests": 1, "support.assistance.amount": 100.0, "transfers_out": 1}
+    assert fig(cli, *handover)[0] == {"registered": 1, "registered.closed": 1, **a_w1}
+    assert fig(other, *handover)[0] == {}
+    assert fig(cli, *handover, stores=both)[0] == {"registered": 1, "registered.closed": 1, **a_w1}
+
+    spring = ("--from", "2026-04-01", "--to", "2026-05-31")
+    assert fig(cli, *spring)[0] == {"registered": 1, "registered.closed": 1, **a_w1}
+    assert fig(other, *spring)[0] == {
+        "registered": 1, "registered.detox": 1, "caseload": 1, "tests": 1, "duty.test.due": 1, "duty.test.on_time": 1,
+        "duty.visit.due": 1, "duty.visit.on_time": 1, "duty.report.due": 1, "duty.report.missed": 1,
+        "duty.education.missed": 1, "support.medical.amount": 50.0, "transfers_in": 1}
+    county, data = fig(cli, *spring, stores=both)
+    assert county == {
+        "registered": 1, "registered.detox": 1, "caseload": 1, "tests": 2, "duty.test.due": 2, "duty.test.on_time": 2,
+        "duty.visit.due": 2, "duty.visit.on_time": 2, "duty.report.due": 2, "duty.report.missed": 2,
+        "duty.education.missed": 2, "duty.evaluation.due": 1, "duty.evaluation.missed": 1,
+        "support.assistance.amount": 100.0, "support.medical.amount": 50.0, "transfers_in": 1, "transfers_out": 1}
+    assert data["duplicates"] == [{"counted": f"{b_name}:{x}", "also": [f"{a_name}:{x}"]}]
+    by = stats(cli, *spring, "--by", "store", stores=both)["indicators"]
+    assert {k: {g: f["value"] for g, f in by[k]["by"].items()} for k in ("registered", "duty.test.due", "tests",
+                                                                          "transfers_in", "transfers_out")} == {
+        "registered": {a_name: 0, b_name: 1}, "duty.test.due": {a_name: 1, b_name: 1}, "tests": {a_name: 1, b_name: 1},
+        "transfers_in": {a_name: 0, b_name: 1}, "transfers_out": {a_name: 1, b_name: 0}}
+    res = cli.ok("stats", *spring, "--format", "json", "--cases", "duty.test.due", "--store", str(cli.root),
+                 "--store", str(other.root), store=False)          # each office's window, traced to its store
+    assert sorted((r["store"], r["case"]) for r in json.loads(res.stdout)["cases"]) == sorted([(a_name, x), (b_name, x)])
+
+
+
+def test_receipt_on_the_hand_over_day(cli, tmp_path):
+    """The hand-over day is the sending office's last day, the receipt its receiver's: Y (detox, reported 03-02
+    at A) is tested at A on 04-08, handed over the same day and received by B the same day. April: A counts the
+    test and the transfer out (Y closed there on D2); B only the transfer in (Y under detox there on D2); the
+    county one of each, Y once (under detox, in B)."""
+    other = Cli(tmp_path / "other")
+    other.ok("init", str(other.root), "--office", OTHER_OFFICE, store=False)
+    y = cli.add(52, notified_on="2026-02-27", reported_on="2026-03-02")
+    for args, day in ((("apply", y, "--to", "另一镇", "--reason", "随家人迁居"), "2026-04-01"),
+                      (("form", y, "--opinion", "同意"), "2026-04-02"),
+                      (("approve", y, "--by", "某县公安局"), "2026-04-03")):
+        cli.ok("transfer", *args, "--date", day, today=day)
+    cli.ok("record", "test", y, "--result", "negative", "--date", "2026-04-08", today="2026-04-08")
+    bundle = tmp_path / "handover" / "y.bundle"
+    cli.ok("transfer", "handover", y, "--date", "2026-04-08", "--bundle", str(bundle), today="2026-04-08")
+    other.ok("transfer", "import", str(bundle), "--date", "2026-04-08", "--from", OFFICE, today="2026-04-08")
+    pick = ("registered.detox", "registered.closed", "tests", "transfers_in", "transfers_out")
+    a, b = values(stats(cli)), values(stats(other))
+    county = values(stats(cli, stores=[cli.root, other.root]))
+    assert [{k: v[k] for k in pick} for v in (a, b, county)] == [
+        {"registered.detox": 0, "registered.closed": 1, "tests": 1, "transfers_in": 0, "transfers_out": 1},
+        {"registered.detox": 1, "registered.closed": 0, "tests": 0, "transfers_in": 1, "transfers_out": 0},
+        {"registered.detox": 1, "registered.closed": 0, "tests": 1, "transfers_in": 1, "transfers_out": 1}]
+
+
+def test_two_registrations_of_one_person_in_a_county(cli, tmp_path):
+    """Two offices registered the same person on their own (no change of place). January..April 2026 (D2 04-30).
+    P: office A, detox reported 01-05, test 01-20 (monthly test window 01-05..02-04: on time), terminated 03-01
+       (its next window ends 03-04, after the close: not due); office B registered P anew, rehab reported 04-02
+       (first test window 04-02..06-01: not due), test 04-10. The registrations do not overlap: P counts once
+       (in B, open) and both offices' work counts: tests due 1 on time 1, tests 2, terminations 1, registrations
+       2 (A's 01-05, B's 04-02).
+    Q: office A, detox reported 02-01, tests 02-10 and 03-05 (windows ending 02-28, 03-31: on time; 04-30:
+       missed); office B registered Q too, detox reported 03-10, nothing recorded (its window ending 04-09:
+       missed). Both open: Q counts in A (more recorded) and B's work inside A's days is not counted again:
+       the county has A's 3 test windows (2 on time), not B's.
+    County: test windows 1 + 3 = 4, on time 1 + 2 = 3; tests 2 + 2 = 4; registered 2 (P in B, Q in A);
+    registrations 2 + 1 (Q's registration at B, 03-10, falls in A's days).
+    B alone: P (nothing due) and Q (04-09 missed): test windows 1, on time 0; tests 1; registered 2."""
+    other = Cli(tmp_path / "other")
+    other.ok("init", str(other.root), "--office", OTHER_OFFICE, store=False)
+    p = cli.add(53, reported_on="2026-01-05")
+    cli.ok("record", "test", p, "--result", "negative", "--date", "2026-01-20")
+    cli.ok("terminate", p, "--reason", "imprisonment", "--date", "2026-03-01")
+    p_b = other.add(53, measure="rehab", reported_on="2026-04-02")
+    other.ok("record", "test", p_b, "--result", "negative", "--date", "2026-04-10")
+    q = cli.add(54, reported_on="2026-02-01")
+    for day in ("2026-02-10", "2026-03-05"):
+        cli.ok("record", "test", q, "--result", "negative", "--date", day)
+    other.add(54, reported_on="2026-03-10")
+    period = ("--from", "2026-01-01", "--to", "2026-04-30")
+    pick = ("registered", "duty.test.due", "duty.test.on_time", "tests", "terminations", "registrations")
+    county = values(stats(cli, *period, stores=[cli.root, other.root]))
+    assert {k: county[k] for k in pick} == {"registered": 2, "duty.test.due": 4, "duty.test.on_time": 3, "tests": 4,
+                                            "terminations": 1, "registrations": 2 + 1}     # P twice, Q once (A's)
+    b = values(stats(other, *period))
+    assert {k: b[k] for k in pick} == {"registered": 2, "duty.test.due": 1, "duty.test.on_time": 0, "tests": 1,
+                                       "terminations": 0, "registrations": 2}
 
 
 def test_explained_follow_up_windows_by_hand(cli):
