@@ -4,6 +4,7 @@ not the checkout. `aftercare --version` prints the installed version."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -109,3 +110,37 @@ def test_ci_runs_the_readme_commands_as_written():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     for command in first_two:
         assert command in ci, command
+
+
+@pytest.mark.slow
+def test_installed_wheel_merges_the_staff_list_of_two_offices_on_sync(installed, tmp_path):
+    """The YAML merge driver that `sync` hands to git runs the installed program (its python, its
+    package), not a checkout: two clones of one remote, `staff add 王强` on one and `staff add 赵敏` on
+    the other, both sync (a line merge of aftercare.yaml would conflict), both keep both workers."""
+    py, env, _env_dir, _wheel = installed
+    work = tmp_path / "elsewhere"                                       # not the checkout
+    work.mkdir()
+    env = dict(env, AFTERCARE_TODAY="2026-05-20", GIT_AUTHOR_NAME="测试员", GIT_AUTHOR_EMAIL="t@example.invalid",
+               GIT_COMMITTER_NAME="测试员", GIT_COMMITTER_EMAIL="t@example.invalid")
+
+    def aftercare(store: Path, *args: str) -> str:
+        return _run([str(py), "-m", "aftercare", *args, "--store", str(store)], cwd=work, env=env).stdout
+
+    a, b, bare = work / "A", work / "B", work / "shared.git"
+    _run([str(py), "-m", "aftercare", "init", str(a), "--office", "测试镇社区戒毒（康复）工作办公室"], cwd=work, env=env)
+    aftercare(a, "staff", "add", "李娟")
+    _run(["git", "init", "-q", "--bare", str(bare)], cwd=work)
+    _run(["git", "-C", str(a), "remote", "add", "origin", str(bare)], cwd=work)
+    aftercare(a, "sync")
+    _run(["git", "clone", "-q", str(bare), str(b)], cwd=work)
+    aftercare(a, "staff", "add", "王强")
+    aftercare(b, "staff", "add", "赵敏")
+    aftercare(a, "sync")
+    aftercare(b, "sync")                  # merges aftercare.yaml with the driver
+    aftercare(a, "sync")
+    for store in (a, b):
+        names = {s["name"] for s in json.loads(aftercare(store, "staff", "list", "--format", "json"))}
+        assert names == {"李娟", "王强", "赵敏"}
+        assert _run(["git", "-C", str(store), "status", "--porcelain"], cwd=work).stdout == ""
+    heads = {_run(["git", "-C", str(s), "rev-parse", "HEAD"], cwd=work).stdout for s in (a, b)}
+    assert len(heads) == 1
