@@ -1,6 +1,7 @@
 """Crash test: kill `aftercare record` and `aftercare case add` at every git step, and count outcomes.
 
     python bench/crash_test.py            # prints the figures (README "Safety" quotes them)
+    python bench/crash_test.py --sync     # the same for `sync` (a sync that merges, one that rebases)
 
 A `git` wrapper first on PATH kills the aftercare process (SIGKILL, as a power cut would) when it
 reaches the n-th call of a named git subcommand: before git runs, after it ran, or — for the steps
@@ -206,7 +207,143 @@ def run(work: Path) -> dict:
     return figures
 
 
+# ---------------------------------------------------------------- sync
+
+def _ok(res: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+    assert res.returncode == 0, res.stderr
+    return res
+
+
+def _sync_template(work: Path, kind: str) -> dict:
+    """Office A and office B, clones of one bare remote, each with work not yet synced. kind "merge":
+    both registered a new person under the same number 2026-0002 (A's sync renumbers its case in a
+    commit, then joins by a merge), "rebase": records only (A's sync rebases). In both, each added a
+    worker to the staff list (aftercare.yaml merged by the YAML driver). B has synced; A has not."""
+    tpl = work / f"template-{kind}"
+    a, b, bare = tpl / "A", tpl / "B", tpl / "shared.git"
+    _ok(subprocess.run([sys.executable, "-m", "aftercare", "init", str(a)], env=_env(), capture_output=True, cwd=str(REPO)))
+    _ok(_cli(a, "staff", "add", "李娟"))
+    name, idn = _person(1)
+    cid = _ok(_cli(a, "case", "add", "--name", name, "--id-number", idn, "--measure", "detox",
+                   "--reported-on", "2026-03-05")).stdout.split()[-1]
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True, env=_env())
+    _git(a, "remote", "add", "origin", str(bare))
+    _ok(_cli(a, "sync"))
+    subprocess.run(["git", "clone", "-q", str(bare), str(b)], check=True, env=_env())
+    facts = {"dir": tpl, "cid": cid, "staff": ["李娟", "王强", "赵敏"], "notes": ['"甲"', '"乙"'], "persons": [idn]}
+    for office, worker, note, seed in ((b, "赵敏", "乙", 12), (a, "王强", "甲", 11)):
+        _ok(_cli(office, "staff", "add", worker))
+        if kind == "merge":
+            n, i = _person(seed)
+            _ok(_cli(office, "case", "add", "--name", n, "--id-number", i, "--measure", "detox", "--reported-on", "2026-05-01"))
+            facts["persons"].append(i)
+        _ok(_cli(office, "record", "visit", cid, "--date", "2026-05-10", "--note", note))
+        if office == b:
+            _ok(_cli(b, "sync"))
+    return facts
+
+
+def _sync_left_overs(root: Path) -> list:
+    """Anything half done: a rebase, merge or cherry-pick, the sync's journal, a kept commit."""
+    g = root / ".git"
+    bad = [n for n in ("MERGE_HEAD", "CHERRY_PICK_HEAD", "rebase-merge", "rebase-apply", "aftercare-sync.json",
+                       "MERGE_AUTOSTASH") if (g / n).exists()]
+    if not _git(root, "symbolic-ref", "-q", "HEAD").strip():
+        bad.append("detached HEAD")
+    bad += _git(root, "for-each-ref", "--format=%(refname)", "refs/aftercare/kept/").split()
+    return bad + _untidy(root)
+
+
+def run_sync(work: Path) -> dict:
+    """Kill `sync` at every git step of a sync that merges and of one that rebases; after each kill
+    the next command (a record) runs, then `sync` again. Returns the figures."""
+    real_git = shutil.which("git")
+    bindir = work / "bin"
+    bindir.mkdir(parents=True, exist_ok=True)
+    (bindir / "git").write_text(WRAPPER.replace("@GIT@", real_git))
+    (bindir / "git").chmod(0o755)
+    path_env = {"PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    figures = {"kinds": {}, "runs": 0, "killed": 0, "completed": 0, "rolled_back": 0, "lost": 0,
+               "duplicated": 0, "left": 0, "stuck": 0, "check": 0, "where": []}
+    counter = work / "counter"
+    for kind in ("merge", "rebase"):
+        facts = _sync_template(work, kind)
+        tpl = facts["dir"]
+        trace_dir = work / f"trace-{kind}"
+        shutil.copytree(tpl, trace_dir, symlinks=True)
+        _git(trace_dir / "A", "remote", "set-url", "origin", str(trace_dir / "shared.git"))
+        steps = _trace(trace_dir / "A", ["sync"], work / "log", path_env)
+        figures["kinds"][kind] = {"kill_points": len(steps)}
+        for sub, nth in steps:
+            for when in ["before", "after"] + (["during"] if sub in ("update-index", "reset", "merge", "rebase") else []):
+                figures["runs"] += 1
+                here = f"sync ({kind}) killed {when} git {sub} #{nth}"
+                run_dir = work / f"run-{figures['runs']}"
+                shutil.copytree(tpl, run_dir, symlinks=True)
+                a, bare = run_dir / "A", run_dir / "shared.git"
+                _git(a, "remote", "set-url", "origin", str(bare))
+                remote_tip = _git(bare, "rev-parse", "HEAD").strip()
+                counter.unlink(missing_ok=True)
+                res = _cli(a, "sync", extra={**path_env, "AFTERCARE_CRASH_AT": sub, "AFTERCARE_CRASH_NTH": str(nth),
+                                             "AFTERCARE_CRASH_WHEN": when, "AFTERCARE_CRASH_COUNTER": str(counter)})
+                figures["killed"] += res.returncode == -9
+                nxt = f"next-{figures['runs']}"
+                after = _cli(a, "record", "visit", facts["cid"], "--date", "2026-05-19", "--note", nxt)
+                if after.returncode != 0:
+                    figures["lost"] += 1
+                    figures["where"].append(f"{here}: next command failed: {after.stderr.strip()}")
+                    shutil.rmtree(run_dir, ignore_errors=True)
+                    continue
+                joined = subprocess.run(["git", "-C", str(a), "merge-base", "--is-ancestor", remote_tip, "HEAD"],
+                                        env=_env(), capture_output=True).returncode == 0
+                figures["completed" if joined else "rolled_back"] += 1
+                left = _sync_left_overs(a)
+                if left:
+                    figures["left"] += 1
+                    figures["where"].append(f"{here}: left {left}")
+                again = _cli(a, "sync")
+                if again.returncode != 0:
+                    figures["stuck"] += 1
+                    figures["where"].append(f"{here}: the next sync failed: {again.stderr.strip()}")
+                # every record of both offices, once, on A and on the remote
+                wanted = facts["notes"] + [f'"{nxt}"']
+                for needle in wanted + facts["persons"]:
+                    c = _count_committed(a, needle)
+                    if c != 1:
+                        figures["lost" if c == 0 else "duplicated"] += 1
+                        figures["where"].append(f"{here}: {needle} committed {c} times")
+                import yaml
+
+                staff = [s.get("name") for s in yaml.safe_load(_git(a, "show", "HEAD:aftercare.yaml")).get("staff") or []]
+                for name in facts["staff"]:
+                    if staff.count(name) != 1:
+                        figures["lost" if name not in staff else "duplicated"] += 1
+                        figures["where"].append(f"{here}: staff {name} {staff.count(name)} times")
+                if _git(a, "rev-parse", "HEAD") != _git(bare, "rev-parse", "HEAD"):
+                    figures["stuck"] += 1
+                    figures["where"].append(f"{here}: the remote is not at A's HEAD after the next sync")
+                if _sync_left_overs(a):
+                    figures["left"] += 1
+                    figures["where"].append(f"{here}: after the next sync, left {_sync_left_overs(a)}")
+                if _cli(a, "check").returncode != 0:
+                    figures["check"] += 1
+                    figures["where"].append(f"{here}: check failed")
+                shutil.rmtree(run_dir, ignore_errors=True)
+    return figures
+
+
 def main() -> int:
+    if sys.argv[1:] == ["--sync"]:
+        with tempfile.TemporaryDirectory() as tmp:
+            f = run_sync(Path(tmp))
+        for w in f.pop("where"):
+            print("  ", w)
+        for kind, k in f.pop("kinds").items():
+            print(f"sync that {'merges' if kind == 'merge' else 'rebases'}: {k['kill_points']} git steps")
+        print(json.dumps(f, ensure_ascii=False))
+        print(f"{f['runs']} kills of sync: {f['completed']} joined with the remote by the next command, {f['rolled_back']} as before the sync; {f['lost']} lost, "
+              f"{f['duplicated']} duplicated, {f['left']} left half done, {f['stuck']} stuck, {f['check']} failed check")
+        return 1 if f["lost"] + f["duplicated"] + f["left"] + f["stuck"] + f["check"] else 0
     with tempfile.TemporaryDirectory() as tmp:
         f = run(Path(tmp))
     for w in f.pop("where"):

@@ -101,6 +101,21 @@ class Journal:
         return n
 
 
+def prune_emptied(root: Path, paths: list) -> None:
+    """The folders that a commit's removed files left empty (a renumbered case's old folder), up to
+    the store's top: git keeps no folders, and an empty case folder would read as a broken case."""
+    for rel in paths:
+        folder = (root / rel).parent
+        if (root / rel).exists():
+            continue
+        while folder != root and root in folder.parents:
+            try:
+                os.rmdir(folder)
+            except OSError:
+                break
+            folder = folder.parent
+
+
 def _remove_parts(folder: Path) -> None:
     """Temporary files of an interrupted atomic write."""
     try:
@@ -135,6 +150,7 @@ def recover(root: Path, git_dir: Path, git) -> str | None:
                 for e in j.entries:
                     _remove_parts((root / e["path"]).parent)
                 git.run("reset", "-q", "--", *[e["path"] for e in j.entries], check=False)
+                prune_emptied(root, [e["path"] for e in j.entries])
                 j.done()
                 return "注意：上一个命令在提交之后被中断，其提交已完整保存"
             j.done()

@@ -94,8 +94,10 @@ def on_branch(git, commit: str) -> bool:
 
 
 def reapply(root: Path, git_dir: Path, git, commits: list) -> tuple[list, list]:
-    """Take kept commits onto the branch, oldest first, each with the YAML merge driver; the ref of
-    each one taken (or found already there) is dropped. Returns (taken, [(commit, conflicts)])."""
+    """Take kept commits onto the branch, oldest first, each with the YAML merge driver. Returns
+    (taken or found already there, [(commit, conflicts)]). The caller drops the refs of those taken
+    once its journal is gone: until then a kill leaves every one of them kept (a repair that starts
+    over from the branch's old tip takes them all along again)."""
     from aftercare.store.sync import CONFLICTS, _git_merging, read_conflicts
 
     taken, failed = [], []
@@ -112,7 +114,6 @@ def reapply(root: Path, git_dir: Path, git, commits: list) -> tuple[list, list]:
                 if not empty:                       # (empty: what it changes, the branch has already)
                     failed.append((c, found))
                     continue
-        drop_ref(git, c)
         taken.append(c)
     return taken, failed
 
@@ -177,6 +178,8 @@ def apply(store, given: str) -> str:
         before = git.head()
         taken, failed = reapply(store.root, store.git_dir, git, [c])
         remove_file(store.git_dir / SYNC_JOURNAL)
+        for t in taken:
+            drop_ref(git, t)
         hygiene.settled(store.git_dir)
     if failed:
         raise AftercareError(f"保存的提交 {d['short']} {conflict_text(git, c, failed[0][1])}，未能接回，什么也没有改；"

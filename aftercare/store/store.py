@@ -31,7 +31,7 @@ from aftercare.store import yamlio
 from aftercare.store.fsutil import atomic_write, check_inside, ensure_dir, locked, remove_file
 from aftercare.store.gitops import Git, GitError, find_git_dir
 from aftercare.store import hygiene
-from aftercare.store.journal import SYNC_JOURNAL, Journal, recover
+from aftercare.store.journal import SYNC_JOURNAL, Journal, prune_emptied, recover
 from aftercare.store.schema import case_from, event_from
 from aftercare.store.validate import content_problems
 
@@ -518,6 +518,7 @@ class Transaction:
                 raise
             raise AftercareError(f"{exc.message}；未做任何更改", code=exc.code) from None
         self.committed = True
+        prune_emptied(self.store.root, paths)
         hygiene.settled(self.store.git_dir)       # our own index update: no sweep needed for it
         return commit
 

@@ -253,6 +253,8 @@ def recover(root: Path, git_dir: Path, git) -> str | None:
         taken, failed = kept.reapply(root, git_dir, git, extra)
         remove_file(journal)
         remove_file(git_dir / CONFLICTS)
+        for c in taken:
+            kept.drop_ref(git, c)
         if data.get("what") == "kept":
             note = "注意：上一次接回保存的提交（aftercare kept apply）被中断，已重新处理"
         else:
@@ -343,12 +345,7 @@ def _renumber_collisions(store: Store, remote_ref: str) -> list:
                 tx.remove(f)
             moves.append((old, new))
         tx.commit("Renumber " + ", ".join(f"case {a} to {b}" for a, b in moves) + " (the number was taken on the remote)")
-    for old, _new in moves:
-        for d in sorted((store.cases_dir / old).rglob("*"), reverse=True):
-            if d.is_dir():
-                d.rmdir()
-        (store.cases_dir / old).rmdir()
-    return moves
+    return moves                     # (the old folders, emptied, went with the commit: Transaction.commit)
 
 
 _PUSH_REASONS = (

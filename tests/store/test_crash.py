@@ -22,3 +22,20 @@ def test_kill_at_every_git_step_loses_nothing(tmp_path, capsys):
     assert (f["lost"], f["duplicated"], f["uncommitted"], f["swept"], f["check"]) == (0, 0, 0, 0, 0)
     assert f["killed"] >= 0.9 * f["runs"] and f["completed"] + f["rolled_back"] == f["runs"]
     assert f["commands"]["record"]["kill_points"] >= 10 and f["commands"]["case add"]["kill_points"] >= 10
+
+
+@pytest.mark.slow
+def test_kill_sync_at_every_git_step_loses_nothing(tmp_path, capsys):
+    """A sync that renumbers and merges (aftercare.yaml merged by the YAML driver), and one that
+    rebases: killed at each git step (before, after, holding the index lock), then the next command
+    (a record) and `sync` again: every record of both offices once, nothing half done, pushed."""
+    from crash_test import run_sync
+
+    f = run_sync(tmp_path)
+    with capsys.disabled():
+        print(f"\nsync crash test: {f['runs']} kills, {f['completed']} joined, {f['rolled_back']} as before the sync, "
+              f"{f['lost']} lost, {f['duplicated']} duplicated, {f['left']} left half done, {f['stuck']} stuck")
+    assert f["where"] == []
+    assert (f["lost"], f["duplicated"], f["left"], f["stuck"], f["check"]) == (0, 0, 0, 0, 0)
+    assert f["killed"] == f["runs"] and f["completed"] + f["rolled_back"] == f["runs"]
+    assert f["kinds"]["merge"]["kill_points"] >= 20 and f["kinds"]["rebase"]["kill_points"] >= 10

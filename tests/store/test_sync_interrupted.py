@@ -26,10 +26,11 @@ def _pair(tmp_path):
     return pair(tmp_path, notified_on="2026-03-01", reported_on="2026-03-02")
 
 
-def _killed_sync(root, tmp_path, hook: str = "post-checkout", nth: int = 1):
-    """Run `sync` as a process and kill it (git included) while git is inside its rebase or merge: at
-    the n-th run of a git hook (post-checkout: the rebase's checkout; post-commit: a commit replayed;
-    pre-merge-commit: the merge done in the index and files, not committed; post-merge: committed)."""
+def _killed_sync(root, tmp_path, hook: str = "post-checkout", nth: int = 1, args: tuple = ("sync",)):
+    """Run `sync` (or `args`) as a process and kill it (git included) while git is inside its rebase,
+    merge or cherry-pick: at the n-th run of a git hook (post-checkout: the rebase's checkout;
+    post-commit: a commit replayed or picked; prepare-commit-msg: a pick done in the index and files,
+    not committed; pre-merge-commit: the merge likewise; post-merge: the merge committed)."""
     reached = tmp_path / "reached"
     count = tmp_path / "hook-count"
     reached.unlink(missing_ok=True)
@@ -39,13 +40,13 @@ def _killed_sync(root, tmp_path, hook: str = "post-checkout", nth: int = 1):
                          f"if [ $(wc -l < '{count}') -ge {nth} ]; then touch '{reached}'; sleep 60; fi\n")
     hook_file.chmod(0o755)
     env = dict(os.environ, AFTERCARE_TODAY="2026-05-20")
-    proc = subprocess.Popen([sys.executable, "-m", "aftercare", "sync", "--store", str(root)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "aftercare", *args, "--store", str(root)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     for _ in range(300):
         if reached.exists() or proc.poll() is not None:
             break
         time.sleep(0.05)
-    assert reached.exists(), f"sync never reached the {hook} hook"
+    assert reached.exists(), f"{args[0]} never reached the {hook} hook"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     hook_file.unlink()
@@ -141,3 +142,32 @@ def test_a_sync_killed_after_replaying_a_merged_commit_keeps_no_false_commit(tmp
     a.ok("sync")
     b.ok("sync")
     assert _staff(b) == {"李娟", "王强", "赵敏"} and _visits(b, cid) == ["见面访谈；甲一"]
+
+
+def test_a_sync_killed_right_after_its_renumbering_commit_leaves_no_empty_case_folder(tmp_path):
+    """Killed (by a git wrapper, bench/crash_test.py's) just after the commit that moved this office's
+    new case 2026-0002 to 2026-0003: the emptied folder cases/2026-0002/ went with the commit (before:
+    it stayed, and read as a case without case.yaml until the next sync filled it)."""
+    import shutil
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from crash_test import WRAPPER
+
+    a, b, _cid = _pair(tmp_path)
+    assert a.add(11, reported_on="2026-05-01") == b.add(12, reported_on="2026-05-02") == "2026-0002"
+    b.ok("sync")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "git").write_text(WRAPPER.replace("@GIT@", shutil.which("git")))
+    (bindir / "git").chmod(0o755)
+    env = dict(os.environ, AFTERCARE_TODAY="2026-05-20", PATH=f"{bindir}{os.pathsep}{os.environ['PATH']}",
+               AFTERCARE_CRASH_AT="update-ref", AFTERCARE_CRASH_NTH="1", AFTERCARE_CRASH_WHEN="after",
+               AFTERCARE_CRASH_COUNTER=str(tmp_path / "counter"))
+    res = subprocess.run([sys.executable, "-m", "aftercare", "sync", "--store", str(a.root)], env=env,
+                         capture_output=True)
+    assert res.returncode == -9                                        # killed right after the renumbering commit
+    assert git(a.root, "log", "-1", "--format=%s").startswith("Renumber case 2026-0002 to 2026-0003")
+    res = a("check")                                                   # the next command
+    assert res.exit_code == 0, res.output                              # before: cases/2026-0002 without case.yaml
+    assert not (a.root / "cases" / "2026-0002").exists()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
 from conftest import Cli, committed, git, refused, show_json
 from test_sync_interrupted import _killed_sync, _pair, _visits
 
@@ -143,3 +145,42 @@ def test_a_kept_commit_is_dropped_after_the_user_dealt_with_it(tmp_path):
     assert res.stdout.startswith(f"已放弃保存的提交 {made[:7]}") and a.commits() == before
     assert _kept(a) == [] and a("check").exit_code == 0 and a.ok("kept", "list").stdout.strip() == "没有保存的提交"
     assert refused(a, "kept", "drop", made[:7]).startswith(f"错误：没有保存的提交“{made[:7]}”")
+
+
+@pytest.mark.parametrize("hook", ["prepare-commit-msg", "post-commit"])
+def test_a_repair_killed_while_it_takes_commits_along_loses_and_duplicates_nothing(tmp_path, hook):
+    """The repair itself killed: after the redone rebase (one replay: the 1st commit hook) and the
+    first of two records made on the detached HEAD (the 2nd), while it cherry-picks the second (the
+    3rd) — done in the index and files but not committed (prepare-commit-msg), or committed
+    (post-commit). The first, already taken along, must not be lost when the repair starts over."""
+    a, b, cid = _pair(tmp_path)
+    b.ok("record", "visit", cid, "--date", "2026-04-10", "--note", "乙")
+    b.ok("sync")
+    a.ok("record", "visit", cid, "--date", "2026-05-10", "--note", "甲一")
+    branch = git(a.root, "symbolic-ref", "--short", "HEAD")
+    _killed_sync(a.root, tmp_path)
+    first = _on_the_detached_head(a, "record", "visit", cid, "--date", "2026-05-11", "--note", "甲二")
+    second = _on_the_detached_head(a, "record", "visit", cid, "--date", "2026-05-12", "--note", "甲三")
+    _killed_sync(a.root, tmp_path, hook, 3, ("due",))               # the next command, killed in its repair
+    assert _kept(a) == sorted(f"refs/aftercare/kept/{c}" for c in (first, second))    # both still kept
+    res = a("show", cid)                                              # the command after it repairs again
+    assert res.exit_code == 0 and "中断后另做的 2 条提交已接回分支" in res.stderr, res.output
+    assert git(a.root, "symbolic-ref", "--short", "HEAD") == branch and git(a.root, "status", "--porcelain") == ""
+    assert _visits(a, cid) == ["见面访谈；乙", "见面访谈；甲一", "见面访谈；甲三", "见面访谈；甲二"]   # (sorted by code point)
+    subjects = git(a.root, "log", "--format=%s").splitlines()
+    assert all(subjects.count(git(a.root, "log", "-1", "--format=%s", c)) == 1 for c in (first, second))
+    assert _kept(a) == [] and a("check").exit_code == 0
+
+
+@pytest.mark.parametrize("hook", ["prepare-commit-msg", "post-commit"])
+def test_a_kept_apply_killed_in_its_cherry_pick_is_completed_by_the_next_command(tmp_path, hook):
+    a, _b, cid, made = _conflicting_commit_after_a_killed_sync(tmp_path)
+    a.ok("show", cid)
+    a.ok("case", "set", cid, "--phone", "13500000000")
+    before = a.commits()
+    _killed_sync(a.root, tmp_path, hook, 1, ("kept", "apply", made[:7]))
+    res = a("show", cid)
+    assert res.exit_code == 0 and "上一次接回保存的提交（aftercare kept apply）被中断" in res.stderr, res.output
+    assert a.commits() == before + 1 and _phone(a, cid) == "13600000003"
+    assert git(a.root, "status", "--porcelain") == "" and _kept(a) == [] and a("check").exit_code == 0
+    assert not (a.root / ".git" / "CHERRY_PICK_HEAD").exists()
