@@ -332,30 +332,28 @@ def run_sync(work: Path) -> dict:
     return figures
 
 
-def main() -> int:
-    if sys.argv[1:] == ["--sync"]:
-        with tempfile.TemporaryDirectory() as tmp:
-            f = run_sync(Path(tmp))
-        for w in f.pop("where"):
-            print("  ", w)
-        for kind, k in f.pop("kinds").items():
-            print(f"sync that {'merges' if kind == 'merge' else 'rebases'}: {k['kill_points']} git steps")
-        print(json.dumps(f, ensure_ascii=False))
-        print(f"{f['runs']} kills of sync: {f['completed']} joined with the remote by the next command, {f['rolled_back']} as before the sync; {f['lost']} lost, "
-              f"{f['duplicated']} duplicated, {f['left']} left half done, {f['stuck']} stuck, {f['check']} failed check")
-        return 1 if f["lost"] + f["duplicated"] + f["left"] + f["stuck"] + f["check"] else 0
-    with tempfile.TemporaryDirectory() as tmp:
-        f = run(Path(tmp))
+def _report(f: dict, steps: str, what: str, failures: tuple) -> int:
+    """Print the figures (each failure's place first); 1 when any of `failures` is not 0."""
     for w in f.pop("where"):
         print("  ", w)
-    for command, c in f.pop("commands").items():
-        print(f"{command}: {c['kill_points']} git steps")
+    for name, c in f.pop(steps).items():
+        print(f"{name}: {c['kill_points']} git steps")
     print(json.dumps(f, ensure_ascii=False))
-    print(f"{f['runs']} kills: {f['completed']} completed, {f['rolled_back']} rolled back; "
-          f"{f['lost']} lost, {f['duplicated']} duplicated, {f['uncommitted']} left uncommitted, "
-          f"{f['swept']} swept into another commit")
-    bad = f["lost"] + f["duplicated"] + f["uncommitted"] + f["swept"] + f["check"]
-    return 1 if bad else 0
+    print(what.format(**f))
+    return 1 if sum(f[k] for k in failures) else 0
+
+
+def main() -> int:
+    sync = sys.argv[1:] == ["--sync"]
+    with tempfile.TemporaryDirectory() as tmp:
+        f = (run_sync if sync else run)(Path(tmp))
+    if sync:
+        return _report(f, "kinds", "{runs} kills of sync: {completed} joined with the remote by the next command, "
+                       "{rolled_back} as before the sync; {lost} lost, {duplicated} duplicated, {left} left half done, "
+                       "{stuck} stuck, {check} failed check", ("lost", "duplicated", "left", "stuck", "check"))
+    return _report(f, "commands", "{runs} kills: {completed} completed, {rolled_back} rolled back; {lost} lost, "
+                   "{duplicated} duplicated, {uncommitted} left uncommitted, {swept} swept into another commit",
+                   ("lost", "duplicated", "uncommitted", "swept", "check"))
 
 
 if __name__ == "__main__":

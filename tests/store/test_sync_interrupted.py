@@ -57,13 +57,20 @@ def _visits(c: Cli, cid: str) -> list:
                   if e["type"] == "visit")
 
 
-def test_a_sync_killed_during_its_rebase_loses_nothing(tmp_path):
+def killed_with_a_record_on_each_side(tmp_path) -> tuple[Cli, Cli, str, str]:
+    """Office B recorded 乙 and synced; office A recorded 甲一 and its sync was killed at the rebase's
+    checkout (detached HEAD at B's tip, 甲一 not yet replayed). Returns A, B, the case, A's branch."""
     a, b, cid = _pair(tmp_path)
     b.ok("record", "visit", cid, "--date", "2026-04-10", "--note", "乙")
     b.ok("sync")
     a.ok("record", "visit", cid, "--date", "2026-05-10", "--note", "甲一")
     branch = git(a.root, "symbolic-ref", "--short", "HEAD")
     _killed_sync(a.root, tmp_path)
+    return a, b, cid, branch
+
+
+def test_a_sync_killed_during_its_rebase_loses_nothing(tmp_path):
+    a, b, cid, branch = killed_with_a_record_on_each_side(tmp_path)
     a.ok("record", "visit", cid, "--date", "2026-05-12", "--note", "甲二")    # the next command
     assert _visits(a, cid) == ["见面访谈；乙", "见面访谈；甲一", "见面访谈；甲二"]   # today: 甲一 missing
     assert git(a.root, "symbolic-ref", "--short", "HEAD") == branch                # today: detached HEAD

@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from conftest import Cli, committed, git, refused, show_json
-from test_sync_interrupted import _killed_sync, _pair, _visits
+from test_sync_interrupted import _killed_sync, _pair, _visits, killed_with_a_record_on_each_side
 
 
 def _on_the_detached_head(c: Cli, *args: str) -> str:
@@ -37,12 +37,7 @@ def _kept(c: Cli) -> list:
 
 
 def test_a_record_made_on_the_detached_head_is_taken_onto_the_branch_once(tmp_path):
-    a, b, cid = _pair(tmp_path)
-    b.ok("record", "visit", cid, "--date", "2026-04-10", "--note", "乙")
-    b.ok("sync")
-    a.ok("record", "visit", cid, "--date", "2026-05-10", "--note", "甲一")
-    branch = git(a.root, "symbolic-ref", "--short", "HEAD")
-    _killed_sync(a.root, tmp_path)
+    a, b, cid, branch = killed_with_a_record_on_each_side(tmp_path)
     made = _on_the_detached_head(a, "record", "visit", cid, "--date", "2026-05-11", "--note", "甲二")
     res = a("show", cid)                                                  # the next command repairs
     assert res.exit_code == 0, res.output
@@ -153,12 +148,7 @@ def test_a_repair_killed_while_it_takes_commits_along_loses_and_duplicates_nothi
     first of two records made on the detached HEAD (the 2nd), while it cherry-picks the second (the
     3rd) — done in the index and files but not committed (prepare-commit-msg), or committed
     (post-commit). The first, already taken along, must not be lost when the repair starts over."""
-    a, b, cid = _pair(tmp_path)
-    b.ok("record", "visit", cid, "--date", "2026-04-10", "--note", "乙")
-    b.ok("sync")
-    a.ok("record", "visit", cid, "--date", "2026-05-10", "--note", "甲一")
-    branch = git(a.root, "symbolic-ref", "--short", "HEAD")
-    _killed_sync(a.root, tmp_path)
+    a, b, cid, branch = killed_with_a_record_on_each_side(tmp_path)
     first = _on_the_detached_head(a, "record", "visit", cid, "--date", "2026-05-11", "--note", "甲二")
     second = _on_the_detached_head(a, "record", "visit", cid, "--date", "2026-05-12", "--note", "甲三")
     _killed_sync(a.root, tmp_path, hook, 3, ("due",))               # the next command, killed in its repair
