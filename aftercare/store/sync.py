@@ -229,6 +229,7 @@ def recover(root: Path, git_dir: Path, git) -> str | None:
             git.run("checkout", "-q", "-f", branch, check=False)
         if git.head() != tip and not git.ok("merge-base", "--is-ancestor", tip, "HEAD"):
             git.run("reset", "-q", "--hard", tip, check=False)          # the branch as it was
+        stash = _read(git_dir / "MERGE_AUTOSTASH")          # (`merge --abort` has applied it, if it ran)
         if (data.get("clean") is True or stash) and not tree_clean(git):
             git.run("reset", "-q", "--hard", "HEAD", check=False)
             git.run("clean", "-fdq", "--", CASES, check=False)

@@ -94,20 +94,26 @@ def _tidy(c: Cli, branch: str) -> None:
     assert git(c.root, "for-each-ref", "refs/aftercare/kept/") == ""
 
 
+def _to_be_merged(tmp_path) -> tuple[Cli, Cli, str, str]:
+    """Both offices registered a new person as 2026-0002 (with a visit) and added a worker; B has
+    synced: A's sync renumbers its case and joins by a merge (aftercare.yaml by the YAML driver)."""
+    a, b, cid = _pair(tmp_path)
+    a.ok("staff", "add", "王强")
+    b.ok("staff", "add", "赵敏")
+    assert a.add(11, worker="王强", reported_on="2026-05-01") == b.add(12, worker="赵敏", reported_on="2026-05-02") == "2026-0002"
+    a.ok("record", "visit", "2026-0002", "--date", "2026-05-10", "--note", "甲")
+    b.ok("record", "visit", "2026-0002", "--date", "2026-05-11", "--note", "乙")
+    b.ok("sync")
+    return a, b, cid, git(a.root, "symbolic-ref", "--short", "HEAD")
+
+
 @pytest.mark.parametrize("hook", ["pre-merge-commit", "post-merge"])
 def test_a_sync_killed_in_its_merge_loses_nothing(tmp_path, hook):
     """The merge of a sync that renumbered a case (the same new number registered on both sides), with
     the staff list changed on both sides (merged by the YAML driver): killed with the merge done in the
     index and the files but not committed (pre-merge-commit), or just after its commit."""
-    a, b, cid = _pair(tmp_path)
-    a.ok("staff", "add", "王强")
-    b.ok("staff", "add", "赵敏")
+    a, b, cid, branch = _to_be_merged(tmp_path)
     mine, theirs = person(11), person(12)
-    assert a.add(11, worker="王强", reported_on="2026-05-01") == b.add(12, worker="赵敏", reported_on="2026-05-02") == "2026-0002"
-    a.ok("record", "visit", "2026-0002", "--date", "2026-05-10", "--note", "甲")
-    b.ok("record", "visit", "2026-0002", "--date", "2026-05-11", "--note", "乙")
-    b.ok("sync")
-    branch = git(a.root, "symbolic-ref", "--short", "HEAD")
     _killed_sync(a.root, tmp_path, hook)
     if hook == "pre-merge-commit":
         assert git(a.root, "status", "--porcelain")                          # killed half merged (index, files)
@@ -178,3 +184,21 @@ def test_a_sync_killed_right_after_its_renumbering_commit_leaves_no_empty_case_f
     res = a("check")                                                   # the next command
     assert res.exit_code == 0, res.output                              # before: cases/2026-0002 without case.yaml
     assert not (a.root / "cases" / "2026-0002").exists()
+
+
+def test_an_uncommitted_edit_survives_a_sync_killed_in_its_merge(tmp_path):
+    """git's merge set the edit aside (merge.autoStash, .git/MERGE_AUTOSTASH) before it was killed
+    half merged: the repair undoes the half merge and puts the edit back, then redoes the merge."""
+    a, _b, cid, branch = _to_be_merged(tmp_path)
+    edited = a.root / "cases" / cid / "case.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8") + "# 手工备注，尚未提交\n", encoding="utf-8")
+    _killed_sync(a.root, tmp_path, "pre-merge-commit")
+    assert (a.root / ".git" / "MERGE_AUTOSTASH").exists()
+    res = a("due")
+    assert res.exit_code == 0 and "已在本机完成与远程记录的合并" in res.stderr, res.output
+    assert git(a.root, "symbolic-ref", "--short", "HEAD") == branch
+    assert git(a.root, "status", "--porcelain") == f"M cases/{cid}/case.yaml"      # the edit, and only it
+    assert edited.read_text(encoding="utf-8").endswith("# 手工备注，尚未提交\n")
+    assert git(a.root, "stash", "list") == "" and not (a.root / ".git" / "MERGE_AUTOSTASH").exists()
+    assert _staff(a) == {"李娟", "王强", "赵敏"}
+    assert {show_json(a, x)["id_number"] for x in ("2026-0002", "2026-0003")} == {person(11)[1], person(12)[1]}
