@@ -66,10 +66,10 @@ def dedupe(facts: list, order: list) -> tuple[list, list]:
         for p in rest:
             p.primary = False
             p.also = [(main.store, main.cid)] + [(q.store, q.cid) for q in rest if q is not p]
-            since = _begun(p)
-            if begun is not None and since is not None and (main.until is None or since < main.until) \
-                    and (p.until is None or begun < p.until):
-                p.until = begun       # overlapping registrations: the counted one's days are its own
+            if begun is not None and _overlap(p.spans, main.spans):
+                # registrations overlapping otherwise than by a change of place: the counted one's days are its own
+                p.spans = [(a, u if u is not None and u < begun else begun) for a, u in p.spans or [(None, None)]
+                           if a is None or a < (u if u is not None and u < begun else begun)]
         if main.exists:
             dups.append({"store": main.store, "case": main.cid, "name": main.name, "also": main.also})
     kept.sort(key=lambda p: (rank.get(p.store, 0), p.cid))
@@ -78,11 +78,22 @@ def dedupe(facts: list, order: list) -> tuple[list, list]:
 
 
 def _begun(pf):
-    """The last day before a registration's responsibility began (its `after`, or the day before it came on
-    the books); None when it never did."""
-    if pf.after is not None:
-        return pf.after
+    """The last day before a registration's days began (the hand-over before its receipt, or the day before
+    it came on the books); None when it never did."""
+    if pf.spans and pf.spans[0][0] is not None:
+        return pf.spans[0][0]
     return pf.reg_date - timedelta(days=1) if pf.reg_date is not None else None
+
+
+def _overlap(one, other) -> bool:
+    """Whether two registrations' days (`PersonFacts.spans`; None: every day) share a day."""
+    for a1, u1 in one or [(None, None)]:
+        for a2, u2 in other or [(None, None)]:
+            lo = a1 if a2 is None else a2 if a1 is None else max(a1, a2)
+            hi = u1 if u2 is None else u2 if u1 is None else min(u1, u2)
+            if lo is None or hi is None or lo < hi:
+                return True
+    return False
 
 
 def county_agenda(labelled: list, day: date, within: int | None, case: str | None, worker: str | None,

@@ -119,7 +119,7 @@ def contributions(pf: PersonFacts, d1: date, d2: date, all_time: bool = False) -
     Figures of the person on D2 (register, caseload, control, lost now, follow-up outcomes) come from the
     primary registration only; dated figures (windows and items by deadline, records by date, lost days,
     操守期 by the second isolation's start) only from the days this store was responsible for the person
-    (`PersonFacts.owns`): a history received by change of place is the sending office's work."""
+    (`PersonFacts.spans`): a history received by change of place is the sending office's work."""
     c: dict = {}
 
     def add(code, num=1, den=0):
@@ -134,11 +134,25 @@ def contributions(pf: PersonFacts, d1: date, d2: date, all_time: bool = False) -
         return c
     if pf.primary:
         _person_figures(pf, d2, add)
-    period = d1, d2
-    if pf.after is not None and pf.after >= d1:       # dated figures: the days this store was responsible
-        d1 = pf.after + timedelta(days=1)
-    if pf.until is not None and pf.until < d2:
-        d2 = pf.until
+    if pf.spans is None:
+        _dated(pf, d1, d2, add, None)
+    else:
+        one = timedelta(days=1)
+        for a, u in pf.spans:         # the part of D1..D2 in each span of this store's days
+            _dated(pf, d1 if a is None or a < d1 else a + one, d2 if u is None or u > d2 else u, add,
+                   a if a is not None and d1 <= a <= d2 else None)
+    # 操守期: days between the end of one isolation and the start of the next
+    isos = sorted(pf.isolations, key=lambda x: x[0])
+    periods = [(b[0] - a[1]).days for a, b in zip(isos, isos[1:])
+               if a[1] is not None and (all_time or d1 <= b[0] <= d2) and pf.owns(b[0])]
+    if periods:
+        c["abstinence_period"] = [periods, 0]
+    return c
+
+
+def _dated(pf: PersonFacts, d1: date, d2: date, add, receipt: date | None) -> None:
+    """The dated figures of the days D1..D2 (nothing when D1 > D2); `receipt`: a hand-over day of the
+    period on which a receipt here counts too (received the day the other office handed over)."""
     # execution
     for dl, done in pf.report_in:
         if d1 <= dl <= d2:
@@ -155,8 +169,8 @@ def contributions(pf: PersonFacts, d1: date, d2: date, all_time: bool = False) -
             add(f"escalation.{kind}.{outcome}")
     # events of the period
     for t, d, a, b in pf.events:
-        if not d1 <= d <= d2 and not (t == "transfer-in" and d == pf.after and period[0] <= d <= period[1]):
-            continue              # (a receipt on the day of the hand-over is the receiving store's)
+        if not d1 <= d <= d2 and not (d == receipt and t == "transfer-in"):
+            continue
         if t == "test":
             makeup, under = b
             add("tests")
@@ -190,13 +204,6 @@ def contributions(pf: PersonFacts, d1: date, d2: date, all_time: bool = False) -
         days = (last - max(a, d1)).days + 1
         if days > 0:
             add("lost_days", days)
-    # 操守期: days between the end of one isolation and the start of the next
-    isos = sorted(pf.isolations, key=lambda x: x[0])
-    periods = [(b[0] - a[1]).days for a, b in zip(isos, isos[1:])
-               if a[1] is not None and (d1 <= b[0] <= d2 if not all_time else pf.owns(b[0]))]
-    if periods:
-        c["abstinence_period"] = [periods, 0]
-    return c
 
 
 def _person_figures(pf: PersonFacts, d2: date, add) -> None:

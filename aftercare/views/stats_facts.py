@@ -21,7 +21,7 @@ from datetime import date
 
 from aftercare.core.model import CLOSED_STATES
 
-FACTS_FORMAT = 7
+FACTS_FORMAT = 8
 CACHE_DAYS = 4                    # D2 values kept in the cache (a month, the one before, ...)
 
 DUTY_KINDS = ("test", "visit", "report", "education", "evaluation", "followup")
@@ -59,15 +59,15 @@ class PersonFacts:
     also: list = field(default_factory=list)        # (store, case) of the same person in other stores
     records: int = 0                                # windows and records in all (a duplicate's weight)
     # This store's responsibility for the person (see `responsibility`): dated figures (a window or item by its
-    # deadline, a record by its date) count only after `after` and up to `until`; `primary` is False for a
-    # county's other registration of a person, which adds its dated work but no person figure (`registered`, ...)
-    after: date | None = None
-    until: date | None = None
+    # deadline, a record by its date) count only on days inside one of the spans (after, until]: None = every
+    # day; `primary` is False for a county's other registration of a person, which adds its dated work but no
+    # figure of the person on D2 (`registered`, ...)
+    spans: list | None = None
     primary: bool = True
 
     def owns(self, d: date) -> bool:
         """Whether something dated `d` is this store's work."""
-        return (self.after is None or d > self.after) and (self.until is None or d <= self.until)
+        return self.spans is None or any((a is None or d > a) and (u is None or d <= u) for a, u in self.spans)
 
 
 def person_state(case, view) -> str:
@@ -91,26 +91,41 @@ def _visible(events, d2: date) -> list:
     return list(visible_events(events, d2))
 
 
-def responsibility(events) -> tuple:
-    """(received, after, until) of one store's copy of a case, from all its records (voided ones never exist).
-    A case received by change of place (`transfer import`) holds the sending office's history: this store's
-    responsibility begins the day after that office's hand-over (`after`), and the person is on its books from
-    the receipt (`received`, the last `transfer-in`). A case handed over to another office (a hand-over with
-    no receipt after it) ends this store's responsibility on the hand-over day (`until`)."""
-    received = after = until = None
-    moves = [e for e in _visible(events, date.max) if e.type in ("transfer-handover", "transfer-in")]
-    for e in sorted(moves, key=lambda e: (e.date, e.type == "transfer-in")):   # a same-day receipt follows its hand-over
-        if e.type == "transfer-handover":
-            until = e.date
-        elif e.type == "transfer-in":
-            received, after, until = e.date, until, None
-    return received, after, until
+def responsibility(events, office: str | None = None) -> tuple:
+    """(spans, received) of one store's copy of a case, from all its records (voided ones never exist).
+
+    A case received by change of place (`transfer import`) holds the history of the offices it passed
+    through. Each hand-over (`transfer-handover`) ends the days of the office that made it: the days since
+    the previous hand-over, up to and including the hand-over day. This store's days are those ended by its
+    own hand-overs and, when the case is here now (a receipt after the last hand-over), the days after the
+    last hand-over. A hand-over with no receipt after it here is this store's (the case left from here);
+    one followed by a receipt is this store's only when it names this store's office (the person came
+    back). `spans`: [(after, until)], the days after `after` up to `until` (None: unbounded), or None for
+    every day; `received`: the receipt that put the person on this store's books when its first days
+    began with one (else None: from the first day on the books)."""
+    moves = sorted((e for e in _visible(events, date.max) if e.type in ("transfer-handover", "transfer-in")),
+                   key=lambda e: (e.date, e.type == "transfer-in"))    # a same-day receipt follows its hand-over
+    spans, start, receipt = [], None, None
+    for i, e in enumerate(moves):
+        if e.type == "transfer-in":
+            receipt = e.date
+            continue
+        later = any(m.type == "transfer-in" for m in moves[i + 1:])
+        if not later or (office and e.get("from") == office):
+            spans.append((start, e.date, receipt))
+        start, receipt = e.date, None
+    if not moves or moves[-1].type == "transfer-in":          # the case is here now
+        spans.append((start, None, receipt))
+    if spans == [(None, None, None)]:
+        return None, None
+    return [(a, u) for a, u, _r in spans], (spans[0][2] if spans and spans[0][0] is not None else None)
 
 
-def extract(store_label: str, case, view, d2: date, events=None) -> PersonFacts:
+def extract(store_label: str, case, view, d2: date, events=None, office: str | None = None) -> PersonFacts:
     """Copy the engine's view of one person on D2 into PersonFacts. With the path model (`view.path`),
     every measure's view, the follow-up windows and the path's items are read; `events` are all the
-    person's records (the view of one measure holds only that measure's)."""
+    person's records (the view of one measure holds only that measure's); `office`: the store's office name
+    (whose hand-overs are this store's, see `responsibility`)."""
     path = getattr(view, "path", None)
     evs = _visible(events, d2) if events is not None else list(view.events)
     extra = case.extra or {}
@@ -121,14 +136,14 @@ def extract(store_label: str, case, view, d2: date, events=None) -> PersonFacts:
     first = min([d for d in (case.created_on, case.notified_on, evs[0].date if evs else None,
                              *(sg.start for sg in segments)) if d is not None], default=None)
     views = [sg.view for sg in segments if getattr(sg, "view", None) is not None] if path is not None else [view]
-    received, after, until = responsibility(events if events is not None else view.events)
+    spans, received = responsibility(events if events is not None else view.events, office)
     pf = PersonFacts(
         store=store_label, cid=case.id, name=case.name, id_number=case.id_number, worker=case.worker or "",
         household=case.household, risk=view.risk,
         measure=segments[-1].kind if segments else case.measure,
         prior_isolations=prior if isinstance(prior, int) else None,
-        state=person_state(case, view), reg_date=first, after=after, until=until,
-        exists=first is not None and first <= d2 and (received is None or received <= d2),
+        state=person_state(case, view), reg_date=first, spans=spans,
+        exists=first is not None and first <= d2 and (received is None or received <= d2) and spans != [],
     )
     for v in views:
         _measure_windows(pf, v, d2)
@@ -300,7 +315,8 @@ def to_row(pf: PersonFacts) -> tuple[str, bytes, bytes]:
            [[_od(a), _od(b)] for a, b in pf.report_in],
            flat_i, evs, [[g, _od(d)] for g, d in pf.breaches], [[_od(a), _od(b)] for a, b in pf.lost],
            None if pf.followup is None else [_od(pf.followup[0]), pf.followup[1]],
-           [[_od(a), _od(b)] for a, b in pf.isolations], _od(pf.after), _od(pf.until)]
+           [[_od(a), _od(b)] for a, b in pf.isolations],
+           None if pf.spans is None else [[_od(a), _od(u)] for a, u in pf.spans]]
     wins = _pack((d.toordinal() << 8) | (_KINDS.index(k) << 3) | _OUTCOMES.index(o) for k, d, o in pf.windows)
     return json.dumps(row, ensure_ascii=False, separators=(",", ":")), wins, _pack(packed)
 
@@ -309,9 +325,9 @@ def from_row(label: str, r: list, wins: bytes, packed: bytes, since: int = 0) ->
     """A cached row back to PersonFacts; windows and records dated before the ordinal `since` are left out
     (the figures of a period starting then never read them)."""
     (cid, name, idn, worker, household, risk, measure, prior, state, exists, reg, records, rep, flat_i, evs,
-     breaches, lost, fu, isos, after, until) = r
+     breaches, lost, fu, isos, spans) = r
     pf = PersonFacts(label, cid, name, idn, worker, household, risk, measure, prior, state, exists, _do(reg),
-                     after=_do(after), until=_do(until))
+                     spans=None if spans is None else [(_do(a), _do(u)) for a, u in spans])
     pf.records = records
     pf.report_in = [(_do(a), _do(b)) for a, b in rep]
     pf.windows = [(_KINDS[(x >> 3) & 31], _D(x >> 8), _OUTCOMES[x & 7]) for x in _unpack(wins, since, 8)]
@@ -342,6 +358,7 @@ def load_facts(store, label: str, d2: date, since: date | None = None):
 
     cache = StatsCache(store, d2)
     rows = cache.rows()
+    office = store.office.get("name") or None
     lo = since.toordinal() if since is not None else 0
     now = time.time_ns()
     out, problems, put = [], [], {}
@@ -366,7 +383,7 @@ def load_facts(store, label: str, d2: date, since: date | None = None):
         from aftercare.core.engine import evaluate_in      # only for a case the cache does not hold
 
         view = evaluate_in(store, case, events, d2)
-        pf = extract(label, case, view, d2, events)
+        pf = extract(label, case, view, d2, events, office)
         if kt is not None:
             put[cid] = (kt, *to_row(pf))
         out.append(pf)

@@ -545,6 +545,21 @@ def test_follow_up_outcomes_escalations_and_periods_by_hand(cli):
 OTHER_OFFICE = "另一镇社区戒毒（康复）工作办公室"
 
 
+def change_place(sender: Cli, receiver: Cli, cid: str, to: str, applied: str, handed: str, received: str,
+                 bundle) -> str:
+    """A change of place: applied on `applied`, form the next day, approved the day after, archive handed over
+    on `handed` into `bundle`, received by `receiver` on `received`; returns the case ID there."""
+    from datetime import date, timedelta
+
+    day = date.fromisoformat(applied)
+    for i, args in enumerate((("apply", cid, "--to", to, "--reason", "随家人迁居"), ("form", cid, "--opinion", "同意"),
+                              ("approve", cid, "--by", "某县公安局"))):
+        d = (day + timedelta(days=i)).isoformat()
+        sender.ok("transfer", *args, "--date", d, today=d)
+    sender.ok("transfer", "handover", cid, "--date", handed, "--bundle", str(bundle), today=handed)
+    return receiver.ok("transfer", "import", str(bundle), "--date", received, today=received).stdout.strip().splitlines()[-1]
+
+
 def build_transfer(cli: Cli, tmp_path) -> tuple:
     """X's change of place from this store to another office's (the dates of
     test_transfer_between_two_offices_each_counts_its_own_days); returns (the other store's Cli, X's case ID)."""
@@ -555,15 +570,8 @@ def build_transfer(cli: Cli, tmp_path) -> tuple:
         cli.ok("record", "test", x, "--result", "negative", "--date", day)
     cli.ok("record", "visit", x, "--date", "2026-03-25")
     cli.ok("record", "support", x, "--kind", "assistance", "--amount", "100", "--date", "2026-04-03")
-    for args, day in ((("apply", x, "--to", "另一镇", "--reason", "随家人迁居"), "2026-04-01"),
-                      (("form", x, "--opinion", "同意"), "2026-04-02"),
-                      (("approve", x, "--by", "某县公安局"), "2026-04-03")):
-        cli.ok("transfer", *args, "--date", day, today=day)
     bundle = tmp_path / "handover" / "x.bundle"
-    cli.ok("transfer", "handover", x, "--date", "2026-04-08", "--bundle", str(bundle), today="2026-04-08")
-    got = other.ok("transfer", "import", str(bundle), "--date", "2026-04-09", "--from", OFFICE,
-                   today="2026-04-09").stdout.strip().splitlines()[-1]
-    assert got == x
+    assert change_place(cli, other, x, "另一镇", "2026-04-01", "2026-04-08", "2026-04-09", bundle) == x
     other.ok("transfer", "report-in", x, "--date", "2026-04-12")
     other.ok("record", "test", x, "--result", "negative", "--date", "2026-04-20")
     other.ok("record", "visit", x, "--date", "2026-05-02")
@@ -643,6 +651,47 @@ def test_transfer_between_two_offices_each_counts_its_own_days(cli, tmp_path):
 
 
 
+def test_a_person_who_comes_back_by_change_of_place(cli, tmp_path):
+    """X of build_transfer (at A 03-05..04-08, at B from 04-09) moves back: B applies 04-27, form 04-28,
+    approved 04-29, hands over 05-06; A receives X into its existing folder 05-07 and tests 05-10. A's days
+    are up to 04-08 and after 05-06 (its hand-over names A; B's does not), B's 04-09..05-06.
+    Period 03-01..06-30 (windows w1 ends 04-04, w2 05-04, w3 06-04; the intake evaluation 04-04, the first
+    quarterly one 06-04):
+    A: X under detox again, registered by A (03-01); w1 and w3: tests on time (03-20, 05-10), visits 1 on
+       time (03-25) of 2, reports and education 0 of 2, evaluations 0 of 2 (intake, quarterly); tests
+       03-20, 04-02, 05-10; 100 元; one transfer out (04-08), one transfer in (05-07).
+    B: X closed (handed back); w2: test (04-20) and visit (05-02) on time, report and education missed; test
+       04-20; 50 元; transfer in 04-09, transfer out 05-06.
+    County: X once (under detox, in A); A + B: test windows 3 (3 on time), visits 3 (2), reports 3 missed,
+       4 tests, two transfers each way."""
+    other, x = build_transfer(cli, tmp_path)
+    bundle = tmp_path / "handover" / "back.bundle"
+    assert change_place(other, cli, x, "测试镇", "2026-04-27", "2026-05-06", "2026-05-07", bundle) == x
+    cli.ok("record", "test", x, "--result", "negative", "--date", "2026-05-10")
+    period = ("--from", "2026-03-01", "--to", "2026-06-30")
+    pick = ("registered.detox", "registered.closed", "registrations", "tests", "duty.test.due", "duty.test.on_time",
+            "duty.visit.due", "duty.visit.on_time", "duty.report.missed", "duty.education.missed",
+            "duty.evaluation.missed", "support.assistance.amount", "support.medical.amount", "transfers_in",
+            "transfers_out")
+    a, b = values(stats(cli, *period)), values(stats(other, *period))
+    county = values(stats(cli, *period, stores=[cli.root, other.root]))
+    assert {k: a[k] for k in pick} == {
+        "registered.detox": 1, "registered.closed": 0, "registrations": 1, "tests": 3, "duty.test.due": 2,
+        "duty.test.on_time": 2, "duty.visit.due": 2, "duty.visit.on_time": 1, "duty.report.missed": 2,
+        "duty.education.missed": 2, "duty.evaluation.missed": 2, "support.assistance.amount": 100.0,
+        "support.medical.amount": 0.0, "transfers_in": 1, "transfers_out": 1}
+    assert {k: b[k] for k in pick} == {
+        "registered.detox": 0, "registered.closed": 1, "registrations": 0, "tests": 1, "duty.test.due": 1,
+        "duty.test.on_time": 1, "duty.visit.due": 1, "duty.visit.on_time": 1, "duty.report.missed": 1,
+        "duty.education.missed": 1, "duty.evaluation.missed": 0, "support.assistance.amount": 0.0,
+        "support.medical.amount": 50.0, "transfers_in": 1, "transfers_out": 1}
+    assert {k: county[k] for k in pick} == {
+        "registered.detox": 1, "registered.closed": 0, "registrations": 1, "tests": 4, "duty.test.due": 3,
+        "duty.test.on_time": 3, "duty.visit.due": 3, "duty.visit.on_time": 2, "duty.report.missed": 3,
+        "duty.education.missed": 3, "duty.evaluation.missed": 2, "support.assistance.amount": 100.0,
+        "support.medical.amount": 50.0, "transfers_in": 2, "transfers_out": 2}
+
+
 def test_receipt_on_the_hand_over_day(cli, tmp_path):
     """The hand-over day is the sending office's last day, the receipt its receiver's: Y (detox, reported 03-02
     at A) is tested at A on 04-08, handed over the same day and received by B the same day. April: A counts the
@@ -652,14 +701,8 @@ def test_receipt_on_the_hand_over_day(cli, tmp_path):
     other = Cli(tmp_path / "other")
     other.ok("init", str(other.root), "--office", OTHER_OFFICE, store=False)
     y = cli.add(52, notified_on="2026-02-27", reported_on="2026-03-02")
-    for args, day in ((("apply", y, "--to", "另一镇", "--reason", "随家人迁居"), "2026-04-01"),
-                      (("form", y, "--opinion", "同意"), "2026-04-02"),
-                      (("approve", y, "--by", "某县公安局"), "2026-04-03")):
-        cli.ok("transfer", *args, "--date", day, today=day)
-    cli.ok("record", "test", y, "--result", "negative", "--date", "2026-04-08", today="2026-04-08")
-    bundle = tmp_path / "handover" / "y.bundle"
-    cli.ok("transfer", "handover", y, "--date", "2026-04-08", "--bundle", str(bundle), today="2026-04-08")
-    other.ok("transfer", "import", str(bundle), "--date", "2026-04-08", "--from", OFFICE, today="2026-04-08")
+    cli.ok("record", "test", y, "--result", "negative", "--date", "2026-04-08")
+    assert change_place(cli, other, y, "另一镇", "2026-04-01", "2026-04-08", "2026-04-08", tmp_path / "y.bundle") == y
     pick = ("registered", "tests", "transfers_in", "transfers_out")
     a, b = values(stats(cli)), values(stats(other))
     county = values(stats(cli, stores=[cli.root, other.root]))
