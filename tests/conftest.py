@@ -14,7 +14,9 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from aftercare.cli import app
+from aftercare.cli import full_app
+
+app = full_app()
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # tools/synth.py
 from aftercare.core.ids import fictional_id_number, fictional_name

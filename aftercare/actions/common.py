@@ -13,7 +13,6 @@ from aftercare.core import model as M
 from aftercare.core.dates import parse_date
 from aftercare.core.errors import AftercareError
 from aftercare.store import Store
-from aftercare.core.engine import evaluate_in
 
 __all__ = ["PERSON_EVENTS", "NEED_START", "Result", "author_name", "choice", "past_date", "text", "next_case_id", "find_id_number", "load_view",
            "check_state", "record_event", "not_before_last_record", "same_day_warning", "edit_case_yaml"]
@@ -91,6 +90,8 @@ def find_id_number(store: Store, ids: list, idn: str) -> str | None:
 
 def load_view(store: Store, cid: str, today: date):
     case, events = store.load_case(cid)
+    from aftercare.core.engine import evaluate_in      # not at import: a warm `due` never evaluates
+
     return case, events, evaluate_in(store, case, events, today)
 
 

@@ -39,13 +39,62 @@ def _root(
     STATE["store"] = store
 
 
-from aftercare.cli import agenda_cmd, cases, completion, docs, find_cmd, kept, lifecycle, pathway, records, staff, stats, syncing  # noqa: E402,F401
-from aftercare.cli.usage import localise  # noqa: E402
+# which modules register each top-level command; `main` imports only those of the command asked for
+# (a small command's start-up stays small), anything else loads every module (tests check this map)
+ALL_MODULES = ("agenda_cmd", "cases", "completion", "docs", "find_cmd", "kept", "lifecycle", "pathway", "records",
+               "staff", "stats", "syncing")
+COMMAND_MODULES = {
+    "due": ("agenda_cmd",), "init": ("cases",), "demo": ("cases",), "show": ("cases",), "log": ("cases",),
+    "check": ("cases",), "case": ("cases", "pathway"), "completion": ALL_MODULES, "render": ("docs",),
+    "find": ("find_cmd",), "leave": ("lifecycle",), "suspend": ("lifecycle",), "resume": ("lifecycle",),
+    "terminate": ("lifecycle",), "release": ("lifecycle",), "explain": ("lifecycle",), "transfer": ("lifecycle",),
+    "record": ("records", "pathway"), "void": ("records",), "staff": ("staff",), "stats": ("stats",),
+    "export": ("stats",), "report": ("stats",), "sync": ("syncing",), "kept": ("kept",),
+}
+_ROOT_VALUE_OPTIONS = ("--store",)
 
-localise(app)
+
+def load(modules=ALL_MODULES):
+    """Import the command modules (each registers its commands on `app`) and give them Chinese help."""
+    import importlib
+
+    from aftercare.cli.usage import localise
+
+    for m in modules:
+        importlib.import_module(f"aftercare.cli.{m}")
+    localise(app)
+    return app
+
+
+def full_app():
+    """The app with every command (tests, `--help`, completion)."""
+    return load()
+
+
+def modules_for(argv: list) -> tuple:
+    """The command modules that `argv` needs: the first word that is not a root option (or its value)."""
+    import os
+
+    if any(k.startswith("_AFTERCARE_COMPLETE") for k in os.environ):
+        return ALL_MODULES
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+            continue
+        if a in _ROOT_VALUE_OPTIONS:
+            skip = True
+            continue
+        if a.startswith("-"):
+            continue
+        return COMMAND_MODULES.get(a, ALL_MODULES)
+    return ALL_MODULES
 
 
 def main() -> None:
+    import sys
+
+    load(modules_for(sys.argv[1:]))
     try:
         app(prog_name="aftercare")
     finally:

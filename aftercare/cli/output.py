@@ -26,7 +26,7 @@ class Sink:
     cols: int | None = None
     color: bool = False
     console: object = None
-    lines: list = field(default_factory=list)   # (text, style) when collecting for a console
+    lines: list = field(default_factory=list)   # (text, style) for a console; plain lines waiting for stdout
     buffer: list | None = None                  # collect plain lines instead of writing (to_text)
 
     def write(self, text: str = "", style: str | None = None) -> None:
@@ -35,10 +35,18 @@ class Sink:
         elif self.console is not None:
             self.lines.append((text, style if self.color else None))
         else:
-            sys.stdout.write(text + "\n")
+            self.lines.append(text)
+            if len(self.lines) >= 2048:          # a pipe gets the lines in large writes, not one call each
+                self._write_plain()
+
+    def _write_plain(self) -> None:
+        if self.lines:
+            sys.stdout.write("\n".join(self.lines) + "\n")
+            self.lines = []
 
     def flush(self) -> None:
         if self.console is None:
+            self._write_plain()
             sys.stdout.flush()
             return
         if not self.lines:
@@ -94,14 +102,20 @@ def _cell_lines(value, w: int | None) -> list[str]:
     return out or [""]
 
 
-def layout(headers: list, rows: list, cols: int | None, flex: tuple = (), fold: int | None = None):
-    """Column widths for `cols` cells: returns (widths, folded) where a folded column goes under its row."""
+def _natural(text: str) -> int:
+    return max(width(x) for x in text.split("\n")) if "\n" in text else width(text)
+
+
+def layout(headers: list, rows: list, cols: int | None, flex: tuple = (), fold: int | None = None,
+           cell_widths: list | None = None):
+    """Column widths for `cols` cells: returns (widths, folded) where a folded column goes under its row.
+    `cell_widths`: each row's cells' widths, when the caller has measured them already."""
     n = len(headers)
     natural = [width(h) for h in headers]
-    for r in rows:
-        for i in range(n):
-            cell = str(r[i])
-            natural[i] = max(natural[i], max(width(x) for x in cell.split("\n")) if "\n" in cell else width(cell))
+    if cell_widths is None:
+        cell_widths = [[_natural(str(r[i])) for i in range(n)] for r in rows]
+    for ws in cell_widths:
+        natural = list(map(max, natural, ws))
     if cols is None or sum(natural) + len(GAP) * (n - 1) <= cols:
         return natural, False
     flex = tuple(i for i in flex if i != fold) if fold is not None else tuple(flex)
@@ -141,7 +155,12 @@ def table(sink: Sink, headers: list, rows: list, flex: tuple = (), fold: int | N
           styles: list | None = None) -> None:
     """Write an aligned table (CJK-aware) to `sink`, fitted to its width; `styles[i]` styles row i."""
     n = len(headers)
-    widths, folded = layout(headers, rows, sink.cols, flex, fold)
+    texts = [[str(c) for c in r] for r in rows]
+    columns = [[r[i] for r in texts] for i in range(n)]
+    col_widths = [list(map(width, col)) if not any("\n" in t for t in col) else list(map(_natural, col))
+                  for col in columns]
+    cell_widths = list(zip(*col_widths)) if rows else []
+    widths, folded = layout(headers, rows, sink.cols, flex, fold, cell_widths)
     shown = [i for i in range(n) if not (folded and i == fold)]
     last = shown[-1]
 
@@ -160,11 +179,26 @@ def table(sink: Sink, headers: list, rows: list, flex: tuple = (), fold: int | N
                 if ln:
                     sink.write("    " + ln, style)
 
-    fmt(headers)
+    fmt([str(h) for h in headers])
     rule = [min(widths[i], (sink.cols or widths[i])) for i in shown]
     sink.write(GAP.join("─" * w for w in rule)[: (sink.cols or 10 ** 6)])
-    for j, r in enumerate(rows):
-        fmt(r, styles[j] if styles else None)
+    # a row whose shown cells are each one line that fits is padded by the widths measured above;
+    # only the others (a cell to wrap, a line break) go through `fmt`
+    limit = [widths[i] if sink.cols else 10 ** 9 for i in range(n)]
+    fits = [[w <= limit[i] and "\n" not in t for t, w in zip(columns[i], col_widths[i])] for i in shown]
+    padded = [columns[i] if i == last else [t + " " * (widths[i] - w) for t, w in zip(columns[i], col_widths[i])]
+              for i in shown]
+    simple = list(map(all, zip(*fits))) if rows else []
+    for j, cells in enumerate(zip(*padded)):
+        style = styles[j] if styles else None
+        if simple[j]:
+            sink.write(GAP.join(cells).rstrip(), style)
+            if folded:
+                for ln in _cell_lines(texts[j][fold], (sink.cols or 80) - 4):
+                    if ln:
+                        sink.write("    " + ln, style)
+        else:
+            fmt(texts[j], style)
 
 
 def para(sink: Sink, text: str, indent: int = 0, hang: int = 0, style: str | None = None) -> None:

@@ -7,14 +7,27 @@ import os
 import shutil
 
 
+class _DropWide(dict):
+    """A `str.translate` table that deletes the characters a terminal shows two cells wide; filled on
+    first sight of each character (the lookups of known characters stay in C)."""
+
+    def __missing__(self, code: int):
+        from unicodedata import east_asian_width
+
+        v = None if east_asian_width(chr(code)) in "WF" else code
+        self[code] = v
+        return v
+
+
+_DROP_WIDE = _DropWide()
+
+
 @functools.lru_cache(maxsize=16384)
 def width(text: str) -> int:
     """Display width in a terminal: CJK characters take two cells."""
     if text.isascii():
         return len(text)
-    from unicodedata import east_asian_width
-
-    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+    return 2 * len(text) - len(text.translate(_DROP_WIDE))
 
 
 def term_width(default: int = 100) -> int:

@@ -311,6 +311,21 @@ class DueItem:
         return None
 
 
+def live_agenda(items, state: str, day: date, within: int) -> list:
+    """The items to list on `day` for a person in `state`, with their status filled in; while the person
+    is held (suspended), none of those that need the person (`DueItem.pauses`)."""
+    if state in ("clean", "closed"):
+        return []
+    out = []
+    for it in items:
+        if state == "suspended" and it.pauses:
+            continue
+        st = it.status_on(day, within)
+        if st:
+            out.append(it.with_status(st))
+    return out
+
+
 # ---------------------------------------------------------------- a person's whole path (PATHWAY.md)
 
 COMMUNITY_MEASURES = ("detox", "rehab")          # the measures the office executes (RULES.md)

@@ -19,7 +19,7 @@ from aftercare.core.dates import add_months
 from aftercare.core.engine import CaseView
 from aftercare.core.facts import visible_events
 from aftercare.core.windows import Window, cut_in_force, phase_plan
-from aftercare.core.model import COMMUNITY_MEASURES, Case, DueItem, Event, Measure, measure_events
+from aftercare.core.model import COMMUNITY_MEASURES, Case, DueItem, Event, Measure, live_agenda, measure_events  # noqa: F401 (live_agenda: API)
 
 ONE = timedelta(days=1)
 CLOSED = ("released", "terminated", "transferred")
@@ -328,21 +328,6 @@ def measure_case(view, case: Case) -> Case:
     """The case as its latest community measure states it (kind, term, decision): what the documents and
     `show` print as "the measure"; the case itself when the path has no community measure."""
     return view.case if any(g.kind in COMMUNITY_MEASURES for g in view.path.segments) else case
-
-
-def live_agenda(items, state: str, day: date, within: int) -> list:
-    """The items to list on `day` for a person in `state`, with their status filled in; while the person
-    is held (suspended), none of those that need the person (`DueItem.pauses`)."""
-    if state in ("clean", "closed"):
-        return []
-    out = []
-    for it in items:
-        if state == "suspended" and it.pauses:
-            continue
-        st = it.status_on(day, within)
-        if st:
-            out.append(it.with_status(st))
-    return out
 
 
 def path_compliance(view) -> dict:

@@ -16,12 +16,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from aftercare.core.model import DueItem
-from aftercare.core.path import live_agenda
+from aftercare.core.model import DueItem, live_agenda
 from aftercare.store import Store
 from aftercare.store.cache import ReadCache, cache_path, case_file_key, keys_text
 from aftercare.store.store import CaseFiles
-from aftercare.core.engine import evaluate_in
 
 HORIZON_DAYS = 62      # open items cached this far ahead of the day computed
 FILE_CACHE_MAX = 64    # per-file parse caches are written when few cases changed (not on a full rebuild)
@@ -67,6 +65,8 @@ def summarise(store: Store, files: CaseFiles, day: date, parsed: dict | None = N
     case, events, problems = store.parse_case_files(files, parsed, today)
     if problems or case is None:
         return None, problems, parsed, None
+    from aftercare.core.engine import evaluate_in      # only when a case is (re)computed
+
     view = evaluate_in(store, case, events, day)
     horizon = day + timedelta(days=HORIZON_DAYS)
     items = [it for it in view.path.live if it.open_on(day) and (it.window_start or it.deadline) <= horizon]

@@ -8,8 +8,10 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from aftercare.cli import app
+from aftercare.cli import full_app
 from aftercare.cli.usage import _type_of
+
+app = full_app()
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 runner = CliRunner()

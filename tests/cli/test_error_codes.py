@@ -18,9 +18,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from aftercare.cli import app
+from aftercare.cli import full_app
 from aftercare.core.errors import AftercareError
 from conftest import HAN, git, person, show_json
+
+app = full_app()
 
 PKG = Path(__file__).resolve().parents[2] / "aftercare"
 runner = CliRunner()

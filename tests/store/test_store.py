@@ -427,10 +427,10 @@ def test_sync_without_remote_is_refused(cli, case):
 
 
 def _commands():
-    from aftercare.cli import app
+    from aftercare.cli import full_app
     import typer.main
 
-    group = typer.main.get_command(app)
+    group = typer.main.get_command(full_app())
     out = []
     for name, cmd in group.commands.items():
         if hasattr(cmd, "commands"):

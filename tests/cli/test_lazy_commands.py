@@ -1,0 +1,70 @@
+"""`main` imports only the command modules a command needs: the map must name every module that
+registers a part of each top-level command, and a command run through it must still work whole."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import typer
+
+import aftercare.cli as cli
+
+
+def _modules_of(t: typer.Typer) -> set:
+    mods = {c.callback.__module__ for c in t.registered_commands}
+    for g in t.registered_groups:
+        mods |= _modules_of(g.typer_instance)
+    return mods
+
+
+def _short(mods: set) -> set:
+    return {m.rsplit(".", 1)[1] for m in mods}
+
+
+def test_the_map_names_every_module_of_each_command():
+    app = cli.full_app()
+    seen = set()
+    for c in app.registered_commands:
+        name = c.name or c.callback.__name__
+        seen.add(name)
+        assert _short({c.callback.__module__}) <= set(cli.COMMAND_MODULES[name]), name
+    for g in app.registered_groups:
+        seen.add(g.name)
+        assert _short(_modules_of(g.typer_instance)) <= set(cli.COMMAND_MODULES[g.name]), g.name
+    # every mapped name is a real command (no stale entry)
+    assert seen == set(cli.COMMAND_MODULES)
+
+
+def test_the_command_word_is_found_after_root_options():
+    assert cli.modules_for(["due"]) == ("agenda_cmd",)
+    assert cli.modules_for(["--store", "due", "show", "X"]) == ("cases",)     # "due" is --store's value here
+    assert cli.modules_for(["--debug", "--no-cache", "record", "test"]) == ("records", "pathway")
+    assert cli.modules_for(["--store=x", "case", "list"]) == ("cases", "pathway")
+    for argv in ([], ["--help"], ["-h"], ["duee"], ["--version"]):
+        assert cli.modules_for(argv) == cli.ALL_MODULES, argv
+
+
+def _run(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "aftercare", *args], capture_output=True, text=True, env=env)
+
+
+def test_a_small_command_loads_only_its_module(tmp_path):
+    code = ("import sys; sys.argv = ['aftercare', 'due', '--help']; import aftercare.cli as c; "
+            "c.load(c.modules_for(sys.argv[1:])); "
+            "print(sorted(m for m in sys.modules if m.startswith('aftercare.cli.') and m.rsplit('.', 1)[1] in c.ALL_MODULES))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['aftercare.cli.agenda_cmd']"
+
+
+def test_help_and_a_mistyped_command_still_see_every_command():
+    r = _run("--help")
+    assert r.returncode == 0
+    for name in ("due", "record", "render", "stats", "sync", "transfer", "staff"):
+        assert name in r.stdout
+    r = _run("recrd", "test")
+    assert r.returncode == 2
+    assert "record" in r.stderr          # the suggestion comes from the whole command list
+    r = _run("record", "vist", "2026-0001")
+    assert r.returncode == 2
+    assert "visit" in r.stderr
