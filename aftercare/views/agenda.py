@@ -92,26 +92,30 @@ def _state_until(path) -> date | None:
 
 # ---------------------------------------------------------------- summaries as plain rows
 #
-# A cached summary is a JSON list of strings, integers (dates as ordinals) and null: decoding
-# checks every field's type, and a row of any other shape is recomputed.
+# A cached summary is a JSON list of strings, integers (dates as ordinals) and null, behind a digest
+# of that text: a row whose digest does not match (damaged, edited, written by anything but `_encode`)
+# is recomputed; a matching row has the shape `_encode` gave it, so decoding checks no field's type.
 
+DIGEST_LEN = 32
+
+
+def _digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.blake2b(text.encode(), digest_size=DIGEST_LEN // 2).hexdigest()
 
 
 def _o(d: date | None):
     return None if d is None else d.toordinal()
 
 
-def _d(v) -> date | None:
-    if v is None:
-        return None
-    if type(v) is not int:
-        raise ValueError("bad date")
-    return date.fromordinal(v)
-
-
 @functools.lru_cache(maxsize=8192)
 def _day_of(ordinal: int) -> date:
     return date.fromordinal(ordinal)
+
+
+def _d(v) -> date | None:
+    return None if v is None else _day_of(v)
 
 
 def _encode(e: Entry) -> str:
@@ -122,52 +126,36 @@ def _encode(e: Entry) -> str:
               _o(it.satisfied_on), it.satisfied_by, _o(it.explained_on), it.explanation, it.provisional, it.source,
               it.pauses]
              for it in s.items]
-    return json.dumps([e.ruleset, _o(e.computed), _o(e.horizon), _o(e.max_date),
+    text = json.dumps([e.ruleset, _o(e.computed), _o(e.horizon), _o(e.max_date),
                        [s.cid, s.name, s.id_number, s.measure, s.worker, s.status, _o(s.start), _o(s.last_day), s.risk,
                         s.counts, items, list(s.provisional_years), _o(s.closed_on), s.state, s.current,
                         _o(s.state_until)]],
                       ensure_ascii=False, separators=(",", ":"))
-
-
-def _text(v, none: bool = False):
-    if type(v) is str or (none and v is None):
-        return v
-    raise ValueError("bad text")
+    return _digest(text) + text
 
 
 def _decode(keys: tuple, text: str) -> Entry:
     import json
 
-    ruleset, computed, horizon, max_date, s = json.loads(text)
+    body = text[DIGEST_LEN:]
+    if text[:DIGEST_LEN] != _digest(body):
+        raise ValueError("digest")
+    ruleset, computed, horizon, max_date, s = json.loads(body)
     cid, name, idn, measure, worker, status, start, last, risk, counts, items, years, closed, state, current, until = s
-    if not (type(counts) is dict and all(type(k) is str and type(v) is int for k, v in counts.items())):
-        raise ValueError("bad counts")
-    if not (type(years) is list and all(type(y) is int for y in years)):
-        raise ValueError("bad years")
     out = []
     new = object.__new__
     day = _day_of
-    for it in items:
-        case, kind, dl, ws, basis, doc, key, sat, satby, exp, expl, prov, src, pauses = it     # a wrong length raises
-        if not (type(case) is str and type(kind) is str and type(basis) is str and type(key) is str
-                and type(expl) is str and type(src) is str and type(dl) is int and type(prov) is bool
-                and type(pauses) is bool and (ws is None or type(ws) is int) and (sat is None or type(sat) is int)
-                and (exp is None or type(exp) is int) and (doc is None or type(doc) is int)
-                and (satby is None or type(satby) is str)):
-            raise ValueError("bad item")
+    for case, kind, dl, ws, basis, doc, key, sat, satby, exp, expl, prov, src, pauses in items:
         d = new(DueItem)
-        d.__dict__.update(case=case, kind=kind, deadline=day(dl), window_start=None if ws is None else day(ws),
-                          basis=basis, document=doc, key=key, satisfied_on=None if sat is None else day(sat),
-                          satisfied_by=satby, explained_on=None if exp is None else day(exp), explanation=expl,
-                          provisional=prov, status="", source=src, pauses=pauses)
+        d.__dict__.update({
+            "case": case, "kind": kind, "deadline": day(dl), "window_start": None if ws is None else day(ws),
+            "basis": basis, "document": doc, "key": key, "satisfied_on": None if sat is None else day(sat),
+            "satisfied_by": satby, "explained_on": None if exp is None else day(exp), "explanation": expl,
+            "provisional": prov, "status": "", "source": src, "pauses": pauses})
         out.append(d)
-    summary = Summary(_text(cid), _text(name), _text(idn), _text(measure), _text(worker), _text(status), _d(start),
-                      _d(last), _text(risk), counts, out, years, _d(closed), _text(state), _text(current), _d(until))
-    c = _d(computed)
-    h = _d(horizon)
-    if c is None or h is None:
-        raise ValueError("bad entry")
-    return Entry(keys, _text(ruleset), c, h, _d(max_date), summary)
+    summary = Summary(cid, name, idn, measure, worker, status, _d(start), _d(last), risk, counts, out, years, _d(closed),
+                      state, current, _d(until))
+    return Entry(keys, ruleset, _day_of(computed), _day_of(horizon), _d(max_date), summary)
 
 
 def _entry(row, keys: tuple, ktext: str | None):
