@@ -25,17 +25,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 from synth import generate  # noqa: E402
 
+import installed  # noqa: E402
+
 TODAY = date(2026, 11, 23)
 HEAVY = ("openpyxl", "icalendar", "pypinyin", "jinja2", "weasyprint", "rich")
 RATIO_TARGET = 8          # --help within 8x of a bare interpreter
 
 
 def env() -> dict:
-    e = dict(os.environ, AFTERCARE_TODAY=TODAY.isoformat(), PYTHONPATH=str(ROOT))
-    for k, v in (("GIT_AUTHOR_NAME", "基准测试"), ("GIT_AUTHOR_EMAIL", "bench@example.invalid"),
-                 ("GIT_COMMITTER_NAME", "基准测试"), ("GIT_COMMITTER_EMAIL", "bench@example.invalid")):
-        e.setdefault(k, v)
-    return e
+    return installed.env(TODAY.isoformat(), PYTHONPATH=str(ROOT))
 
 
 def timed(argv: list, runs: int) -> float:

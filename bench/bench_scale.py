@@ -26,27 +26,18 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from synth import generate
+from synth import generate  # noqa: E402
+
+import installed  # noqa: E402  (bench/ is on sys.path when a script here runs)
+from installed import cli  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 TODAY = date(2026, 11, 23)
 SEED = 20261123
 
 
-def cli() -> list:
-    # the console script beside this interpreter (a pyenv shim on PATH would add ~50 ms of bash)
-    here = Path(sys.executable).parent / "aftercare"
-    exe = str(here) if here.exists() else shutil.which("aftercare")
-    return [exe] if exe else [sys.executable, "-m", "aftercare"]
-
-
 def env() -> dict:
-    e = dict(os.environ, AFTERCARE_TODAY=TODAY.isoformat())
-    for k, v in (("GIT_AUTHOR_NAME", "基准测试"), ("GIT_AUTHOR_EMAIL", "bench@example.invalid"),
-                 ("GIT_COMMITTER_NAME", "基准测试"), ("GIT_COMMITTER_EMAIL", "bench@example.invalid")):
-        e.setdefault(k, v)
-    e.pop("AFTERCARE_NO_CACHE", None)
-    return e
+    return installed.env(TODAY.isoformat())
 
 
 def run(args: list, check: bool = True, rss: bool = False):

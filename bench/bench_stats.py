@@ -29,11 +29,14 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import installed  # noqa: E402
+from installed import cli  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = "2026-11-23"
 PERIOD = ["--from", "2026-10-01", "--to", "2026-10-31"]
 MONTH = ["report", "monthly", "--month", "2026-10"]
-PYCACHE = Path("/tmp/aftercare-bench-stats/pycache")
 TARGETS = {"stats 2,000 warm": 1.0, "stats county warm": 6.0, "report monthly warm": 5.0}
 
 READ_ALL = """
@@ -48,19 +51,8 @@ for root in sys.argv[1:]:
 """
 
 
-def cli() -> list:
-    here = Path(sys.executable).parent / "aftercare"
-    if os.environ.get("PYTHONPATH") or not here.exists():
-        return [sys.executable, "-m", "aftercare"]      # a worktree on PYTHONPATH: not the installed script
-    return [str(here)]
-
-
 def env() -> dict:
-    # as installed: bytecode compiled once and kept (here outside the checkout), not recompiled every run
-    e = dict(os.environ, AFTERCARE_TODAY=TODAY, PYTHONPYCACHEPREFIX=str(PYCACHE))
-    e.pop("AFTERCARE_NO_CACHE", None)
-    e.pop("PYTHONDONTWRITEBYTECODE", None)
-    return e
+    return installed.env(TODAY)
 
 
 def run(args: list) -> float:

@@ -211,24 +211,28 @@ class ReadCache:
 
     # ---------------------------------------------------------------- summaries
 
-    def summaries(self, cids: list | None = None) -> dict:
-        """{cid: (worker, keys_text, data_text)} for the given cases (all when None)."""
+    def summaries(self, cids: list | None = None, worker: str | None = None) -> dict:
+        """{cid: (worker, keys_text, data_text)} for the given cases (all when None). With `worker`, the
+        data of other workers' cases is not read: their rows come as (worker, keys_text, None)."""
         if self.db is None:
             return {}
         gc_was = gc.isenabled()
         gc.disable()
         try:
+            data = "data" if worker is None else "CASE WHEN worker = ? THEN data ELSE NULL END"
+            head = () if worker is None else (worker,)
             if cids is None:
-                rows = self.db.execute("SELECT cid, worker, keys, data FROM summary").fetchall()
+                rows = self.db.execute(f"SELECT cid, worker, keys, {data} FROM summary", head).fetchall()
             else:
                 rows = []
                 for i in range(0, len(cids), 500):
                     part = cids[i:i + 500]
-                    rows += self.db.execute(f"SELECT cid, worker, keys, data FROM summary WHERE cid IN "
-                                            f"({','.join('?' * len(part))})", part).fetchall()
+                    rows += self.db.execute(f"SELECT cid, worker, keys, {data} FROM summary WHERE cid IN "
+                                            f"({','.join('?' * len(part))})", (*head, *part)).fetchall()
             out = {}
             for row in rows:
-                if len(row) == 4 and all(isinstance(x, str) for x in row):
+                if len(row) == 4 and all(isinstance(x, str) for x in row[:3]) and (
+                        isinstance(row[3], str) or (worker is not None and row[3] is None and row[1] != worker)):
                     out[row[0]] = row[1:]
             return out
         except sqlite3.Error:

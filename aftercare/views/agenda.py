@@ -199,7 +199,7 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
         ids = [only]
     else:
         ids, problems = store.discover()
-    rows = cache.summaries([only] if only else None)
+    rows = cache.summaries([only] if only else None, worker)     # a worker's agenda reads only that worker's rows
     put: dict = {}
     file_rows: list = []
     recomputed = 0

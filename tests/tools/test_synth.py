@@ -497,6 +497,24 @@ def test_agenda_filters_with_cache_equal_without(cache_store):
             assert cached == plain and warm == plain
 
 
+def test_a_worker_agenda_reads_only_that_workers_cached_rows(cache_store):
+    from aftercare.store.cache import ReadCache, cache_path
+
+    store = Store(cache_store)
+    agenda(store, TODAY)                                   # every row cached
+    worker = store.staff[0]["name"]
+    cache = ReadCache(cache_path(store.git_dir, store.root), store.context_fingerprint())
+    try:
+        rows = cache.summaries(None, worker)
+        whole = cache.summaries(None)
+    finally:
+        cache.close()
+    mine = {cid for cid, r in rows.items() if r[0] == worker}
+    assert mine and len(mine) < len(rows) == len(whole)
+    for cid, r in rows.items():
+        assert r[2] == (whole[cid][2] if cid in mine else None)     # the others' data is not even read
+
+
 def test_late_report_in_seen_on_a_later_day_with_a_warm_cache(tmp_path):
     """BUG (engine._triggered_items / agenda cache): the violation report for a report-in not made within
     15 days is only created when the evaluated day is past the limit, so a summary cached before the limit
