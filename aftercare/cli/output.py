@@ -107,15 +107,13 @@ def _natural(text: str) -> int:
 
 
 def layout(headers: list, rows: list, cols: int | None, flex: tuple = (), fold: int | None = None,
-           cell_widths: list | None = None):
+           col_widths: list | None = None):
     """Column widths for `cols` cells: returns (widths, folded) where a folded column goes under its row.
-    `cell_widths`: each row's cells' widths, when the caller has measured them already."""
+    `col_widths`: each column's cells' widths, when the caller has measured them already."""
     n = len(headers)
-    natural = [width(h) for h in headers]
-    if cell_widths is None:
-        cell_widths = [[_natural(str(r[i])) for i in range(n)] for r in rows]
-    for ws in cell_widths:
-        natural = list(map(max, natural, ws))
+    if col_widths is None:
+        col_widths = [[_natural(str(r[i])) for r in rows] for i in range(n)]
+    natural = [max(width(h), max(ws, default=0)) for h, ws in zip(headers, col_widths)]
     if cols is None or sum(natural) + len(GAP) * (n - 1) <= cols:
         return natural, False
     flex = tuple(i for i in flex if i != fold) if fold is not None else tuple(flex)
@@ -159,8 +157,7 @@ def table(sink: Sink, headers: list, rows: list, flex: tuple = (), fold: int | N
     columns = [[r[i] for r in texts] for i in range(n)]
     col_widths = [list(map(width, col)) if not any("\n" in t for t in col) else list(map(_natural, col))
                   for col in columns]
-    cell_widths = list(zip(*col_widths)) if rows else []
-    widths, folded = layout(headers, rows, sink.cols, flex, fold, cell_widths)
+    widths, folded = layout(headers, rows, sink.cols, flex, fold, col_widths)
     shown = [i for i in range(n) if not (folded and i == fold)]
     last = shown[-1]
 
@@ -183,22 +180,25 @@ def table(sink: Sink, headers: list, rows: list, flex: tuple = (), fold: int | N
     rule = [min(widths[i], (sink.cols or widths[i])) for i in shown]
     sink.write(GAP.join("─" * w for w in rule)[: (sink.cols or 10 ** 6)])
     # a row whose shown cells are each one line that fits is padded by the widths measured above;
-    # only the others (a cell to wrap, a line break) go through `fmt`
+    # only the others (a cell to wrap, a line break) go through `fmt`. In chunks: a county's table
+    # is not held padded all at once.
     limit = [widths[i] if sink.cols else 10 ** 9 for i in range(n)]
-    fits = [[w <= limit[i] and "\n" not in t for t, w in zip(columns[i], col_widths[i])] for i in shown]
-    padded = [columns[i] if i == last else [t + " " * (widths[i] - w) for t, w in zip(columns[i], col_widths[i])]
-              for i in shown]
-    simple = list(map(all, zip(*fits))) if rows else []
-    for j, cells in enumerate(zip(*padded)):
-        style = styles[j] if styles else None
-        if simple[j]:
-            sink.write(GAP.join(cells).rstrip(), style)
-            if folded:
-                for ln in _cell_lines(texts[j][fold], (sink.cols or 80) - 4):
-                    if ln:
-                        sink.write("    " + ln, style)
-        else:
-            fmt(texts[j], style)
+    for lo in range(0, len(texts), 2048):
+        hi = lo + 2048
+        fits = [[w <= limit[i] and "\n" not in t for t, w in zip(columns[i][lo:hi], col_widths[i][lo:hi])]
+                for i in shown]
+        padded = [columns[i][lo:hi] if i == last else
+                  [t + " " * (widths[i] - w) for t, w in zip(columns[i][lo:hi], col_widths[i][lo:hi])] for i in shown]
+        for j, (simple, cells) in enumerate(zip(map(all, zip(*fits)), zip(*padded)), lo):
+            style = styles[j] if styles else None
+            if simple:
+                sink.write(GAP.join(cells).rstrip(), style)
+                if folded:
+                    for ln in _cell_lines(texts[j][fold], (sink.cols or 80) - 4):
+                        if ln:
+                            sink.write("    " + ln, style)
+            else:
+                fmt(texts[j], style)
 
 
 def para(sink: Sink, text: str, indent: int = 0, hang: int = 0, style: str | None = None) -> None:
