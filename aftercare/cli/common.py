@@ -35,7 +35,16 @@ def open_store(store: str | None):
     s = Store(find_store(store or STATE["store"]), use_cache=not STATE["no_cache"] and not os.environ.get("AFTERCARE_NO_CACHE"))
     for n in s.notices:                 # e.g. the left-overs of an interrupted command were rolled back
         note(n)
+    s.on_commit.append(_refresh_read_cache)
     return s
+
+
+def _refresh_read_cache(store, written: list) -> None:
+    """After a write: the cases just written are summarised into the read cache, so that the next
+    `due` finds them warm (a failure here is silent: the next read computes them)."""
+    from aftercare.views.agenda import refresh
+
+    refresh(store, written, today())
 
 
 def check_format(fmt: str, formats: tuple) -> None:

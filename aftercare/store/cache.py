@@ -54,10 +54,10 @@ def keys_text(keys: tuple) -> str | None:
 def case_file_key(path: str, now_ns: int) -> str | None:
     """The first component of `keys_text` (case.yaml alone), from one stat: enough to know that a case's
     worker (written in case.yaml) has not changed."""
-    st = os.stat(path)
-    if now_ns - st.st_mtime_ns < 2_000_000_000:
-        return None
-    return f"case.yaml\x1f{st.st_mtime_ns}\x1f{st.st_size}\x1f{st.st_ino}"
+    from aftercare.store.store import _key
+
+    k = _key("case.yaml", os.stat(path), now_ns)
+    return None if k[1] is None else f"case.yaml\x1f{k[1]}\x1f{k[2]}\x1f{k[3]}"
 
 
 def file_key_text(k: tuple) -> str | None:

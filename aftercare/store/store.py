@@ -132,6 +132,9 @@ class Store:
 
         self.root = Path(root).resolve()
         self.use_cache = use_cache
+        # called with (store, written paths relative to the root) after each successful commit: the
+        # command line refreshes the read cache for the cases just written (never fails the write)
+        self.on_commit: list = []
         self.git_dir = find_git_dir(self.root)
         self.git = Git(self.root)
         self.notices: list[str] = []
@@ -261,20 +264,22 @@ class Store:
             raise AftercareError(f"没有编号为“{cid}”的个案（用 aftercare case list 查看个案编号）", code="unknown-case")
         return d
 
-    def files_of(self, cid: str, racy_ns: int | None = None) -> CaseFiles:
-        """The files of one case with their cache keys (a key is None while it may still change unseen)."""
+    def files_of(self, cid: str, racy_ns: int | None = None, written: frozenset = frozenset()) -> CaseFiles:
+        """The files of one case with their cache keys (a key is None while it may still change unseen).
+        `written`: files (relative to the case folder) that this very process has just replaced whole
+        (a new inode by rename): their keys hold at once where the file system keeps sub-second times."""
         import time
 
         d = os.path.join(self.root, CASES, cid)
         now = time.time_ns() if racy_ns is None else racy_ns
-        keys = [_key("case.yaml", os.stat(os.path.join(d, "case.yaml")), now)]
+        keys = [_key("case.yaml", os.stat(os.path.join(d, "case.yaml")), now, "case.yaml" in written)]
         evdir = os.path.join(d, "events")
         try:
             with os.scandir(evdir) as it:
                 found = sorted((e.name, e.stat()) for e in it if e.name.endswith(".yaml") and not e.name.startswith("."))
         except FileNotFoundError:
             found = []
-        keys.extend(_key("events/" + name, st, now) for name, st in found)
+        keys.extend(_key("events/" + name, st, now, "events/" + name in written) for name, st in found)
         return CaseFiles(cid, d, [name for name, _st in found], tuple(keys))
 
     # ---------------------------------------------------------------- reading
@@ -453,10 +458,18 @@ def _holiday_data_stamp() -> str:
         return spec.origin
 
 
-def _key(rel: str, st: os.stat_result, now_ns: int):
-    # a file modified within the last 2 s may change again within the timestamp granularity:
-    # never trust its key (git's "racy" rule), so the next command re-reads it
-    if now_ns - st.st_mtime_ns < 2_000_000_000:
+RACY_NS = 2_000_000_000          # a file system that keeps whole seconds (FAT, ext3, HFS+): 2 s
+RACY_FINE_NS = 100_000_000      # one that keeps sub-second times (ext4, xfs, btrfs, tmpfs, NTFS): 0.1 s
+
+
+def _key(rel: str, st: os.stat_result, now_ns: int, written: bool = False):
+    # a file modified within the file system's timestamp granularity may change again without its time
+    # changing: never trust such a key (git's "racy" rule), so the next command re-reads it. A time with
+    # a sub-second part says the times are fine (a few ms): 0.1 s is then safely past the granularity.
+    # A file this process has just renamed into place is trusted at once on such a file system: a
+    # later edit brings a later time, a new inode or another size.
+    fine = st.st_mtime_ns % 1_000_000_000 != 0
+    if now_ns - st.st_mtime_ns < (RACY_FINE_NS if fine else RACY_NS) and not (written and fine):
         return (rel, None)
     return (rel, st.st_mtime_ns, st.st_size, st.st_ino)
 
@@ -520,6 +533,11 @@ class Transaction:
         self.committed = True
         prune_emptied(self.store.root, paths)
         hygiene.settled(self.store.git_dir)       # our own index update: no sweep needed for it
+        for hook in self.store.on_commit:
+            try:
+                hook(self.store, paths)
+            except Exception:                     # a derived cache must never fail a committed write
+                pass
         return commit
 
 

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from aftercare.core.model import DueItem, live_agenda
 from aftercare.store import Store
 from aftercare.store.cache import ReadCache, cache_path, case_file_key, keys_text
-from aftercare.store.store import CaseFiles
+from aftercare.store.store import CASES, CaseFiles
 
 HORIZON_DAYS = 62      # open items cached this far ahead of the day computed
 FILE_CACHE_MAX = 64    # per-file parse caches are written when few cases changed (not on a full rebuild)
@@ -227,18 +227,15 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
                 and (e.summary.state_until is None or day < e.summary.state_until)):
             s = e.summary
         else:
-            parsed = cache.parsed_files(cid, files.keys)
-            s, probs, parsed, max_date = summarise(store, files, day, parsed, today)
+            s, probs, parsed, row = _computed(store, cache, files, ktext, ruleset, day, today)
             if probs:
                 problems.extend(probs)
                 continue
             recomputed += 1
             if recomputed <= FILE_CACHE_MAX:
                 file_rows.append((cid, files.keys, parsed))
-            # a past day, before some of the records: that view is not cached
-            if cache.enabled and ktext is not None and (max_date is None or max_date <= day):
-                put[cid] = (s.worker, ktext, _encode(Entry(files.keys, ruleset, day, day + timedelta(days=HORIZON_DAYS),
-                                                           max_date, s)))
+            if row is not None:
+                put[cid] = row
         if worker and s.worker != worker:
             continue
         out.append(s)
@@ -246,6 +243,50 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
     cache.save(put, drop)
     cache.save_files(file_rows)
     return out, problems
+
+
+def _computed(store: Store, cache: ReadCache, files: CaseFiles, ktext: str | None, ruleset: str, day: date,
+              today: date):
+    """Summarise one case afresh: (Summary, problems, parsed files, the cache row to write or None)."""
+    parsed = cache.parsed_files(files.cid, files.keys)
+    s, probs, parsed, max_date = summarise(store, files, day, parsed, today)
+    row = None
+    # a past day, before some of the records: that view is not cached
+    if not probs and cache.enabled and ktext is not None and (max_date is None or max_date <= day):
+        row = (s.worker, ktext, _encode(Entry(files.keys, ruleset, day, day + timedelta(days=HORIZON_DAYS), max_date, s)))
+    return s, probs, parsed, row
+
+
+def refresh(store: Store, written: list, today: date) -> None:
+    """After a commit: cache the summaries of the cases whose files this process just wrote (so that the
+    next `due` reads them warm). Silent; anything that does not fit (a problem, a racy file) is left
+    for the next read to compute."""
+    if not store.use_cache:
+        return
+    by_case: dict = {}
+    for rel in written:
+        parts = rel.split("/", 2)
+        if len(parts) == 3 and parts[0] == CASES:
+            by_case.setdefault(parts[1], set()).add(parts[2])
+    if not by_case:
+        return
+    cache = _cache(store)
+    try:
+        ruleset = store.rules.for_day(today).fingerprint
+        put, file_rows = {}, []
+        for cid, mine in sorted(by_case.items()):
+            try:
+                files = store.files_of(cid, written=frozenset(mine))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            s, probs, parsed, row = _computed(store, cache, files, keys_text(files.keys), ruleset, today, today)
+            if row is not None:
+                put[cid] = row
+                file_rows.append((cid, files.keys, parsed))
+        cache.save(put, [])
+        cache.save_files(file_rows)
+    finally:
+        cache.close()
 
 
 @dataclass
