@@ -311,9 +311,11 @@ class DueItem:
         return None
 
 
-def live_agenda(items, state: str, day: date, within: int) -> list:
+def live_agenda(items, state: str, day: date, within: int, consume: bool = False) -> list:
     """The items to list on `day` for a person in `state`, with their status filled in; while the person
-    is held (suspended), none of those that need the person (`DueItem.pauses`)."""
+    is held (suspended), none of those that need the person (`DueItem.pauses`). `consume`: the caller
+    drops `items` afterwards, so they get their status in place instead of as copies (a county's
+    agenda holds its items once, not twice)."""
     if state in ("clean", "closed"):
         return []
     out = []
@@ -322,7 +324,11 @@ def live_agenda(items, state: str, day: date, within: int) -> list:
             continue
         st = it.status_on(day, within)
         if st:
-            out.append(it.with_status(st))
+            if consume:
+                it.__dict__["status"] = st
+                out.append(it)
+            else:
+                out.append(it.with_status(st))
     return out
 
 

@@ -242,6 +242,22 @@ class ReadCache:
             if gc_was:
                 gc.enable()
 
+    def iter_summaries(self, worker: str | None = None):
+        """(cid, worker, keys_text, data_text) of every row in case-ID order, one at a time (a county's
+        rows are never all in memory); with `worker`, other workers' data comes as None. A failed read
+        ends the rows (and throws the file away)."""
+        if self.db is None:
+            return
+        data = "data" if worker is None else "CASE WHEN worker = ? THEN data ELSE NULL END"
+        try:
+            for row in self.db.execute(f"SELECT cid, worker, keys, {data} FROM summary ORDER BY cid",
+                                       () if worker is None else (worker,)):
+                if len(row) == 4 and all(isinstance(x, str) for x in row[:3]) and (
+                        isinstance(row[3], str) or (worker is not None and row[3] is None and row[1] != worker)):
+                    yield row
+        except sqlite3.Error:
+            self._failed()
+
     def save(self, put: dict, drop: list) -> None:
         """Write changed summary rows ({cid: (worker, keys_text, data_text)}) and drop gone ones."""
         if self.db is None or not (put or drop):

@@ -11,6 +11,7 @@ a missing, stale or damaged cache is rebuilt silently.
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import time
 from dataclasses import dataclass, field
@@ -134,7 +135,8 @@ def _encode(e: Entry) -> str:
     return _digest(text) + text
 
 
-def _decode(keys: tuple, text: str) -> Entry:
+def _decode(keys: tuple, text: str, live: tuple | None = None) -> Entry:
+    """`live` = (day, within): keep only the items listed on that day (an agenda needs no others)."""
     import json
 
     body = text[DIGEST_LEN:]
@@ -152,18 +154,19 @@ def _decode(keys: tuple, text: str) -> Entry:
             "basis": basis, "document": doc, "key": key, "satisfied_on": None if sat is None else day(sat),
             "satisfied_by": satby, "explained_on": None if exp is None else day(exp), "explanation": expl,
             "provisional": prov, "status": "", "source": src, "pauses": pauses})
-        out.append(d)
+        if live is None or d.status_on(*live):
+            out.append(d)
     summary = Summary(cid, name, idn, measure, worker, status, _d(start), _d(last), risk, counts, out, years, _d(closed),
                       state, current, _d(until))
     return Entry(keys, ruleset, _day_of(computed), _day_of(horizon), _d(max_date), summary)
 
 
-def _entry(row, keys: tuple, ktext: str | None):
+def _entry(row, keys: tuple, ktext: str | None, live: tuple | None = None):
     """The cached entry of a case when its row is for these very files and reads back cleanly."""
     if row is None or ktext is None or row[1] != ktext:
         return None
     try:
-        return _decode(keys, row[2])
+        return _decode(keys, row[2], live)
     except (ValueError, TypeError, OverflowError, RecursionError):
         return None
 
@@ -175,22 +178,27 @@ def _cache(store: Store) -> ReadCache:
 
 
 def summaries(store: Store, day: date, within: int = 0, only: str | None = None, worker: str | None = None,
-              today: date | None = None):
+              today: date | None = None, live_only: bool = False):
     """Summaries of every case (or one, or one worker's) valid for `day`; returns (summaries, problems).
 
     A case whose files do not load or whose records fail a content check is left out and its problems
-    returned (records dated after `today`, which defaults to the later of `day` and the clock, fail)."""
+    returned (records dated after `today`, which defaults to the later of `day` and the clock, fail).
+    `live_only`: a cached summary keeps only the items listed on `day` (within `within` days), for an agenda."""
     if today is None:
         today = max(day, date.today())
     cache = _cache(store)
+    gc_was = gc.isenabled()
+    gc.disable()             # tens of thousands of small objects, no cycles: the collector would only rescan them
     try:
-        return _summaries(store, cache, day, within, only, worker, today)
+        return _summaries(store, cache, day, within, only, worker, today, live_only)
     finally:
         cache.close()
+        if gc_was:
+            gc.enable()
 
 
 def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str | None, worker: str | None,
-               today: date):
+               today: date, live_only: bool = False):
     ruleset = store.rules.for_day(day).fingerprint
     now = time.time_ns()
     out, problems = [], []
@@ -199,12 +207,24 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
         ids = [only]
     else:
         ids, problems = store.discover()
-    rows = cache.summaries([only] if only else None, worker)     # a worker's agenda reads only that worker's rows
+    # the cached rows in case-ID order beside the (sorted) case folders: one row in memory at a time;
+    # a worker's agenda reads only that worker's rows
+    stream = iter(cache.summaries([only], worker).items()) if only else (
+        (r[0], r[1:]) for r in cache.iter_summaries(worker))
+    nxt = next(stream, None)
+    cached_ids: list = []
     put: dict = {}
     file_rows: list = []
     recomputed = 0
     for cid in ids:
-        row = rows.get(cid)
+        while nxt is not None and nxt[0] < cid:
+            cached_ids.append(nxt[0])
+            nxt = next(stream, None)
+        row = None
+        if nxt is not None and nxt[0] == cid:
+            row = nxt[1]
+            cached_ids.append(cid)
+            nxt = next(stream, None)
         if worker and row is not None and row[0] != worker:
             # another worker's case, and case.yaml (which names the worker) unchanged: not read at all
             try:
@@ -221,7 +241,7 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
         # a worker's agenda decodes only that worker's rows (a row is for the files as they are now)
         if worker and row is not None and ktext is not None and row[1] == ktext and row[0] != worker:
             continue
-        e = _entry(row, files.keys, ktext)
+        e = _entry(row, files.keys, ktext, (day, within) if live_only else None)
         if (e is not None and e.ruleset == ruleset and e.computed <= day
                 and (e.max_date is None or e.max_date <= day) and day + timedelta(days=within) <= e.horizon
                 and (e.summary.state_until is None or day < e.summary.state_until)):
@@ -239,7 +259,10 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
         if worker and s.worker != worker:
             continue
         out.append(s)
-    drop = [] if only else sorted(set(rows) - set(ids))
+    while nxt is not None:
+        cached_ids.append(nxt[0])
+        nxt = next(stream, None)
+    drop = [] if only else sorted(set(cached_ids) - set(ids))
     cache.save(put, drop)
     cache.save_files(file_rows)
     return out, problems
@@ -301,13 +324,14 @@ def agenda(store: Store, day: date, within: int | None = None, case: str | None 
     """Open items on `day` for the whole store: (lines sorted overdue → due → upcoming, problems, unknown years)."""
     if within is None:
         within = store.rules.for_day(day).upcoming_days
-    sums, problems = summaries(store, day, within, case, worker, today)
+    sums, problems = summaries(store, day, within, case, worker, today, live_only=True)
     lines = []
     years = set()
     for s in sums:
-        lines.extend(AgendaLine(it, s.name, s.worker) for it in live_agenda(s.items, s.state, day, within))
         if any(i.provisional for i in s.items):      # an open item's deadline rests on a guessed year
             years.update(s.provisional_years)
+        # these summaries are this call's own (fresh from the cache or the engine), dropped on return
+        lines.extend(AgendaLine(it, s.name, s.worker) for it in live_agenda(s.items, s.state, day, within, consume=True))
     order = {"overdue": 0, "due": 1, "upcoming": 2}
     lines.sort(key=lambda ln: (order[ln.item.status], ln.item.deadline, ln.item.case, ln.item.kind))
     return lines, problems, sorted(years)

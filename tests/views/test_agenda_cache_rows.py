@@ -42,3 +42,17 @@ def test_a_row_changed_after_writing_is_not_trusted():
     assert A._entry((None, "k", text[A.DIGEST_LEN:]), e.keys, "k") is None          # no digest at all
     assert A._entry((None, "k", "0" * A.DIGEST_LEN + json.dumps(["x"])), e.keys, "k") is None
     assert A._entry((None, "other-keys", text), e.keys, "k") is None                # rows are for given files
+
+
+def test_an_agenda_decodes_only_the_items_it_lists():
+    e = _entry()
+    text = A._encode(e)
+    # 2026-12-05: the test (deadline 12-04, open) is overdue; the warning was satisfied on 12-01
+    got = A._decode(e.keys, text, (date(2026, 12, 5), 7)).summary.items
+    assert [(i.kind, i.deadline) for i in got] == [("test", date(2026, 12, 4))]
+    # 2026-11-10, 7 days ahead: the test's window opens 11-20 (10 days on: not yet listed);
+    # the warning has no window start and is not satisfied until 12-01: due
+    got = A._decode(e.keys, text, (date(2026, 11, 10), 7)).summary.items
+    assert [(i.kind, i.deadline) for i in got] == [("warning", date(2026, 12, 9))]
+    # without `live`, every cached item
+    assert len(A._decode(e.keys, text).summary.items) == 2
