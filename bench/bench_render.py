@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from aftercare.store import Store  # noqa: E402
 from aftercare.core.engine import evaluate_in  # noqa: E402
+from aftercare.documents.templating import COMPILED_DIR  # noqa: E402
 from synth import generate  # noqa: E402
 
 TODAY = date(2026, 11, 23)
@@ -150,8 +151,7 @@ def main(argv: list | None = None) -> int:
 
         def cold_run():
             shutil.rmtree(out, ignore_errors=True)             # no output folder: no cached parts
-            for compiled in (root / ".git" / "aftercare-cache").glob("templates-*"):
-                shutil.rmtree(compiled, ignore_errors=True)    # no compiled templates
+            shutil.rmtree(root / ".git" / COMPILED_DIR, ignore_errors=True)     # no compiled templates
             return child(pdf_argv, env)
 
         try:

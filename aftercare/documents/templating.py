@@ -13,6 +13,7 @@ from aftercare.documents.catalogue import cn_count
 from aftercare.documents.context import money, txt
 
 _SHIPPED: list[Path] = []
+COMPILED_DIR = "aftercare-templates"      # in the store's git directory: compiled templates (see _compiled_cache)
 
 
 def shipped_templates() -> Path:
@@ -142,12 +143,13 @@ class Templates:
 
 def _compiled_cache(store, env):
     """Jinja's compiled templates, kept between commands (compiling the ~20 templates is a tenth of a second,
-    most of a re-render after one record). They live in the store's git directory (`.git/aftercare-cache/
-    templates-…/`), beside the read cache: compiled Python is code, and there no commit, pull or clone can
-    put a file (whoever can write there can already run code through git's hooks). Each entry is checked
-    against its template's source (Jinja's checksum); the folder's name holds what else the compiled code
-    depends on (Jinja's version, the environment's options, the filters' names). A store outside git, or a
-    cache that cannot be read or written, compiles every time."""
+    most of a re-render after one record). They live in the store's git directory, `.git/aftercare-templates/
+    <options>/`, where no commit, pull or clone can put a file — compiled templates are Python code (whoever
+    can write there can already run code through git's hooks) — and apart from the read cache, which holds
+    plain data only. Each entry is checked against its template's source (Jinja's checksum); the folder's
+    name holds what else the compiled code depends on (Jinja's and Python's versions, the environment's
+    options, the filters' and tests' names). A store outside git, or a folder that cannot be read or
+    written, compiles every time."""
     import hashlib
     import sys
 
@@ -161,7 +163,7 @@ def _compiled_cache(store, env):
             env.keep_trailing_newline, env.newline_sequence, env.block_start_string, env.variable_start_string,
             env.comment_start_string, env.line_statement_prefix, env.line_comment_prefix, tuple(sorted(env.filters)),
             tuple(sorted(env.tests)))
-    folder = Path(git_dir) / "aftercare-cache" / f"templates-{hashlib.sha1(repr(opts).encode()).hexdigest()[:16]}"
+    folder = Path(git_dir) / COMPILED_DIR / hashlib.sha1(repr(opts).encode()).hexdigest()[:16]
 
     class Compiled(BytecodeCache):
         def load_bytecode(self, bucket) -> None:

@@ -571,7 +571,7 @@ def test_compiled_templates_are_kept_in_git_and_follow_their_source(tmp_path, mo
         return next(p for p in files if p.name.startswith("07-")).read_text(encoding="utf-8")
 
     assert "版本一：第一次访谈" in visit()
-    compiled = list((s.root / ".git" / "aftercare-cache").glob("templates-*/*.cache"))
+    compiled = list((s.root / ".git" / "aftercare-templates").glob("*/*.cache"))
     assert len(compiled) >= 3                            # the override, the base layout, a shipped template...
     assert sorted(p.name for p in out.iterdir()) == [cid]
     status = subprocess.run(["git", "-C", str(s.root), "status", "--porcelain", "--ignored"], capture_output=True,
@@ -581,7 +581,7 @@ def test_compiled_templates_are_kept_in_git_and_follow_their_source(tmp_path, mo
                         encoding="utf-8")
     text = visit()
     assert "版本二：第一次访谈" in text and "版本一" not in text
-    for p in (s.root / ".git" / "aftercare-cache").glob("templates-*/*.cache"):
+    for p in (s.root / ".git" / "aftercare-templates").glob("*/*.cache"):
         p.write_bytes(b"\x00not compiled")
     assert "版本二：第一次访谈" in visit()
 
