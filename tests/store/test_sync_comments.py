@@ -1,0 +1,121 @@
+"""Issue 9 (nothing lost): comment lines that a user wrote in a shared YAML file survive `sync`.
+
+The YAML merge driver (`merge3`) merges by content and wrote ours' text edited: a comment line that
+only the other side added — another office's committed comment, or the user's uncommitted hand edit
+that git's autostash re-applies through the driver — vanished without a word."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import Cli, git
+from test_sync_same_file import _converged, _pair
+
+NOTE = "# 李娟：兼管档案室钥匙"
+HAND = "# 手工备注：王强下月起借调县禁毒办"
+
+
+def _staff(c: Cli) -> set:
+    return {s["name"] for s in json.loads(c.ok("staff", "list", "--format", "json").stdout)}
+
+
+def _hand_edit(path, before: str, line: str) -> None:
+    """Put `line` right above the (only) line `before` of the file."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(before + "\n") == 1
+    path.write_text(text.replace(before + "\n", line + "\n" + before + "\n"), encoding="utf-8")
+
+
+def test_a_comment_committed_by_the_other_office_survives_when_both_changed_staff(tmp_path):
+    a, b, _cid = _pair(tmp_path)
+    a.ok("staff", "add", "王强")
+    a.ok("sync")                                     # A's change is on the remote first: B replays onto it
+    _hand_edit(b.root / "aftercare.yaml", '- name: "李娟"', NOTE)
+    git(b.root, "commit", "-qam", "Note who keeps the archive key")
+    b.ok("staff", "add", "赵敏")
+    assert NOTE in (b.root / "aftercare.yaml").read_text(encoding="utf-8")
+    res = b("sync")
+    assert res.exit_code == 0, res.output
+    a.ok("sync")
+    _converged(a, b)
+    for c in (a, b):
+        text = (c.root / "aftercare.yaml").read_text(encoding="utf-8")
+        assert text.count(NOTE + "\n") == 1, text    # today: gone on both sides, no word said
+        assert text.index(NOTE) < text.index('- name: "李娟"')
+        assert {"李娟", "王强", "赵敏"} <= _staff(c)
+
+
+def test_a_comment_of_each_office_next_to_both_offices_new_staff_survives(tmp_path):
+    """Both add a staff member at the same place (git's line merge cannot join them) and a comment
+    there: the content merge keeps ours' comment, the other one is put back before its line."""
+    a, b, _cid = _pair(tmp_path)
+    a.ok("staff", "add", "王强")
+    _hand_edit(a.root / "aftercare.yaml", '- name: "王强"', "# 王强：周一、周三坐班")
+    git(a.root, "commit", "-qam", "Note when the new worker is in")
+    a.ok("sync")
+    b.ok("staff", "add", "赵敏")
+    _hand_edit(b.root / "aftercare.yaml", '- name: "赵敏"', "# 赵敏：兼职，周五坐班")
+    git(b.root, "commit", "-qam", "Note when the part-time worker is in")
+    res = b("sync")
+    assert res.exit_code == 0, res.output
+    a.ok("sync")
+    _converged(a, b)
+    for c in (a, b):
+        text = (c.root / "aftercare.yaml").read_text(encoding="utf-8")
+        for name, note in (("王强", "# 王强：周一、周三坐班"), ("赵敏", "# 赵敏：兼职，周五坐班")):
+            assert text.count(note + "\n") == 1, text
+            assert text.index(note) < text.index(f'- name: "{name}"'), text
+        assert {"李娟", "王强", "赵敏"} <= _staff(c)
+
+
+def test_an_uncommitted_comment_in_aftercare_yaml_survives_a_sync_that_changes_the_file(tmp_path):
+    a, b, _cid = _pair(tmp_path)
+    b.ok("staff", "add", "赵敏")
+    b.ok("sync")
+    edited = a.root / "aftercare.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8") + HAND + "\n", encoding="utf-8")
+    res = a("sync")
+    assert res.exit_code == 0, res.output
+    text = edited.read_text(encoding="utf-8")
+    assert text.endswith(HAND + "\n"), text          # today: the hand edit is gone, sync says nothing
+    assert "赵敏" in _staff(a)                        # and the remote's change is here
+    assert git(a.root, "status", "--porcelain") == "M aftercare.yaml"   # still the user's, uncommitted
+    assert git(a.root, "stash", "list") == ""
+    assert git(a.root, "rev-parse", "HEAD") == git(b.root, "rev-parse", "HEAD")
+
+
+def test_an_uncommitted_comment_in_case_yaml_survives_a_sync_that_changes_the_case(tmp_path):
+    a, b, cid = _pair(tmp_path)
+    b.ok("case", "set", cid, "--address", "某某村5组")
+    b.ok("sync")
+    case = a.root / "cases" / cid / "case.yaml"
+    lines = case.read_text(encoding="utf-8").splitlines()
+    anchor = next(ln for ln in lines if ln.startswith("name:"))
+    _hand_edit(case, anchor, "# 手工备注：本人说下月搬家")
+    res = a("sync")
+    assert res.exit_code == 0, res.output
+    text = case.read_text(encoding="utf-8")
+    assert "# 手工备注：本人说下月搬家\n" + anchor + "\n" in text, text
+    shown = json.loads(a.ok("show", cid, "--format", "json").stdout)
+    assert shown["address"] == "某某村5组"
+    assert git(a.root, "status", "--porcelain") == f"M cases/{cid}/case.yaml"
+
+
+def test_a_comment_committed_by_the_other_office_in_case_yaml_survives(tmp_path):
+    a, b, cid = _pair(tmp_path)
+    a.ok("case", "set", cid, "--phone", "13800000001")
+    a.ok("sync")
+    case = b.root / "cases" / cid / "case.yaml"
+    anchor = next(ln for ln in case.read_text(encoding="utf-8").splitlines() if ln.startswith("name:"))
+    _hand_edit(case, anchor, "# 本人要求只打电话联系")
+    git(b.root, "commit", "-qam", f"Note how to contact {cid}")
+    b.ok("case", "set", cid, "--address", "某某村5组")
+    res = b("sync")
+    assert res.exit_code == 0, res.output
+    a.ok("sync")
+    _converged(a, b)
+    for c in (a, b):
+        text = (c.root / "cases" / cid / "case.yaml").read_text(encoding="utf-8")
+        assert "# 本人要求只打电话联系\n" + anchor + "\n" in text, text
+        shown = json.loads(c.ok("show", cid, "--format", "json").stdout)
+        assert shown["phone"] == "13800000001" and shown["address"] == "某某村5组"
