@@ -119,20 +119,37 @@ def _merge_list(base: list, ours: list, theirs: list, o_rt, t_rt, path: list) ->
             o_rt.append(copy.deepcopy(t_rt[j]))
 
 
-def merge_bytes(base: bytes, ours: bytes, theirs: bytes, path: str) -> bytes:
-    """The merged document (bytes of ours, edited). Raises Conflict, or ValueError for a file that
-    does not parse."""
-    from ruamel.yaml import YAML
-
+def _plain(data: bytes, path: str):
     from aftercare.store import yamlio
 
-    def plain(data: bytes):
-        try:
-            return yamlio.parse(data, path) if data.strip() else None
-        except yamlio.YamlProblem as exc:
-            raise ValueError(str(exc.problem)) from None
+    try:
+        return yamlio.parse(data, path) if data.strip() else None
+    except yamlio.YamlProblem as exc:
+        raise ValueError(str(exc.problem)) from None
 
-    b, o, t = plain(base), plain(ours), plain(theirs)
+
+def merge_bytes(base: bytes, ours: bytes, theirs: bytes, path: str) -> bytes:
+    """The merged document. Raises Conflict, CommentLost, or ValueError for a file that does not parse.
+
+    Git's own line merge is taken when it is clean and reads as the same data as the content merge:
+    it keeps every line of both sides. Otherwise the content merge (ours' text, edited), with every
+    comment line that a side added and the content merge lost put back before the same line."""
+    merged = _content_merge(base, ours, theirs, path)
+    want = _plain(merged, path)
+    lined = line_merge(base, ours, theirs)
+    if lined is not None and lined != merged:
+        try:
+            if _plain(lined, path) == want:
+                return lined
+        except ValueError:
+            pass
+    return carry_comments(base, ours, theirs, merged, want, path)
+
+
+def _content_merge(base: bytes, ours: bytes, theirs: bytes, path: str) -> bytes:
+    from ruamel.yaml import YAML
+
+    b, o, t = _plain(base, path), _plain(ours, path), _plain(theirs, path)
     if t == b or t == o:
         return ours
     if o == b:
@@ -148,8 +165,140 @@ def merge_bytes(base: bytes, ours: bytes, theirs: bytes, path: str) -> bytes:
     out = buf.getvalue().encode("utf-8")
     if ours.startswith(b"#") and not out.startswith(b"#"):
         raise ValueError("header comment lost")
-    plain(out)                                                 # what is written must read back
+    _plain(out, path)                                          # what is written must read back
     return out
+
+
+def line_merge(base: bytes, ours: bytes, theirs: bytes) -> bytes | None:
+    """git's line-based three-way merge of the three texts; None when it conflicts (or git fails)."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="aftercare-merge3-") as tmp:
+        files = []
+        for name, data in (("ours", ours), ("base", base), ("theirs", theirs)):
+            f = Path(tmp) / name
+            f.write_bytes(data)
+            files.append(str(f))
+        try:
+            proc = subprocess.run(["git", "merge-file", "-p", "--quiet", *files], capture_output=True)
+        except OSError:
+            return None
+    return proc.stdout if proc.returncode == 0 else None
+
+
+class CommentLost(Exception):
+    """A comment line that one side added has no unambiguous place in the content merge's result."""
+
+    def __init__(self, comment: str):
+        super().__init__(comment)
+        self.comment = comment
+
+
+def _comment_at(line: str) -> int | None:
+    """Where the comment of a YAML line starts: its first character for a comment line, else the
+    `#` of a trailing comment outside quotes (None when the line has no comment)."""
+    text = line.lstrip()
+    if text.startswith("#"):
+        return len(line) - len(text)
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"" and (i == 0 or line[i - 1] in " \t:-[{,"):
+            quote = ch
+        elif ch == "#" and i > 0 and line[i - 1] in " \t":
+            return i
+    return None
+
+
+def _comment_of(line: str) -> str | None:
+    at = _comment_at(line)
+    return None if at is None else line[at:].rstrip()
+
+
+def _lost_lines(base: list, side: list, out: list) -> list:
+    """Positions in `side` of the comments it added (relative to base) that `out` does not have."""
+    from collections import Counter
+    from difflib import SequenceMatcher
+
+    added: dict = {}
+    for tag, _i1, _i2, j1, j2 in SequenceMatcher(None, base, side, autojunk=False).get_opcodes():
+        if tag in ("insert", "replace"):
+            for j in range(j1, j2):
+                c = _comment_of(side[j])
+                if c:
+                    added.setdefault(c, []).append(j)
+    if not added:
+        return []
+    had = Counter(c for c in map(_comment_of, base) if c)
+    now = Counter(c for c in map(_comment_of, out) if c)
+    lost = []
+    for c, js in added.items():
+        missing = len(js) - max(0, now[c] - had[c])
+        if missing > 0:
+            lost.extend(js[-missing:])
+    return sorted(lost)
+
+
+def carry_comments(base: bytes, ours: bytes, theirs: bytes, merged: bytes, want, path: str) -> bytes:
+    """`merged` with the comment lines that ours or theirs added and the content merge dropped put
+    back: a comment line right before the same (unique) line as on its side, else right after the
+    same line above it; a trailing comment onto the same (unique) line. Raises CommentLost when a
+    comment has no such place, or when putting it back would change what the file says."""
+    b = base.decode("utf-8").splitlines()
+    out = merged.decode("utf-8").splitlines()
+    first = None
+    for side in (ours, theirs):
+        s = side.decode("utf-8").splitlines()
+        lost = _lost_lines(b, s, out)
+        if not lost:
+            continue
+        gone, j = set(lost), 0
+        while j < len(s):
+            if j not in gone:
+                j += 1
+                continue
+            first = first or _comment_of(s[j])
+            if not s[j].strip().startswith("#"):               # a trailing comment on a line of data
+                code = s[j][:_comment_at(s[j])].rstrip()
+                at = [i for i, ln in enumerate(out) if ln.rstrip() == code]
+                if len(at) > 1 and j > 0:                      # the one under the same line as on its side
+                    at = [i for i in at if i > 0 and out[i - 1] == s[j - 1]]
+                if len(at) != 1:
+                    raise CommentLost(_comment_of(s[j]))
+                out[at[0]] = s[j]
+                j += 1
+                continue
+            group, k = [], j                                   # a run of lost comment lines (blanks between)
+            while k < len(s) and (k in gone and s[k].strip().startswith("#") or not s[k].strip()):
+                if s[k].strip():
+                    group.append(s[k])
+                k += 1
+            after = [i for i, ln in enumerate(out) if k < len(s) and ln == s[k]]
+            p = j - 1
+            while p >= 0 and not s[p].strip():
+                p -= 1
+            before = [i for i, ln in enumerate(out) if p >= 0 and ln == s[p]]
+            if len(after) == 1:
+                out[after[0]:after[0]] = group
+            elif len(before) == 1:
+                out[before[0] + 1:before[0] + 1] = group
+            else:
+                raise CommentLost(group[0].strip())
+            j = k
+    if first is None:
+        return merged
+    text = ("\n".join(out) + "\n").encode("utf-8")
+    try:
+        same = _plain(text, path) == want
+    except ValueError:
+        same = False
+    if not same:
+        raise CommentLost(first)
+    return text
 
 
 def _shown(value) -> str:
@@ -173,6 +322,8 @@ def main(argv: list[str]) -> int:
     except Conflict as c:
         here, there = (c.ours, c.theirs) if local == "ours" else (c.theirs, c.ours)
         entry = {"path": path, "field": c.where, "local": _shown(here), "remote": _shown(there)}
+    except CommentLost as c:
+        entry = {"path": path, "field": None, "comment": c.comment}
     except Exception as exc:                                   # noqa: BLE001 — git falls back to a conflict
         entry = {"path": path, "field": None, "error": str(exc)}
     else:

@@ -54,6 +54,7 @@ def sync(store: Store, remote: str = "origin") -> str:
             if pulled:
                 renumbered = _renumber_collisions(store, remote_ref)
             merges = int(git.run("rev-list", "--merges", "--count", f"{remote_ref}..HEAD").strip() or 0) if pulled else 0
+            tip, stash = git.head(), _stash_top(git)
             if renumbered or merges:
                 # join the histories with a merge instead of replaying the local commits: a rebase
                 # would drop the local merge commits (a transfer import, an earlier renumbering) and
@@ -74,6 +75,8 @@ def sync(store: Store, remote: str = "origin") -> str:
                     _begin(store, branch, step)
                     if not _git_merging(store.root, store.git_dir, step):
                         _give_up(store, "merge")
+            if _stash_top(git) != stash:
+                _put_back_uncommitted(store, tip)
             _end(store)
         pushed = int(git.run("rev-list", "--count", f"{remote_ref}..HEAD", check=False).strip() or 0) \
             if git.ok("rev-parse", "-q", "--verify", remote_ref) else int(git.run("rev-list", "--count", "HEAD").strip())
@@ -138,6 +141,27 @@ def _git_merging(root: Path, git_dir: Path, step: list) -> bool:
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
 
 
+def _stash_top(git) -> str:
+    return git.run("rev-parse", "-q", "--verify", "refs/stash", check=False).strip()
+
+
+def _put_back_uncommitted(store: Store, tip: str) -> None:
+    """git joined the histories, but the uncommitted changes it had set aside (autostash) did not go
+    back on top (a field both changed; a comment the YAML merge could not place): git left them in
+    `git stash` and the file half merged. Undo the join and put the changes back as they were."""
+    git = store.git
+    files = git.run("diff", "--name-only", "--diff-filter=U", check=False).split()
+    found = [f for f in read_conflicts(store.git_dir) if f.get("comment")]
+    git.run("reset", "-q", "--hard", tip)
+    kept = "" if git.ok("stash", "pop", "-q") else "（未提交的改动保存在 git stash 中，用 git stash pop 取回）"
+    _end(store)
+    where = "、".join(files[:5]) or "案卷库文件"
+    why = f"（新加的注释“{found[0]['comment']}”在合并结果里找不到确定的位置）" if found else ""
+    raise AftercareError(f"同步冲突：本处对 {where} 有未提交的改动，与远程取得的改动无法自动合并{why}；"
+                         f"已放弃这次同步，未提交的改动原样保留{kept}。请先提交（git commit）或撤销这些改动，"
+                         f"再运行 aftercare sync", code="sync-conflict")
+
+
 def _give_up(store: Store, what: str) -> None:
     """A merge or rebase stopped on a conflict: undo it, and say exactly what collided."""
     git = store.git
@@ -156,6 +180,12 @@ def _give_up(store: Store, what: str) -> None:
             f"同步冲突：{where}在本处与其他办公室被改成了不同的值（本处：{f['local']}；远程：{f['remote']}）{more}，"
             f"无法自动取舍；已放弃这次同步，本地记录完整保留。请核实哪个值正确，{todo}"
             f"（改成与远程相同的值即可同步），再运行 aftercare sync", code="sync-conflict")
+    lost = [f for f in found if f.get("comment")]
+    if lost:
+        raise AftercareError(
+            f"同步冲突：{lost[0]['path']} 中新加的注释“{lost[0]['comment']}”在合并结果里找不到确定的位置"
+            f"（它所在或相邻的那一行另一方也改动了）；已放弃这次同步，本地记录完整保留。请把这条注释单独写成一行，"
+            f"放在它说明的那一项的上一行，提交（git commit）后再运行 aftercare sync", code="sync-conflict")
     where = "、".join(files[:5]) or "未知文件"
     raise AftercareError(f"同步冲突（{where}）：本处与其他办公室改动了这些文件的同一处，无法自动合并；"
                          f"已放弃这次同步，本地记录完整保留；请用 aftercare check 检查这些文件，或联系技术人员", code="sync-conflict")

@@ -119,3 +119,53 @@ def test_a_comment_committed_by_the_other_office_in_case_yaml_survives(tmp_path)
         assert "# 本人要求只打电话联系\n" + anchor + "\n" in text, text
         shown = json.loads(c.ok("show", cid, "--format", "json").stdout)
         assert shown["phone"] == "13800000001" and shown["address"] == "某某村5组"
+
+
+def _annotated_phone(tmp_path, commit: bool):
+    """B sets the phone; here, a trailing comment on the (old) phone line: the line both changed."""
+    a, b, cid = _pair(tmp_path)
+    b.ok("case", "set", cid, "--phone", "13800000001")
+    b.ok("sync")
+    case = a.root / "cases" / cid / "case.yaml"
+    text = case.read_text(encoding="utf-8")
+    assert text.count('phone: ""\n') == 1
+    case.write_text(text.replace('phone: ""\n', 'phone: ""  # 本人说没有手机\n'), encoding="utf-8")
+    if commit:
+        git(a.root, "commit", "-qam", f"Note on the phone of {cid}")
+    return a, b, cid, case
+
+
+def test_a_comment_that_has_no_certain_place_in_the_merge_is_refused_with_the_file_and_the_comment(tmp_path):
+    a, b, cid, case = _annotated_phone(tmp_path, commit=True)
+    head, before = git(a.root, "rev-parse", "HEAD"), case.read_text(encoding="utf-8")
+    res = a("sync")                                  # today: exit 0, and the comment is gone
+    assert res.exit_code == 1, res.output
+    [line] = res.stderr.strip().splitlines()
+    assert line.startswith(f"错误：同步冲突：cases/{cid}/case.yaml 中新加的注释“# 本人说没有手机”"), line
+    assert "已放弃这次同步，本地记录完整保留" in line and "单独写成一行" in line
+    assert git(a.root, "rev-parse", "HEAD") == head and git(a.root, "status", "--porcelain") == ""
+    assert case.read_text(encoding="utf-8") == before
+    moved = before.replace('phone: ""  # 本人说没有手机\n', '# 本人说没有手机\nphone: ""\n')
+    case.write_text(moved, encoding="utf-8")         # what the message says to do
+    git(a.root, "commit", "-qam", f"Put the note on the phone of {cid} on its own line")
+    a.ok("sync")
+    b.ok("sync")
+    _converged(a, b)
+    for c in (a, b):
+        text = (c.root / "cases" / cid / "case.yaml").read_text(encoding="utf-8")
+        assert '# 本人说没有手机\nphone: "13800000001"\n' in text, text
+
+
+def test_an_uncommitted_comment_that_has_no_certain_place_is_refused_and_left_as_it_was(tmp_path):
+    a, _b, cid, case = _annotated_phone(tmp_path, commit=False)
+    head, before = git(a.root, "rev-parse", "HEAD"), case.read_text(encoding="utf-8")
+    res = a("sync")           # today: exit 0 "已同步", the file half merged (UU), the edit in git stash
+    assert res.exit_code == 1, res.output
+    [line] = res.stderr.strip().splitlines()
+    assert line.startswith(f"错误：同步冲突：本处对 cases/{cid}/case.yaml 有未提交的改动"), line
+    assert "“# 本人说没有手机”" in line and "未提交的改动原样保留" in line and "git commit" in line
+    assert git(a.root, "rev-parse", "HEAD") == head
+    assert case.read_text(encoding="utf-8") == before
+    assert git(a.root, "status", "--porcelain") == f"M cases/{cid}/case.yaml"
+    assert git(a.root, "stash", "list") == ""
+    assert not (a.root / ".git" / "aftercare-sync.json").exists()
