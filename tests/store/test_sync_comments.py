@@ -26,6 +26,13 @@ def _hand_edit(path, before: str, line: str) -> None:
     path.write_text(text.replace(before + "\n", line + "\n" + before + "\n"), encoding="utf-8")
 
 
+def _b_then_a_synced(a: Cli, b: Cli) -> None:
+    res = b("sync")
+    assert res.exit_code == 0, res.output
+    a.ok("sync")
+    _converged(a, b)
+
+
 def test_a_comment_committed_by_the_other_office_survives_when_both_changed_staff(tmp_path):
     a, b, _cid = _pair(tmp_path)
     a.ok("staff", "add", "王强")
@@ -34,10 +41,7 @@ def test_a_comment_committed_by_the_other_office_survives_when_both_changed_staf
     git(b.root, "commit", "-qam", "Note who keeps the archive key")
     b.ok("staff", "add", "赵敏")
     assert NOTE in (b.root / "aftercare.yaml").read_text(encoding="utf-8")
-    res = b("sync")
-    assert res.exit_code == 0, res.output
-    a.ok("sync")
-    _converged(a, b)
+    _b_then_a_synced(a, b)
     for c in (a, b):
         text = (c.root / "aftercare.yaml").read_text(encoding="utf-8")
         assert text.count(NOTE + "\n") == 1, text    # today: gone on both sides, no word said
@@ -56,10 +60,7 @@ def test_a_comment_of_each_office_next_to_both_offices_new_staff_survives(tmp_pa
     b.ok("staff", "add", "赵敏")
     _hand_edit(b.root / "aftercare.yaml", '- name: "赵敏"', "# 赵敏：兼职，周五坐班")
     git(b.root, "commit", "-qam", "Note when the part-time worker is in")
-    res = b("sync")
-    assert res.exit_code == 0, res.output
-    a.ok("sync")
-    _converged(a, b)
+    _b_then_a_synced(a, b)
     for c in (a, b):
         text = (c.root / "aftercare.yaml").read_text(encoding="utf-8")
         for name, note in (("王强", "# 王强：周一、周三坐班"), ("赵敏", "# 赵敏：兼职，周五坐班")):
@@ -110,10 +111,7 @@ def test_a_comment_committed_by_the_other_office_in_case_yaml_survives(tmp_path)
     _hand_edit(case, anchor, "# 本人要求只打电话联系")
     git(b.root, "commit", "-qam", f"Note how to contact {cid}")
     b.ok("case", "set", cid, "--address", "某某村5组")
-    res = b("sync")
-    assert res.exit_code == 0, res.output
-    a.ok("sync")
-    _converged(a, b)
+    _b_then_a_synced(a, b)
     for c in (a, b):
         text = (c.root / "cases" / cid / "case.yaml").read_text(encoding="utf-8")
         assert "# 本人要求只打电话联系\n" + anchor + "\n" in text, text
