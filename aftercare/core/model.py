@@ -423,6 +423,18 @@ class Measure:
 # one (a termination for isolation and the entry into the facility fall on the same day)
 ENDING_EVENTS = ("terminate", "release", "transfer-handover")
 
+# The order of the records of one day, by type: the start (report-in) first, then the day's ordinary
+# records, then what ends the measure here (ENDING_EVENTS: after the records of the office that made it),
+# then the receipt at the new place (transfer-in, the report-in there), which follows the hand-over. Records
+# of one day are otherwise in the order of their files (each clone writes its own, named by its origin:
+# a name says nothing of the order of two offices' records) and of their lines (the order of writing).
+DAY_RANK = {"report-in": 0, **{t: 2 for t in ENDING_EVENTS}, "transfer-in": 3, "transfer-report-in": 3}
+
+
+def record_order(e: "Event") -> tuple:
+    """The sort key of a case's records: date, the type's rank on that day (DAY_RANK; others 1), file, line."""
+    return e.date, DAY_RANK.get(e.type, 1), e.line
+
 
 def measure_events(case: Case, events: Sequence[Event]) -> dict:
     """seq -> the records of that measure: its `measure` tag, or (untagged) the date it falls in."""

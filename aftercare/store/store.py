@@ -26,7 +26,7 @@ from typing import Iterator
 
 from aftercare.core.errors import AftercareError, DataError
 from aftercare.core.ids import check_case_id, new_event_id, new_origin
-from aftercare.core.model import Case, Event, Problem, mark_void
+from aftercare.core.model import Case, Event, Problem, mark_void, record_order
 from aftercare.store import yamlio
 from aftercare.store.fsutil import atomic_write, check_inside, ensure_dir, locked, remove_file
 from aftercare.store.gitops import Git, GitError, find_git_dir
@@ -351,7 +351,7 @@ class Store:
                     continue
                 seen[ev.id] = relp
                 events.append(Event(ev.id, ev.type, ev.date, ev.data, relp, n * 100000 + i))
-        events.sort(key=lambda e: (e.date, e.line))
+        events.sort(key=record_order)
         events = mark_void(events)
         if case is not None and content:
             problems.extend(content_problems(self.root, case, events, today))

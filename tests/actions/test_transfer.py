@@ -568,3 +568,49 @@ def test_a_person_transferred_out_and_back_again_returns_to_their_folder(a, b, c
     assert {it["kind"]: it["deadline"] for it in due(a, cid, "2025-05-12")}["transfer-report-in"] == "2025-05-23"
     ok(a, "transfer", "report-in", cid, "--date", "2025-05-13", today="2025-05-13")
     assert a("check", today="2025-05-13").exit_code == 0
+
+
+def test_a_receipt_on_the_hand_over_day_keeps_the_person_under_the_measure(a, b, tmp_path, monkeypatch):
+    """A hand-over and its receipt on one day (2025-03-18): the receiving store holds both records, the
+    sender's in the sender's events file, the receipt in its own. Each clone names its file by its origin
+    (`events/2025-<origin>.yaml`); here the receiver's sorts first ("2222" < "zzzz"), so the files' order is
+    the wrong one for the day, yet the receipt follows the hand-over: the person is under the measure at B.
+    Detox reported 2025-01-10 at A: monthly windows 01-10..02-09 and 02-10..03-09 done at A (test, visit,
+    report, education; intake evaluation 01-24), the third 03-10..04-09 due (deadline 04-09), the first
+    quarterly evaluation 01-10..04-09 (04-09); approved 03-14: the person reports at the new place within 15
+    days (03-14 + 15 = 03-29); the archive was handed over (03-18, within 7 days of 03-14). The last sign of
+    the person is 03-05, so no contact check (45 days: 04-19) within the 7 days shown ahead."""
+    git(a.root, "config", "--local", "aftercare.origin", "zzzz")
+    git(b.root, "config", "--local", "aftercare.origin", "2222")
+    a.today = "2025-01-10"
+    cid = a.add(1, notified_on="2025-01-06", reported_on="2025-01-10")
+    for day in ("2025-01-20", "2025-03-05"):
+        ok(a, "record", "test", cid, "--date", day, "--result", "negative", today=day)
+        for kind in ("visit", "report", "education"):
+            ok(a, "record", kind, cid, "--date", day, today=day)
+    ok(a, "record", "evaluation", cid, "--date", "2025-01-24", "--kind", "intake", today="2025-01-24")
+    approved(a, cid)
+    bundle = tmp_path / "same-day.bundle"
+    handover(a, cid, bundle)
+    author(monkeypatch, CLERK_B)
+    imported(b, str(bundle), "--date", "2025-03-18", "--from", OFFICE_A, today="2025-03-18")
+    assert sorted(p.name for p in (b.root / "cases" / cid / "events").iterdir()) == ["2025-2222.yaml", "2025-zzzz.yaml"]
+    t = "2025-03-18"
+    r = show(b, cid, t)
+    assert (r["status"], r["state"], r["period"]["closed_on"], r["closed"]) == ("active", "detox", None, None)
+    assert r["transfer"]["state"] == "received"
+    assert [m["outcome"] for m in r["measures"]] == [None]
+    assert [e["type"] for e in r["timeline"] if e["date"] == t] == ["transfer-handover", "transfer-in"]
+    assert [(it["kind"], it["status"], it["deadline"]) for it in due(b, cid, t)] == [
+        ("transfer-report-in", "due", "2025-03-29"),
+        ("education", "due", "2025-04-09"), ("evaluation", "due", "2025-04-09"), ("report", "due", "2025-04-09"),
+        ("test", "due", "2025-04-09"), ("visit", "due", "2025-04-09")]
+    assert cid in {it["case"] for it in json.loads(b("due", "--format", "json", today=t).stdout)}
+    # and the next day's records are taken at B
+    ok(b, "transfer", "report-in", cid, "--date", "2025-03-19", today="2025-03-19")
+    ok(b, "record", "test", cid, "--date", "2025-03-19", "--result", "negative", today="2025-03-19")
+    assert [(it["kind"], it["deadline"]) for it in due(b, cid, "2025-03-19")] == [
+        ("education", "2025-04-09"), ("evaluation", "2025-04-09"), ("report", "2025-04-09"), ("visit", "2025-04-09")]
+    # the sending store: transferred out on that day, nothing due
+    ra = show(a, cid, t)
+    assert (ra["status"], ra["period"]["closed_on"]) == ("transferred", t) and due(a, cid, t) == []

@@ -39,7 +39,7 @@ import json
 
 import pytest
 
-from conftest import OFFICE, Cli, person, shared_store, staff
+from conftest import OFFICE, Cli, git, person, shared_store, staff
 
 D1, D2 = "2026-04-01", "2026-04-30"
 
@@ -695,21 +695,30 @@ def test_a_person_who_comes_back_by_change_of_place(cli, tmp_path):
 def test_receipt_on_the_hand_over_day(cli, tmp_path):
     """The hand-over day is the sending office's last day, the receipt its receiver's: Y (detox, reported 03-02
     at A) is tested at A on 04-08, handed over the same day and received by B the same day. April: A counts the
-    test and the transfer out; B only the transfer in (and Y on its books on D2); the county one of each, Y once.
-    (Y's state at B is not asserted: for two records of one day in two clones' files the engine's order is the
-    files' names, so a same-day receipt may read as closed — a known engine limitation, outside the figures.)"""
+    test and the transfer out (Y closed there on D2); B only the transfer in (Y under detox there on D2); the
+    county one of each, Y once (under detox, in B). The receiving clone's events file sorts before the
+    sender's ("2222" < "zzzz"): a same-day receipt still follows its hand-over (the order of a day's records)."""
     other = Cli(tmp_path / "other")
     other.ok("init", str(other.root), "--office", OTHER_OFFICE, store=False)
+    for c, origin in ((cli, "zzzz"), (other, "2222")):
+        git(c.root, "config", "--local", "aftercare.origin", origin)
     y = cli.add(52, notified_on="2026-02-27", reported_on="2026-03-02")
     cli.ok("record", "test", y, "--result", "negative", "--date", "2026-04-08")
     assert change_place(cli, other, y, "另一镇", "2026-04-01", "2026-04-08", "2026-04-08", tmp_path / "y.bundle") == y
-    pick = ("registered", "tests", "transfers_in", "transfers_out")
+    assert sorted(p.name for p in (other.root / "cases" / y / "events").iterdir()) == ["2026-2222.yaml", "2026-zzzz.yaml"]
+    states = [json.loads(c.ok("show", y, "--format", "json", today="2026-04-08").stdout) for c in (cli, other)]
+    assert [(r["status"], r["state"], r["period"]["closed_on"]) for r in states] == [
+        ("transferred", "closed", "2026-04-08"), ("active", "detox", None)]
+    pick = ("registered", "registered.detox", "registered.closed", "tests", "transfers_in", "transfers_out")
     a, b = values(stats(cli)), values(stats(other))
     county = values(stats(cli, stores=[cli.root, other.root]))
     assert [{k: v[k] for k in pick} for v in (a, b, county)] == [
-        {"registered": 1, "tests": 1, "transfers_in": 0, "transfers_out": 1},
-        {"registered": 1, "tests": 0, "transfers_in": 1, "transfers_out": 0},
-        {"registered": 1, "tests": 1, "transfers_in": 1, "transfers_out": 1}]
+        {"registered": 1, "registered.detox": 0, "registered.closed": 1, "tests": 1, "transfers_in": 0,
+         "transfers_out": 1},
+        {"registered": 1, "registered.detox": 1, "registered.closed": 0, "tests": 0, "transfers_in": 1,
+         "transfers_out": 0},
+        {"registered": 1, "registered.detox": 1, "registered.closed": 0, "tests": 1, "transfers_in": 1,
+         "transfers_out": 1}]
 
 
 def test_two_registrations_of_one_person_in_a_county(cli, tmp_path):
