@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,7 @@ class Templates:
                                         autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False,
                                         cache_size=-1)
         self.env.filters.update(cn=_f_cn, cnp=_f_cn_plain, dot=_f_dot, fill=_f_fill, txt=_txt_markup, lines=_f_lines, cb=_f_cb, money=money,
-                                cn_count=cn_count)
+                                cn_count=cn_count, whole_dates=_f_whole_dates)
         self.env.bytecode_cache = _compiled_cache(store, self.env)
         self._cache: dict = {}
 
@@ -214,6 +215,20 @@ def _f_cn(value, blank: bool = True):
 def _f_cn_plain(value, blank: bool = True):
     """2026年5月14日 as plain text (table columns kept whole by the stylesheet)."""
     return cn(value) if isinstance(value, date) else _f_cn(value, blank)
+
+
+_CN_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+
+
+def _f_whole_dates(value):
+    """Text whose dates (2026年11月19日) are each kept whole: a line may break between two dates of a span
+    (2024年1月17日至2026年8月20日) or around one, never inside one."""
+    text = txt(value) if not isinstance(value, str) else value
+    out, at = _markup(""), 0
+    for m in _CN_DATE.finditer(text):
+        out += _esc(text[at:m.start()]) + _markup('<span class="nw">') + _esc(m.group()) + _markup("</span>")
+        at = m.end()
+    return out + _esc(text[at:])
 
 
 def _f_dot(value):

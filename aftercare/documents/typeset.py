@@ -401,7 +401,7 @@ class Translator:
                 halign = "center"
             if "right" in cls:
                 halign = "right"
-            if (ctx.lst and ctx.dated and nth == 2) or (toc and nth in (5, 6)) or cls & {"nowrap", "nw"}:
+            if (ctx.lst and ctx.dated and nth == 2) or (toc and nth == 6) or cls & {"nowrap", "nw"}:
                 inner = f"#nw[{self.inline_of(td, c)}]"                   # dates, page ranges: never broken
                 if toc and nth == 6:
                     args.append("inset: (x: 1pt, y: 2.5pt + 0.225em)")
