@@ -161,6 +161,11 @@ def table(sink: Sink, headers: list, rows: list, flex: tuple = (), fold: int | N
     shown = [i for i in range(n) if not (folded and i == fold)]
     last = shown[-1]
 
+    def fold_under(cell: str, style) -> None:
+        for ln in _cell_lines(cell, (sink.cols or 80) - 4):
+            if ln:
+                sink.write("    " + ln, style)
+
     def fmt(cells, style=None):
         parts = {i: _cell_lines(cells[i], widths[i] if sink.cols else None) for i in shown}
         height = max(len(p) for p in parts.values())
@@ -171,10 +176,7 @@ def table(sink: Sink, headers: list, rows: list, flex: tuple = (), fold: int | N
                 out.append(piece if i == last else pad(piece, widths[i]))
             sink.write(GAP.join(out).rstrip(), style)
         if folded:
-            room = (sink.cols or 80) - 4
-            for ln in _cell_lines(cells[fold], room):
-                if ln:
-                    sink.write("    " + ln, style)
+            fold_under(cells[fold], style)
 
     fmt([str(h) for h in headers])
     rule = [min(widths[i], (sink.cols or widths[i])) for i in shown]
@@ -194,9 +196,7 @@ def table(sink: Sink, headers: list, rows: list, flex: tuple = (), fold: int | N
             if simple:
                 sink.write(GAP.join(cells).rstrip(), style)
                 if folded:
-                    for ln in _cell_lines(texts[j][fold], (sink.cols or 80) - 4):
-                        if ln:
-                            sink.write("    " + ln, style)
+                    fold_under(texts[j][fold], style)
             else:
                 fmt(texts[j], style)
 

@@ -213,48 +213,37 @@ class ReadCache:
 
     def summaries(self, cids: list | None = None, worker: str | None = None) -> dict:
         """{cid: (worker, keys_text, data_text)} for the given cases (all when None). With `worker`, the
-        data of other workers' cases is not read: their rows come as (worker, keys_text, None)."""
-        if self.db is None:
-            return {}
+        data of other workers' cases is not read: their rows come as (worker, keys_text, None). A failed
+        read gives no rows at all."""
         gc_was = gc.isenabled()
         gc.disable()
         try:
-            data = "data" if worker is None else "CASE WHEN worker = ? THEN data ELSE NULL END"
-            head = () if worker is None else (worker,)
-            if cids is None:
-                rows = self.db.execute(f"SELECT cid, worker, keys, {data} FROM summary", head).fetchall()
-            else:
-                rows = []
-                for i in range(0, len(cids), 500):
-                    part = cids[i:i + 500]
-                    rows += self.db.execute(f"SELECT cid, worker, keys, {data} FROM summary WHERE cid IN "
-                                            f"({','.join('?' * len(part))})", (*head, *part)).fetchall()
-            out = {}
-            for row in rows:
-                if len(row) == 4 and all(isinstance(x, str) for x in row[:3]) and (
-                        isinstance(row[3], str) or (worker is not None and row[3] is None and row[1] != worker)):
-                    out[row[0]] = row[1:]
-            return out
-        except sqlite3.Error:
-            self._failed()
-            return {}
+            out = {row[0]: row[1:] for row in self.iter_summaries(worker, cids)}
+            return out if self.db is not None else {}
         finally:
             if gc_was:
                 gc.enable()
 
-    def iter_summaries(self, worker: str | None = None):
-        """(cid, worker, keys_text, data_text) of every row in case-ID order, one at a time (a county's
-        rows are never all in memory); with `worker`, other workers' data comes as None. A failed read
-        ends the rows (and throws the file away)."""
+    def iter_summaries(self, worker: str | None = None, cids: list | None = None):
+        """(cid, worker, keys_text, data_text) of the rows (all, or the given cases') in case-ID order, one
+        at a time (a county's rows are never all in memory); with `worker`, other workers' data comes as
+        None. A row of another shape is left out; a failed read ends the rows (and throws the file away)."""
         if self.db is None:
             return
         data = "data" if worker is None else "CASE WHEN worker = ? THEN data ELSE NULL END"
+        head = () if worker is None else (worker,)
+        sql = f"SELECT cid, worker, keys, {data} FROM summary"
+        if cids is None:
+            queries = [(sql + " ORDER BY cid", head)]
+        else:
+            parts = [cids[i:i + 500] for i in range(0, len(cids), 500)]
+            queries = [(f"{sql} WHERE cid IN ({','.join('?' * len(p))}) ORDER BY cid", (*head, *p)) for p in parts]
         try:
-            for row in self.db.execute(f"SELECT cid, worker, keys, {data} FROM summary ORDER BY cid",
-                                       () if worker is None else (worker,)):
-                if len(row) == 4 and all(isinstance(x, str) for x in row[:3]) and (
-                        isinstance(row[3], str) or (worker is not None and row[3] is None and row[1] != worker)):
-                    yield row
+            for query, args in queries:
+                for row in self.db.execute(query, args):
+                    if len(row) == 4 and all(isinstance(x, str) for x in row[:3]) and (
+                            isinstance(row[3], str) or (worker is not None and row[3] is None and row[1] != worker)):
+                        yield row
         except sqlite3.Error:
             self._failed()
 
