@@ -1,13 +1,16 @@
 """Git, called with a clean environment and paths after `--`.
 
 Commits are built with plumbing, without an index: the changed files are hashed, only the trees on
-their paths are rebuilt (ls-tree + mktree, bottom-up), then commit-tree and update-ref as a
-compare-and-swap. Cost grows with the depth of the paths, not with the size of the store; exactly
-the paths of the action are committed, whatever else is staged.
+their paths are rebuilt (read by one `cat-file --batch`, written by one `mktree --batch`, bottom-up),
+then commit-tree and update-ref as a compare-and-swap. Cost grows with the depth of the paths, not
+with the size of the store; exactly the paths of the action are committed, whatever else is staged.
+A commit is six git processes (hash-object, cat-file, mktree, commit-tree, update-index,
+update-ref): HEAD is read from the repository's files where that is unambiguous (`head`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 from pathlib import Path
@@ -72,9 +75,19 @@ class Git:
                               stderr=subprocess.DEVNULL).returncode == 0
 
     def head(self) -> str | None:
+        """The commit HEAD points to (None on a branch without commits)."""
+        found = read_head(os.path.join(self.cwd, ".git"))
+        if found is not _UNKNOWN:
+            return found
         out = subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD^{commit}"], cwd=self.cwd,
                              env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         return out.stdout.decode().strip() or None
+
+    def prefix(self) -> str:
+        """The working folder relative to the top of the work tree ("" at the top, where a store is)."""
+        if os.path.isdir(os.path.join(self.cwd, ".git")) and not _has_core_worktree(os.path.join(self.cwd, ".git")):
+            return ""
+        return self.run("rev-parse", "--show-prefix", what="git").strip()
 
     def commit(self, paths: Sequence[str], message: str, git_dir: Path, extra_parents: Sequence[str] = ()) -> str:
         """Commit exactly `paths` (added, changed or removed) on top of HEAD. Returns the commit id."""
@@ -98,56 +111,148 @@ class Git:
             raise
         return commit
 
-
     def tree_with(self, head: str | None, paths: Sequence[str]) -> str:
         """The tree of HEAD with `paths` (relative to the working folder) set to the files on disk,
         or removed where the file no longer exists."""
-        prefix = self.run("rev-parse", "--show-prefix", what="git").strip()
+        prefix = self.prefix()
         present = [p for p in paths if os.path.isfile(os.path.join(self.cwd, p))]
         shas = self.run("hash-object", "-w", "--", *present, what="git 写入对象").split() if present else []
         changes: dict = {}
         for p in paths:
-            changes[(prefix + p).replace(os.sep, "/")] = None
+            changes[(prefix + p).replace(os.sep, "/").encode("utf-8")] = None
         for p, sha in zip(present, shas):
-            changes[(prefix + p).replace(os.sep, "/")] = sha
-        base = self.run("rev-parse", f"{head}^{{tree}}", what="git").strip() if head else None
-        tree = self._rebuild("", base, changes)
-        return tree or self.run("mktree", input=b"", what="git 写入树").strip()
+            changes[(prefix + p).replace(os.sep, "/").encode("utf-8")] = sha
+        # the folders on the paths: b"" the top, then b"cases/", b"cases/2026-0001/" ...
+        folders = {b""} | {path[:i + 1] for path in changes for i in range(len(path)) if path[i:i + 1] == b"/"}
+        if any(b"\n" in f for f in folders):
+            raise GitError("git 提交失败：路径中不能有换行符", code="git-failed")
+        base = self._trees(head, folders) if head else {}
+        new: dict = {}           # folder -> (sha, mktree input) of each tree to write, computed deepest first
+        for folder in sorted(folders, key=lambda f: -f.count(b"/")):
+            entries = dict(base.get(folder, {}))
+            for path, sha in changes.items():
+                if path.startswith(folder) and b"/" not in path[len(folder):]:
+                    name = path[len(folder):]
+                    if sha is None:
+                        entries.pop(name, None)
+                    else:
+                        entries[name] = (b"100644", sha)      # always a regular file: never a symlink (120000)
+            for sub in folders:
+                rest = sub[len(folder):-1]
+                if sub != folder and sub.startswith(folder) and rest and b"/" not in rest:
+                    if sub in new:
+                        entries[rest] = (b"40000", new[sub][0])
+                    else:
+                        entries.pop(rest, None)             # left empty: git keeps no empty folder
+            if entries:
+                new[folder] = _tree_object(entries, len(shas[0]) if shas else len(head or "0" * 40))
+        if b"" not in new:
+            return self.run("mktree", input=b"", what="git 写入树").strip()
+        order = sorted(new, key=lambda f: -f.count(b"/"))
+        batch = b"\0".join(new[f][1] for f in order) + b"\0"
+        written = self.run("mktree", "-z", "--batch", input=batch, what="git 写入树").split()
+        if written != [new[f][0] for f in order]:      # git disagrees with the trees computed here: write nothing
+            raise GitError("git 写入树失败：树对象与预期不符", code="git-failed")
+        return new[b""][0]
 
-    def _rebuild(self, folder: str, base: str | None, changes: dict) -> str | None:
-        entries: dict = {}
-        if base:
-            out = self.run("ls-tree", "-z", base, what="git 读取树")
-            for rec in out.split("\0"):
-                if rec:
-                    meta, name = rec.split("\t", 1)
-                    entries[name] = meta
-        here = {}
-        below: dict = {}
-        for path, sha in changes.items():
-            rest = path[len(folder):] if folder else path
-            head, sep, tail = rest.partition("/")
-            if sep:
-                below.setdefault(head, {})[path] = sha
-            else:
-                here[head] = sha
-        for name, sha in here.items():
-            if sha is None:
-                entries.pop(name, None)
-            else:
-                entries[name] = f"100644 blob {sha}"     # always a regular file: never a symlink (120000)
-        for name, sub in below.items():
-            old = entries.get(name)
-            old_tree = old.split()[2] if old and old.split()[1] == "tree" else None
-            new = self._rebuild(f"{folder}{name}/", old_tree, sub)
-            if new is None:
-                entries.pop(name, None)
-            else:
-                entries[name] = f"040000 tree {new}"
-        if not entries:
-            return None
-        data = "".join(f"{meta}\t{name}\0" for name, meta in entries.items()).encode("utf-8")
-        return self.run("mktree", "-z", input=data, what="git 写入树").strip()
+    def _trees(self, head: str, folders: set) -> dict:
+        """The entries {name: (mode, sha)} of HEAD's trees at `folders` (b"" the top, b"a/b/" below it),
+        read by one `git cat-file --batch`; a folder that is not a tree in HEAD is left out."""
+        names = [f"{head}^{{tree}}".encode() if f == b"" else head.encode() + b":" + f[:-1] for f in folders]
+        proc = subprocess.run(["git", "cat-file", "--batch"], cwd=self.cwd, env=clean_env(),
+                              input=b"".join(n + b"\n" for n in names), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if proc.returncode != 0:
+            said = _first_line(proc.stderr)
+            raise GitError(f"git 读取树失败：{said}", code="git-failed")
+        out, pos, trees = proc.stdout, 0, {}
+        for f in folders:
+            eol = out.index(b"\n", pos)
+            line = out[pos:eol]
+            pos = eol + 1
+            if line.endswith((b" missing", b" ambiguous")):      # no such folder in HEAD
+                continue
+            oid, kind, size = line.split()
+            body = out[pos:pos + int(size)]
+            pos += int(size) + 1
+            if kind == b"tree":
+                trees[f] = _parse_tree(body, len(oid) // 2)
+        return trees
+
+
+def _parse_tree(body: bytes, rawlen: int) -> dict:
+    """A tree object's entries: {name: (mode, hex sha)}."""
+    entries, i = {}, 0
+    while i < len(body):
+        sp = body.index(b" ", i)
+        nul = body.index(b"\0", sp)
+        entries[body[sp + 1:nul]] = (body[i:sp], body[nul + 1:nul + 1 + rawlen].hex())
+        i = nul + 1 + rawlen
+    return entries
+
+
+def _tree_object(entries: dict, hexlen: int) -> tuple:
+    """(sha, input of `git mktree -z`) of the tree holding `entries` {name: (mode, hex sha)}; the sha is
+    computed here, in git's order (a folder sorts as "name/"), so that one mktree writes every tree."""
+    names = sorted(entries, key=lambda n: n + b"/" if entries[n][0] == b"40000" else n)
+    body = b"".join(entries[n][0] + b" " + n + b"\0" + bytes.fromhex(entries[n][1]) for n in names)
+    h = hashlib.sha256() if hexlen == 64 else hashlib.sha1()
+    h.update(b"tree %d\0" % len(body) + body)
+    kinds = {b"40000": b"tree", b"160000": b"commit"}
+    lines = b"".join(entries[n][0] + b" " + kinds.get(entries[n][0], b"blob") + b" " + entries[n][1].encode()
+                     + b"\t" + n + b"\0" for n in names)
+    return h.hexdigest(), lines
+
+
+_UNKNOWN = object()
+
+
+def read_head(git_dir: str):
+    """HEAD's commit read from the files of a repository folder `.git` (a loose or packed branch ref,
+    or a detached HEAD): the id, None for a branch without commits, or _UNKNOWN where only git can
+    tell (no such folder, a reftable, a symbolic ref within a ref, anything unexpected)."""
+    try:
+        if not os.path.isdir(git_dir) or os.path.exists(os.path.join(git_dir, "reftable")):
+            return _UNKNOWN
+        with open(os.path.join(git_dir, "HEAD"), "rb") as fh:
+            text = fh.read().decode("ascii").strip()
+        if _is_oid(text):
+            return text
+        if not text.startswith("ref: refs/heads/"):
+            return _UNKNOWN
+        ref = text[5:]
+        if ".." in ref or "\\" in ref:
+            return _UNKNOWN
+        try:
+            with open(os.path.join(git_dir, *ref.split("/")), "rb") as fh:
+                value = fh.read().decode("ascii").strip()
+            return value if _is_oid(value) else _UNKNOWN
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            pass
+        try:
+            with open(os.path.join(git_dir, "packed-refs"), "rb") as fh:
+                packed = fh.read().decode("utf-8")
+        except FileNotFoundError:
+            return None                        # no commit on the branch yet
+        for line in packed.splitlines():
+            oid, _sp, name = line.partition(" ")
+            if name == ref and _is_oid(oid):
+                return oid
+        return None
+    except (OSError, UnicodeDecodeError):
+        return _UNKNOWN
+
+
+def _is_oid(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
+
+def _has_core_worktree(git_dir: str) -> bool:
+    """Whether the repository's config names another work tree (then only git knows the prefix)."""
+    try:
+        with open(os.path.join(git_dir, "config"), "rb") as fh:
+            return b"worktree" in fh.read().lower()
+    except OSError:
+        return True
 
 
 def clear_stale_lock(lock: Path) -> bool:

@@ -372,7 +372,9 @@ class Store:
         """This clone's short name; it names the event files this clone appends to."""
         if getattr(self, "_origin", None):
             return self._origin
-        out = self.git.run("config", "--local", "--get", "aftercare.origin", check=False).strip()
+        out = _config_origin(self.root / ".git" / "config")
+        if out is None:
+            out = self.git.run("config", "--local", "--get", "aftercare.origin", check=False).strip()
         if not out:
             out = new_origin()
             self.git.run("config", "--local", "aftercare.origin", out, what="git 配置")
@@ -422,6 +424,33 @@ def _read(path: Path, rel: str, depth: int) -> bytes:
                                          "删除该链接，换成普通文件")) from None
     with os.fdopen(fd, "rb") as fh:
         return fh.read()
+
+
+def _config_origin(config: Path) -> str | None:
+    """aftercare.origin read from the repository's own config file, where a plain reading is certain
+    (one `[aftercare]` section, an `origin = word` line, no include); None: ask git."""
+    import re
+
+    try:
+        text = config.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if "[include" in text.lower():
+        return None
+    section, found = None, []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            if not line.endswith("]"):
+                return None                     # `[section] key = value` on one line: leave it to git
+            section = line.lower()
+        elif section == "[aftercare]":
+            m = re.fullmatch(r"(?i:origin)\s*=\s*([a-z0-9]+)", line)
+            if m:
+                found.append(m.group(1))
+            elif line.lower().startswith("origin"):
+                return None
+    return found[-1] if len(found) == 1 else None
 
 
 def _code_stamp() -> str:
