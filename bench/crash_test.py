@@ -199,7 +199,7 @@ def run(work: Path) -> dict:
                     figures["swept"] += 1
                     figures["where"].append(f"{here}: swept into the next commit")
                 done += 1
-        figures["commands"][command] = {"kill_points": len(steps), "runs": done}
+        figures["commands"][command] = {"kill_points": len(steps), "runs": done, "steps": [sub for sub, _n in steps]}
     missing = [n for n in expected if _count_committed(root, n) != 1]
     figures["lost"] += len(missing)
     figures["where"] += [f"missing at the end: {n}" for n in missing]
