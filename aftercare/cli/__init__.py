@@ -77,24 +77,54 @@ def modules_for(argv: list) -> tuple:
 
     if any(k.startswith("_AFTERCARE_COMPLETE") for k in os.environ):
         return ALL_MODULES
+    words = _command_words(argv)
+    return COMMAND_MODULES.get(words[0], ALL_MODULES) if words else ALL_MODULES
+
+
+def _command_words(argv: list) -> list:
+    """The words of `argv` from the command on (the root's options and --store's value left out)."""
     skip = False
-    for a in argv:
+    for i, a in enumerate(argv):
         if skip:
             skip = False
-            continue
-        if a in _ROOT_VALUE_OPTIONS:
+        elif a in _ROOT_VALUE_OPTIONS:
             skip = True
-            continue
-        if a.startswith("-"):
-            continue
-        return COMMAND_MODULES.get(a, ALL_MODULES)
-    return ALL_MODULES
+        elif not a.startswith("-"):
+            return argv[i:]
+    return []
+
+
+def _name(info) -> str | None:
+    if info.name:
+        return info.name
+    callback = getattr(info, "callback", None)
+    return callback.__name__.lower().replace("_", "-") if callback is not None else None
+
+
+def keep_only(typer_app, words: list) -> None:
+    """Register on `typer_app` only the command that `words` runs (a group: only its sub-command named by
+    the next word, when that word is one): typer builds, and checks, every registered command on each
+    run, and one command's start-up need not pay for all. A word that names nothing (a typo, `--help`
+    of a group, a missing sub-command) keeps that level whole, so that help and suggestions see all."""
+    if not words:
+        return
+    commands = [c for c in typer_app.registered_commands if _name(c) == words[0]]
+    groups = [g for g in typer_app.registered_groups if _name(g) == words[0]]
+    if len(commands) + len(groups) != 1 or any(_name(x) is None for x in
+                                                 (*typer_app.registered_commands, *typer_app.registered_groups)):
+        return
+    typer_app.registered_commands, typer_app.registered_groups = commands, groups
+    if groups:
+        keep_only(groups[0].typer_instance, words[1:])
 
 
 def main() -> None:
+    import os
     import sys
 
     load(modules_for(sys.argv[1:]))
+    if not any(k.startswith("_AFTERCARE_COMPLETE") for k in os.environ):
+        keep_only(app, _command_words(sys.argv[1:]))
     try:
         app(prog_name="aftercare")
     finally:

@@ -68,3 +68,34 @@ def test_help_and_a_mistyped_command_still_see_every_command():
     r = _run("record", "vist", "2026-0001")
     assert r.returncode == 2
     assert "visit" in r.stderr
+
+
+def _names(t: typer.Typer) -> list:
+    return sorted([c.name for c in t.registered_commands] + [g.name for g in t.registered_groups])
+
+
+def test_a_command_registers_only_itself_and_a_word_that_names_nothing_keeps_all(monkeypatch):
+    app = cli.full_app()
+    everything = _names(app)
+    record = next(g for g in app.registered_groups if g.name == "record").typer_instance
+    record_all = _names(record)
+    monkeypatch.setattr(app, "registered_commands", list(app.registered_commands))
+    monkeypatch.setattr(app, "registered_groups", list(app.registered_groups))
+    monkeypatch.setattr(record, "registered_commands", list(record.registered_commands))
+    for words in ([], ["recrd", "test"], ["--help"]):
+        cli.keep_only(app, words)
+        assert _names(app) == everything, words
+    cli.keep_only(app, ["record", "vist", "2026-0001"])       # the group kept alone, its sub-commands all
+    assert _names(app) == ["record"] and _names(record) == record_all and len(record_all) > 10
+    cli.keep_only(app, ["record", "test", "2026-0001", "--result", "negative"])
+    assert _names(app) == ["record"] and _names(record) == ["test"]
+    assert cli._command_words(["--store", "show", "--debug", "show", "X"]) == ["show", "X"]
+
+
+def test_a_group_s_help_still_lists_every_sub_command():
+    r = _run("record", "--help")
+    assert r.returncode == 0
+    for name in ("report-in", "test", "visit", "report", "education", "violation"):
+        assert name in r.stdout
+    r = _run("record", "test", "--help")
+    assert r.returncode == 0 and "--result" in r.stdout

@@ -1,0 +1,123 @@
+"""The commit plumbing (gitops.Git.commit): six git processes, HEAD read from .git's files, the trees on
+the changed paths computed here and written by one `mktree --batch`. Each result is compared with what
+git itself makes of the same change (its index and `write-tree`), never with this module's own output."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from aftercare.store.gitops import Git, read_head, _UNKNOWN
+from aftercare.store.store import _config_origin
+from conftest import Cli, git, person
+
+
+def _repo(root: Path) -> Git:
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return Git(root)
+
+
+def _write(root: Path, rel: str, text: str) -> None:
+    p = root / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text, encoding="utf-8")
+
+
+def _git_tree_of_work_tree(root: Path, tmp: Path) -> str:
+    """The tree git itself builds from the whole work tree (a copy, with its own index)."""
+    copy = tmp / "copy"
+    shutil.copytree(root, copy)
+    git(copy, "add", "-A")
+    return git(copy, "write-tree")
+
+
+def test_commits_equal_the_trees_git_builds(tmp_path, git_identity):
+    root = tmp_path / "repo"
+    g = _repo(root)
+    gd = root / ".git"
+    assert g.head() is None and read_head(str(gd)) is None            # a branch without commits
+    _write(root, "aftercare.yaml", "office: x\n")
+    _write(root, "cases/2026-0001/case.yaml", "name: a\n")
+    _write(root, "cases/2026-0002/case.yaml", "name: b\n")
+    _write(root, "cases/2026-0002/events/2026-abcd.yaml", "- {id: x}\n")
+    _write(root, "a b/c d.yaml", "spaces\n")                         # names with spaces
+    paths = ["aftercare.yaml", "cases/2026-0001/case.yaml", "cases/2026-0002/case.yaml",
+             "cases/2026-0002/events/2026-abcd.yaml", "a b/c d.yaml"]
+    first = g.commit(paths, "first", gd)
+    assert git(root, "rev-parse", "HEAD") == first == g.head()
+    assert git(root, "rev-parse", "HEAD^{tree}") == _git_tree_of_work_tree(root, tmp_path / "1")
+    # a new file in a new folder, a changed file, and a removal that empties two folders
+    _write(root, "cases/2026-0003/events/2026-abcd.yaml", "- {id: y}\n")
+    _write(root, "cases/2026-0001/case.yaml", "name: a2\n")
+    os.remove(root / "cases/2026-0002/events/2026-abcd.yaml")
+    os.rmdir(root / "cases/2026-0002/events")
+    second = g.commit(["cases/2026-0003/events/2026-abcd.yaml", "cases/2026-0001/case.yaml",
+                       "cases/2026-0002/events/2026-abcd.yaml"], "second", gd)
+    assert git(root, "rev-parse", "HEAD") == second and git(root, "rev-parse", "HEAD^") == first
+    assert git(root, "rev-parse", "HEAD^{tree}") == _git_tree_of_work_tree(root, tmp_path / "2")
+    assert git(root, "ls-tree", "-r", "--name-only", "HEAD", "cases/2026-0002") == "cases/2026-0002/case.yaml"
+    assert git(root, "status", "--porcelain") == ""                   # the index kept in step
+    assert subprocess.run(["git", "-C", str(root), "fsck", "--strict"], capture_output=True).returncode == 0
+    # removing the last file of the repository leaves the empty tree
+    for p in ("aftercare.yaml", "cases/2026-0001/case.yaml", "cases/2026-0002/case.yaml",
+              "cases/2026-0003/events/2026-abcd.yaml", "a b/c d.yaml"):
+        os.remove(root / p)
+    g.commit(["aftercare.yaml", "cases/2026-0001/case.yaml", "cases/2026-0002/case.yaml",
+              "cases/2026-0003/events/2026-abcd.yaml", "a b/c d.yaml"], "empty", gd)
+    assert git(root, "rev-parse", "HEAD^{tree}") == "4b825dc642cb6eb9a060e54bf8d69288fbee4904"   # git's empty tree
+
+
+def test_head_from_files_agrees_with_git(tmp_path, git_identity):
+    root = tmp_path / "repo"
+    g = _repo(root)
+    _write(root, "f.yaml", "a: 1\n")
+    c1 = g.commit(["f.yaml"], "one", root / ".git")
+    gd = str(root / ".git")
+    assert read_head(gd) == c1                                         # a loose branch ref
+    git(root, "pack-refs", "--all")
+    assert not (root / ".git" / "refs" / "heads" / "master").exists() and not (root / ".git/refs/heads/main").exists()
+    assert read_head(gd) == c1                                         # packed
+    _write(root, "f.yaml", "a: 2\n")
+    c2 = g.commit(["f.yaml"], "two", root / ".git")
+    assert read_head(gd) == c2 == git(root, "rev-parse", "HEAD")      # loose again, over the packed one
+    git(root, "checkout", "-q", "--detach", c1)
+    assert read_head(gd) == c1                                         # detached
+    assert read_head(str(tmp_path / "nowhere")) is _UNKNOWN           # only git can tell: it is asked
+    (root / ".git" / "reftable").mkdir()
+    assert read_head(gd) is _UNKNOWN and g.head() == c1
+
+
+def test_origin_read_from_the_config_file_only_when_certain(tmp_path):
+    cfg = tmp_path / "config"
+    cfg.write_text("[core]\n\tbare = false\n[aftercare]\n\torigin = k7qz\n")
+    assert _config_origin(cfg) == "k7qz"
+    cfg.write_text("[core]\n\tbare = false\n[AfterCare]\n\tORIGIN=k7qz\n")
+    assert _config_origin(cfg) == "k7qz"
+    for text in ("[aftercare]\n\torigin = k7qz\n[include]\n\tpath = other\n",     # an include may set it
+                 "[aftercare]\n\torigin = k7qz\n[aftercare] origin = m3n4\n",     # a section and a key on one line
+                 "[aftercare]\n\torigin = k7qz\n\torigin = m3n4\n",              # two values
+                 "[aftercare]\n\torigin = \"k7 qz\"\n",                           # quoted
+                 "[core]\n\tbare = false\n"):                                     # not set yet
+        cfg.write_text(text)
+        assert _config_origin(cfg) is None, text
+    assert _config_origin(tmp_path / "missing") is None
+
+
+def test_a_record_is_one_commit_of_its_file_under_the_origin_git_has(tmp_path, git_identity):
+    c = Cli(tmp_path / "store")
+    c.ok("init", str(c.root), "--office", "测试办公室", store=False)
+    git(c.root, "config", "--local", "aftercare.origin", "zq7k")
+    name, idn = person(3)
+    cid = c.ok("case", "add", "--name", name, "--id-number", idn, "--measure", "detox",
+               "--reported-on", "2026-03-05").stdout.split()[-1]
+    before = c.commits()
+    c.ok("record", "visit", cid, "--date", "2026-05-19", "--kind", "phone")
+    assert c.commits() == before + 1
+    assert git(c.root, "show", "--name-only", "--format=", "HEAD") == f"cases/{cid}/events/2026-zq7k.yaml"
+    assert git(c.root, "status", "--porcelain") == "" and not (c.root / ".git" / "aftercare-journal").exists()
+    assert subprocess.run(["git", "-C", str(c.root), "fsck", "--strict"], capture_output=True).returncode == 0
