@@ -87,7 +87,9 @@ EVENT_SCHEMA: dict[str, dict[str, tuple[bool, Callable]]] = {
 }
 
 
-def event_from(raw: Any, path: str, line: int, problems: list) -> Event | None:
+def event_from(raw: Any, path: str, line: int, problems: list, order: int | None = None) -> Event | None:
+    """The record `raw` as an Event, or None with its problems appended (at `line`). `order`: the Event's
+    `line` (its place among the case's records) when it differs from the line problems are reported at."""
     if type(raw) is not dict and not isinstance(raw, Mapping):
         problems.append(Problem(path, line, "bad-event", "事件记录应为键值映射", "每条记录以“- id: …”开头"))
         return None
@@ -102,23 +104,25 @@ def event_from(raw: Any, path: str, line: int, problems: list) -> Event | None:
     if bad:
         problems.append(Problem(path, line, bad[0], bad[1], "修正该条记录，或用 git log -p 查看它的来历"))
         return None
-    schema = EVENT_SCHEMA[etype]
     ok = True
-    for key, (required, check) in schema.items():
-        if key not in raw or raw[key] is None:
+    get = raw.get
+    for key, required, check in _FIELDS[etype]:
+        value = get(key)
+        if value is None:
             if required:
                 problems.append(Problem(path, line, "missing-field", f"事件 {eid}（{M.EVENT_TYPES.get(etype, etype)}）缺少字段 {key}",
                                         "补上该字段"))
                 ok = False
             continue
-        msg = check(raw[key])
+        msg = check(value)
         if msg:
-            problems.append(Problem(path, line, "bad-field", f"事件 {eid} 的字段 {key}“{raw[key]}”{msg}", "修正该字段"))
+            problems.append(Problem(path, line, "bad-field", f"事件 {eid} 的字段 {key}“{value}”{msg}", "修正该字段"))
             ok = False
     if not ok:
         return None
-    data = {k: v for k, v in raw.items() if k not in ("id", "type", "date")}
-    return Event(eid, etype, d, data, path, line)
+    data = dict(raw)
+    del data["id"], data["type"], data["date"]
+    return M.make_event(eid, etype, d, data, path, line if order is None else order)
 
 
 def case_from(cid: str, raw: Any, path: str, line_of: Callable[[tuple], int], problems: list) -> Case | None:
@@ -197,3 +201,6 @@ def _is_seq(v):
 from aftercare.store.pathschema import install as _install_path_events  # noqa: E402
 
 _install_path_events(EVENT_SCHEMA, _is_seq)
+# per event type: (field, required, check), the schema as flat tuples for the read path
+_FIELDS = {etype: tuple((key, required, check) for key, (required, check) in fields.items())
+           for etype, fields in EVENT_SCHEMA.items()}

@@ -339,7 +339,7 @@ class Store:
             for i, item in enumerate(raw):
                 line = 0
                 sub: list[Problem] = []
-                ev = event_from(item, relp, 0, sub)
+                ev = event_from(item, relp, 0, sub, n * 100000 + i)
                 if sub or (ev is not None and ev.id in seen):
                     if lines is None:
                         lines = yamlio.item_lines(data if data is not None else p.read_bytes())
@@ -350,7 +350,7 @@ class Store:
                                                 "给其中一条换一个编号"))
                     continue
                 seen[ev.id] = relp
-                events.append(Event(ev.id, ev.type, ev.date, ev.data, relp, n * 100000 + i))
+                events.append(ev)
         events.sort(key=record_order)
         events = mark_void(events)
         if case is not None and content:

@@ -145,32 +145,60 @@ def _fast_scalar(raw: str):
     return _FAIL
 
 
+# line -> (starts a record, key, value), or () for a blank or comment line: most lines of a register
+# repeat ("  type: \"test\"", "  result: \"negative\"", a date, a worker's name), so each distinct line is
+# matched and converted once per process. The values are immutable (str, date, int, float, bool, None).
+# Lines that open a record ("- id: …") are unique and not kept; the memo is emptied when it grows large.
+_LINE_MEMO: dict = {}
+_LINE_MEMO_MAX = 200_000
+_SKIP = ()
+
+
+def _fast_line(line: str):
+    """One line of the canonical shape as (starts a record, key, value), _SKIP, or _FAIL."""
+    if _FAST_UNSURE.search(line):
+        return _FAIL
+    if not line or line[0] == "#":
+        return _SKIP
+    m = _FAST_LINE.match(line)
+    if m is None:
+        return _FAIL
+    lead, key, raw = m.groups()
+    value = _fast_scalar(raw)
+    if value is _FAIL:
+        return _FAIL
+    return (lead == "- ", key, value)
+
+
 def fast_items(data: bytes) -> list | None:
     """The records of an event file in the canonical shape, or None to let libyaml read it."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if _FAST_UNSURE.search(text):
-        return None
     items: list = []
     cur = None
+    memo = _LINE_MEMO
     for line in text.split("\n"):
-        if not line or line[0] == "#":
+        got = memo.get(line)
+        if got is None:
+            got = _fast_line(line)
+            if got is _FAIL:
+                return None
+            if line[:1] != "-":
+                if len(memo) >= _LINE_MEMO_MAX:
+                    memo.clear()
+                memo[line] = got
+        if not got:
             continue
-        m = _FAST_LINE.match(line)
-        if m is None:
-            return None
-        lead, key, raw = m.groups()
-        if lead == "- ":
-            cur = {}
+        first, key, value = got
+        if first:
+            cur = {key: value}
             items.append(cur)
         elif cur is None or key in cur:
             return None
-        value = _fast_scalar(raw)
-        if value is _FAIL:
-            return None
-        cur[key] = value
+        else:
+            cur[key] = value
     return items
 
 

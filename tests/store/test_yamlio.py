@@ -84,3 +84,14 @@ def test_fast_path_declines(data):
 def test_floats_are_written_so_yaml_11_reads_them_back():
     for f in (1e-05, 0.01, 320.5, 1e7, 12345678.9):
         assert yaml.load(yamlio.scalar(f), Loader=yaml.CSafeLoader) == pytest.approx(f, rel=1e-6, abs=1e-6)
+
+
+def test_lines_read_before_give_the_same_records_and_the_shape_is_still_checked():
+    good = b'- id: "a"\n  type: "test"\n  date: 2026-05-01\n  result: "negative"\n'
+    want = [{"id": "a", "type": "test", "date": date(2026, 5, 1), "result": "negative"}]
+    assert yamlio.fast_items(good) == want
+    assert yamlio.fast_items(good) == want                 # the same lines again (remembered)
+    # every line below was read above: the file as a whole is still refused, as libyaml would have it
+    assert yamlio.fast_items(b'- id: "b"\n  type: "test"\n  type: "test"\n') is None     # duplicate key
+    assert yamlio.fast_items(b'  type: "test"\n- id: "c"\n') is None                     # a field before any record
+    assert yamlio.fast_items(b'- id: "d"\n  result: "negative"\n  date: 2026-05-1\n') is None  # not the date shape
