@@ -18,7 +18,7 @@ from typing import Any, Mapping, Sequence
 
 from aftercare.core.dates import add_months
 from aftercare.core.lost import is_absence, lost_as_absences      # lost contact as absence (PATHWAY §4)
-from aftercare.core.model import CLOSED_STATES, Case, Event, SecurityPeriod, counts  # noqa: F401 (SecurityPeriod: API)
+from aftercare.core.model import CLOSED_STATES, Case, Event, SecurityPeriod  # noqa: F401 (SecurityPeriod: API)
 from aftercare.core.rules import Rules, RuleSet, Triggers
 from aftercare.core.windows import all_windows, Clock, effective_result, ONE, Suspension, Window
 from aftercare.core.workcal import WorkCalendar
@@ -216,7 +216,7 @@ def case_facts(case: Case, events: Sequence[Event], rules: Rules, cal: WorkCalen
 def visible_events(events: Sequence[Event], day: date) -> tuple:
     """The records that count on `day`: dated on or before it, not voided and not void records themselves
     (the store marks voided records: `model.mark_void`; a voided record never happened, on any day)."""
-    return tuple(e for e in events if e.date <= day and counts(e))
+    return tuple(e for e in events if e.date <= day and not e.void and e.type != "void")    # model.counts, inlined
 
 
 def lifecycle(case: Case, evs: Sequence[Event]) -> dict:

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 from aftercare.core.dates import add_months, birthday_in
 from aftercare.core.facts import REFUSALS, Facts, Transfer, absence_days
 from aftercare.core.windows import ONE, paused_deadline
-from aftercare.core.model import DueItem, Event, RISKS
+from aftercare.core.model import DueItem, Event, RISKS, make_item
 from aftercare.core.rules import Deadline, Trigger, Triggers
 from aftercare.core.workcal import WorkCalendar
 
@@ -66,25 +66,32 @@ def window_items(f: Facts, cal: WorkCalendar) -> list:
     rs = f.ruleset
     cid = f.case.id
     out = []
+    append = out.append
     paused = rs.pause_during_suspension
+    sets = f.rules.sets if f.rules is not None else (rs,)
+    rules_on = f.rules_on if len(sets) > 1 else (lambda _d, only=sets[0]: only)
     for kind in rs.duties:
         pauses = kind in paused
         for w in f.windows.get(kind, ()):
             if w.end == date.max:
                 continue
-            then = f.rules_on(w.start)
+            then = rules_on(w.start)
             duty = then.duties.get(kind) or rs.duties[kind]
             every = "每月" if w.every == 1 else f"每{w.every}个月"
             sat = w.satisfied_by
             basis = f"第{w.phase}年{every}{duty.label}1次（第{w.index}期 {w.start.isoformat()}至{w.end.isoformat()}）"
             if kind == "test" and sat is None:
                 basis += f"；漏检可于{add_months(w.end, rs.makeup_reach_months).isoformat()}前补检"
-            out.append(DueItem(cid, kind, w.end, w.start, basis, duty.document, f"{kind}:{w.index}",
-                               sat.date if sat else None, sat.id if sat else None, pauses=pauses))
+            if sat is None:
+                append(make_item(cid, kind, w.end, w.start, basis, duty.document, key=f"{kind}:{w.index}",
+                                 pauses=pauses))
+            else:
+                append(make_item(cid, kind, w.end, w.start, basis, duty.document, key=f"{kind}:{w.index}",
+                                 satisfied_on=sat.date, satisfied_by=sat.id, pauses=pauses))
     for w in f.windows.get("evaluation", ()):
         if w.end == date.max:
             continue
-        ev = f.rules_on(w.start).evaluation
+        ev = rules_on(w.start).evaluation
         basis = {"intake": f"报到后{ev['intake_months']}个月内初次评估",
                  "quarterly": f"第{w.index}季度评估",
                  "yearly": f"第{w.index}年度评估（该年最后{ev['yearly_months']}个月内）"}[w.sub]

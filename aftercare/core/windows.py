@@ -271,7 +271,9 @@ def satisfy_recurring(kind: str, spans: list, duty: Duty, evs: Sequence[Event], 
     # a make-up test cannot reach a test window already explained before it
     exp_of = {i: explained[(kind, s[2])][0] for i, s in enumerate(spans) if (kind, s[2]) in explained}
     test_results = duty.qualifies.get("test", {}).get("result", TAKEN)
-    for e in evs:
+    # only records of a type the duty counts can fill its windows (qualifies_event is False for the others)
+    types = set(duty.qualifies) | ({"test"} if kind == "test" else set())
+    for e in [e for e in evs if e.type in types]:
         if kind == "test" and e.type == "test":
             if effective_result(e, results) not in test_results:
                 continue
