@@ -216,6 +216,8 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
     put: dict = {}
     file_rows: list = []
     recomputed = 0
+    slots: list = []         # in case order: a Summary, or the index in `stale` of a case still to compute
+    stale: list = []         # (files, ktext) of each case whose summary is computed afresh
     for cid in ids:
         while nxt is not None and nxt[0] < cid:
             cached_ids.append(nxt[0])
@@ -247,21 +249,31 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
                 and (e.summary.state_until is None or day < e.summary.state_until)):
             s = e.summary
         else:
-            s, probs, parsed, row = _computed(store, cache, files, ktext, ruleset, day, today)
+            slots.append(len(stale))
+            stale.append((files, ktext))
+            continue
+        if worker and s.worker != worker:
+            continue
+        slots.append(s)
+    while nxt is not None:
+        cached_ids.append(nxt[0])
+        nxt = next(stream, None)
+    fresh = _compute_all(store, cache, stale, ruleset, day, today)
+    for s in slots:
+        if type(s) is int:
+            files = stale[s][0]
+            s, probs, parsed, row = fresh[s]
             if probs:
                 problems.extend(probs)
                 continue
             recomputed += 1
-            if recomputed <= FILE_CACHE_MAX:
-                file_rows.append((cid, files.keys, parsed))
+            if recomputed <= FILE_CACHE_MAX and parsed is not None:
+                file_rows.append((files.cid, files.keys, parsed))
             if row is not None:
-                put[cid] = row
-        if worker and s.worker != worker:
-            continue
+                put[files.cid] = row
+            if worker and s.worker != worker:
+                continue
         out.append(s)
-    while nxt is not None:
-        cached_ids.append(nxt[0])
-        nxt = next(stream, None)
     drop = [] if only else sorted(set(cached_ids) - set(ids))
     cache.save(put, drop)
     cache.save_files(file_rows)
@@ -271,13 +283,41 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
 def _computed(store: Store, cache: ReadCache, files: CaseFiles, ktext: str | None, ruleset: str, day: date,
               today: date):
     """Summarise one case afresh: (Summary, problems, parsed files, the cache row to write or None)."""
-    parsed = cache.parsed_files(files.cid, files.keys)
+    return _compute(store, files, cache.parsed_files(files.cid, files.keys), cache.enabled, ktext, ruleset, day, today)
+
+
+def _compute(store: Store, files: CaseFiles, parsed: dict, encode: bool, ktext: str | None, ruleset: str, day: date,
+             today: date):
     s, probs, parsed, max_date = summarise(store, files, day, parsed, today)
     row = None
     # a past day, before some of the records: that view is not cached
-    if not probs and cache.enabled and ktext is not None and (max_date is None or max_date <= day):
+    if not probs and encode and ktext is not None and (max_date is None or max_date <= day):
         row = (s.worker, ktext, _encode(Entry(files.keys, ruleset, day, day + timedelta(days=HORIZON_DAYS), max_date, s)))
     return s, probs, parsed, row
+
+
+PARALLEL_MIN = 200     # stale cases from which they are computed in forked workers, one per core (views/parallel.py)
+
+
+def _compute_all(store: Store, cache: ReadCache, stale: list, ruleset: str, day: date, today: date) -> list:
+    """`_computed` of each (files, ktext) in `stale`, in order: in forked workers when there are many (the
+    workers read the files themselves, without the cache's parsed files, and send back the parsed files
+    only of the first FILE_CACHE_MAX cases, the only ones written back); serially otherwise, or when
+    the workers fail."""
+    if len(stale) >= PARALLEL_MIN:
+        from aftercare.views.parallel import map_in_order
+
+        encode = cache.enabled
+
+        def one(i: int):
+            files, ktext = stale[i]
+            s, probs, parsed, row = _compute(store, files, {}, encode, ktext, ruleset, day, today)
+            return s, probs, parsed if i < FILE_CACHE_MAX else None, row
+
+        got = map_in_order(one, len(stale))
+        if got is not None:
+            return got
+    return [_computed(store, cache, files, ktext, ruleset, day, today) for files, ktext in stale]
 
 
 def refresh(store: Store, written: list, today: date) -> None:
