@@ -1,3 +1,3 @@
-from aftercare.cli import main
+from aftercare.quick import main
 
 main()

@@ -2,12 +2,14 @@
 
 
 import json
+import sys
 from typing import Annotated, List, Optional
 
 import typer
 
 from aftercare.cli import app
-from aftercare.cli.common import StoreOpt, check_format, emit, handle, note, open_store, report_problems, say, show_on_terminal, today
+from aftercare.cli.common import (StoreOpt, check_format, emit, handle, is_tty, note, open_store, report_problems, say,
+                                  show_on_terminal, today)
 
 Opt = typer.Option
 FORMATS = ("table", "json", "csv", "xlsx", "ics")
@@ -52,7 +54,8 @@ def due(
     now = today()
     day = parse_date(on, "--on") if on is not None else now
     worker = require_worker(s, worker)
-    lines, problems, years = agenda(s, day, within, case, worker, max(day, now))
+    seen: dict = {}
+    lines, problems, years = agenda(s, day, within, case, worker, max(day, now), seen=seen)
     if problems and case:
         raise DataError(problems)
     for y in years:
@@ -78,6 +81,11 @@ def due(
         from aftercare.cli import present
 
         show_on_terminal(present.brief, lines, day, limit)
+    elif not (limit is not None or problems or years or s.notices or is_tty()):
+        from aftercare.cli import answers     # a plain agenda to a pipe or a file: kept for the next `due`
+
+        sys.stdout.write(answers.keep_and_compose(s, lines, day, within, worker, case, max(day, now), seen))
+        sys.stdout.flush()
     else:
         from aftercare.cli import present
 

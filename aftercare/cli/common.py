@@ -44,7 +44,11 @@ def _refresh_read_cache(store, written: list) -> None:
     `due` finds them warm (a failure here is silent: the next read computes them)."""
     from aftercare.views.agenda import refresh
 
-    refresh(store, written, today())
+    day = today()
+    done = refresh(store, written, day)
+    from aftercare.cli import answers       # the agendas kept for `due`: these cases' rows brought up to date
+
+    answers.update(store, done, day)
 
 
 def check_format(fmt: str, formats: tuple) -> None:

@@ -149,56 +149,97 @@ def layout(headers: list, rows: list, cols: int | None, flex: tuple = (), fold: 
     return widths, fold is not None
 
 
-def table(sink: Sink, headers: list, rows: list, flex: tuple = (), fold: int | None = None,
-          styles: list | None = None) -> None:
-    """Write an aligned table (CJK-aware) to `sink`, fitted to its width; `styles[i]` styles row i."""
-    n = len(headers)
+def measure(rows: list) -> tuple[list, list, list]:
+    """A table's cells as text, by row and by column, and each cell's display width by column."""
     texts = [[str(c) for c in r] for r in rows]
+    n = len(texts[0]) if texts else 0
     columns = [[r[i] for r in texts] for i in range(n)]
     col_widths = [list(map(width, col)) if not any("\n" in t for t in col) else list(map(_natural, col))
                   for col in columns]
-    widths, folded = layout(headers, rows, sink.cols, flex, fold, col_widths)
-    shown = [i for i in range(n) if not (folded and i == fold)]
-    last = shown[-1]
+    return texts, columns, col_widths
 
-    def fold_under(cell: str, style) -> None:
-        for ln in _cell_lines(cell, (sink.cols or 80) - 4):
-            if ln:
-                sink.write("    " + ln, style)
 
-    def fmt(cells, style=None):
-        parts = {i: _cell_lines(cells[i], widths[i] if sink.cols else None) for i in shown}
-        height = max(len(p) for p in parts.values())
-        for k in range(height):
-            out = []
+@dataclass
+class Fitted:
+    """A table laid out for a width: its columns' widths, and whether the foldable column goes under
+    its row. Every line a table writes comes from here, so that a row rendered alone (a stored answer
+    brought up to date) is the very line the whole table would have."""
+
+    widths: list
+    folded: bool
+    cols: int | None
+    fold: int | None
+
+    @classmethod
+    def of(cls, headers: list, col_widths: list, cols: int | None, flex: tuple = (), fold: int | None = None) -> "Fitted":
+        widths, folded = layout(headers, [], cols, flex, fold, col_widths)
+        return cls(widths, folded, cols, fold)
+
+    @property
+    def shown(self) -> list:
+        return [i for i in range(len(self.widths)) if not (self.folded and i == self.fold)]
+
+    def head(self, headers: list) -> list:
+        """The header row and the rule under it."""
+        shown = self.shown
+        rule = [min(self.widths[i], (self.cols or self.widths[i])) for i in shown]
+        return [*self.row([str(h) for h in headers]), GAP.join("─" * w for w in rule)[: (self.cols or 10 ** 6)]]
+
+    def _under(self, cell: str) -> list:
+        return ["    " + ln for ln in _cell_lines(cell, (self.cols or 80) - 4) if ln]
+
+    def row(self, cells: list) -> list:
+        """The lines of one row (cells as text): each cell wrapped in its width, the folded one under it."""
+        shown = self.shown
+        last = shown[-1]
+        parts = {i: _cell_lines(cells[i], self.widths[i] if self.cols else None) for i in shown}
+        out = []
+        for k in range(max(len(p) for p in parts.values())):
+            line = []
             for i in shown:
                 piece = parts[i][k] if k < len(parts[i]) else ""
-                out.append(piece if i == last else pad(piece, widths[i]))
-            sink.write(GAP.join(out).rstrip(), style)
-        if folded:
-            fold_under(cells[fold], style)
+                line.append(piece if i == last else pad(piece, self.widths[i]))
+            out.append(GAP.join(line).rstrip())
+        if self.folded:
+            out.extend(self._under(cells[self.fold]))
+        return out
 
-    fmt([str(h) for h in headers])
-    rule = [min(widths[i], (sink.cols or widths[i])) for i in shown]
-    sink.write(GAP.join("─" * w for w in rule)[: (sink.cols or 10 ** 6)])
-    # a row whose shown cells are each one line that fits is padded by the widths measured above;
-    # only the others (a cell to wrap, a line break) go through `fmt`. In chunks: a county's table
-    # is not held padded all at once.
-    limit = [widths[i] if sink.cols else 10 ** 9 for i in range(n)]
-    for lo in range(0, len(texts), 2048):
-        hi = lo + 2048
-        fits = [[w <= limit[i] and "\n" not in t for t, w in zip(columns[i][lo:hi], col_widths[i][lo:hi])]
-                for i in shown]
-        padded = [columns[i][lo:hi] if i == last else
-                  [t + " " * (widths[i] - w) for t, w in zip(columns[i][lo:hi], col_widths[i][lo:hi])] for i in shown]
-        for j, (simple, cells) in enumerate(zip(map(all, zip(*fits)), zip(*padded)), lo):
-            style = styles[j] if styles else None
-            if simple:
-                sink.write(GAP.join(cells).rstrip(), style)
-                if folded:
-                    fold_under(texts[j][fold], style)
-            else:
-                fmt(texts[j], style)
+    def rows(self, texts: list, columns: list, col_widths: list):
+        """(row index, its lines) of every row. A row whose shown cells are each one line that fits is
+        padded by the widths measured already; only the others (a cell to wrap, a line break) go through
+        `row`. In chunks: a county's table is not held padded all at once."""
+        shown = self.shown
+        last = shown[-1]
+        widths = self.widths
+        limit = [widths[i] if self.cols else 10 ** 9 for i in range(len(widths))]
+        for lo in range(0, len(texts), 2048):
+            hi = lo + 2048
+            fits = [[w <= limit[i] and "\n" not in t for t, w in zip(columns[i][lo:hi], col_widths[i][lo:hi])]
+                    for i in shown]
+            padded = [columns[i][lo:hi] if i == last else
+                      [t + " " * (widths[i] - w) for t, w in zip(columns[i][lo:hi], col_widths[i][lo:hi])] for i in shown]
+            for j, (simple, cells) in enumerate(zip(map(all, zip(*fits)), zip(*padded)), lo):
+                if not simple:
+                    yield j, self.row(texts[j])
+                elif self.folded:
+                    yield j, [GAP.join(cells).rstrip(), *self._under(texts[j][self.fold])]
+                else:
+                    yield j, [GAP.join(cells).rstrip()]
+
+
+def table(sink: Sink, headers: list, rows: list, flex: tuple = (), fold: int | None = None,
+          styles: list | None = None) -> None:
+    """Write an aligned table (CJK-aware) to `sink`, fitted to its width; `styles[i]` styles row i."""
+    texts, columns, col_widths = measure(rows)
+    if not texts:
+        col_widths = [[] for _ in headers]
+    fitted = Fitted.of(headers, col_widths, sink.cols, flex, fold)
+    for line in fitted.head(headers):
+        sink.write(line)
+    for j, lines in fitted.rows(texts, columns, col_widths):
+        style = styles[j] if styles else None
+        for line in lines:
+            sink.write(line, style)
 
 
 def para(sink: Sink, text: str, indent: int = 0, hang: int = 0, style: str | None = None) -> None:

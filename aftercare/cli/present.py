@@ -28,31 +28,49 @@ def when_text(it, day: date) -> str:
     return f"逾期{-delta}天" if delta < 0 else ("今天到期" if delta == 0 else f"剩{delta}天")
 
 
+AGENDA_HEADERS = ["期限", "时间", "编号", "姓名", "工作人员", "事项", "文书", "依据"]
+AGENDA_TABLE = {"flex": (5, 7), "fold": 7}
+AGENDA_GROUPS = ("overdue", "due", "upcoming")
+
+
+def agenda_cells(ln, day: date) -> list:
+    """One agenda row's cells as text."""
+    it = ln.item
+    return [it.deadline.isoformat() + ("*" if it.provisional else ""), when_text(it, day), it.case, ln.name,
+            ln.worker or "—", M.ITEM_KINDS.get(it.kind, it.kind), f"第{it.document}号" if it.document else "—", it.basis]
+
+
+def agenda_title(status: str, n) -> str:
+    return f"【{STATUS_CN[status]}】{n} 项"
+
+
+def agenda_empty(day: date) -> str:
+    return f"{day.isoformat()} 没有逾期、待办或即将到期的事项。"
+
+
+def agenda_total(day: date, counts: dict, hidden: int = 0, provisional: bool = False) -> str:
+    """The closing line: how many of each (`counts` by status)."""
+    text = "，".join(f"{STATUS_CN[k]} {counts[k]}" for k in AGENDA_GROUPS)
+    more = f"；另有 {hidden} 项未列出（--limit）" if hidden else ""
+    return f"{day.isoformat()}：{text}{more}" + ("（* 期限暂定）" if provisional else "")
+
+
 def agenda(sink: Sink, lines: list, day: date, hidden: int = 0) -> None:
     """The agenda grouped overdue → due → upcoming; the rule folds under its row when the terminal is narrow."""
     if not lines:
-        sink.write(f"{day.isoformat()} 没有逾期、待办或即将到期的事项。")
+        sink.write(agenda_empty(day))
         return
-    groups = {"overdue": [], "due": [], "upcoming": []}
+    groups = {k: [] for k in AGENDA_GROUPS}
     for ln in lines:
         groups[ln.item.status].append(ln)
     for status, rows in groups.items():
         if not rows:
             continue
-        sink.write(f"【{STATUS_CN[status]}】{len(rows)} 项", "bold")
-        out, styles = [], []
-        for ln in rows:
-            it = ln.item
-            out.append([it.deadline.isoformat() + ("*" if it.provisional else ""), when_text(it, day), it.case, ln.name,
-                        ln.worker or "—", M.ITEM_KINDS.get(it.kind, it.kind), f"第{it.document}号" if it.document else "—",
-                        it.basis])
-            styles.append(row_style(it, day))
-        table(sink, ["期限", "时间", "编号", "姓名", "工作人员", "事项", "文书", "依据"], out, flex=(5, 7), fold=7,
-              styles=styles)
+        sink.write(agenda_title(status, len(rows)), "bold")
+        table(sink, AGENDA_HEADERS, [agenda_cells(ln, day) for ln in rows], styles=[row_style(ln.item, day) for ln in rows],
+              **AGENDA_TABLE)
         sink.write()
-    counts = "，".join(f"{STATUS_CN[k]} {len(v)}" for k, v in groups.items())
-    more = f"；另有 {hidden} 项未列出（--limit）" if hidden else ""
-    sink.write(f"{day.isoformat()}：{counts}{more}" + ("（* 期限暂定）" if any(ln.item.provisional for ln in lines) else ""))
+    sink.write(agenda_total(day, {k: len(v) for k, v in groups.items()}, hidden, any(ln.item.provisional for ln in lines)))
 
 
 def brief(sink: Sink, lines: list, day: date, limit: int | None = None) -> None:

@@ -22,6 +22,8 @@ import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 
+from aftercare.store.stamps import cache_dir, case_file_key, keys_text  # noqa: F401 (the callers' names)
+
 FORMAT = "4"
 _SCHEMA = {
     "meta": "CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
@@ -37,27 +39,8 @@ def cache_path(git_dir: Path | None, root: Path) -> Path | None:
     """Where the cache of the store at `root` lives: inside the git directory, never in the work tree."""
     if git_dir is None:
         return None
-    tag = hashlib.sha1(str(Path(root).resolve()).encode()).hexdigest()[:12]
-    return Path(git_dir) / "aftercare-cache" / f"{tag}.sqlite3"
-
-
-def keys_text(keys: tuple) -> str | None:
-    """The cache key of a case's files as text; None when a file is too young to be trusted."""
-    parts = []
-    for k in keys:
-        if len(k) < 4:
-            return None
-        parts.append(f"{k[0]}\x1f{k[1]}\x1f{k[2]}\x1f{k[3]}")
-    return "\x1e".join(parts)
-
-
-def case_file_key(path: str, now_ns: int) -> str | None:
-    """The first component of `keys_text` (case.yaml alone), from one stat: enough to know that a case's
-    worker (written in case.yaml) has not changed."""
-    from aftercare.store.store import _key
-
-    k = _key("case.yaml", os.stat(path), now_ns)
-    return None if k[1] is None else f"case.yaml\x1f{k[1]}\x1f{k[2]}\x1f{k[3]}"
+    folder, tag = cache_dir(git_dir, root)
+    return folder / f"{tag}.sqlite3"
 
 
 def file_key_text(k: tuple) -> str | None:

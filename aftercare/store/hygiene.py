@@ -16,10 +16,9 @@ from pathlib import Path
 
 from aftercare.core.model import Problem
 from aftercare.store.fsutil import atomic_write
+from aftercare.store.stamps import PENDING as _PENDING, SECURED, index_stamp as _index_stamp
 
 FILE_MODE, DIR_MODE = 0o600, 0o700
-SECURED = "aftercare-private"          # marker in .git: the index state as of which the work tree is private
-_PENDING = "sweep "                     # ... but the next write command sweeps it again
 _SKIP = {".git", "out", ".aftercare-cache"}
 
 
@@ -37,16 +36,6 @@ def _walk(root: Path):
             except FileNotFoundError:
                 continue
             yield rel, stat.S_ISDIR(st.st_mode), st
-
-
-def _index_stamp(git_dir: Path) -> str:
-    """Identifies the state of git's index: git rewrites it whenever it writes work-tree files
-    (`git checkout -- FILE`, a hand-made `git pull`, `git reset --hard`)."""
-    try:
-        st = os.stat(git_dir / "index")
-    except OSError:
-        return "none"
-    return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
 
 
 def _private_work_tree(root: Path) -> None:

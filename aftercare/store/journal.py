@@ -21,8 +21,7 @@ from pathlib import Path
 
 from aftercare.store.fsutil import atomic_write, locked, remove_file
 
-JOURNAL = "aftercare-journal"
-SYNC_JOURNAL = "aftercare-sync.json"     # a sync's branch and tip while git rewrites it (sync.recover)
+from aftercare.store.stamps import JOURNAL, SYNC_JOURNAL  # noqa: F401 (the callers' names)
 
 
 class Journal:

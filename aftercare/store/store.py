@@ -31,12 +31,12 @@ from aftercare.store import yamlio
 from aftercare.store.fsutil import atomic_write, check_inside, ensure_dir, locked, remove_file
 from aftercare.store.gitops import Git, GitError, find_git_dir
 from aftercare.store import hygiene
-from aftercare.store.journal import SYNC_JOURNAL, Journal, prune_emptied, recover
+from aftercare.store.journal import Journal, prune_emptied, recover
+from aftercare.store.stamps import (CASES, CONFIG, RACY_FINE_NS, RACY_NS, SYNC_JOURNAL, case_keys,  # noqa: F401
+                                    context_fingerprint, file_key as _key, locate_store)
 from aftercare.store.schema import case_from, event_from
 from aftercare.store.validate import content_problems
 
-CONFIG = "aftercare.yaml"
-CASES = "cases"
 CACHE_DIR = ".aftercare-cache"      # where earlier versions kept a pickle cache: never read, `check` flags it if tracked
 EVENT_HEADER = ("# aftercare 事件记录：每条记录一项，只追加不改写。\n"
                 "# 更正请另记一条并在提交说明中写明原因；git log 是审计记录。\n")
@@ -90,20 +90,13 @@ def write_case_bulk(root: Path, cid: str, body: dict, records: list, origin: str
 
 
 def find_store(store_opt: str | None, cwd: Path | None = None) -> Path:
-    if store_opt:
-        root = Path(store_opt)
-        if not (root / CONFIG).is_file():
-            raise AftercareError(f"“{store_opt}”不是 aftercare 案卷库（缺少 {CONFIG}），可用 aftercare init 新建", code="no-store")
+    root = locate_store(store_opt, cwd)
+    if root is not None:
         return root
-    here = (cwd or Path.cwd()).resolve()
-    for d in (here, *here.parents):
-        if (d / CONFIG).is_file():
-            return d
+    if store_opt:
+        raise AftercareError(f"“{store_opt}”不是 aftercare 案卷库（缺少 {CONFIG}），可用 aftercare init 新建", code="no-store")
     env = os.environ.get("AFTERCARE_STORE")
     if env:
-        root = Path(env)
-        if (root / CONFIG).is_file():
-            return root
         raise AftercareError(f"环境变量 AFTERCARE_STORE 指向的“{env}”不是 aftercare 案卷库", code="no-store")
     raise AftercareError("找不到案卷库：请在案卷库目录中运行，或用 --store 指定，或设置 AFTERCARE_STORE", code="no-store")
 
@@ -204,17 +197,7 @@ class Store:
         return staff if isinstance(staff, list) else []
 
     def context_fingerprint(self) -> str:
-        import hashlib
-        from aftercare import __version__
-        from aftercare.core.rules import DEFAULT_RULES_FILE
-
-        h = hashlib.sha1()
-        h.update(__version__.encode())
-        h.update(_code_stamp().encode())
-        h.update(DEFAULT_RULES_FILE.read_bytes())
-        h.update(self.config_bytes)
-        h.update(_holiday_data_stamp().encode())
-        return h.hexdigest()[:16]
+        return context_fingerprint(self.config_bytes)
 
     # ---------------------------------------------------------------- discovery
 
@@ -271,16 +254,8 @@ class Store:
         import time
 
         d = os.path.join(self.root, CASES, cid)
-        now = time.time_ns() if racy_ns is None else racy_ns
-        keys = [_key("case.yaml", os.stat(os.path.join(d, "case.yaml")), now, "case.yaml" in written)]
-        evdir = os.path.join(d, "events")
-        try:
-            with os.scandir(evdir) as it:
-                found = sorted((e.name, e.stat()) for e in it if e.name.endswith(".yaml") and not e.name.startswith("."))
-        except FileNotFoundError:
-            found = []
-        keys.extend(_key("events/" + name, st, now, "events/" + name in written) for name, st in found)
-        return CaseFiles(cid, d, [name for name, _st in found], tuple(keys))
+        names, keys = case_keys(d, time.time_ns() if racy_ns is None else racy_ns, written)
+        return CaseFiles(cid, d, names, keys)
 
     # ---------------------------------------------------------------- reading
 
@@ -451,56 +426,6 @@ def _config_origin(config: Path) -> str | None:
             elif line.lower().startswith("origin"):
                 return None
     return found[-1] if len(found) == 1 else None
-
-
-def _code_stamp() -> str:
-    """The size and time of every module whose code decides what a cached summary holds (the engine,
-    the parsing and checking of files, the summary itself): a changed program never reads old results,
-    even when its version number was not raised."""
-    import aftercare
-
-    pkg = Path(aftercare.__file__).parent
-    parts = []
-    for folder in ("core", "core/rules", "store", "views"):
-        try:
-            with os.scandir(pkg / folder) as it:
-                for e in it:
-                    if e.name.endswith((".py", ".yaml")):
-                        st = e.stat()
-                        parts.append(f"{folder}/{e.name}:{st.st_size}:{st.st_mtime_ns}")
-        except FileNotFoundError:
-            pass
-    return "|".join(sorted(parts))
-
-
-def _holiday_data_stamp() -> str:
-    """Identifies the installed holiday data: an upgraded chinesecalendar invalidates the cache."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("chinese_calendar")
-    if spec is None or not spec.origin:
-        return "none"
-    try:
-        st = os.stat(Path(spec.origin).with_name("constants.py"))
-        return f"{st.st_mtime_ns}:{st.st_size}"
-    except OSError:
-        return spec.origin
-
-
-RACY_NS = 2_000_000_000          # a file system that keeps whole seconds (FAT, ext3, HFS+): 2 s
-RACY_FINE_NS = 100_000_000      # one that keeps sub-second times (ext4, xfs, btrfs, tmpfs, NTFS): 0.1 s
-
-
-def _key(rel: str, st: os.stat_result, now_ns: int, written: bool = False):
-    # a file modified within the file system's timestamp granularity may change again without its time
-    # changing: never trust such a key (git's "racy" rule), so the next command re-reads it. A time with
-    # a sub-second part says the times are fine (a few ms): 0.1 s is then safely past the granularity.
-    # A file this process has just renamed into place is trusted at once on such a file system: a
-    # later edit brings a later time, a new inode or another size.
-    fine = st.st_mtime_ns % 1_000_000_000 != 0
-    if now_ns - st.st_mtime_ns < (RACY_FINE_NS if fine else RACY_NS) and not (written and fine):
-        return (rel, None)
-    return (rel, st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 class Transaction:

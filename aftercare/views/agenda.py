@@ -178,19 +178,21 @@ def _cache(store: Store) -> ReadCache:
 
 
 def summaries(store: Store, day: date, within: int = 0, only: str | None = None, worker: str | None = None,
-              today: date | None = None, live_only: bool = False):
+              today: date | None = None, live_only: bool = False, seen: dict | None = None):
     """Summaries of every case (or one, or one worker's) valid for `day`; returns (summaries, problems).
 
     A case whose files do not load or whose records fail a content check is left out and its problems
     returned (records dated after `today`, which defaults to the later of `day` and the clock, fail).
-    `live_only`: a cached summary keeps only the items listed on `day` (within `within` days), for an agenda."""
+    `live_only`: a cached summary keeps only the items listed on `day` (within `within` days), for an agenda.
+    `seen`: filled with {cid: (case.yaml's key, the key of all its files, its worker)} as read (a key
+    None when a file was too young to trust; the second None for another worker's case not read)."""
     if today is None:
         today = max(day, date.today())
     cache = _cache(store)
     gc_was = gc.isenabled()
     gc.disable()             # tens of thousands of small objects, no cycles: the collector would only rescan them
     try:
-        return _summaries(store, cache, day, within, only, worker, today, live_only)
+        return _summaries(store, cache, day, within, only, worker, today, live_only, seen)
     finally:
         cache.close()
         if gc_was:
@@ -198,7 +200,7 @@ def summaries(store: Store, day: date, within: int = 0, only: str | None = None,
 
 
 def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str | None, worker: str | None,
-               today: date, live_only: bool = False):
+               today: date, live_only: bool = False, seen: dict | None = None):
     ruleset = store.rules.for_day(day).fingerprint
     now = time.time_ns()
     out, problems = [], []
@@ -234,6 +236,8 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
             except OSError:
                 head = None
             if head is not None and row[1].split("\x1e", 1)[0] == head:
+                if seen is not None:
+                    seen[cid] = (head, None, row[0])
                 continue
         try:
             files = store.files_of(cid, now)
@@ -242,6 +246,8 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
         ktext = keys_text(files.keys)
         # a worker's agenda decodes only that worker's rows (a row is for the files as they are now)
         if worker and row is not None and ktext is not None and row[1] == ktext and row[0] != worker:
+            if seen is not None:
+                seen[cid] = (ktext.split("\x1e", 1)[0], ktext, row[0])
             continue
         e = _entry(row, files.keys, ktext, (day, within) if live_only else None)
         if (e is not None and e.ruleset == ruleset and e.computed <= day
@@ -252,6 +258,8 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
             slots.append(len(stale))
             stale.append((files, ktext))
             continue
+        if seen is not None:
+            seen[cid] = (None if ktext is None else ktext.split("\x1e", 1)[0], ktext, s.worker)
         if worker and s.worker != worker:
             continue
         slots.append(s)
@@ -261,7 +269,7 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
     fresh = _compute_all(store, cache, stale, ruleset, day, today)
     for s in slots:
         if type(s) is int:
-            files = stale[s][0]
+            files, ktext = stale[s]
             s, probs, parsed, row = fresh[s]
             if probs:
                 problems.extend(probs)
@@ -271,6 +279,8 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
                 file_rows.append((files.cid, files.keys, parsed))
             if row is not None:
                 put[files.cid] = row
+            if seen is not None:
+                seen[files.cid] = (None if ktext is None else ktext.split("\x1e", 1)[0], ktext, s.worker)
             if worker and s.worker != worker:
                 continue
         out.append(s)
@@ -320,20 +330,22 @@ def _compute_all(store: Store, cache: ReadCache, stale: list, ruleset: str, day:
     return [_computed(store, cache, files, ktext, ruleset, day, today) for files, ktext in stale]
 
 
-def refresh(store: Store, written: list, today: date) -> None:
+def refresh(store: Store, written: list, today: date) -> dict:
     """After a commit: cache the summaries of the cases whose files this process just wrote (so that the
     next `due` reads them warm). Silent; anything that does not fit (a problem, a racy file) is left
-    for the next read to compute."""
+    for the next read to compute. Returns {cid: (its Summary or None, the key of its files or None)}
+    for each case written."""
     if not store.use_cache:
-        return
+        return {}
     by_case: dict = {}
     for rel in written:
         parts = rel.split("/", 2)
         if len(parts) == 3 and parts[0] == CASES:
             by_case.setdefault(parts[1], set()).add(parts[2])
     if not by_case:
-        return
+        return {}
     cache = _cache(store)
+    done: dict = {}
     try:
         ruleset = store.rules.for_day(today).fingerprint
         put, file_rows = {}, []
@@ -341,8 +353,11 @@ def refresh(store: Store, written: list, today: date) -> None:
             try:
                 files = store.files_of(cid, written=frozenset(mine))
             except (FileNotFoundError, NotADirectoryError):
+                done[cid] = (None, None)
                 continue
-            s, probs, parsed, row = _computed(store, cache, files, keys_text(files.keys), ruleset, today, today)
+            ktext = keys_text(files.keys)
+            s, probs, parsed, row = _computed(store, cache, files, ktext, ruleset, today, today)
+            done[cid] = (None if probs else s, ktext)
             if row is not None:
                 put[cid] = row
                 file_rows.append((cid, files.keys, parsed))
@@ -350,6 +365,7 @@ def refresh(store: Store, written: list, today: date) -> None:
         cache.save_files(file_rows)
     finally:
         cache.close()
+    return done
 
 
 @dataclass
@@ -360,11 +376,11 @@ class AgendaLine:
 
 
 def agenda(store: Store, day: date, within: int | None = None, case: str | None = None, worker: str | None = None,
-           today: date | None = None):
+           today: date | None = None, seen: dict | None = None):
     """Open items on `day` for the whole store: (lines sorted overdue → due → upcoming, problems, unknown years)."""
     if within is None:
         within = store.rules.for_day(day).upcoming_days
-    sums, problems = summaries(store, day, within, case, worker, today, live_only=True)
+    sums, problems = summaries(store, day, within, case, worker, today, live_only=True, seen=seen)
     lines = []
     years = set()
     for s in sums:

@@ -1,0 +1,194 @@
+"""Keeping agendas for `aftercare.quick`: written by `due`, brought up to date by every write.
+
+`due` keeps what it printed (table format, to a pipe or a file, nothing else to say) as laid-out rows
+with the key of every case's files (`aftercare.quick.SCHEMA`). After a write, `update` replaces the
+rows of the cases written in each stored agenda of that day, when the layout does not move (a new
+cell no wider than its column, the widest cell of a column not gone); otherwise, or on any doubt,
+that agenda is dropped and the next `due` computes it. The newest `KEEP` agendas of a store are kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import time
+from datetime import date
+
+from aftercare import quick
+from aftercare.cli import present
+from aftercare.cli.output import Fitted, measure
+from aftercare.cli.text import width
+from aftercare.store.cache import discard_db, open_plain_db
+from aftercare.store.stamps import nothing_pending
+
+KEEP = 8
+GROUPS = present.AGENDA_GROUPS
+ORDER = {k: i for i, k in enumerate(GROUPS)}
+
+
+def _db(store, create: bool):
+    if not store.use_cache or store.git_dir is None or store.git_dir != store.root / ".git":
+        return None, None
+    path = quick.answers_path(store.git_dir, store.root)
+    if not create and not path.is_file():
+        return None, None
+    return open_plain_db(path, quick.SCHEMA, {"format": quick.FORMAT, "ctx": store.context_fingerprint()}), path
+
+
+def _grouped(lines: list, day: date) -> dict:
+    """{group: (rows [(line, seq)], fitted, natural widths, the cells' widths by column)} in the agenda's order."""
+    seq: dict = {}
+    by: dict = {}
+    for ln in lines:
+        n = seq.get(ln.item.case, 0)
+        seq[ln.item.case] = n + 1
+        by.setdefault(ORDER[ln.item.status], []).append((ln, n))
+    return by
+
+
+def _rows(qid: str, grp: int, pairs: list, day: date, fitted: Fitted | None, cols, headers=present.AGENDA_HEADERS):
+    """The answer_row tuples of these lines of one group; with `fitted` None, fitted to them (returned too)."""
+    texts, columns, col_widths = measure([present.agenda_cells(ln, day) for ln, _n in pairs])
+    if fitted is None:
+        fitted = Fitted.of(headers, col_widths, cols, **present.AGENDA_TABLE)
+    out = []
+    for j, lines in fitted.rows(texts, columns, col_widths):
+        ln, n = pairs[j]
+        it = ln.item
+        out.append((qid, grp, it.deadline.toordinal(), it.case, it.kind, n, "\n".join(lines),
+                    *(col_widths[i][j] for i in range(len(headers)))))
+    return out, fitted, col_widths
+
+
+def keep_and_compose(store, lines: list, day: date, within: int | None, worker: str | None, case: str | None,
+                     today: date, seen: dict) -> str:
+    """The agenda's text for a pipe; kept in the answer cache when everything it rests on could be keyed."""
+    qid = quick.query_id(store.root, day, within, worker, case, today)
+    cols = quick.output_columns()
+    layout = {"empty": present.agenda_empty(day), "titles": [present.agenda_title(g, quick.COUNT) for g in GROUPS],
+              "total": present.agenda_total(day, dict.fromkeys(GROUPS, quick.COUNT)), "heads": {}, "fitted": {},
+              "natural": {}, "cols": cols, "day": day.toordinal(),
+              "within": store.rules.for_day(day).upcoming_days if within is None else within,
+              "worker": worker, "case": case}
+    rows = []
+    for grp, pairs in sorted(_grouped(lines, day).items()):
+        got, fitted, col_widths = _rows(qid, grp, pairs, day, None, cols)
+        rows.extend(got)
+        layout["heads"][str(grp)] = fitted.head(present.AGENDA_HEADERS)
+        layout["fitted"][str(grp)] = [fitted.widths, fitted.folded]
+        layout["natural"][str(grp)] = [max([width(h), *ws]) for h, ws in zip(present.AGENDA_HEADERS, col_widths)]
+    text = quick.compose(layout, [(r[1], r[6]) for r in rows])
+    keyed = seen and all(v[0] is not None and (v[1] is not None or (worker is not None and v[2] != worker))
+                         for v in seen.values())
+    if keyed and not any(ln.item.provisional for ln in lines) and nothing_pending(store.git_dir):
+        with contextlib.suppress(Exception):        # a cache that cannot be written is no cache
+            _keep(store, qid, layout, rows, seen)
+    return text
+
+
+def _keep(store, qid: str, layout: dict, rows: list, seen: dict) -> None:
+    db, path = _db(store, create=True)
+    if db is None:
+        return
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        _drop(db, qid)
+        db.execute("INSERT INTO answer VALUES (?, ?, ?, ?)",
+                   (qid, time.time_ns(), json.dumps([layout["day"], layout["within"], layout["worker"], layout["case"]]),
+                    json.dumps(layout, ensure_ascii=False)))
+        db.executemany("INSERT INTO answer_case VALUES (?, ?, ?, ?, ?)",
+                       [(qid, cid, head, keys, owner or "") for cid, (head, keys, owner) in seen.items()])
+        db.executemany(f"INSERT INTO answer_row VALUES ({','.join('?' * 15)})", rows)
+        for (old,) in db.execute("SELECT qid FROM answer ORDER BY made DESC LIMIT -1 OFFSET ?", (KEEP,)).fetchall():
+            _drop(db, old)
+        db.execute("COMMIT")
+    except sqlite3.OperationalError:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")           # busy: another command is writing; this answer is not kept
+    except sqlite3.Error:
+        discard_db(path, db)
+        return
+    db.close()
+
+
+def _drop(db, qid: str) -> None:
+    for table in ("answer", "answer_case", "answer_row"):
+        db.execute(f"DELETE FROM {table} WHERE qid = ?", (qid,))
+
+
+def update(store, done: dict, today: date) -> None:
+    """After a write: in every stored agenda, the rows of the cases written (`done`: {cid: (Summary or
+    None, the key of its files or None)}), or the agenda dropped. Never fails the write."""
+    if not done:
+        return
+    try:
+        db, path = _db(store, create=False)
+    except Exception:
+        return
+    if db is None:
+        return
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        for qid, layout_text in db.execute("SELECT qid, layout FROM answer").fetchall():
+            layout = json.loads(layout_text)
+            if not _brought_up(db, qid, layout, done, today):
+                _drop(db, qid)
+            else:
+                db.execute("UPDATE answer SET layout = ? WHERE qid = ?", (json.dumps(layout, ensure_ascii=False), qid))
+        db.execute("COMMIT")
+    except Exception:
+        discard_db(path, db)            # whatever the state of the file: gone, rebuilt by the next `due`
+        return
+    db.close()
+
+
+def _brought_up(db, qid: str, layout: dict, done: dict, today: date) -> bool:
+    """Replace the rows of the cases in `done`; False when the agenda cannot stay (then it is dropped)."""
+    from aftercare.core.model import live_agenda
+    from aftercare.views.agenda import HORIZON_DAYS, AgendaLine
+
+    day = date.fromordinal(layout["day"])
+    within, worker, case = layout["within"], layout["worker"], layout["case"]
+    if day != today or (day - today).days + within > HORIZON_DAYS:
+        return False
+    for cid, (s, keys) in sorted(done.items()):
+        if case is not None and cid != case:
+            continue
+        if s is None or keys is None:
+            return False
+        lines = []
+        if worker is None or s.worker == worker:
+            lines = [AgendaLine(it, s.name, s.worker) for it in live_agenda(s.items, s.state, day, within)]
+        if any(ln.item.provisional for ln in lines):
+            return False
+        lines.sort(key=lambda ln: (ORDER[ln.item.status], ln.item.deadline, ln.item.case, ln.item.kind))
+        new_rows = []
+        for grp, pairs in sorted(_grouped(lines, day).items()):
+            g = str(grp)
+            if g not in layout["fitted"]:
+                return False                  # a group not shown before: its layout is not known
+            widths, folded = layout["fitted"][g]
+            got, _f, col_widths = _rows(qid, grp, pairs, day, Fitted(widths, folded, layout["cols"],
+                                                                       present.AGENDA_TABLE["fold"]), layout["cols"])
+            if any(max(ws) > nat for ws, nat in zip(col_widths, layout["natural"][g])):
+                return False                  # wider than its column: the table moves
+            new_rows.extend(got)
+        for grp in {r[0] for r in db.execute("SELECT grp FROM answer_row WHERE qid = ? AND cid = ?", (qid, cid))}:
+            g = str(grp)
+            others = db.execute("SELECT count(*), " + ", ".join(f"max(w{i})" for i in range(8)) +
+                                " FROM answer_row WHERE qid = ? AND grp = ? AND cid <> ?", (qid, grp, cid)).fetchone()
+            mine = [r[7:] for r in new_rows if r[1] == grp]
+            if not others[0] and not mine:
+                for k in ("heads", "fitted", "natural"):
+                    layout[k].pop(g, None)    # the group is gone: a row in it later needs a new layout
+                continue
+            headers = [width(h) for h in present.AGENDA_HEADERS]
+            now = [max([h, o or 0, *(m[i] for m in mine)]) for i, (h, o) in enumerate(zip(headers, others[1:]))]
+            if now != layout["natural"][g]:
+                return False                  # the widest cell of a column is gone: the table narrows
+        db.execute("DELETE FROM answer_row WHERE qid = ? AND cid = ?", (qid, cid))
+        db.executemany(f"INSERT INTO answer_row VALUES ({','.join('?' * 15)})", new_rows)
+        db.execute("INSERT OR REPLACE INTO answer_case VALUES (?, ?, ?, ?, ?)",
+                   (qid, cid, keys.split("\x1e", 1)[0], keys, s.worker or ""))
+    return True

@@ -1,0 +1,258 @@
+"""The command line's front door: a stored answer while it still holds, else the whole program.
+
+`aftercare due` asked again of an unchanged store prints what it printed before. The answer cache
+(`.git/aftercare-cache/<store>.answers.sqlite3`: plain rows of text and integers, like the read
+cache, never executable) holds each recent agenda as laid-out rows with the key of every file it was
+computed from. Before anything else of the program is loaded, this module checks that key against
+the files (one `stat` each, as the read cache does), the program's code, the office file, the
+holiday data, today's date and the output's width; if all hold it writes the stored rows, else it
+hands over to `aftercare.cli.main`, which computes the agenda and keeps it. A write (`record`, …)
+brings the stored agendas up to date for the cases it wrote, so the next `due` is answered here too.
+
+Only a plain `due` to a pipe or a file qualifies (the table format, `--store`, `--on`, `--within`,
+`--worker`, `--case`); anything else, anything pending (an interrupted command, a sync to repair, a
+work tree git rewrote), any doubt, goes the whole way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+FORMAT = "1"
+SCHEMA = {
+    "meta": "CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
+    # one stored agenda: its query (JSON), when it was made (for keeping the newest few), its layout (JSON)
+    "answer": ("CREATE TABLE answer (qid TEXT PRIMARY KEY, made INTEGER NOT NULL, query TEXT NOT NULL, "
+               "layout TEXT NOT NULL)"),
+    # the state it was computed from: each case's case.yaml key, the key of all its files, its worker
+    "answer_case": ("CREATE TABLE answer_case (qid TEXT NOT NULL, cid TEXT NOT NULL, head TEXT, keys TEXT, "
+                    "worker TEXT NOT NULL, PRIMARY KEY (qid, cid))"),
+    # its rows, in the agenda's order by the primary key; w0..w7: the display width of each cell
+    "answer_row": ("CREATE TABLE answer_row (qid TEXT NOT NULL, grp INTEGER NOT NULL, deadline INTEGER NOT NULL, "
+                   "cid TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT NOT NULL, "
+                   "w0 INTEGER, w1 INTEGER, w2 INTEGER, w3 INTEGER, w4 INTEGER, w5 INTEGER, w6 INTEGER, w7 INTEGER, "
+                   "PRIMARY KEY (qid, grp, deadline, cid, kind, seq)) WITHOUT ROWID"),
+}
+AGENDA_OPTIONS = ("--store", "--on", "--within", "--worker", "--case")
+COUNT = "\x00"          # in a stored title or closing line: where a count goes
+
+
+def main() -> None:
+    """The `aftercare` command."""
+    args = sys.argv[1:]
+    if args[:1] == ["due"]:
+        text = None
+        try:
+            text = agenda_answer(args[1:])
+        except Exception:           # any doubt: the whole program answers
+            text = None
+        if text is not None:
+            _write(text)
+            return
+    from aftercare.cli import main as whole
+
+    whole()
+
+
+def _write(text: str) -> None:
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        raise SystemExit(141) from None
+
+
+def _iso_day(text: str):
+    from datetime import date
+
+    if len(text) != 10 or text[4] != "-" or text[7] != "-" or not (text[:4] + text[5:7] + text[8:]).isdigit():
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def parse_agenda_args(args: list) -> dict | None:
+    """The options of a plain `due`, each given once with a value; None for anything else."""
+    opts: dict = {}
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a.startswith("--") and "=" in a:
+            name, value = a.split("=", 1)
+            i += 1
+        else:
+            if i + 1 >= len(args):
+                return None
+            name, value = a, args[i + 1]
+            i += 2
+        if name not in AGENDA_OPTIONS or name in opts or not value or value.startswith("-"):
+            return None
+        opts[name] = value
+    q = {"store": opts.get("--store"), "on": None, "within": None, "worker": opts.get("--worker"),
+         "case": opts.get("--case")}
+    if "--on" in opts:
+        q["on"] = _iso_day(opts["--on"])
+        if q["on"] is None:
+            return None
+    if "--within" in opts:
+        w = opts["--within"]
+        if not (w.isascii() and w.isdigit()) or len(w) > 5:
+            return None
+        q["within"] = int(w)
+    if q["case"] is not None:
+        c = q["case"]
+        if ".." in c or len(c) > 40 or not c.isascii() or not c[:1].isalnum() or not c.replace("-", "").replace("_", "").isalnum():
+            return None
+    return q
+
+
+def current_day():
+    """Today as every command takes it (AFTERCARE_TODAY in the plain form only; else the clock)."""
+    from datetime import date
+
+    fixed = os.environ.get("AFTERCARE_TODAY")
+    return date.today() if not fixed else _iso_day(fixed)
+
+
+def output_columns() -> int | None:
+    """The width a table is fitted to when standard output is not a terminal ($COLUMNS, else none)."""
+    cols_env = os.environ.get("COLUMNS", "")
+    return int(cols_env) if cols_env.isdigit() and int(cols_env) > 0 else None
+
+
+def query_id(root, day, within, worker, case, today) -> str:
+    """Everything that decides an agenda's text besides the files: the same from the parsed options
+    (`due` itself) as from the command line (here)."""
+    return json.dumps(["due", str(root), day.isoformat(), within, worker, case, output_columns(), today.isoformat(),
+                       sys.stdout.encoding, sys.stdout.errors], ensure_ascii=False)
+
+
+def answers_path(git_dir, root):
+    from aftercare.store.stamps import cache_dir
+
+    folder, tag = cache_dir(git_dir, root)
+    return folder / f"{tag}.answers.sqlite3"
+
+
+def schema_holds(db) -> bool:
+    """Exactly our tables and their automatic indexes: no view, trigger or anything else."""
+    objects = db.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+    tables = {name: sql for kind, name, sql in objects if kind == "table"}
+    return tables == SCHEMA and all(kind == "table" or (kind == "index" and sql is None) for kind, _n, sql in objects)
+
+
+def agenda_answer(args: list) -> str | None:
+    """The stored text of `due ARGS` when every file, the program and the settings are as they were."""
+    from pathlib import Path
+
+    from aftercare.store import stamps
+
+    q = parse_agenda_args(args)
+    if q is None or os.isatty(1) or os.environ.get("AFTERCARE_NO_CACHE"):
+        return None
+    today = current_day()
+    if today is None:
+        return None
+    found = stamps.locate_store(q["store"])
+    if found is None:
+        return None
+    root = found.resolve()
+    git_dir = root / ".git"
+    if not git_dir.is_dir() or not stamps.nothing_pending(git_dir):
+        return None
+    path = answers_path(git_dir, root)
+    if not path.is_file():
+        return None
+    import sqlite3
+
+    day = q["on"] or today
+    qid = query_id(root, day, q["within"], q["worker"], q["case"], max(day, today))
+    db = sqlite3.connect(Path(path).as_uri() + "?mode=ro", uri=True, timeout=0.5)
+    try:
+        db.execute("PRAGMA trusted_schema=OFF")
+        if not schema_holds(db):
+            return None
+        meta = dict(db.execute("SELECT k, v FROM meta"))
+        if meta.get("format") != FORMAT or meta.get("ctx") != stamps.context_fingerprint((root / stamps.CONFIG).read_bytes()):
+            return None
+        row = db.execute("SELECT layout FROM answer WHERE qid = ?", (qid,)).fetchone()
+        if row is None:
+            return None
+        layout = json.loads(row[0])
+        cases = db.execute("SELECT cid, head, keys, worker FROM answer_case WHERE qid = ? ORDER BY cid", (qid,)).fetchall()
+        if not _files_hold(root, cases, q["worker"], q["case"]):
+            return None
+        rows = db.execute("SELECT grp, text FROM answer_row WHERE qid = ? ORDER BY grp, deadline, cid, kind, seq",
+                          (qid,)).fetchall()
+    finally:
+        db.close()
+    return compose(layout, rows)
+
+
+def _files_hold(root, cases: list, worker: str | None, case: str | None) -> bool:
+    """Every case folder is the one the answer was computed from, with the same files (a case of
+    another worker: the same case.yaml)."""
+    import time
+
+    from aftercare.store.stamps import CASES, case_file_key, case_keys, keys_text
+
+    now = time.time_ns()
+    base = os.path.join(root, CASES)
+    if case is None:
+        try:
+            with os.scandir(base) as it:
+                names = []
+                for e in it:
+                    if e.name.startswith("."):
+                        continue
+                    if not e.is_dir(follow_symlinks=False):
+                        return False
+                    names.append(e.name)
+        except OSError:
+            return False
+        names.sort()
+        if names != [c[0] for c in cases]:
+            return False
+    elif [c[0] for c in cases] != [case]:
+        return False
+    for cid, head, keys, owner in cases:
+        d = os.path.join(base, cid)
+        try:
+            if worker is not None and owner != worker and head is not None and case_file_key(os.path.join(d, "case.yaml"), now) == head:
+                continue
+            if keys is None or keys_text(case_keys(d, now)[1]) != keys:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def compose(layout: dict, rows: list) -> str:
+    """The agenda's text from its layout and its rows [(group, text)] in order (as `present.agenda` writes it)."""
+    if not rows:
+        return layout["empty"] + "\n"
+    counts = [0] * len(layout["titles"])
+    for grp, _text in rows:
+        counts[grp] += 1
+    out = []
+    i = 0
+    for grp, n in enumerate(counts):
+        if not n:
+            continue
+        out.append(layout["titles"][grp].replace(COUNT, str(n)))
+        out.extend(layout["heads"][str(grp)])
+        out.extend(text for _g, text in rows[i:i + n])
+        out.append("")
+        i += n
+    parts = layout["total"].split(COUNT)
+    out.append("".join(p + (str(counts[k]) if k < len(counts) else "") for k, p in enumerate(parts)))
+    return "\n".join(out) + "\n"

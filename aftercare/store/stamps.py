@@ -1,0 +1,161 @@
+"""What identifies the state of a store's files, from stat calls alone (standard library only).
+
+Every derivative of the YAML (the read cache, the answer cache) is keyed on these stamps: a file's
+(path, mtime_ns, size, inode), the program's code, the office file and the holiday data. The module
+imports nothing of aftercare but the version, so that `aftercare.quick` can decide from them whether
+a stored answer still holds before any of the program is loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+CONFIG = "aftercare.yaml"
+CASES = "cases"
+JOURNAL = "aftercare-journal"           # in .git: the journal of a write command (journal.recover)
+SYNC_JOURNAL = "aftercare-sync.json"     # a sync's branch and tip while git rewrites it (sync.recover)
+SECURED = "aftercare-private"          # marker in .git: the index state as of which the work tree is private
+PENDING = "sweep "                      # ... but the next write command sweeps it again
+
+RACY_NS = 2_000_000_000          # a file system that keeps whole seconds (FAT, ext3, HFS+): 2 s
+RACY_FINE_NS = 100_000_000      # one that keeps sub-second times (ext4, xfs, btrfs, tmpfs, NTFS): 0.1 s
+
+
+def file_key(rel: str, st: os.stat_result, now_ns: int, written: bool = False):
+    """(rel, mtime_ns, size, inode), or (rel, None) while the file may still change unseen.
+
+    A file modified within the file system's timestamp granularity may change again without its time
+    changing: such a key is never trusted (git's "racy" rule), so the next command re-reads it. A time
+    with a sub-second part says the times are fine (a few ms): 0.1 s is then safely past the
+    granularity. A file this process has just renamed into place is trusted at once on such a file
+    system: a later edit brings a later time, a new inode or another size."""
+    fine = st.st_mtime_ns % 1_000_000_000 != 0
+    if now_ns - st.st_mtime_ns < (RACY_FINE_NS if fine else RACY_NS) and not (written and fine):
+        return (rel, None)
+    return (rel, st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def case_keys(case_dir: str, now_ns: int, written: frozenset = frozenset()) -> tuple[list, tuple]:
+    """A case folder's event file names and the keys of its files (case.yaml first, then events/*.yaml
+    in name order). Raises FileNotFoundError without case.yaml."""
+    keys = [file_key("case.yaml", os.stat(os.path.join(case_dir, "case.yaml")), now_ns, "case.yaml" in written)]
+    try:
+        with os.scandir(os.path.join(case_dir, "events")) as it:
+            found = sorted((e.name, e.stat()) for e in it if e.name.endswith(".yaml") and not e.name.startswith("."))
+    except FileNotFoundError:
+        found = []
+    keys.extend(file_key("events/" + name, st, now_ns, "events/" + name in written) for name, st in found)
+    return [name for name, _st in found], tuple(keys)
+
+
+def keys_text(keys: tuple) -> str | None:
+    """The key of a case's files as text; None when a file is too young to be trusted."""
+    parts = []
+    for k in keys:
+        if len(k) < 4:
+            return None
+        parts.append(f"{k[0]}\x1f{k[1]}\x1f{k[2]}\x1f{k[3]}")
+    return "\x1e".join(parts)
+
+
+def case_file_key(path: str, now_ns: int) -> str | None:
+    """The first component of `keys_text` (case.yaml alone), from one stat: enough to know that a case's
+    worker (written in case.yaml) has not changed."""
+    k = file_key("case.yaml", os.stat(path), now_ns)
+    return None if k[1] is None else f"case.yaml\x1f{k[1]}\x1f{k[2]}\x1f{k[3]}"
+
+
+def index_stamp(git_dir: Path) -> str:
+    """Identifies the state of git's index: git rewrites it whenever it writes work-tree files
+    (`git checkout -- FILE`, a hand-made `git pull`, `git reset --hard`)."""
+    try:
+        st = os.stat(Path(git_dir) / "index")
+    except OSError:
+        return "none"
+    return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
+
+
+def nothing_pending(git_dir: Path) -> bool:
+    """No interrupted command to finish, no sync to repair, and the work tree private as of git's index:
+    opening the store would change nothing."""
+    g = Path(git_dir)
+    if (g / JOURNAL).exists() or (g / SYNC_JOURNAL).exists():
+        return False
+    try:
+        seen = (g / SECURED).read_text()
+    except OSError:
+        return False
+    return seen == index_stamp(g)
+
+
+def code_stamp() -> str:
+    """The size and time of every module whose code decides what a cached result holds (the engine,
+    the parsing and checking of files, the views, and how the command line lays them out): a changed
+    program never reads old results, even when its version number was not raised."""
+    pkg = package_dir()
+    parts = []
+    for folder in ("", "core", "core/rules", "store", "views", "cli"):
+        try:
+            with os.scandir(pkg / folder) as it:
+                for e in it:
+                    if e.name.endswith((".py", ".yaml")):
+                        st = e.stat()
+                        parts.append(f"{folder}/{e.name}:{st.st_size}:{st.st_mtime_ns}")
+        except FileNotFoundError:
+            pass
+    return "|".join(sorted(parts))
+
+
+def holiday_data_stamp() -> str:
+    """Identifies the installed holiday data: an upgraded chinesecalendar invalidates the cache."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("chinese_calendar")
+    if spec is None or not spec.origin:
+        return "none"
+    try:
+        st = os.stat(Path(spec.origin).with_name("constants.py"))
+        return f"{st.st_mtime_ns}:{st.st_size}"
+    except OSError:
+        return spec.origin
+
+
+def package_dir() -> Path:
+    return Path(__file__).resolve().parents[1]
+
+
+def context_fingerprint(config_bytes: bytes) -> str:
+    """The program (version and code), the default rules, the office file and the holiday data."""
+    from aftercare import __version__
+
+    h = hashlib.sha1()
+    h.update(__version__.encode())
+    h.update(code_stamp().encode())
+    h.update((package_dir() / "core" / "rules" / "default.yaml").read_bytes())
+    h.update(config_bytes)
+    h.update(holiday_data_stamp().encode())
+    return h.hexdigest()[:16]
+
+
+def locate_store(store_opt: str | None, cwd: Path | None = None) -> Path | None:
+    """The store's folder: `--store`, else the first folder upward from `cwd` holding aftercare.yaml,
+    else $AFTERCARE_STORE; None when that is not a store (the caller says why)."""
+    if store_opt:
+        root = Path(store_opt)
+        return root if (root / CONFIG).is_file() else None
+    here = (cwd or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / CONFIG).is_file():
+            return d
+    env = os.environ.get("AFTERCARE_STORE")
+    if env and (Path(env) / CONFIG).is_file():
+        return Path(env)
+    return None
+
+
+def cache_dir(git_dir: Path, root: Path) -> tuple[Path, str]:
+    """The folder of a store's disposable caches inside its git directory, and the store's tag there."""
+    tag = hashlib.sha1(str(Path(root).resolve()).encode()).hexdigest()[:12]
+    return Path(git_dir) / "aftercare-cache", tag
