@@ -20,7 +20,7 @@ import json
 import os
 import sys
 
-FORMAT = "1"
+FORMAT = "2"
 SCHEMA = {
     "meta": "CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
     # one stored agenda: its query (JSON), when it was made (for keeping the newest few), its layout (JSON)
@@ -34,6 +34,9 @@ SCHEMA = {
                    "cid TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT NOT NULL, "
                    "w0 INTEGER, w1 INTEGER, w2 INTEGER, w3 INTEGER, w4 INTEGER, w5 INTEGER, w6 INTEGER, w7 INTEGER, "
                    "PRIMARY KEY (qid, grp, deadline, cid, kind, seq)) WITHOUT ROWID"),
+    # a whole command's output (`check` of a clean store) with the key of the work tree and of git
+    "answer_text": ("CREATE TABLE answer_text (qid TEXT PRIMARY KEY, made INTEGER NOT NULL, tree TEXT NOT NULL, "
+                    "git TEXT NOT NULL, out TEXT NOT NULL, err TEXT NOT NULL)"),
 }
 AGENDA_OPTIONS = ("--store", "--on", "--within", "--worker", "--case")
 COUNT = "\x00"          # in a stored title or closing line: where a count goes
@@ -42,14 +45,18 @@ COUNT = "\x00"          # in a stored title or closing line: where a count goes
 def main() -> None:
     """The `aftercare` command."""
     args = sys.argv[1:]
-    if args[:1] == ["due"]:
-        text = None
+    look = {"due": agenda_answer, "check": check_answer}.get(args[0] if args else "")
+    if look is not None:
         try:
-            text = agenda_answer(args[1:])
+            found = look(args[1:])
         except Exception:           # any doubt: the whole program answers
-            text = None
-        if text is not None:
-            _write(text)
+            found = None
+        if found is not None:
+            out, err = found if isinstance(found, tuple) else (found, "")
+            _write(out)           # a clean check: its warnings, then how many (as the whole program writes them)
+            if err:
+                sys.stderr.write(err)
+                sys.stderr.flush()
             return
     from aftercare.cli import main as whole
 
@@ -150,17 +157,40 @@ def schema_holds(db) -> bool:
     return tables == SCHEMA and all(kind == "table" or (kind == "index" and sql is None) for kind, _n, sql in objects)
 
 
-def agenda_answer(args: list) -> str | None:
-    """The stored text of `due ARGS` when every file, the program and the settings are as they were."""
+def parse_check_args(args: list) -> dict | None:
+    """`check`'s options (--store, --format table|json), each once; None for anything else."""
+    opts: dict = {}
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a.startswith("--") and "=" in a:
+            name, value = a.split("=", 1)
+            i += 1
+        elif i + 1 < len(args):
+            name, value = a, args[i + 1]
+            i += 2
+        else:
+            return None
+        if name not in ("--store", "--format") or name in opts or not value or value.startswith("-"):
+            return None
+        opts[name] = value
+    if opts.get("--format", "table") not in ("table", "json"):
+        return None
+    return {"store": opts.get("--store"), "format": opts.get("--format", "table")}
+
+
+def check_id(root, fmt: str, today) -> str:
+    return json.dumps(["check", str(root), fmt, today.isoformat(), sys.stdout.encoding, sys.stdout.errors,
+                       sys.stderr.encoding], ensure_ascii=False)
+
+
+def _open(q: dict):
+    """(root, git folder, the answer file open for reading) when a stored answer may apply, else None."""
     from pathlib import Path
 
     from aftercare.store import stamps
 
-    q = parse_agenda_args(args)
-    if q is None or os.isatty(1) or os.environ.get("AFTERCARE_NO_CACHE"):
-        return None
-    today = current_day()
-    if today is None:
+    if os.environ.get("AFTERCARE_NO_CACHE"):
         return None
     found = stamps.locate_store(q["store"])
     if found is None:
@@ -174,16 +204,67 @@ def agenda_answer(args: list) -> str | None:
         return None
     import sqlite3
 
-    day = q["on"] or today
-    qid = query_id(root, day, q["within"], q["worker"], q["case"], max(day, today))
     db = sqlite3.connect(Path(path).as_uri() + "?mode=ro", uri=True, timeout=0.5)
     try:
         db.execute("PRAGMA trusted_schema=OFF")
-        if not schema_holds(db):
-            return None
-        meta = dict(db.execute("SELECT k, v FROM meta"))
-        if meta.get("format") != FORMAT or meta.get("ctx") != stamps.context_fingerprint((root / stamps.CONFIG).read_bytes()):
-            return None
+        if schema_holds(db):
+            meta = dict(db.execute("SELECT k, v FROM meta"))
+            if meta.get("format") == FORMAT and meta.get("ctx") == stamps.context_fingerprint((root / stamps.CONFIG).read_bytes()):
+                return root, git_dir, db
+    except BaseException:
+        db.close()
+        raise
+    db.close()
+    return None
+
+
+def check_answer(args: list) -> tuple[str, str] | None:
+    """The stored output of `check ARGS` (a clean store's) while the work tree and git are as they were."""
+    import time
+
+    from aftercare.store.stamps import tree_state
+
+    q = parse_check_args(args)
+    today = current_day()
+    if q is None or today is None:
+        return None
+    opened = _open(q)
+    if opened is None:
+        return None
+    root, git_dir, db = opened
+    try:
+        row = db.execute("SELECT tree, git, out, err FROM answer_text WHERE qid = ?",
+                         (check_id(root, q["format"], today),)).fetchone()
+    finally:
+        db.close()
+    if row is None or tree_state(root, git_dir, time.time_ns()) != (row[0], row[1]):
+        return None
+    # the state of git's index is asked of git (read only): still nothing uncommitted, no cache file added
+    import subprocess
+
+    from aftercare.store.gitops import clean_env
+
+    status = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain", "-z", "--untracked-files=all", "--",
+                             "cases", "aftercare.yaml", ".aftercare-cache"], cwd=root, env=clean_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    if status.returncode != 0 or status.stdout:
+        return None
+    return row[2], row[3]
+
+
+def agenda_answer(args: list) -> str | None:
+    """The stored text of `due ARGS` when every file, the program and the settings are as they were."""
+    q = parse_agenda_args(args)
+    today = current_day()
+    if q is None or today is None or os.isatty(1):
+        return None
+    opened = _open(q)
+    if opened is None:
+        return None
+    root, _git_dir, db = opened
+    day = q["on"] or today
+    qid = query_id(root, day, q["within"], q["worker"], q["case"], max(day, today))
+    try:
         row = db.execute("SELECT layout FROM answer WHERE qid = ?", (qid,)).fetchone()
         if row is None:
             return None

@@ -20,7 +20,7 @@ from aftercare.cli import present
 from aftercare.cli.output import Fitted, measure
 from aftercare.cli.text import width
 from aftercare.store.cache import discard_db, open_plain_db
-from aftercare.store.stamps import nothing_pending
+from aftercare.store.stamps import nothing_pending, tree_state
 
 KEEP = 8
 GROUPS = present.AGENDA_GROUPS
@@ -192,3 +192,36 @@ def _brought_up(db, qid: str, layout: dict, done: dict, today: date) -> bool:
         db.execute("INSERT OR REPLACE INTO answer_case VALUES (?, ?, ?, ?, ?)",
                    (qid, cid, keys.split("\x1e", 1)[0], keys, s.worker or ""))
     return True
+
+
+# ---------------------------------------------------------------- a clean `check`
+
+def check_begins(store):
+    """The work tree's key before `check` reads it (None: not keyed, nothing will be kept)."""
+    if not store.use_cache or store.git_dir != store.root / ".git":
+        return None
+    try:
+        return tree_state(store.root, store.git_dir, time.time_ns())
+    except OSError:
+        return None
+
+
+def keep_check(store, before, fmt: str, today: date, out: str, err: str) -> None:
+    """Keep a clean check's output, when the work tree did not change while it ran (git's key is taken
+    as `check` left it: `git status` may have refreshed the index)."""
+    if before is None:
+        return
+    with contextlib.suppress(Exception):          # a cache that cannot be written is no cache
+        after = tree_state(store.root, store.git_dir, time.time_ns())
+        if after is None or after[0] != before[0] or not nothing_pending(store.git_dir):
+            return
+        db, path = _db(store, create=True)
+        if db is None:
+            return
+        try:
+            db.execute("INSERT OR REPLACE INTO answer_text VALUES (?, ?, ?, ?, ?, ?)",
+                       (quick.check_id(store.root, fmt, today), time.time_ns(), after[0], after[1], out, err))
+        except sqlite3.Error:
+            discard_db(path, db)
+            return
+        db.close()

@@ -278,28 +278,38 @@ def log_cmd(
 @handle
 def check_cmd(fmt: FormatOpt = "table", store: StoreOpt = None) -> None:
     """校验整个案卷库：每个问题一行“文件:行: 说明  提示：怎么改”；有问题时退出码为 1；警告（如地区码不在行政区划代码中）只提示。"""
+    from aftercare.cli import answers
     from aftercare.core.errors import DataError
     from aftercare.views.check import check_store
 
     check_format(fmt, ("table", "json"))
     warnings: list = []
+    s = None
     try:
-        problems = check_store(open_store(store), today(), warnings)
+        s = open_store(store)
+        kept = answers.check_begins(s)
+        problems = check_store(s, today(), warnings)
     except DataError as exc:
         problems = exc.problems
+    out, err = [], []
     if fmt == "json":
         def rows(ps):
             return [{"path": p.path, "line": p.line, "code": p.code, "message": p.message, "hint": p.hint} for p in ps]
 
-        say(json.dumps({"problems": rows(problems), "warnings": rows(warnings)}, ensure_ascii=False, indent=2))
+        out.append(json.dumps({"problems": rows(problems), "warnings": rows(warnings)}, ensure_ascii=False, indent=2))
+        say(out[-1])
     else:
         for w in warnings:
-            say(with_hint(f"{w.path}:{w.line}: 警告：{w.message}", w.hint))
+            out.append(with_hint(f"{w.path}:{w.line}: 警告：{w.message}", w.hint))
+            say(out[-1])
         if warnings:
-            note(f"共 {len(warnings)} 处警告（不是错误，请核对）。")
+            err.append(f"共 {len(warnings)} 处警告（不是错误，请核对）。")
+            note(err[-1])
         for p in problems:
             say(with_hint(str(p), p.hint))
         if problems:
             note(f"共 {len(problems)} 处问题。修正上述文件后再运行 aftercare check。")
     if problems:
         raise typer.Exit(1)
+    if s is not None:            # a clean store: the same check again is answered until anything changes
+        answers.keep_check(s, kept, fmt, today(), "".join(x + "\n" for x in out), "".join(x + "\n" for x in err))

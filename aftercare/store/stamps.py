@@ -159,3 +159,56 @@ def cache_dir(git_dir: Path, root: Path) -> tuple[Path, str]:
     """The folder of a store's disposable caches inside its git directory, and the store's tag there."""
     tag = hashlib.sha1(str(Path(root).resolve()).encode()).hexdigest()[:12]
     return Path(git_dir) / "aftercare-cache", tag
+
+
+TREE_SKIP = (".git", "out", ".aftercare-cache")      # not the work tree's (hygiene walks the same)
+
+
+def tree_state(root: Path, git_dir: Path, now_ns: int) -> tuple[str, str] | None:
+    """(the work tree's key, git's key): every entry of the work tree (type, mode, time, size, inode),
+    and the refs (HEAD and its branch, every ref's name, packed refs, the configuration and ignore
+    files). Not git's index, which `git status` rewrites at will: whoever trusts this key asks
+    `git status` itself. None while a file is too young to be trusted."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{os.stat(root).st_mode}".encode())
+    todo = [""]
+    while todo:
+        rel_dir = todo.pop()
+        with os.scandir(os.path.join(root, rel_dir)) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for e in entries:
+            if not rel_dir and e.name in TREE_SKIP:
+                continue
+            st = e.stat(follow_symlinks=False)
+            rel = f"{rel_dir}/{e.name}" if rel_dir else e.name
+            if e.is_dir(follow_symlinks=False):
+                todo.append(rel)
+            elif file_key(rel, st, now_ns)[1:] == (None,):
+                return None
+            h.update(f"{rel}\0{st.st_mode}\0{st.st_mtime_ns}\0{st.st_size}\0{st.st_ino}\n".encode())
+    g = hashlib.blake2b(digest_size=20)
+    try:
+        head = (Path(git_dir) / "HEAD").read_bytes()
+    except OSError:
+        head = b""
+    g.update(head)
+    if head.startswith(b"ref: "):
+        with _suppress():
+            g.update((Path(git_dir) / head[5:].decode().strip()).read_bytes())
+    for d, _ds, fs in os.walk(Path(git_dir) / "refs"):
+        for f in sorted(fs):
+            g.update(f"{d}/{f}\n".encode())
+    home = Path(os.environ.get("HOME", "/nonexistent"))
+    xdg = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+    for p in (Path(git_dir) / "packed-refs", Path(git_dir) / "config", Path(git_dir) / "info" / "exclude",
+              home / ".gitconfig", xdg / "git" / "config", xdg / "git" / "ignore"):
+        with _suppress():
+            st = os.stat(p)
+            g.update(f"{p}\0{st.st_mtime_ns}\0{st.st_size}\0{st.st_ino}\n".encode())
+    return h.hexdigest(), g.hexdigest()
+
+
+def _suppress():
+    import contextlib
+
+    return contextlib.suppress(OSError, UnicodeDecodeError)

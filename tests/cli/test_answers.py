@@ -208,7 +208,7 @@ def test_a_damaged_or_foreign_answer_file_is_never_trusted(office):
 def test_the_kept_answer_is_plain_rows():
     for sql in SCHEMA.values():
         assert "BLOB" not in sql
-    assert set(SCHEMA) == {"meta", "answer", "answer_case", "answer_row"}
+    assert set(SCHEMA) == {"meta", "answer", "answer_case", "answer_row", "answer_text"}
 
 
 @pytest.mark.parametrize("args, ok", [
@@ -232,3 +232,73 @@ def test_the_stored_query_names_its_day_and_width(office):
     q = json.loads(qid)
     # due, the store, the day, --within, --worker, --case, the width, today
     assert q[:8] == ["due", str(cli.root.resolve()), TODAY, 30, None, None, 120, TODAY]
+
+
+# ---------------------------------------------------------------- a clean `check`
+
+def run_check(root: Path, *args: str, blocked: bool = False, **extra) -> subprocess.CompletedProcess:
+    argv = [sys.executable, "-c", BLOCKED] if blocked else [sys.executable, "-m", "aftercare"]
+    return subprocess.run([*argv, "check", *args, "--store", str(root)], capture_output=True, text=True,
+                          env=env(**extra), timeout=120)
+
+
+def check_same_as_without_cache(root: Path, *args: str, **extra) -> subprocess.CompletedProcess:
+    got, want = run_check(root, *args, **extra), run_check(root, *args, AFTERCARE_NO_CACHE="1", **extra)
+    assert (got.returncode, got.stdout, got.stderr) == (want.returncode, want.stdout, want.stderr)
+    return got
+
+
+def check_answered(root: Path, *args: str, **extra) -> subprocess.CompletedProcess | None:
+    proc = run_check(root, *args, blocked=True, **extra)
+    if proc.returncode != 0 and "typer" in proc.stderr:
+        return None
+    return proc
+
+
+def test_a_clean_check_is_answered_until_anything_changes(office):
+    cli, (a, b, c) = office
+    # a worker not on the staff list is a warning (stdout) with its count (stderr): a clean store still
+    case_yaml = cli.root / "cases" / c / "case.yaml"
+    case_yaml.write_text(case_yaml.read_text(encoding="utf-8").replace("worker: \"王强\"", "worker: \"不在名单\""), encoding="utf-8")
+    subprocess.run(["git", "-C", str(cli.root), "commit", "-q", "-am", "hand edit"], check=True)
+    for args in ([], ["--format", "json"]):
+        settle(cli.root)
+        first = check_same_as_without_cache(cli.root, *args)
+        assert first.returncode == 0 and "不在名单" in first.stdout
+        again = check_answered(cli.root, *args)
+        assert again is not None and (again.returncode, again.stdout, again.stderr) == (0, first.stdout, first.stderr)
+    assert "共 1 处警告" in first.stderr or args == ["--format", "json"]
+
+
+@pytest.mark.parametrize("change", ["hand-edit", "mode", "untracked", "staged", "commit", "kept-ref", "exclude", "today"])
+def test_a_check_after_any_change_is_made_again(office, change):
+    cli, (a, b, c) = office
+    settle(cli.root)
+    check_same_as_without_cache(cli.root)
+    assert check_answered(cli.root) is not None
+    extra = {}
+    case_yaml = cli.root / "cases" / b / "case.yaml"
+    if change == "hand-edit":
+        case_yaml.write_text(case_yaml.read_text(encoding="utf-8") + "# 手工注释\n", encoding="utf-8")
+    elif change == "mode":
+        os.chmod(case_yaml, 0o644)
+    elif change == "untracked":
+        (cli.root / "cases" / b / "备注.txt").write_text("x", encoding="utf-8")
+    elif change == "staged":
+        subprocess.run(["git", "-C", str(cli.root), "rm", "-q", "--cached", f"cases/{b}/case.yaml"], check=True)
+    elif change == "commit":
+        subprocess.run(["git", "-C", str(cli.root), "commit", "-q", "--allow-empty", "-m", "hand"], check=True)
+    elif change == "kept-ref":
+        head = subprocess.run(["git", "-C", str(cli.root), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+        subprocess.run(["git", "-C", str(cli.root), "update-ref", f"refs/aftercare/kept/{head}", head], check=True)
+    elif change == "exclude":
+        (cli.root / ".git" / "info").mkdir(exist_ok=True)
+        (cli.root / ".git" / "info" / "exclude").write_text("*.txt\n", encoding="utf-8")
+    elif change == "today":
+        extra = {"AFTERCARE_TODAY": "2026-05-21"}
+    settle(cli.root)
+    assert check_answered(cli.root, **extra) is None
+    got = check_same_as_without_cache(cli.root, **extra)
+    if change in ("hand-edit", "mode", "untracked", "staged", "kept-ref"):
+        assert got.returncode == 1                  # each is a problem check reports, never hidden by an answer
+        assert check_answered(cli.root, **extra) is None
