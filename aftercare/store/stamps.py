@@ -166,27 +166,28 @@ TREE_SKIP = (".git", "out", ".aftercare-cache")      # not the work tree's (hygi
 
 def tree_state(root: Path, git_dir: Path, now_ns: int) -> tuple[str, str] | None:
     """(the work tree's key, git's key): every entry of the work tree (type, mode, time, size, inode),
-    and the refs (HEAD and its branch, every ref's name, packed refs, the configuration and ignore
-    files). Not git's index, which `git status` rewrites at will: whoever trusts this key asks
-    `git status` itself. None while a file is too young to be trusted."""
-    h = hashlib.blake2b(digest_size=20)
-    h.update(f"{os.stat(root).st_mode}".encode())
+    and what `git status` and the refs rest on (git's index, HEAD and its branch, every ref's name,
+    packed refs, the configuration and ignore files). None while a file is too young to be trusted."""
+    seen = [os.stat(root).st_mode]
     todo = [""]
     while todo:
         rel_dir = todo.pop()
         with os.scandir(os.path.join(root, rel_dir)) as it:
-            entries = sorted(it, key=lambda e: e.name)
-        for e in entries:
-            if not rel_dir and e.name in TREE_SKIP:
-                continue
+            entries = [(e.name, e) for e in it if rel_dir or e.name not in TREE_SKIP]
+        entries.sort()
+        prefix = rel_dir + "/" if rel_dir else ""
+        for name, e in entries:
             st = e.stat(follow_symlinks=False)
-            rel = f"{rel_dir}/{e.name}" if rel_dir else e.name
             if e.is_dir(follow_symlinks=False):
-                todo.append(rel)
-            elif file_key(rel, st, now_ns)[1:] == (None,):
-                return None
-            h.update(f"{rel}\0{st.st_mode}\0{st.st_mtime_ns}\0{st.st_size}\0{st.st_ino}\n".encode())
+                todo.append(prefix + name)
+            else:
+                m = st.st_mtime_ns
+                if now_ns - m < (RACY_FINE_NS if m % 1_000_000_000 else RACY_NS):
+                    return None          # may still change unseen (as `file_key`)
+            seen.append((prefix + name, st.st_mode, st.st_mtime_ns, st.st_size, st.st_ino))
+    h = hashlib.blake2b(str(seen).encode(), digest_size=20)
     g = hashlib.blake2b(digest_size=20)
+    g.update(index_stamp(git_dir).encode())
     try:
         head = (Path(git_dir) / "HEAD").read_bytes()
     except OSError:
