@@ -29,21 +29,23 @@ class CaseView(Facts):
 
 
 def evaluate(case: Case, events: Sequence[Event], rules: Rules, cal: WorkCalendar, day: date,
-             security: Sequence[SecurityPeriod] = ()) -> CaseView:
+             security: Sequence[SecurityPeriod] = (), open_only: bool = False) -> CaseView:
+    """`open_only`: the view's items leave out the windows that records filled (`items.derive_items`): for
+    an agenda, which lists open items only; compliance and the documents need them all."""
     facts = case_facts(case, events, rules, cal, day, security)
-    items = tuple(derive_items(facts, cal))
+    items = tuple(derive_items(facts, cal, open_only))
     years = sorted({y for it in items if it.provisional
                     for y in range((it.window_start or it.deadline).year, it.deadline.year + 1) if not cal.knows(y)})
     return CaseView(**facts.__dict__, items=items, provisional_years=tuple(years))
 
 
-def evaluate_in(office, case: Case, events: Sequence[Event], day: date) -> CaseView:
+def evaluate_in(office, case: Case, events: Sequence[Event], day: date, open_only: bool = False) -> CaseView:
     """`evaluate` under an office's rules, calendar and security periods (anything with `rules`,
     `calendar` and `security`, e.g. a `Store`): the one way the other layers ask the engine. The view
     is of the person's whole path (core/path.py): the latest community measure with `path` beside it."""
     from aftercare.core.path import evaluate as evaluate_path
 
-    return evaluate_path(case, events, office.rules, office.calendar, day, office.security)
+    return evaluate_path(case, events, office.rules, office.calendar, day, office.security, open_only)
 
 
 def agenda_items(items: Iterable[DueItem], status: str, day: date, within: int) -> list:

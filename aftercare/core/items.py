@@ -60,9 +60,11 @@ def _visit_in(evs: Sequence[Event], a: date, b: date) -> Event | None:
 # ---------------------------------------------------------------- recurring duties
 
 
-def window_items(f: Facts, cal: WorkCalendar) -> list:
+def window_items(f: Facts, cal: WorkCalendar, open_only: bool = False) -> list:
     """One item per window of each recurring duty and of the evaluations (not one held by a suspension),
-    described under the rules in force on the window's first day (those it was cut under)."""
+    described under the rules in force on the window's first day (those it was cut under). `open_only`:
+    none for a window that a record filled (its item is satisfied on the day of the facts, so never open:
+    an agenda needs none of them)."""
     rs = f.ruleset
     cid = f.case.id
     out = []
@@ -73,7 +75,7 @@ def window_items(f: Facts, cal: WorkCalendar) -> list:
     for kind in rs.duties:
         pauses = kind in paused
         for w in f.windows.get(kind, ()):
-            if w.end == date.max:
+            if w.end == date.max or (open_only and w.satisfied_by is not None):
                 continue
             then = rules_on(w.start)
             duty = then.duties.get(kind) or rs.duties[kind]
@@ -89,7 +91,7 @@ def window_items(f: Facts, cal: WorkCalendar) -> list:
                 append(make_item(cid, kind, w.end, w.start, basis, duty.document, key=f"{kind}:{w.index}",
                                  satisfied_on=sat.date, satisfied_by=sat.id, pauses=pauses))
     for w in f.windows.get("evaluation", ()):
-        if w.end == date.max:
+        if w.end == date.max or (open_only and w.satisfied_by is not None):
             continue
         ev = rules_on(w.start).evaluation
         basis = {"intake": f"报到后{ev['intake_months']}个月内初次评估",
@@ -351,12 +353,13 @@ FAMILIES: tuple[tuple[str, Family], ...] = (
 )
 
 
-def derive_items(f: Facts, cal: WorkCalendar) -> list:
+def derive_items(f: Facts, cal: WorkCalendar, open_only: bool = False) -> list:
     """Every item of the case (satisfied or not): the table folded, office records and explanations applied,
-    nothing whose window opens after the case closed."""
+    nothing whose window opens after the case closed. `open_only`: without the items of the windows that
+    records filled (see `window_items`); every other item is as without it."""
     items: list[DueItem] = []
     for _name, family in FAMILIES:
-        items.extend(family(f, cal))
+        items.extend(window_items(f, cal, True) if open_only and family is window_items else family(f, cal))
     unpaused = [it.deadline for it in items]
     items = pause_for_suspensions(items, f)
     items = close_office_items(items, f.events)

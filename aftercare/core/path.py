@@ -80,7 +80,7 @@ class PersonView(CaseView):
     path: PathFacts | None = None
 
 
-def evaluate(case: Case, events: Sequence[Event], rules, cal, day: date, security=()):
+def evaluate(case: Case, events: Sequence[Event], rules, cal, day: date, security=(), open_only: bool = False):
     from aftercare.core import engine
 
     rs = rules.for_day(day)
@@ -96,7 +96,7 @@ def evaluate(case: Case, events: Sequence[Event], rules, cal, day: date, securit
         if m.community:
             mcase = replace(case, measure=m.kind, term_months=m.term_months, notified_on=m.notified_on,
                             decision_no=m.decision_no, decided_by=m.decided_by, decided_on=m.decided_on, measures=())
-            view = engine.evaluate(mcase, mine, rules, cal, day, security)
+            view = engine.evaluate(mcase, mine, rules, cal, day, security, open_only)
             seg = Segment(m.seq, m.kind, m, view.start, last_day=view.last_day, view=view)
             if view.closed_on is not None:
                 seg.end, seg.outcome = view.closed_on, view.status
@@ -119,7 +119,7 @@ def evaluate(case: Case, events: Sequence[Event], rules, cal, day: date, securit
             segments.append(_followup(m, m.released_on, nxt, mine, rules, day))
     if view is None:     # no community measure on the path (yet): an empty view for the fields readers use
         stub = replace(case, measure="detox", term_months=36, notified_on=None, measures=())
-        view = engine.evaluate(stub, [], rules, cal, day, security)
+        view = engine.evaluate(stub, [], rules, cal, day, security, open_only)
     facts = _person(case, evs, segments, rules, cal, day)
     return PersonView(**view.__dict__, path=facts)
 

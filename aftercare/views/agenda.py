@@ -68,7 +68,7 @@ def summarise(store: Store, files: CaseFiles, day: date, parsed: dict | None = N
         return None, problems, parsed, None
     from aftercare.core.engine import evaluate_in      # only when a case is (re)computed
 
-    view = evaluate_in(store, case, events, day)
+    view = evaluate_in(store, case, events, day, open_only=True)     # a summary keeps open items only
     horizon = day + timedelta(days=HORIZON_DAYS)
     items = [it for it in view.path.live if it.open_on(day) and (it.window_start or it.deadline) <= horizon]
     counts = {
