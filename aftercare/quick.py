@@ -20,15 +20,16 @@ import json
 import os
 import sys
 
-FORMAT = "2"
+FORMAT = "3"
 SCHEMA = {
     "meta": "CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
     # one stored agenda: its query (JSON), when it was made (for keeping the newest few), its layout (JSON)
     "answer": ("CREATE TABLE answer (qid TEXT PRIMARY KEY, made INTEGER NOT NULL, query TEXT NOT NULL, "
                "layout TEXT NOT NULL)"),
-    # the state it was computed from: each case's case.yaml key, the key of all its files, its worker
+    # the state it was computed from: each case's case.yaml key, the key of all its files, its worker;
+    # and its rows (JSON: [group, deadline, kind, seq, w0..w7] each), so that a write finds them at once
     "answer_case": ("CREATE TABLE answer_case (qid TEXT NOT NULL, cid TEXT NOT NULL, head TEXT, keys TEXT, "
-                    "worker TEXT NOT NULL, PRIMARY KEY (qid, cid))"),
+                    "worker TEXT NOT NULL, rows TEXT NOT NULL, PRIMARY KEY (qid, cid))"),
     # its rows, in the agenda's order by the primary key; w0..w7: the display width of each cell
     "answer_row": ("CREATE TABLE answer_row (qid TEXT NOT NULL, grp INTEGER NOT NULL, deadline INTEGER NOT NULL, "
                    "cid TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT NOT NULL, "

@@ -68,7 +68,7 @@ def keep_and_compose(store, lines: list, day: date, within: int | None, worker: 
     cols = quick.output_columns()
     layout = {"empty": present.agenda_empty(day), "titles": [present.agenda_title(g, quick.COUNT) for g in GROUPS],
               "total": present.agenda_total(day, dict.fromkeys(GROUPS, quick.COUNT)), "heads": {}, "fitted": {},
-              "natural": {}, "cols": cols, "day": day.toordinal(),
+              "natural": {}, "counts": {}, "cols": cols, "day": day.toordinal(),
               "within": store.rules.for_day(day).upcoming_days if within is None else within,
               "worker": worker, "case": case}
     rows = []
@@ -78,6 +78,7 @@ def keep_and_compose(store, lines: list, day: date, within: int | None, worker: 
         layout["heads"][str(grp)] = fitted.head(present.AGENDA_HEADERS)
         layout["fitted"][str(grp)] = [fitted.widths, fitted.folded]
         layout["natural"][str(grp)] = [max([width(h), *ws]) for h, ws in zip(present.AGENDA_HEADERS, col_widths)]
+        layout["counts"][str(grp)] = len(pairs)
     text = quick.compose(layout, [(r[1], r[6]) for r in rows])
     keyed = seen and all(v[0] is not None and (v[1] is not None or (worker is not None and v[2] != worker))
                          for v in seen.values())
@@ -97,8 +98,12 @@ def _keep(store, qid: str, layout: dict, rows: list, seen: dict) -> None:
         db.execute("INSERT INTO answer VALUES (?, ?, ?, ?)",
                    (qid, time.time_ns(), json.dumps([layout["day"], layout["within"], layout["worker"], layout["case"]]),
                     json.dumps(layout, ensure_ascii=False)))
-        db.executemany("INSERT INTO answer_case VALUES (?, ?, ?, ?, ?)",
-                       [(qid, cid, head, keys, owner or "") for cid, (head, keys, owner) in seen.items()])
+        mine: dict = {}
+        for r in rows:
+            mine.setdefault(r[3], []).append(_own(r))
+        db.executemany("INSERT INTO answer_case VALUES (?, ?, ?, ?, ?, ?)",
+                       [(qid, cid, head, keys, owner or "", json.dumps(mine.get(cid, [])))
+                        for cid, (head, keys, owner) in seen.items()])
         db.executemany(f"INSERT INTO answer_row VALUES ({','.join('?' * 15)})", rows)
         for (old,) in db.execute("SELECT qid FROM answer ORDER BY made DESC LIMIT -1 OFFSET ?", (KEEP,)).fetchall():
             _drop(db, old)
@@ -110,6 +115,11 @@ def _keep(store, qid: str, layout: dict, rows: list, seen: dict) -> None:
         discard_db(path, db)
         return
     db.close()
+
+
+def _own(r: tuple) -> list:
+    """What a case keeps of one of its rows: the rest of the row's key (group, deadline, kind, seq) and its cells' widths."""
+    return [r[1], r[2], r[4], r[5], *r[7:]]
 
 
 def _drop(db, qid: str) -> None:
@@ -174,23 +184,34 @@ def _brought_up(db, qid: str, layout: dict, done: dict, today: date) -> bool:
             if any(max(ws) > nat for ws, nat in zip(col_widths, layout["natural"][g])):
                 return False                  # wider than its column: the table moves
             new_rows.extend(got)
-        for grp in {r[0] for r in db.execute("SELECT grp FROM answer_row WHERE qid = ? AND cid = ?", (qid, cid))}:
+        found = db.execute("SELECT rows FROM answer_case WHERE qid = ? AND cid = ?", (qid, cid)).fetchone()
+        old = json.loads(found[0]) if found else []
+        headers = [width(h) for h in present.AGENDA_HEADERS]
+        for grp in sorted({o[0] for o in old}):
             g = str(grp)
-            others = db.execute("SELECT count(*), " + ", ".join(f"max(w{i})" for i in range(8)) +
-                                " FROM answer_row WHERE qid = ? AND grp = ? AND cid <> ?", (qid, grp, cid)).fetchone()
+            nat = layout["natural"][g]
+            gone = [o[4:] for o in old if o[0] == grp]
             mine = [r[7:] for r in new_rows if r[1] == grp]
-            if not others[0] and not mine:
-                for k in ("heads", "fitted", "natural"):
+            layout["counts"][g] += len(mine) - len(gone)
+            if not layout["counts"][g]:
+                for k in ("heads", "fitted", "natural", "counts"):
                     layout[k].pop(g, None)    # the group is gone: a row in it later needs a new layout
                 continue
-            headers = [width(h) for h in present.AGENDA_HEADERS]
-            now = [max([h, o or 0, *(m[i] for m in mine)]) for i, (h, o) in enumerate(zip(headers, others[1:]))]
-            if now != layout["natural"][g]:
-                return False                  # the widest cell of a column is gone: the table narrows
-        db.execute("DELETE FROM answer_row WHERE qid = ? AND cid = ?", (qid, cid))
+            # a column whose widest cell may be gone: one of the old rows had it, no header or new row has it
+            risk = [i for i in range(len(nat)) if headers[i] < nat[i] and any(w[i] == nat[i] for w in gone)
+                    and not any(m[i] == nat[i] for m in mine)]
+            if risk:
+                others = db.execute("SELECT " + ", ".join(f"max(w{i})" for i in risk) + " FROM answer_row "
+                                    "WHERE qid = ? AND grp = ? AND cid <> ?", (qid, grp, cid)).fetchone()
+                if any((o or 0) < nat[i] for o, i in zip(others, risk)):
+                    return False              # the widest cell of a column is gone: the table narrows
+        for grp in {r[1] for r in new_rows} - {o[0] for o in old}:
+            layout["counts"][str(grp)] += sum(1 for r in new_rows if r[1] == grp)
+        db.executemany("DELETE FROM answer_row WHERE qid = ? AND grp = ? AND deadline = ? AND cid = ? AND kind = ? "
+                       "AND seq = ?", [(qid, o[0], o[1], cid, o[2], o[3]) for o in old])
         db.executemany(f"INSERT INTO answer_row VALUES ({','.join('?' * 15)})", new_rows)
-        db.execute("INSERT OR REPLACE INTO answer_case VALUES (?, ?, ?, ?, ?)",
-                   (qid, cid, keys.split("\x1e", 1)[0], keys, s.worker or ""))
+        db.execute("INSERT OR REPLACE INTO answer_case VALUES (?, ?, ?, ?, ?, ?)",
+                   (qid, cid, keys.split("\x1e", 1)[0], keys, s.worker or "", json.dumps([_own(r) for r in new_rows])))
     return True
 
 

@@ -303,3 +303,28 @@ def test_a_check_after_any_change_is_made_again(office, change):
     if change in ("hand-edit", "mode", "untracked", "staged", "kept-ref"):
         assert got.returncode == 1                  # each is a problem check reports, never hidden by an answer
         assert check_answered(cli.root, **extra) is None
+
+
+def test_a_series_of_writes_never_leaves_a_wrong_answer(office):
+    """Each write brings the stored agendas up to date or drops them; after each, what `due` prints
+    (from the cache or not) is the agenda computed without any cache. Most are answered from the cache."""
+    cli, (a, b, c) = office
+    computed_and_kept(cli.root)
+    computed_and_kept(cli.root, "--worker", "王强")
+    steps = [("test", a, "2026-05-11"), ("visit", b, "2026-05-12"), ("test", c, "2026-05-13"),
+             ("report", a, "2026-05-14"), ("visit", c, "2026-05-15"), ("test", b, "2026-05-16"),
+             ("education", a, "2026-05-17"), ("report", b, "2026-05-18")]
+    hits = 0
+    for kind, cid, day in steps:
+        extra = {"test": ["--result", "negative"], "visit": ["--kind", "home"], "report": [],
+                 "education": ["--note", "禁毒法规"]}[kind]
+        cli.ok("record", kind, cid, "--date", day, *extra)
+        settle(cli.root)
+        for args in ([], ["--worker", "王强"]):
+            want = reference(cli.root, *args)
+            got = answered(cli.root, *args)
+            assert got in (None, want), (kind, cid, day, args)
+            hits += got is not None
+            if got is None:
+                computed_and_kept(cli.root, *args)    # made anew, as the next `due` does
+    assert hits >= len(steps)           # at least half of the 16 were answered after a write
