@@ -88,8 +88,9 @@ def _iso_day(text: str):
         return None
 
 
-def parse_agenda_args(args: list) -> dict | None:
-    """The options of a plain `due`, each given once with a value; None for anything else."""
+def _options(args: list, names: tuple) -> dict | None:
+    """{option: value} of `--name value` / `--name=value` pairs, each of `names`, each once, with a value
+    that is not empty and does not look like an option; None for anything else."""
     opts: dict = {}
     i = 0
     while i < len(args):
@@ -97,14 +98,22 @@ def parse_agenda_args(args: list) -> dict | None:
         if a.startswith("--") and "=" in a:
             name, value = a.split("=", 1)
             i += 1
-        else:
-            if i + 1 >= len(args):
-                return None
+        elif i + 1 < len(args):
             name, value = a, args[i + 1]
             i += 2
-        if name not in AGENDA_OPTIONS or name in opts or not value or value.startswith("-"):
+        else:
+            return None
+        if name not in names or name in opts or not value or value.startswith("-"):
             return None
         opts[name] = value
+    return opts
+
+
+def parse_agenda_args(args: list) -> dict | None:
+    """The options of a plain `due`, each given once with a value; None for anything else."""
+    opts = _options(args, AGENDA_OPTIONS)
+    if opts is None:
+        return None
     q = {"store": opts.get("--store"), "on": None, "within": None, "worker": opts.get("--worker"),
          "case": opts.get("--case")}
     if "--on" in opts:
@@ -160,21 +169,9 @@ def schema_holds(db) -> bool:
 
 def parse_check_args(args: list) -> dict | None:
     """`check`'s options (--store, --format table|json), each once; None for anything else."""
-    opts: dict = {}
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a.startswith("--") and "=" in a:
-            name, value = a.split("=", 1)
-            i += 1
-        elif i + 1 < len(args):
-            name, value = a, args[i + 1]
-            i += 2
-        else:
-            return None
-        if name not in ("--store", "--format") or name in opts or not value or value.startswith("-"):
-            return None
-        opts[name] = value
+    opts = _options(args, ("--store", "--format"))
+    if opts is None:
+        return None
     if opts.get("--format", "table") not in ("table", "json"):
         return None
     return {"store": opts.get("--store"), "format": opts.get("--format", "table")}

@@ -328,3 +328,14 @@ def test_a_series_of_writes_never_leaves_a_wrong_answer(office):
             if got is None:
                 computed_and_kept(cli.root, *args)    # made anew, as the next `due` does
     assert hits >= len(steps)           # at least half of the 16 were answered after a write
+
+
+@pytest.mark.parametrize("args, ok", [
+    ([], True), (["--format", "json"], True), (["--store=x", "--format=table"], True),
+    (["--format", "csv"], False), (["--format"], False), (["--store", "a", "--store", "b"], False),
+    (["--debug"], False), (["x"], False),
+])
+def test_only_a_plain_check_is_looked_up(args, ok):
+    from aftercare.quick import parse_check_args
+
+    assert (parse_check_args(args) is not None) == ok
