@@ -278,7 +278,7 @@ class Store:
         if raw_case is None:
             try:
                 case_bytes = _read(files.case_file, rel, 1)
-                raw_case = yamlio.parse(case_bytes, rel)
+                raw_case = yamlio.parse_mapping(case_bytes, rel)
                 parsed["case.yaml"] = raw_case
             except yamlio.YamlProblem as exc:
                 problems.append(exc.problem)

@@ -164,6 +164,8 @@ def _fast_line(line: str):
     if m is None:
         return _FAIL
     lead, key, raw = m.groups()
+    if key in _YAML11_WORDS:
+        return _FAIL
     value = _fast_scalar(raw)
     if value is _FAIL:
         return _FAIL
@@ -200,6 +202,117 @@ def fast_items(data: bytes) -> list | None:
         else:
             cur[key] = value
     return items
+
+
+# ---------------------------------------------------------------- the fast path for case files
+#
+# case.yaml as `emit_mapping` writes it: `key: value`, `key:` followed by a mapping indented two more or
+# a list whose items (`- value`, or `- key: value` and the item's other keys under it) are indented two
+# more, `{}` and `[]` for empty ones, the same scalars as the event files, comment lines at the margin.
+# Anything else (a hand-edited plain string, a comment after a value, flow style, a key YAML 1.1 reads
+# as a boolean) returns None and goes through libyaml; a property test checks that both agree.
+
+_MAP_LINE = re.compile(r"( *)(- )?(?:([a-z_][a-z0-9_]*):(?: (.*))?|(.+))\Z")
+# keys that YAML 1.1 reads as booleans or null, not as text
+_YAML11_WORDS = frozenset({"yes", "no", "on", "off", "true", "false", "null", "y", "n"})
+
+
+def _map_tokens(text: str) -> list | None:
+    """(indent, key or None, raw value or None) per line; a list item is a token ("- ", None, raw) or, when
+    it holds a mapping, a token ("- ", None, None) followed by the item's first key two columns in."""
+    out: list = []
+    if _FAST_UNSURE.search(text):
+        return None
+    for line in text.split("\n"):
+        if not line or line[0] == "#":
+            continue
+        m = _MAP_LINE.match(line)
+        if m is None:
+            return None
+        pad, dash, key, raw, item = m.groups()
+        indent = len(pad)
+        if key is not None and key in _YAML11_WORDS:
+            return None
+        if dash:
+            if item is not None:
+                out.append((indent, "- ", item))
+                continue
+            out.append((indent, "- ", None))
+            indent += 2
+        elif item is not None:
+            return None
+        out.append((indent, key, raw))
+    return out
+
+
+def _map_value(raw: str):
+    if raw == "{}":
+        return {}
+    if raw == "[]":
+        return []
+    return _fast_scalar(raw)
+
+
+def _map_block(tokens: list, i: int, indent: int):
+    """The mapping whose keys stand at `indent` from token i: (mapping, next i), or (_FAIL, i)."""
+    out: dict = {}
+    n = len(tokens)
+    while i < n:
+        ind, key, raw = tokens[i]
+        if ind < indent or (ind == indent and key == "- "):
+            break
+        if ind != indent or key == "- " or key in out:
+            return _FAIL, i
+        i += 1
+        if raw is None:            # `key:` then what is under it, two columns in
+            if i >= n or tokens[i][0] != indent + 2:
+                return _FAIL, i
+            value, i = (_map_list if tokens[i][1] == "- " else _map_block)(tokens, i, indent + 2)
+        else:
+            value = _map_value(raw)
+        if value is _FAIL:
+            return _FAIL, i
+        out[key] = value
+    return out, i
+
+
+def _map_list(tokens: list, i: int, indent: int):
+    """The list whose `- ` stand at `indent` from token i: (list, next i), or (_FAIL, i)."""
+    out: list = []
+    n = len(tokens)
+    while i < n and tokens[i][0] == indent and tokens[i][1] == "- ":
+        raw = tokens[i][2]
+        i += 1
+        if raw is None:
+            value, i = _map_block(tokens, i, indent + 2)
+        else:
+            value = _map_value(raw)
+        if value is _FAIL:
+            return _FAIL, i
+        out.append(value)
+    return out, i
+
+
+def fast_mapping(data: bytes) -> dict | None:
+    """A mapping file (case.yaml) in the shape `emit_mapping` writes, or None to let libyaml read it."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    tokens = _map_tokens(text)
+    if not tokens:
+        return None
+    value, i = _map_block(tokens, 0, 0)
+    return value if value is not _FAIL and i == len(tokens) else None
+
+
+def parse_mapping(data: bytes, path: str):
+    """A mapping file: the fast path when the file has the canonical shape, else libyaml."""
+    if len(data) <= MAX_BYTES:
+        got = fast_mapping(data)
+        if got is not None:
+            return got
+    return parse(data, path)
 
 
 def parse_events(data: bytes, path: str):

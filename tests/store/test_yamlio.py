@@ -95,3 +95,74 @@ def test_lines_read_before_give_the_same_records_and_the_shape_is_still_checked(
     assert yamlio.fast_items(b'- id: "b"\n  type: "test"\n  type: "test"\n') is None     # duplicate key
     assert yamlio.fast_items(b'  type: "test"\n- id: "c"\n') is None                     # a field before any record
     assert yamlio.fast_items(b'- id: "d"\n  result: "negative"\n  date: 2026-05-1\n') is None  # not the date shape
+
+
+# ---------------------------------------------------------------- case files (mappings)
+
+map_keys = st.sampled_from(["name", "id_number", "decision", "notified_on", "later_measures", "drug_types", "x_y",
+                            "a1", "no", "on", "kind"])
+# what emit_mapping writes: scalars, mappings, and lists of scalars or of mappings (not lists of lists)
+nested = st.recursive(
+    values,
+    lambda inner: st.one_of(st.lists(values, max_size=3), st.dictionaries(map_keys, inner, max_size=4),
+                            st.lists(st.dictionaries(map_keys, inner, min_size=1, max_size=3), max_size=3)),
+    max_leaves=12)
+mappings = st.dictionaries(map_keys, nested, min_size=1, max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=mappings)
+def test_mapping_fast_path_equals_libyaml_on_written_files(doc):
+    data = ("# 个案基本信息\n" + yamlio.emit_mapping(doc)).encode()
+    fast = yamlio.fast_mapping(data)
+    slow = libyaml(data)
+    if fast is not None:
+        assert fast == slow
+    if not {"no", "on"} & set(_all_keys(doc)):
+        assert slow == doc and fast == doc        # the canonical shape takes the fast path
+
+
+def _all_keys(v):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            yield k
+            yield from _all_keys(x)
+    elif isinstance(v, list):
+        for x in v:
+            yield from _all_keys(x)
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=st.dictionaries(st.sampled_from(["name", "decision", "measures", "kind"]), nested, min_size=1, max_size=4),
+       pos=st.integers(0, 10**6), junk=st.text(st.sampled_from("\"\\ :#-&*!|>{}[]\n\tab0\u0085"), min_size=1, max_size=3))
+def test_mapping_fast_path_declines_or_agrees_on_hand_edits(doc, pos, junk):
+    text = yamlio.emit_mapping(doc)
+    i = pos % (len(text) + 1)
+    data = (text[:i] + junk + text[i:]).encode()
+    fast = yamlio.fast_mapping(data)
+    if fast is None:
+        return
+    try:
+        slow = libyaml(data)
+    except (yaml.YAMLError, ValueError):
+        pytest.fail(f"fast path accepted what libyaml refuses: {data!r}")
+    assert fast == slow
+
+
+@pytest.mark.parametrize("data", [
+    b'name: a\n',                               # plain scalar
+    b'name: "a" # note\n',                      # comment after a value
+    b'name: "a"\nname: "b"\n',                  # duplicate key
+    b'decision:\n  number: "1"\n   no: "x"\n',  # odd indentation
+    b'decision:\nname: "a"\n',                  # an empty value (YAML: null)
+    b'on: "a"\n',                               # YAML 1.1 reads the key as true
+    b'list:\n- "a"\n',                          # a list item at the key's own column
+    b'name: {a: 1}\n',                          # flow style
+    b'- "a"\n',                                 # not a mapping
+])
+def test_mapping_fast_path_declines(data):
+    assert yamlio.fast_mapping(data) is None
+
+
+def test_an_event_key_yaml_reads_as_a_boolean_is_left_to_libyaml():
+    assert yamlio.fast_items(b'- id: "a"\n  on: "x"\n') is None
