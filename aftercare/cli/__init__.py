@@ -1,6 +1,8 @@
 """The command line: thin wrappers that parse options, call one library function and print."""
 
 
+import os
+import sys
 from typing import Annotated
 
 import typer
@@ -73,8 +75,6 @@ def full_app():
 
 def modules_for(argv: list) -> tuple:
     """The command modules that `argv` needs: the first word that is not a root option (or its value)."""
-    import os
-
     if any(k.startswith("_AFTERCARE_COMPLETE") for k in os.environ):
         return ALL_MODULES
     words = _command_words(argv)
@@ -119,22 +119,44 @@ def keep_only(typer_app, words: list) -> None:
 
 
 def main() -> None:
-    import os
-    import sys
 
     load(modules_for(sys.argv[1:]))
     if not any(k.startswith("_AFTERCARE_COMPLETE") for k in os.environ):
         keep_only(app, _command_words(sys.argv[1:]))
+    code = 0
     try:
         app(prog_name="aftercare")
+    except SystemExit as exc:
+        code = exc.code
     finally:
         _flush_quietly()
+    leave(code)
+
+
+def leave(code) -> None:
+    """End the process with `code` once the command is done and its output flushed, without the
+    interpreter's teardown: freeing every object of every module loaded, one by one, costs a small
+    command 15-30 ms, a quarter of its time, and frees nothing the system does not free at exit.
+    The exit handlers still run first (`atexit`: temporary folders, logging); a thread still at work,
+    or an exit with a message, takes the ordinary way out."""
+    import atexit
+    import threading
+
+    if code is None:
+        code = 0
+    if not isinstance(code, int) or threading.active_count() != 1 or not hasattr(atexit, "_run_exitfuncs"):
+        raise SystemExit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code & 0xFF)
 
 
 def _flush_quietly() -> None:
     """Output still buffered when the reader has gone (`| head`): drop it without a traceback."""
-    import sys
-
     try:
         sys.stdout.flush()
     except BrokenPipeError:
