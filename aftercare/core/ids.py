@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import re
-import secrets
 from datetime import date
 from functools import lru_cache
 
@@ -84,13 +83,19 @@ def check_case_id(cid: str) -> str:
 def new_event_id(taken: set | frozenset = frozenset(), rng: random.Random | None = None) -> str:
     """A fresh 6-character record id not in `taken` (from `rng` when given: generated stores are reproducible)."""
     while True:
-        eid = "".join(rng.choices(_ALPHABET, k=6) if rng is not None else (secrets.choice(_ALPHABET) for _ in range(6)))
+        eid = "".join(rng.choices(_ALPHABET, k=6) if rng is not None else (_secrets().choice(_ALPHABET) for _ in range(6)))
         if eid not in taken:
             return eid
 
 
 def new_origin() -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(4))
+    return "".join(_secrets().choice(_ALPHABET) for _ in range(4))
+
+
+def _secrets():
+    import secrets          # at first use: a command that makes no new ID does not load hashlib and hmac
+
+    return secrets
 
 
 # ---------------------------------------------------------------- fictional persons

@@ -10,7 +10,6 @@ update-ref): HEAD is read from the repository's files where that is unambiguous 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 from pathlib import Path
@@ -195,6 +194,8 @@ def _tree_object(entries: dict, hexlen: int) -> tuple:
     computed here, in git's order (a folder sorts as "name/"), so that one mktree writes every tree."""
     names = sorted(entries, key=lambda n: n + b"/" if entries[n][0] == b"40000" else n)
     body = b"".join(entries[n][0] + b" " + n + b"\0" + bytes.fromhex(entries[n][1]) for n in names)
+    import hashlib
+
     h = hashlib.sha256() if hexlen == 64 else hashlib.sha1()
     h.update(b"tree %d\0" % len(body) + body)
     kinds = {b"40000": b"tree", b"160000": b"commit"}
