@@ -1,11 +1,12 @@
 """Git, called with a clean environment and paths after `--`.
 
 Commits are built with plumbing, without an index: the changed files are hashed, only the trees on
-their paths are rebuilt (read by one `cat-file --batch`, written by one `mktree --batch`, bottom-up),
-then commit-tree and update-ref as a compare-and-swap. Cost grows with the depth of the paths, not
-with the size of the store; exactly the paths of the action are committed, whatever else is staged.
-A commit is six git processes (hash-object, cat-file, mktree, commit-tree, update-index,
-update-ref): HEAD is read from the repository's files where that is unambiguous (`head`).
+their paths are rebuilt (read by one `cat-file --batch` while the files are hashed, written by one
+`mktree --batch`, bottom-up), then commit-tree and update-ref as a compare-and-swap. Cost grows with
+the depth of the paths, not with the size of the store; exactly the paths of the action are
+committed, whatever else is staged. A commit is six git processes (cat-file with hash-object, then
+mktree, commit-tree, update-index, update-ref): HEAD is read from the repository's files where that
+is unambiguous (`head`).
 """
 
 from __future__ import annotations
@@ -114,18 +115,23 @@ class Git:
         """The tree of HEAD with `paths` (relative to the working folder) set to the files on disk,
         or removed where the file no longer exists."""
         prefix = self.prefix()
-        present = [p for p in paths if os.path.isfile(os.path.join(self.cwd, p))]
-        shas = self.run("hash-object", "-w", "--", *present, what="git 写入对象").split() if present else []
-        changes: dict = {}
-        for p in paths:
-            changes[(prefix + p).replace(os.sep, "/").encode("utf-8")] = None
-        for p, sha in zip(present, shas):
-            changes[(prefix + p).replace(os.sep, "/").encode("utf-8")] = sha
+        keys = {p: (prefix + p).replace(os.sep, "/").encode("utf-8") for p in paths}
         # the folders on the paths: b"" the top, then b"cases/", b"cases/2026-0001/" ...
-        folders = {b""} | {path[:i + 1] for path in changes for i in range(len(path)) if path[i:i + 1] == b"/"}
+        folders = sorted({b""} | {k[:i + 1] for k in keys.values() for i in range(len(k)) if k[i:i + 1] == b"/"})
         if any(b"\n" in f for f in folders):
             raise GitError("git 提交失败：路径中不能有换行符", code="git-failed")
-        base = self._trees(head, folders) if head else {}
+        reading = self._read_trees(head, folders) if head else None      # runs while the files are hashed
+        try:
+            present = [p for p in paths if os.path.isfile(os.path.join(self.cwd, p))]
+            shas = self.run("hash-object", "-w", "--", *present, what="git 写入对象").split() if present else []
+        except BaseException:
+            if reading is not None:
+                reading(cancel=True)
+            raise
+        changes: dict = {keys[p]: None for p in paths}
+        for p, sha in zip(present, shas):
+            changes[keys[p]] = sha
+        base = reading() if reading is not None else {}
         new: dict = {}           # folder -> (sha, mktree input) of each tree to write, computed deepest first
         for folder in sorted(folders, key=lambda f: -f.count(b"/")):
             entries = dict(base.get(folder, {}))
@@ -154,28 +160,37 @@ class Git:
             raise GitError("git 写入树失败：树对象与预期不符", code="git-failed")
         return new[b""][0]
 
-    def _trees(self, head: str, folders: set) -> dict:
-        """The entries {name: (mode, sha)} of HEAD's trees at `folders` (b"" the top, b"a/b/" below it),
-        read by one `git cat-file --batch`; a folder that is not a tree in HEAD is left out."""
+    def _read_trees(self, head: str, folders: list):
+        """Start reading HEAD's trees at `folders` (b"" the top, b"a/b/" below it) with one `git cat-file
+        --batch`; the returned function gives {folder: {name: (mode, sha)}} (a folder that is not a tree
+        in HEAD is left out), or with cancel=True stops the reader."""
         names = [f"{head}^{{tree}}".encode() if f == b"" else head.encode() + b":" + f[:-1] for f in folders]
-        proc = subprocess.run(["git", "cat-file", "--batch"], cwd=self.cwd, env=clean_env(),
-                              input=b"".join(n + b"\n" for n in names), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        if proc.returncode != 0:
-            said = _first_line(proc.stderr)
-            raise GitError(f"git 读取树失败：{said}", code="git-failed")
-        out, pos, trees = proc.stdout, 0, {}
-        for f in folders:
-            eol = out.index(b"\n", pos)
-            line = out[pos:eol]
-            pos = eol + 1
-            if line.endswith((b" missing", b" ambiguous")):      # no such folder in HEAD
-                continue
-            oid, kind, size = line.split()
-            body = out[pos:pos + int(size)]
-            pos += int(size) + 1
-            if kind == b"tree":
-                trees[f] = _parse_tree(body, len(oid) // 2)
-        return trees
+        proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.cwd, env=clean_env(), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+        def finish(cancel: bool = False) -> dict:
+            if cancel:
+                proc.kill()
+                proc.communicate()
+                return {}
+            out, err = proc.communicate(b"".join(n + b"\n" for n in names))
+            if proc.returncode != 0:
+                raise GitError(f"git 读取树失败：{_first_line(err)}", code="git-failed")
+            pos, trees = 0, {}
+            for f in folders:
+                eol = out.index(b"\n", pos)
+                line = out[pos:eol]
+                pos = eol + 1
+                if line.endswith((b" missing", b" ambiguous")):      # no such folder in HEAD
+                    continue
+                oid, kind, size = line.split()
+                body = out[pos:pos + int(size)]
+                pos += int(size) + 1
+                if kind == b"tree":
+                    trees[f] = _parse_tree(body, len(oid) // 2)
+            return trees
+
+        return finish
 
 
 def _parse_tree(body: bytes, rawlen: int) -> dict:
