@@ -146,15 +146,10 @@ class Store:
         cfg_path = self.root / CONFIG
         self.config_bytes = cfg_path.read_bytes()
         rel = CONFIG
-        try:
-            cfg = yamlio.parse(self.config_bytes, rel) or {}
-        except yamlio.YamlProblem as exc:
-            raise DataError([exc.problem]) from None
-        if not isinstance(cfg, dict):
-            raise DataError([Problem(rel, 1, "bad-config", f"{CONFIG} 应为键值映射", "参照 README 修正")])
+        cfg, default = self._parsed_context()
         self.config = cfg
         try:
-            self.rules = load_rules(cfg.get("rules"))
+            self.rules = load_rules(cfg.get("rules"), default=default)
         except RuleError as exc:
             line = yamlio.key_line(self.config_bytes, exc.keypath)
             raise DataError([Problem(rel, line, "bad-rule", f"规则覆盖有误：{exc.message}",
@@ -183,6 +178,28 @@ class Store:
             self.security.append(SecurityPeriod(str(sp.get("name", "重大安保期")), sp["from"], sp["to"]))
         if problems:
             raise DataError(problems)
+
+    def _parsed_context(self) -> tuple[dict, dict]:
+        """The office file and the shipped rules parsed: kept from an earlier command for exactly these
+        bytes (store/confcache.py), or parsed now (and kept)."""
+        from aftercare.core.rules import DEFAULT_RULES_FILE, read_default
+        from aftercare.store import confcache
+
+        rules_bytes = DEFAULT_RULES_FILE.read_bytes()
+        keep = self.use_cache and self.git_dir is not None
+        kept = confcache.load(self.git_dir, self.config_bytes, rules_bytes) if keep else None
+        if kept is not None:
+            return kept
+        try:
+            cfg = yamlio.parse(self.config_bytes, CONFIG) or {}
+        except yamlio.YamlProblem as exc:
+            raise DataError([exc.problem]) from None
+        if not isinstance(cfg, dict):
+            raise DataError([Problem(CONFIG, 1, "bad-config", f"{CONFIG} 应为键值映射", "参照 README 修正")])
+        default = read_default(rules_bytes)
+        if keep:
+            confcache.save(self.git_dir, self.config_bytes, rules_bytes, cfg, default)
+        return cfg, default
 
     # ---------------------------------------------------------------- office facts
 

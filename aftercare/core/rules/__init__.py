@@ -189,11 +189,14 @@ class Rules:
         return "|".join(rs.fingerprint for rs in self.sets)
 
 
-def _read_default() -> dict:
+def read_default(data: bytes | None = None) -> dict:
+    """The shipped rules parsed (from `data`, the file's bytes, when already read)."""
     import yaml
 
-    with open(DEFAULT_RULES_FILE, "rb") as fh:
-        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    if data is None:
+        with open(DEFAULT_RULES_FILE, "rb") as fh:
+            data = fh.read()
+    return yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 # Values an override replaces whole instead of merging key by key: a deadline is either {days: N} or
@@ -211,12 +214,13 @@ def deep_merge(base: dict, over: Mapping) -> dict:
     return out
 
 
-def load_rules(overrides: list | None = None, where: tuple = ("rules",)) -> Rules:
-    """Build the rule sets: the shipped default, then each override merged on the one before.
+def load_rules(overrides: list | None = None, where: tuple = ("rules",), default: dict | None = None) -> Rules:
+    """Build the rule sets: the shipped default (`default`: as `read_default` gives it, already read),
+    then each override merged on the one before.
 
     Raises RuleError with a key path (relative to the office file) on malformed input.
     """
-    base = _read_default()
+    base = read_default() if default is None else default
     sets_raw: list[tuple[date, dict, tuple]] = [(base["effective"], base, ())]
     if overrides is None:
         overrides = []
