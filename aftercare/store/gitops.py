@@ -6,7 +6,9 @@ their paths are rebuilt (read by one `cat-file --batch` while the files are hash
 the depth of the paths, not with the size of the store; exactly the paths of the action are
 committed, whatever else is staged. A commit is six git processes (cat-file with hash-object, then
 mktree, commit-tree, update-index, update-ref): HEAD is read from the repository's files where that
-is unambiguous (`head`).
+is unambiguous (`head`). A large tree (the `cases/` folder of a county) is not listed entry by entry:
+the changed sub-folder's entry is replaced in its bytes and the tree written by a `hash-object -t
+tree` beside mktree, so that a record costs the same in a store of 200 persons and of 20,000.
 """
 
 from __future__ import annotations
@@ -132,38 +134,70 @@ class Git:
         for p, sha in zip(present, shas):
             changes[keys[p]] = sha
         base = reading() if reading is not None else {}
-        new: dict = {}           # folder -> (sha, mktree input) of each tree to write, computed deepest first
+        hexlen = len(shas[0]) if shas else len(head or "0" * 40)
+        new: dict = {}           # folder -> (sha, mktree input or None, raw body or None), computed deepest first
         for folder in sorted(folders, key=lambda f: -f.count(b"/")):
-            entries = dict(base.get(folder, {}))
-            for path, sha in changes.items():
-                if path.startswith(folder) and b"/" not in path[len(folder):]:
-                    name = path[len(folder):]
-                    if sha is None:
-                        entries.pop(name, None)
-                    else:
-                        entries[name] = (b"100644", sha)      # always a regular file: never a symlink (120000)
-            for sub in folders:
-                rest = sub[len(folder):-1]
-                if sub != folder and sub.startswith(folder) and rest and b"/" not in rest:
-                    if sub in new:
-                        entries[rest] = (b"40000", new[sub][0])
-                    else:
-                        entries.pop(rest, None)             # left empty: git keeps no empty folder
+            files = {path[len(folder):]: sha for path, sha in changes.items()
+                     if path.startswith(folder) and b"/" not in path[len(folder):]}
+            subs = {sub[len(folder):-1]: sub for sub in folders
+                    if sub != folder and sub.startswith(folder) and b"/" not in sub[len(folder):-1]}
+            old = base.get(folder)
+            body = _spliced(old[1], subs, base, new) if old and len(old[1]) > SPLICE_BYTES and not files else None
+            if body is not None:
+                new[folder] = (_object_id(b"tree", body, hexlen), None, body)
+                continue
+            entries = _parse_tree(old[1], len(old[0]) // 2) if old else {}
+            for name, sha in files.items():
+                if sha is None:
+                    entries.pop(name, None)
+                else:
+                    entries[name] = (b"100644", sha)      # always a regular file: never a symlink (120000)
+            for name, sub in subs.items():
+                if sub in new:
+                    entries[name] = (b"40000", new[sub][0])
+                else:
+                    entries.pop(name, None)               # left empty: git keeps no empty folder
             if entries:
-                new[folder] = _tree_object(entries, len(shas[0]) if shas else len(head or "0" * 40))
+                new[folder] = (*_tree_object(entries, hexlen), None)
         if b"" not in new:
             return self.run("mktree", input=b"", what="git 写入树").strip()
+        return self._write_trees(new)
+
+    def _write_trees(self, new: dict) -> str:
+        """Write the trees computed by `tree_with`: the large ones spliced from HEAD's as they are (one
+        `hash-object -t tree` each, which checks their form), the others by one `mktree --batch`, side by
+        side; every id git returns must be the one computed here. Returns the top tree's id."""
         order = sorted(new, key=lambda f: -f.count(b"/"))
-        batch = b"\0".join(new[f][1] for f in order) + b"\0"
-        written = self.run("mktree", "-z", "--batch", input=batch, what="git 写入树").split()
-        if written != [new[f][0] for f in order]:      # git disagrees with the trees computed here: write nothing
+        raw = [f for f in order if new[f][2] is not None]
+        listed = [f for f in order if new[f][2] is None]
+        writers = [(f, subprocess.Popen(["git", "hash-object", "-w", "-t", "tree", "--stdin"], cwd=self.cwd,
+                                        env=clean_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE)) for f in raw]
+        written = {}
+        try:
+            if listed:
+                # beside a spliced tree that mktree would not yet find, the children are checked by id below
+                batch = b"\0".join(new[f][1] for f in listed) + b"\0"
+                out = self.run("mktree", "-z", "--batch", *(["--missing"] if raw else []), input=batch,
+                               what="git 写入树").split()
+                written.update(zip(listed, out))
+        finally:
+            for f, proc in writers:
+                out, err = proc.communicate(new[f][2])
+                if proc.returncode != 0:
+                    said = _first_line(err)
+                    if any(w in said for w in DISK_FULL_WORDS):
+                        raise GitError(f"git 写入树失败：磁盘空间已满（{said}）", code="git-failed")
+                    raise GitError(f"git 写入树失败：{said}", code="git-failed")
+                written[f] = out.decode().strip()
+        if written != {f: new[f][0] for f in order}:      # git disagrees with the trees computed here: write nothing
             raise GitError("git 写入树失败：树对象与预期不符", code="git-failed")
         return new[b""][0]
 
     def _read_trees(self, head: str, folders: list):
         """Start reading HEAD's trees at `folders` (b"" the top, b"a/b/" below it) with one `git cat-file
-        --batch`; the returned function gives {folder: {name: (mode, sha)}} (a folder that is not a tree
-        in HEAD is left out), or with cancel=True stops the reader."""
+        --batch`; the returned function gives {folder: (tree id, tree object body)} (a folder that is not a
+        tree in HEAD is left out), or with cancel=True stops the reader."""
         names = [f"{head}^{{tree}}".encode() if f == b"" else head.encode() + b":" + f[:-1] for f in folders]
         proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.cwd, env=clean_env(), stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -187,7 +221,7 @@ class Git:
                 body = out[pos:pos + int(size)]
                 pos += int(size) + 1
                 if kind == b"tree":
-                    trees[f] = _parse_tree(body, len(oid) // 2)
+                    trees[f] = (oid.decode(), body)
             return trees
 
         return finish
@@ -204,19 +238,41 @@ def _parse_tree(body: bytes, rawlen: int) -> dict:
     return entries
 
 
+SPLICE_BYTES = 16 * 1024      # a tree larger than this (the `cases/` folder) is changed in place, not listed
+
+
+def _spliced(body: bytes, subs: dict, base: dict, new: dict) -> bytes | None:
+    """A large tree with only sub-folder entries changed, each replaced in place in its bytes (the order
+    stays git's): found by mode, name and its id in HEAD together, which occurs once or not at all. None
+    when that does not fit (a file of this folder changed, a sub-folder new or emptied): then listed."""
+    for name, sub in subs.items():
+        if sub not in base or sub not in new:
+            return None
+        old = b"40000 " + name + b"\0" + bytes.fromhex(base[sub][0])
+        at = body.find(old)
+        if at < 0 or body.find(old, at + 1) >= 0:
+            return None
+        body = body[:at] + b"40000 " + name + b"\0" + bytes.fromhex(new[sub][0]) + body[at + len(old):]
+    return body
+
+
+def _object_id(kind: bytes, body: bytes, hexlen: int) -> str:
+    import hashlib
+
+    h = hashlib.sha256() if hexlen == 64 else hashlib.sha1()
+    h.update(kind + b" %d\0" % len(body) + body)
+    return h.hexdigest()
+
+
 def _tree_object(entries: dict, hexlen: int) -> tuple:
     """(sha, input of `git mktree -z`) of the tree holding `entries` {name: (mode, hex sha)}; the sha is
     computed here, in git's order (a folder sorts as "name/"), so that one mktree writes every tree."""
     names = sorted(entries, key=lambda n: n + b"/" if entries[n][0] == b"40000" else n)
     body = b"".join(entries[n][0] + b" " + n + b"\0" + bytes.fromhex(entries[n][1]) for n in names)
-    import hashlib
-
-    h = hashlib.sha256() if hexlen == 64 else hashlib.sha1()
-    h.update(b"tree %d\0" % len(body) + body)
     kinds = {b"40000": b"tree", b"160000": b"commit"}
     lines = b"".join(entries[n][0] + b" " + kinds.get(entries[n][0], b"blob") + b" " + entries[n][1].encode()
                      + b"\t" + n + b"\0" for n in names)
-    return h.hexdigest(), lines
+    return _object_id(b"tree", body, hexlen), lines
 
 
 _UNKNOWN = object()

@@ -121,3 +121,44 @@ def test_a_record_is_one_commit_of_its_file_under_the_origin_git_has(tmp_path, g
     assert git(c.root, "show", "--name-only", "--format=", "HEAD") == f"cases/{cid}/events/2026-zq7k.yaml"
     assert git(c.root, "status", "--porcelain") == "" and not (c.root / ".git" / "aftercare-journal").exists()
     assert subprocess.run(["git", "-C", str(c.root), "fsck", "--strict"], capture_output=True).returncode == 0
+
+
+def test_a_large_folder_is_changed_in_place_as_git_would(tmp_path, git_identity, monkeypatch):
+    """A folder above SPLICE_BYTES (600 case folders here, ~22 KB) gets its changed entry replaced in its
+    bytes; the result is the tree git builds from the work tree, for a change, a new folder and a removal."""
+    from aftercare.store import gitops
+
+    root = tmp_path / "repo"
+    g = _repo(root)
+    gd = root / ".git"
+    paths = []
+    for i in range(600):
+        _write(root, f"cases/2026-{i:04d}/case.yaml", f"n: {i}\n")
+        paths.append(f"cases/2026-{i:04d}/case.yaml")
+    _write(root, "aftercare.yaml", "office: x\n")
+    g.commit(paths + ["aftercare.yaml"], "many", gd)
+    size = len(subprocess.run(["git", "-C", str(root), "cat-file", "tree", "HEAD:cases"], capture_output=True).stdout)
+    assert size > gitops.SPLICE_BYTES
+    spliced = []
+
+    def spy(*args):
+        spliced.append(real(*args))
+        return spliced[-1]
+
+    real = gitops._spliced
+    monkeypatch.setattr(gitops, "_spliced", spy)
+    for step, (rel, text) in enumerate([("cases/2026-0300/events/2026-abcd.yaml", "- {id: a}\n"),
+                                        ("cases/2026-0000/case.yaml", "n: zero\n"),
+                                        ("cases/2026-0599/events/2026-abcd.yaml", "- {id: b}\n")]):
+        _write(root, rel, text)
+        g.commit([rel], f"step {step}", gd)
+        assert git(root, "rev-parse", "HEAD^{tree}") == _git_tree_of_work_tree(root, tmp_path / f"s{step}")
+    assert len(spliced) == 3 and all(b is not None for b in spliced)       # the in-place path was taken
+    _write(root, "cases/2026-0600/case.yaml", "n: new\n")                   # a new folder: listed
+    os.remove(root / "cases/2026-0001/case.yaml")                           # a folder emptied: listed
+    os.rmdir(root / "cases/2026-0001")
+    g.commit(["cases/2026-0600/case.yaml", "cases/2026-0001/case.yaml"], "add and remove", gd)
+    assert spliced[-1] is None
+    assert git(root, "rev-parse", "HEAD^{tree}") == _git_tree_of_work_tree(root, tmp_path / "last")
+    assert git(root, "status", "--porcelain") == ""
+    assert subprocess.run(["git", "-C", str(root), "fsck", "--strict"], capture_output=True).returncode == 0
