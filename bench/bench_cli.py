@@ -48,9 +48,10 @@ def timed(argv: list, runs: int) -> float:
 
 
 def heavy_imports(args: list) -> list:
-    code = ("import sys, runpy; sys.argv = ['aftercare'] + sys.argv[1:]\n"
-            "try:\n    runpy.run_module('aftercare', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-            f"sys.stderr.write('\\nHEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))\n")
+    # listed by an exit handler: the program ends its process itself (cli.leave)
+    code = ("import atexit, sys, runpy; sys.argv = ['aftercare'] + sys.argv[1:]\n"
+            f"atexit.register(lambda: sys.stderr.write('\\nHEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules)))\n"
+            "runpy.run_module('aftercare', run_name='__main__')\n")
     proc = subprocess.run([sys.executable, "-c", code, *args], env=env(), capture_output=True, text=True)
     return [m for m in proc.stderr.rsplit("HEAVY=", 1)[-1].strip().split(",") if m]
 
