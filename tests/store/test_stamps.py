@@ -34,3 +34,35 @@ def test_a_case_folder_keys_each_file_as_file_key_does(tmp_path):
     assert list(keys) == want
     # by hand: a trusted, b racy, c trusted, d racy (whole seconds: "written" does not help), e trusted (written)
     assert [len(k) for k in keys[1:]] == [4, 2, 4, 2, 4]
+
+
+def test_the_work_tree_key_is_the_same_walked_by_one_thread_or_two(tmp_path):
+    import time
+
+    from aftercare.store.stamps import tree_state
+
+    root = tmp_path / "store"
+    (root / ".git").mkdir(parents=True)
+    (root / "aftercare.yaml").write_text("office: x\n", encoding="utf-8")
+    old = time.time_ns() - 10 * 10 ** 9
+    for i in range(40):
+        d = root / "cases" / f"2026-{i:04d}" / "events"
+        d.mkdir(parents=True)
+        for f in (d.parent / "case.yaml", d / "2026-a.yaml"):
+            f.write_text(f"{i}\n", encoding="utf-8")
+            os.utime(f, ns=(old, old))
+    os.utime(root / "aftercare.yaml", ns=(old, old))
+    now = time.time_ns()
+    one = tree_state(root, root / ".git", now, split=10 ** 9)
+    two = tree_state(root, root / ".git", now, split=2)
+    assert one is not None and one == two
+    # one file deep in the second half changed: both walks see it
+    f = root / "cases" / "2026-0039" / "events" / "2026-a.yaml"
+    f.write_text("changed\n", encoding="utf-8")
+    os.utime(f, ns=(old + 1, old + 1))
+    assert tree_state(root, root / ".git", now, split=2)[0] != two[0]
+    assert tree_state(root, root / ".git", now, split=10 ** 9)[0] != one[0]
+    # a file too young to trust, in either half: no key at all
+    os.utime(f, ns=(now, now))
+    assert tree_state(root, root / ".git", now + 1000, split=2) is None
+    assert tree_state(root, root / ".git", now + 1000, split=10 ** 9) is None
