@@ -289,12 +289,14 @@ class Store:
         problems: list[Problem] = []
         if parsed is None:
             parsed = {}       # an empty dict from the caller is filled in place (the per-file cache)
-        rel = self.rel(files.case_file)
+        base = self.rel(Path(files.dir))       # the case folder as files are named in problems
+        rel = f"{base}/case.yaml"
+        safe: set = set()                      # folders seen not to be symlinks
         raw_case = parsed.get("case.yaml")
         case_bytes = None
         if raw_case is None:
             try:
-                case_bytes = _read(files.case_file, rel, 1)
+                case_bytes = _read(os.path.join(files.dir, "case.yaml"), rel, 1, safe)
                 raw_case = yamlio.parse_mapping(case_bytes, rel)
                 parsed["case.yaml"] = raw_case
             except yamlio.YamlProblem as exc:
@@ -308,14 +310,16 @@ class Store:
             case = case_from(files.cid, raw_case, rel, line_of, problems)
         events: list[Event] = []
         seen: dict[str, str] = {}
-        for n, p in enumerate(files.event_files):
-            relp = self.rel(p)
-            key = "events/" + p.name
+        evdir = os.path.join(files.dir, "events")
+        for n, name in enumerate(files.names):
+            relp = f"{base}/events/{name}"
+            key = "events/" + name
+            p = os.path.join(evdir, name)
             raw = parsed.get(key)
             data = None
             if raw is None:
                 try:
-                    data = _read(p, relp, 2)
+                    data = _read(p, relp, 2, safe)
                     raw = yamlio.parse_events(data, relp)
                     if raw is None:
                         raw = []
@@ -334,7 +338,7 @@ class Store:
                 ev = event_from(item, relp, 0, sub, n * 100000 + i)
                 if sub or (ev is not None and ev.id in seen):
                     if lines is None:
-                        lines = yamlio.item_lines(data if data is not None else p.read_bytes())
+                        lines = yamlio.item_lines(data if data is not None else Path(p).read_bytes())
                     line = lines[i] if i < len(lines) else 1
                     problems.extend(Problem(x.path, line, x.code, x.message, x.hint) for x in sub)
                     if ev is not None and ev.id in seen:
@@ -401,13 +405,20 @@ class Store:
             tx.journal.done()
 
 
-def _read(path: Path, rel: str, depth: int) -> bytes:
+def _read(path: str | Path, rel: str, depth: int, safe: set | None = None) -> bytes:
     """A store file's bytes; a symlink (the file, or one of its `depth` folders up to the case folder)
-    is refused as a problem: it could point anywhere on the machine."""
-    folders = [path.parents[i] for i in range(depth)]
+    is refused as a problem: it could point anywhere on the machine. `safe`: folders already seen not to
+    be symlinks (by this reader, a moment ago), not asked again; those seen now are added."""
+    folder = os.fspath(path)
     try:
-        if any(os.path.islink(f) for f in folders):
-            raise OSError(errno.ELOOP, "symlink")
+        for _ in range(depth):
+            folder = os.path.dirname(folder)
+            if safe is not None and folder in safe:
+                continue
+            if os.path.islink(folder):
+                raise OSError(errno.ELOOP, "symlink")
+            if safe is not None:
+                safe.add(folder)
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
         if exc.errno != errno.ELOOP:
