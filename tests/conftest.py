@@ -137,3 +137,19 @@ def due_json(cli: Cli, cid: str, today: str | None = None, *extra: str) -> list:
     res = cli("due", "--case", cid, "--format", "json", *extra, today=today)
     assert res.exit_code == 0, res.output
     return json.loads(res.stdout)
+
+
+def synth_with_demo(tmp_path_factory, n: int, seed: int, today: date) -> Path:
+    """A synthetic store of `n` persons (tools/synth.py, no git) with the demo's twelve (awaiting, suspended,
+    on leave, refusals, explanations …) added under the case IDs D<id>."""
+    import shutil
+
+    import synth
+
+    root = tmp_path_factory.mktemp("synth") / "s"
+    synth.generate(root, n, seed, today, git=False)
+    demo = tmp_path_factory.mktemp("synth") / "demo"
+    synth.generate_demo(demo)
+    for d in sorted((demo / "cases").iterdir()):
+        shutil.copytree(d, root / "cases" / f"D{d.name}")
+    return root

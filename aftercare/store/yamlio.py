@@ -308,19 +308,19 @@ def fast_mapping(data: bytes) -> dict | None:
 
 def parse_mapping(data: bytes, path: str):
     """A mapping file: the fast path when the file has the canonical shape, else libyaml."""
-    if len(data) <= MAX_BYTES:
-        got = fast_mapping(data)
-        if got is not None:
-            return got
-    return parse(data, path)
+    return _fast_or_parse(fast_mapping, data, path)
 
 
 def parse_events(data: bytes, path: str):
     """An event file: the fast path when the file has the canonical shape, else libyaml."""
+    return _fast_or_parse(fast_items, data, path)
+
+
+def _fast_or_parse(fast, data: bytes, path: str):
     if len(data) <= MAX_BYTES:
-        items = fast_items(data)
-        if items is not None:
-            return items
+        got = fast(data)
+        if got is not None:
+            return got
     return parse(data, path)
 
 

@@ -3,12 +3,11 @@ summary keeps is the same as from the full evaluation, on any day."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, timedelta
 
 import pytest
 
-import synth  # tools/synth.py (on the path through conftest)
+from conftest import synth_with_demo
 from aftercare.core.engine import evaluate_in
 from aftercare.store import Store
 
@@ -17,13 +16,7 @@ TODAY = date(2026, 11, 23)
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    root = tmp_path_factory.mktemp("open") / "s"
-    synth.generate(root, 30, 11, TODAY, git=False)
-    demo = tmp_path_factory.mktemp("open") / "demo"
-    synth.generate_demo(demo)            # suspended, on leave, refusals, explanations …
-    for d in sorted((demo / "cases").iterdir()):
-        shutil.copytree(d, root / "cases" / f"D{d.name}")
-    return Store(root, use_cache=False)
+    return Store(synth_with_demo(tmp_path_factory, 30, 11, TODAY), use_cache=False)
 
 
 def open_items(view, day):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import synth  # tools/synth.py (on the path through conftest)
+from conftest import synth_with_demo
 from aftercare.store import Store
 from aftercare.views import agenda as A
 from aftercare.views import parallel as P
@@ -33,12 +33,7 @@ def _settle(root: Path) -> None:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     """16 synthetic persons and the demo's 12 (suspended, on leave, refusals …), one of them damaged."""
-    root = tmp_path_factory.mktemp("par") / "s"
-    synth.generate(root, 16, 7, TODAY, git=False)
-    demo = tmp_path_factory.mktemp("par") / "demo"
-    synth.generate_demo(demo)
-    for d in sorted((demo / "cases").iterdir()):
-        shutil.copytree(d, root / "cases" / f"D{d.name}")
+    root = synth_with_demo(tmp_path_factory, 16, 7, TODAY)
     damaged = sorted((root / "cases").iterdir())[5] / "case.yaml"
     damaged.write_text(damaged.read_text(encoding="utf-8").replace("measure:", "measure: [", 1), encoding="utf-8")
     _settle(root)
