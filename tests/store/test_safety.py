@@ -16,6 +16,9 @@ import pytest
 
 from conftest import HAN, Cli, git, person, refused
 
+# the transfer tests' helpers (tests/actions/test_transfer.py), also when this file runs on its own
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "actions"))
+
 REPO = Path(__file__).resolve().parents[2]
 TODAY = "2026-05-20"
 
