@@ -20,12 +20,11 @@ import json
 import os
 import sys
 
-FORMAT = "3"
+FORMAT = "4"
 SCHEMA = {
     "meta": "CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
     # one stored agenda: its query (JSON), when it was made (for keeping the newest few), its layout (JSON)
-    "answer": ("CREATE TABLE answer (qid TEXT PRIMARY KEY, made INTEGER NOT NULL, query TEXT NOT NULL, "
-               "layout TEXT NOT NULL)"),
+    "answer": "CREATE TABLE answer (qid TEXT PRIMARY KEY, made INTEGER NOT NULL, layout TEXT NOT NULL)",
     # the state it was computed from: each case's case.yaml key, the key of all its files, its worker;
     # and its rows (JSON: [group, deadline, kind, seq, w0..w7] each), so that a write finds them at once
     "answer_case": ("CREATE TABLE answer_case (qid TEXT NOT NULL, cid TEXT NOT NULL, head TEXT, keys TEXT, "
@@ -160,13 +159,6 @@ def answers_path(git_dir, root):
     return folder / f"{tag}.answers.sqlite3"
 
 
-def schema_holds(db) -> bool:
-    """Exactly our tables and their automatic indexes: no view, trigger or anything else."""
-    objects = db.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
-    tables = {name: sql for kind, name, sql in objects if kind == "table"}
-    return tables == SCHEMA and all(kind == "table" or (kind == "index" and sql is None) for kind, _n, sql in objects)
-
-
 def parse_check_args(args: list) -> dict | None:
     """`check`'s options (--store, --format table|json), each once; None for anything else."""
     opts = _options(args, ("--store", "--format"))
@@ -187,6 +179,7 @@ def _open(q: dict):
     from pathlib import Path
 
     from aftercare.store import stamps
+    from aftercare.store.cache import schema_holds
 
     if os.environ.get("AFTERCARE_NO_CACHE"):
         return None
@@ -205,7 +198,7 @@ def _open(q: dict):
     db = sqlite3.connect(Path(path).as_uri() + "?mode=ro", uri=True, timeout=0.5)
     try:
         db.execute("PRAGMA trusted_schema=OFF")
-        if schema_holds(db):
+        if schema_holds(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall(), SCHEMA):
             meta = dict(db.execute("SELECT k, v FROM meta"))
             if meta.get("format") == FORMAT and meta.get("ctx") == stamps.context_fingerprint((root / stamps.CONFIG).read_bytes()):
                 return root, git_dir, db

@@ -20,15 +20,20 @@ from aftercare.cli import present
 from aftercare.cli.output import Fitted, measure
 from aftercare.cli.text import width
 from aftercare.store.cache import discard_db, open_plain_db
-from aftercare.store.stamps import nothing_pending, tree_state
+from aftercare.store.stamps import head_key, nothing_pending, tree_state
+from aftercare.views.agenda import STATUS_ORDER
 
 KEEP = 8
-GROUPS = present.AGENDA_GROUPS
-ORDER = {k: i for i, k in enumerate(GROUPS)}
+GROUPS = present.AGENDA_GROUPS            # in the order of views.agenda.STATUS_ORDER
+
+
+def _keyed(store) -> bool:
+    """The store has caches `quick` can find (its own .git folder) and they are in use."""
+    return store.use_cache and store.git_dir is not None and store.git_dir == store.root / ".git"
 
 
 def _db(store, create: bool):
-    if not store.use_cache or store.git_dir is None or store.git_dir != store.root / ".git":
+    if not _keyed(store):
         return None, None
     path = quick.answers_path(store.git_dir, store.root)
     if not create and not path.is_file():
@@ -36,19 +41,20 @@ def _db(store, create: bool):
     return open_plain_db(path, quick.SCHEMA, {"format": quick.FORMAT, "ctx": store.context_fingerprint()}), path
 
 
-def _grouped(lines: list, day: date) -> dict:
-    """{group: (rows [(line, seq)], fitted, natural widths, the cells' widths by column)} in the agenda's order."""
+def _grouped(lines: list) -> dict:
+    """{group: [(line, seq)]} of lines in the agenda's order; seq: the line's place among its case's lines."""
     seq: dict = {}
     by: dict = {}
     for ln in lines:
         n = seq.get(ln.item.case, 0)
         seq[ln.item.case] = n + 1
-        by.setdefault(ORDER[ln.item.status], []).append((ln, n))
+        by.setdefault(STATUS_ORDER[ln.item.status], []).append((ln, n))
     return by
 
 
-def _rows(qid: str, grp: int, pairs: list, day: date, fitted: Fitted | None, cols, headers=present.AGENDA_HEADERS):
+def _rows(qid: str, grp: int, pairs: list, day: date, fitted: Fitted | None, cols):
     """The answer_row tuples of these lines of one group; with `fitted` None, fitted to them (returned too)."""
+    headers = present.AGENDA_HEADERS
     texts, columns, col_widths = measure([present.agenda_cells(ln, day) for ln, _n in pairs])
     if fitted is None:
         fitted = Fitted.of(headers, col_widths, cols, **present.AGENDA_TABLE)
@@ -72,7 +78,7 @@ def keep_and_compose(store, lines: list, day: date, within: int | None, worker: 
               "within": store.rules.for_day(day).upcoming_days if within is None else within,
               "worker": worker, "case": case}
     rows = []
-    for grp, pairs in sorted(_grouped(lines, day).items()):
+    for grp, pairs in sorted(_grouped(lines).items()):
         got, fitted, col_widths = _rows(qid, grp, pairs, day, None, cols)
         rows.extend(got)
         layout["heads"][str(grp)] = fitted.head(present.AGENDA_HEADERS)
@@ -95,9 +101,7 @@ def _keep(store, qid: str, layout: dict, rows: list, seen: dict) -> None:
     try:
         db.execute("BEGIN IMMEDIATE")
         _drop(db, qid)
-        db.execute("INSERT INTO answer VALUES (?, ?, ?, ?)",
-                   (qid, time.time_ns(), json.dumps([layout["day"], layout["within"], layout["worker"], layout["case"]]),
-                    json.dumps(layout, ensure_ascii=False)))
+        db.execute("INSERT INTO answer VALUES (?, ?, ?)", (qid, time.time_ns(), json.dumps(layout, ensure_ascii=False)))
         mine: dict = {}
         for r in rows:
             mine.setdefault(r[3], []).append(_own(r))
@@ -156,11 +160,11 @@ def update(store, done: dict, today: date) -> None:
 def _brought_up(db, qid: str, layout: dict, done: dict, today: date) -> bool:
     """Replace the rows of the cases in `done`; False when the agenda cannot stay (then it is dropped)."""
     from aftercare.core.model import live_agenda
-    from aftercare.views.agenda import HORIZON_DAYS, AgendaLine
+    from aftercare.views.agenda import HORIZON_DAYS, AgendaLine, line_order
 
     day = date.fromordinal(layout["day"])
     within, worker, case = layout["within"], layout["worker"], layout["case"]
-    if day != today or (day - today).days + within > HORIZON_DAYS:
+    if day != today or within > HORIZON_DAYS:      # the summaries just computed are for today, this far ahead
         return False
     for cid, (s, keys) in sorted(done.items()):
         if case is not None and cid != case:
@@ -172,9 +176,9 @@ def _brought_up(db, qid: str, layout: dict, done: dict, today: date) -> bool:
             lines = [AgendaLine(it, s.name, s.worker) for it in live_agenda(s.items, s.state, day, within)]
         if any(ln.item.provisional for ln in lines):
             return False
-        lines.sort(key=lambda ln: (ORDER[ln.item.status], ln.item.deadline, ln.item.case, ln.item.kind))
+        lines.sort(key=line_order)
         new_rows = []
-        for grp, pairs in sorted(_grouped(lines, day).items()):
+        for grp, pairs in sorted(_grouped(lines).items()):
             g = str(grp)
             if g not in layout["fitted"]:
                 return False                  # a group not shown before: its layout is not known
@@ -211,7 +215,7 @@ def _brought_up(db, qid: str, layout: dict, done: dict, today: date) -> bool:
                        "AND seq = ?", [(qid, o[0], o[1], cid, o[2], o[3]) for o in old])
         db.executemany(f"INSERT INTO answer_row VALUES ({','.join('?' * 15)})", new_rows)
         db.execute("INSERT OR REPLACE INTO answer_case VALUES (?, ?, ?, ?, ?, ?)",
-                   (qid, cid, keys.split("\x1e", 1)[0], keys, s.worker or "", json.dumps([_own(r) for r in new_rows])))
+                   (qid, cid, head_key(keys), keys, s.worker or "", json.dumps([_own(r) for r in new_rows])))
     return True
 
 
@@ -219,7 +223,7 @@ def _brought_up(db, qid: str, layout: dict, done: dict, today: date) -> bool:
 
 def check_begins(store):
     """The work tree's key before `check` reads it (None: not keyed, nothing will be kept)."""
-    if not store.use_cache or store.git_dir != store.root / ".git":
+    if not _keyed(store):
         return None
     try:
         return tree_state(store.root, store.git_dir, time.time_ns())

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import os
 import sqlite3
 from pathlib import Path
 
 from aftercare.store.plain import decode_value, encode_value
-from aftercare.store.stamps import cache_dir, case_file_key, keys_text  # noqa: F401 (the callers' names)
+from aftercare.store.stamps import cache_dir
 
 FORMAT = "4"
 _SCHEMA = {
@@ -62,6 +61,13 @@ def open_plain_db(path: Path, schema: dict, meta: dict) -> sqlite3.Connection | 
     return None
 
 
+def schema_holds(objects: list, schema: dict) -> bool:
+    """`objects` (sqlite_master's type, name, sql) are exactly `schema`'s tables and their automatic
+    indexes: no view, trigger or anything else."""
+    tables = {name: sql for kind, name, sql in objects if kind == "table"}
+    return tables == schema and all(kind == "table" or (kind == "index" and sql is None) for kind, _n, sql in objects)
+
+
 def discard_db(path: Path, db: sqlite3.Connection | None) -> None:
     """Close `db` and delete the file with its journals; returns None for `self.db = discard_db(...)`."""
     if db is not None:
@@ -82,7 +88,6 @@ def _connect(path: Path, schema: dict, meta: dict) -> sqlite3.Connection:
         # and a stale row never matches the files' keys)
         db.execute("PRAGMA synchronous=OFF")
         objects = db.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
-        tables = {name: sql for kind, name, sql in objects if kind == "table"}
         if not objects:
             db.execute("BEGIN IMMEDIATE")
             for sql in schema.values():
@@ -92,9 +97,7 @@ def _connect(path: Path, schema: dict, meta: dict) -> sqlite3.Connection:
             with contextlib.suppress(OSError):
                 os.chmod(path, 0o600)
             return db
-        # exactly our tables and their automatic indexes: no view, trigger or anything else
-        if tables != schema or any(kind != "table" and not (kind == "index" and sql is None)
-                                   for kind, name, sql in objects):
+        if not schema_holds(objects, schema):
             raise ValueError("unexpected cache schema")
         have = dict(db.execute("SELECT k, v FROM meta"))
         if any(have.get(k) != v for k, v in meta.items()):

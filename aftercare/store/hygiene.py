@@ -16,10 +16,9 @@ from pathlib import Path
 
 from aftercare.core.model import Problem
 from aftercare.store.fsutil import atomic_write
-from aftercare.store.stamps import PENDING as _PENDING, SECURED, index_stamp as _index_stamp
+from aftercare.store.stamps import PENDING as _PENDING, SECURED, TREE_SKIP as _SKIP, index_stamp as _index_stamp
 
 FILE_MODE, DIR_MODE = 0o600, 0o700
-_SKIP = {".git", "out", ".aftercare-cache"}
 
 
 def _walk(root: Path):

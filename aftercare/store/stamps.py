@@ -23,16 +23,19 @@ RACY_NS = 2_000_000_000          # a file system that keeps whole seconds (FAT, 
 RACY_FINE_NS = 100_000_000      # one that keeps sub-second times (ext4, xfs, btrfs, tmpfs, NTFS): 0.1 s
 
 
-def file_key(rel: str, st: os.stat_result, now_ns: int, written: bool = False):
-    """(rel, mtime_ns, size, inode), or (rel, None) while the file may still change unseen.
+def young(mtime_ns: int, now_ns: int) -> bool:
+    """Modified within the file system's timestamp granularity: the file may change again without its
+    time changing, so its key is not trusted (git's "racy" rule). A time with a sub-second part says
+    the times are fine (a few ms): 0.1 s is then safely past the granularity; else 2 s."""
+    return now_ns - mtime_ns < (RACY_FINE_NS if mtime_ns % 1_000_000_000 else RACY_NS)
 
-    A file modified within the file system's timestamp granularity may change again without its time
-    changing: such a key is never trusted (git's "racy" rule), so the next command re-reads it. A time
-    with a sub-second part says the times are fine (a few ms): 0.1 s is then safely past the
-    granularity. A file this process has just renamed into place is trusted at once on such a file
-    system: a later edit brings a later time, a new inode or another size."""
-    fine = st.st_mtime_ns % 1_000_000_000 != 0
-    if now_ns - st.st_mtime_ns < (RACY_FINE_NS if fine else RACY_NS) and not (written and fine):
+
+def file_key(rel: str, st: os.stat_result, now_ns: int, written: bool = False):
+    """(rel, mtime_ns, size, inode), or (rel, None) while the file is `young` (the next command re-reads
+    it). A file this process has just renamed into place is trusted at once where times are fine: a
+    later edit brings a later time, a new inode or another size."""
+    m = st.st_mtime_ns
+    if young(m, now_ns) and not (written and m % 1_000_000_000):
         return (rel, None)
     return (rel, st.st_mtime_ns, st.st_size, st.st_ino)
 
@@ -49,8 +52,7 @@ def case_keys(case_dir: str, now_ns: int, written: frozenset = frozenset()) -> t
     for name, st in found:          # `file_key` of each, inline: a county's agenda takes 80,000 of them
         rel = "events/" + name
         m = st.st_mtime_ns
-        fine = m % 1_000_000_000 != 0
-        if now_ns - m < (RACY_FINE_NS if fine else RACY_NS) and not (fine and written and rel in written):
+        if young(m, now_ns) and not (m % 1_000_000_000 and written and rel in written):
             keys.append((rel, None))
         else:
             keys.append((rel, m, st.st_size, st.st_ino))
@@ -70,8 +72,12 @@ def keys_text(keys: tuple) -> str | None:
 def case_file_key(path: str, now_ns: int) -> str | None:
     """The first component of `keys_text` (case.yaml alone), from one stat: enough to know that a case's
     worker (written in case.yaml) has not changed."""
-    k = file_key("case.yaml", os.stat(path), now_ns)
-    return None if k[1] is None else f"case.yaml\x1f{k[1]}\x1f{k[2]}\x1f{k[3]}"
+    return keys_text((file_key("case.yaml", os.stat(path), now_ns),))
+
+
+def head_key(text: str | None) -> str | None:
+    """The first component (case.yaml's) of a `keys_text`."""
+    return None if text is None else text.split("\x1e", 1)[0]
 
 
 def index_stamp(git_dir: Path) -> str:
@@ -168,7 +174,7 @@ def cache_dir(git_dir: Path, root: Path) -> tuple[Path, str]:
     return Path(git_dir) / "aftercare-cache", tag
 
 
-TREE_SKIP = (".git", "out", ".aftercare-cache")      # not the work tree's (hygiene walks the same)
+TREE_SKIP = (".git", "out", ".aftercare-cache")      # not the work tree's (hygiene.problems walks the same tree)
 
 
 def tree_state(root: Path, git_dir: Path, now_ns: int, split: int = 256) -> tuple[str, str] | None:
@@ -180,9 +186,8 @@ def tree_state(root: Path, git_dir: Path, now_ns: int, split: int = 256) -> tupl
     # the top two levels here; the folders below (one per case) walked by two threads, each half in
     # order (stat and readdir release the interpreter: a county's 120,000 entries on two cores)
     below: list = []
-    for rel_dir in _entries(root, [""], seen, now_ns, depth=2, below=below):
-        if rel_dir is None:
-            return None
+    if not _entries(root, [""], seen, now_ns, depth=2, below=below):
+        return None
     if len(below) < split:
         parts = [below]
     else:
@@ -192,10 +197,8 @@ def tree_state(root: Path, git_dir: Path, now_ns: int, split: int = 256) -> tupl
 
     def walk(i: int) -> None:
         out: list = []
-        for rel_dir in _entries(root, parts[i], out, now_ns):
-            if rel_dir is None:
-                return
-        found[i] = out
+        if _entries(root, parts[i], out, now_ns):
+            found[i] = out
 
     if len(parts) == 1:
         walk(0)
@@ -234,10 +237,10 @@ def tree_state(root: Path, git_dir: Path, now_ns: int, split: int = 256) -> tupl
     return h.hexdigest(), g.hexdigest()
 
 
-def _entries(root, start: list, seen: list, now_ns: int, depth: int | None = None, below: list | None = None):
+def _entries(root, start: list, seen: list, now_ns: int, depth: int | None = None, below: list | None = None) -> bool:
     """Walk the folders `start` (depth first, names in order), appending (path, mode, time, size, inode)
-    of every entry to `seen`; yields each folder walked, or None (then stop) at a file too young to be
-    trusted. With `depth`: folders that deep are not entered but listed in `below`."""
+    of every entry to `seen`; False (and stop) at a file too `young` to be trusted. With `depth`:
+    folders that deep are not entered but listed in `below`."""
     todo = list(reversed(start))
     while todo:
         rel_dir = todo.pop()
@@ -250,17 +253,14 @@ def _entries(root, start: list, seen: list, now_ns: int, depth: int | None = Non
             st = e.stat(follow_symlinks=False)
             if e.is_dir(follow_symlinks=False):
                 subdirs.append(prefix + name)
-            else:
-                m = st.st_mtime_ns
-                if now_ns - m < (RACY_FINE_NS if m % 1_000_000_000 else RACY_NS):
-                    yield None           # may still change unseen (as `file_key`)
-                    return
+            elif young(st.st_mtime_ns, now_ns):
+                return False
             seen.append((prefix + name, st.st_mode, st.st_mtime_ns, st.st_size, st.st_ino))
         if depth is not None and level >= depth:
             below.extend(subdirs)
         else:
             todo.extend(reversed(subdirs))
-        yield rel_dir
+    return True
 
 
 def _suppress():

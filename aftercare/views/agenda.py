@@ -19,7 +19,8 @@ from datetime import date, timedelta
 
 from aftercare.core.model import DueItem, live_agenda
 from aftercare.store import Store
-from aftercare.store.cache import ReadCache, cache_path, case_file_key, keys_text
+from aftercare.store.cache import ReadCache, cache_path
+from aftercare.store.stamps import case_file_key, head_key, keys_text
 from aftercare.store.store import CASES, CaseFiles
 
 HORIZON_DAYS = 62      # open items cached this far ahead of the day computed
@@ -235,7 +236,7 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
                 head = case_file_key(os.path.join(store.cases_dir, cid, "case.yaml"), now)
             except OSError:
                 head = None
-            if head is not None and row[1].split("\x1e", 1)[0] == head:
+            if head is not None and head_key(row[1]) == head:
                 if seen is not None:
                     seen[cid] = (head, None, row[0])
                 continue
@@ -247,7 +248,7 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
         # a worker's agenda decodes only that worker's rows (a row is for the files as they are now)
         if worker and row is not None and ktext is not None and row[1] == ktext and row[0] != worker:
             if seen is not None:
-                seen[cid] = (ktext.split("\x1e", 1)[0], ktext, row[0])
+                seen[cid] = (head_key(ktext), ktext, row[0])
             continue
         e = _entry(row, files.keys, ktext, (day, within) if live_only else None)
         if (e is not None and e.ruleset == ruleset and e.computed <= day
@@ -259,7 +260,7 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
             stale.append((files, ktext))
             continue
         if seen is not None:
-            seen[cid] = (None if ktext is None else ktext.split("\x1e", 1)[0], ktext, s.worker)
+            seen[cid] = (head_key(ktext), ktext, s.worker)
         if worker and s.worker != worker:
             continue
         slots.append(s)
@@ -280,7 +281,7 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
             if row is not None:
                 put[files.cid] = row
             if seen is not None:
-                seen[files.cid] = (None if ktext is None else ktext.split("\x1e", 1)[0], ktext, s.worker)
+                seen[files.cid] = (head_key(ktext), ktext, s.worker)
             if worker and s.worker != worker:
                 continue
         out.append(s)
@@ -375,6 +376,15 @@ class AgendaLine:
     worker: str
 
 
+STATUS_ORDER = {"overdue": 0, "due": 1, "upcoming": 2}
+
+
+def line_order(ln: AgendaLine) -> tuple:
+    """An agenda's order: overdue, due, upcoming; then by deadline, case and kind."""
+    it = ln.item
+    return (STATUS_ORDER[it.status], it.deadline, it.case, it.kind)
+
+
 def agenda(store: Store, day: date, within: int | None = None, case: str | None = None, worker: str | None = None,
            today: date | None = None, seen: dict | None = None):
     """Open items on `day` for the whole store: (lines sorted overdue → due → upcoming, problems, unknown years)."""
@@ -388,6 +398,5 @@ def agenda(store: Store, day: date, within: int | None = None, case: str | None 
             years.update(s.provisional_years)
         # these summaries are this call's own (fresh from the cache or the engine), dropped on return
         lines.extend(AgendaLine(it, s.name, s.worker) for it in live_agenda(s.items, s.state, day, within, consume=True))
-    order = {"overdue": 0, "due": 1, "upcoming": 2}
-    lines.sort(key=lambda ln: (order[ln.item.status], ln.item.deadline, ln.item.case, ln.item.kind))
+    lines.sort(key=line_order)
     return lines, problems, sorted(years)

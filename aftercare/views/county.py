@@ -102,7 +102,7 @@ def county_agenda(labelled: list, day: date, within: int | None, case: str | Non
 
     A person registered in several stores (same ID number) is listed once: from the store where the
     case is not closed (the first such store given), with the other registrations in `also`."""
-    from aftercare.views.agenda import AgendaLine, live_agenda, summaries
+    from aftercare.views.agenda import STATUS_ORDER, AgendaLine, live_agenda, summaries
 
     done = ("clean", "closed")
 
@@ -127,8 +127,7 @@ def county_agenda(labelled: list, day: date, within: int | None, case: str | Non
                          for it in live_agenda(s.items, s.state, day, w))
             if any(i.provisional for i in s.items):
                 years.update(s.provisional_years)
-    order = {"overdue": 0, "due": 1, "upcoming": 2}
-    lines.sort(key=lambda x: (order[x[1].item.status], x[1].item.deadline, x[0], x[1].item.case, x[1].item.kind))
+    lines.sort(key=lambda x: (STATUS_ORDER[x[1].item.status], x[1].item.deadline, x[0], x[1].item.case, x[1].item.kind))
     return lines, problems, sorted(years)
 
 

@@ -354,7 +354,7 @@ def from_row(label: str, r: list, wins: bytes, packed: bytes, since: int = 0) ->
 def load_facts(store, label: str, d2: date, since: date | None = None):
     """PersonFacts of every case of `store` as of `d2`: (facts, problems). With `since`, windows and
     records dated before it may be left out (every figure of a period starting on or after it is the same)."""
-    from aftercare.store.cache import keys_text
+    from aftercare.store.stamps import keys_text
 
     cache = StatsCache(store, d2)
     rows = cache.rows()
