@@ -36,7 +36,7 @@ def test_a_case_folder_keys_each_file_as_file_key_does(tmp_path):
     assert [len(k) for k in keys[1:]] == [4, 2, 4, 2, 4]
 
 
-def test_the_work_tree_key_is_the_same_walked_by_one_thread_or_two(tmp_path):
+def test_the_work_tree_key_sees_every_entry(tmp_path):
     import time
 
     from aftercare.store.stamps import tree_state
@@ -53,16 +53,28 @@ def test_the_work_tree_key_is_the_same_walked_by_one_thread_or_two(tmp_path):
             os.utime(f, ns=(old, old))
     os.utime(root / "aftercare.yaml", ns=(old, old))
     now = time.time_ns()
-    one = tree_state(root, root / ".git", now, split=10 ** 9)
-    two = tree_state(root, root / ".git", now, split=2)
-    assert one is not None and one == two
-    # one file deep in the second half changed: both walks see it
+    one = tree_state(root, root / ".git", now)
+    assert one is not None and tree_state(root, root / ".git", now) == one
+    # .git and out/ are not the work tree's
+    (root / "out").mkdir()
+    (root / ".git" / "x").write_text("x", encoding="utf-8")
+    assert tree_state(root, root / ".git", now)[0] == one[0]
+    seen = {one[0]}
+    # one file deep in the tree changed (its time only)
     f = root / "cases" / "2026-0039" / "events" / "2026-a.yaml"
-    f.write_text("changed\n", encoding="utf-8")
     os.utime(f, ns=(old + 1, old + 1))
-    assert tree_state(root, root / ".git", now, split=2)[0] != two[0]
-    assert tree_state(root, root / ".git", now, split=10 ** 9)[0] != one[0]
-    # a file too young to trust, in either half: no key at all
-    os.utime(f, ns=(now, now))
-    assert tree_state(root, root / ".git", now + 1000, split=2) is None
-    assert tree_state(root, root / ".git", now + 1000, split=10 ** 9) is None
+    seen.add(tree_state(root, root / ".git", now)[0])
+    # its mode
+    f.chmod(0o600 if f.stat().st_mode & 0o077 else 0o644)
+    seen.add(tree_state(root, root / ".git", now)[0])
+    # an empty folder where none was
+    (root / "cases" / "2026-0003" / "extra").mkdir()
+    seen.add(tree_state(root, root / ".git", now)[0])
+    # a file renamed (same time, size and inode, another name)
+    f.rename(f.with_name("2026-b.yaml"))
+    seen.add(tree_state(root, root / ".git", now)[0])
+    assert len(seen) == 5, seen
+    # a file too young to trust: no key at all
+    g = f.with_name("2026-b.yaml")
+    os.utime(g, ns=(now, now))
+    assert tree_state(root, root / ".git", now + 1000) is None
