@@ -250,7 +250,10 @@ def agenda_answer(args: list) -> str | None:
         if row is None:
             return None
         layout = json.loads(row[0])
-        cases = db.execute("SELECT cid, head, keys, worker FROM answer_case WHERE qid = ? ORDER BY cid", (qid,)).fetchall()
+        # one worker's agenda: the key of every file of that worker's cases, of the others' case.yaml only
+        keys = "keys" if q["worker"] is None else "CASE WHEN worker = ?2 THEN keys END"
+        cases = db.execute(f"SELECT cid, head, {keys}, worker FROM answer_case WHERE qid = ?1 ORDER BY cid",
+                           (qid,) if q["worker"] is None else (qid, q["worker"])).fetchall()
         if not _files_hold(root, cases, q["worker"], q["case"]):
             return None
         rows = db.execute("SELECT grp, text FROM answer_row WHERE qid = ? ORDER BY grp, deadline, cid, kind, seq",
@@ -265,7 +268,7 @@ def _files_hold(root, cases: list, worker: str | None, case: str | None) -> bool
     another worker: the same case.yaml)."""
     import time
 
-    from aftercare.store.stamps import CASES, case_file_key, case_keys, keys_text
+    from aftercare.store.stamps import CASES, case_keys, keys_text, stat_key
 
     now = time.time_ns()
     base = os.path.join(root, CASES)
@@ -286,12 +289,16 @@ def _files_hold(root, cases: list, worker: str | None, case: str | None) -> bool
             return False
     elif [c[0] for c in cases] != [case]:
         return False
+    prefix = base + os.sep
+    stat = os.stat
     for cid, head, keys, owner in cases:
-        d = os.path.join(base, cid)
         try:
-            if worker is not None and owner != worker and head is not None and case_file_key(os.path.join(d, "case.yaml"), now) == head:
-                continue
-            if keys is None or keys_text(case_keys(d, now)[1]) != keys:
+            if worker is not None and owner != worker:
+                # another worker's case: still not this worker's while its case.yaml is the same (a key
+                # is stored only for a file old enough to be trusted, so the same stat is the same file)
+                if head is None or stat_key("case.yaml", stat(prefix + cid + "/case.yaml")) != head:
+                    return False
+            elif keys is None or keys_text(case_keys(prefix + cid, now)[1]) != keys:
                 return False
         except OSError:
             return False

@@ -71,6 +71,11 @@ def keys_text(keys: tuple) -> str | None:
     return "\x1e".join(parts)
 
 
+def stat_key(rel: str, st: os.stat_result) -> str:
+    """`keys_text` of one file from its stat, young or not (to compare with a key stored when it was trusted)."""
+    return f"{rel}\x1f{st.st_mtime_ns}\x1f{st.st_size}\x1f{st.st_ino}"
+
+
 def case_file_key(path: str, now_ns: int) -> str | None:
     """The first component of `keys_text` (case.yaml alone), from one stat: enough to know that a case's
     worker (written in case.yaml) has not changed."""

@@ -305,6 +305,31 @@ def test_a_check_after_any_change_is_made_again(office, change):
         assert check_answered(cli.root, **extra) is None
 
 
+def test_a_hand_edit_giving_another_workers_case_to_this_worker_is_seen(office):
+    """The worker's agenda rests on the case.yaml of every other worker's case too: an edit in place
+    (the folder's time unchanged, as nano or a Windows editor writes) moving b to 王强 is in the next
+    answer; so is one moving a away from 王强."""
+    cli, (a, b, c) = office
+    before = computed_and_kept(cli.root, "--worker", "王强")
+    assert b not in before
+    for cid, old, new in ((b, "赵敏", "王强"), (a, "王强", "赵敏")):
+        folder = next(p for p in (cli.root / "cases").rglob(cid) if (p / "case.yaml").is_file())
+        case_yaml = folder / "case.yaml"
+        folder_time = folder.stat().st_mtime_ns
+        with open(case_yaml, "r+", encoding="utf-8") as f:      # in place: same inode, no rename
+            text = f.read().replace(f'worker: "{old}"', f'worker: "{new}"')
+            f.seek(0)
+            f.write(text)
+            f.truncate()
+        assert folder.stat().st_mtime_ns == folder_time
+        settle(cli.root)
+        want = reference(cli.root, "--worker", "王强")
+        assert answered(cli.root, "--worker", "王强") is None
+        assert run(cli.root, "--worker", "王强").stdout == want
+        assert (cid in want) == (new == "王强")
+        assert answered(cli.root, "--worker", "王强") == want
+
+
 def test_a_series_of_writes_never_leaves_a_wrong_answer(office):
     """Each write brings the stored agendas up to date or drops them; after each, what `due` prints
     (from the cache or not) is the agenda computed without any cache. Most are answered from the cache."""
