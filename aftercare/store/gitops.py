@@ -4,11 +4,12 @@ Commits are built with plumbing, without an index: the changed files are hashed,
 their paths are rebuilt (read by one `cat-file --batch` while the files are hashed, written by one
 `mktree --batch`, bottom-up), then commit-tree and update-ref as a compare-and-swap. Cost grows with
 the depth of the paths, not with the size of the store; exactly the paths of the action are
-committed, whatever else is staged. A commit is six git processes (cat-file with hash-object, then
-mktree, commit-tree, update-index, update-ref): HEAD is read from the repository's files where that
-is unambiguous (`head`). A large tree (the `cases/` folder of a county) is not listed entry by entry:
-the changed sub-folder's entry is replaced in its bytes and the tree written by a `hash-object -t
-tree` beside mktree, so that a record costs the same in a store of 200 persons and of 20,000.
+committed, whatever else is staged. A commit is six git processes (update-index beside cat-file with
+hash-object, then mktree, commit-tree, update-ref): HEAD is read from the repository's files where
+that is unambiguous (`head`); the real index is updated while the trees are made, HEAD moved last.
+A large tree (the `cases/` folder of a county) is not listed entry by entry: the changed
+sub-folder's entry is replaced in its bytes and the tree written by a `hash-object -t tree` beside
+mktree, so that a record costs the same in a store of 200 persons and of 20,000.
 """
 
 from __future__ import annotations
@@ -61,10 +62,7 @@ class Git:
         proc = subprocess.run(["git", *args], cwd=self.cwd, env=env or clean_env(), input=input,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if check and proc.returncode != 0:
-            said = _first_line(proc.stderr)
-            if any(w in said for w in DISK_FULL_WORDS):
-                raise GitError(f"{what}失败：磁盘空间已满（{said}）", code="git-failed")
-            raise GitError(f"{what}失败：{said}", code="git-failed")
+            raise _failed(what, proc.stderr, self.cwd)
         return proc.stdout.decode("utf-8", "replace")
 
     def proc(self, *args: str) -> subprocess.CompletedProcess:
@@ -98,18 +96,26 @@ class Git:
             raise GitError("git 索引被锁定（.git/index.lock 存在），另一个 git 操作正在进行；"
                            "等它结束后再试", code="git-locked")
         head = self.head()
-        tree = self.tree_with(head, paths)
-        parents = ["-p", head] if head else []
-        for p in extra_parents:
-            parents += ["-p", p]
-        commit = self.run("commit-tree", tree, *parents, "-m", message, what="git 提交").strip()
-        # keep the real index in step so that `git status` stays clean
-        self.run("update-index", "--add", "--remove", "--", *paths, what="git 更新索引")
+        # keep the real index in step so that `git status` stays clean: it needs only the files, so it
+        # runs while the trees are read, computed and written (in a large store git's rewrite of its
+        # index is the longest step); HEAD moves only once both are done
+        indexing = subprocess.Popen(["git", "update-index", "--add", "--remove", "--", *paths], cwd=self.cwd,
+                                    env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
+            try:
+                tree = self.tree_with(head, paths)
+                parents = ["-p", head] if head else []
+                for p in extra_parents:
+                    parents += ["-p", p]
+                commit = self.run("commit-tree", tree, *parents, "-m", message, what="git 提交").strip()
+            finally:
+                said = indexing.communicate()[1]        # waited for, whatever happened: the index is git's again
+            if indexing.returncode != 0:
+                raise _failed("git 更新索引", said, self.cwd)
             self.run("update-ref", "-m", "aftercare: " + message.splitlines()[0], "HEAD", commit,
                      head or "0" * 40, what="git 更新分支")
-        except GitError:
-            self.run("reset", "-q", "--", *paths, check=False)
+        except BaseException:
+            self.run("reset", "-q", "--", *paths, check=False)      # the index as it was
             raise
         return commit
 
@@ -185,10 +191,7 @@ class Git:
             for f, proc in writers:
                 out, err = proc.communicate(new[f][2])
                 if proc.returncode != 0:
-                    said = _first_line(err)
-                    if any(w in said for w in DISK_FULL_WORDS):
-                        raise GitError(f"git 写入树失败：磁盘空间已满（{said}）", code="git-failed")
-                    raise GitError(f"git 写入树失败：{said}", code="git-failed")
+                    raise _failed("git 写入树", err, self.cwd)
                 written[f] = out.decode().strip()
         if written != {f: new[f][0] for f in order}:      # git disagrees with the trees computed here: write nothing
             raise GitError("git 写入树失败：树对象与预期不符", code="git-failed")
@@ -355,6 +358,29 @@ def clear_stale_lock(lock: Path) -> bool:
     except FileNotFoundError:
         pass
     return True
+
+
+FULL_BYTES = 1024 * 1024        # less free space than this where git writes: a failed write was for want of it
+
+
+def _failed(what: str, stderr: bytes, where) -> GitError:
+    """The error of a git step that failed, in its words; a full disk said as such, also where git's
+    words do not say why (a ref it could not write: `couldn't write '….lock'`) but the disk is full."""
+    said = _first_line(stderr)
+    if any(w in said for w in DISK_FULL_WORDS) or _disk_full(where):
+        return GitError(f"{what}失败：磁盘空间已满（{said}）", code="git-failed")
+    return GitError(f"{what}失败：{said}", code="git-failed")
+
+
+def _disk_full(where) -> bool:
+    """Whether the filesystem of `where` has (almost) no room left for this user: bytes or inodes."""
+    try:
+        st = os.statvfs(where)
+    except (OSError, AttributeError):
+        return False
+    root = hasattr(os, "geteuid") and os.geteuid() == 0       # root may use the blocks kept for it
+    free = (st.f_bfree if root else st.f_bavail) * st.f_frsize
+    return free < FULL_BYTES or (st.f_files > 0 and (st.f_ffree if root else st.f_favail) == 0)
 
 
 def _first_line(raw: bytes) -> str:

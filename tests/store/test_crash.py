@@ -22,12 +22,16 @@ def test_kill_at_every_git_step_loses_nothing(tmp_path, capsys):
     assert (f["lost"], f["duplicated"], f["uncommitted"], f["swept"], f["check"]) == (0, 0, 0, 0, 0)
     assert f["killed"] >= 0.9 * f["runs"] and f["completed"] + f["rolled_back"] == f["runs"]
     # every git step of a write was a kill point: a commit is these six git processes (gitops.Git.commit;
-    # HEAD and aftercare.origin are read from .git's files; the first two run side by side), each
-    # killed before, after and, for the index update, while holding the index lock
-    six = ["cat-file", "hash-object", "mktree", "commit-tree", "update-index", "update-ref"]
+    # HEAD and aftercare.origin are read from .git's files; the first three run side by side: the index
+    # update while the trees are read and the files hashed), each killed before, after and, for the
+    # index update, while holding the index lock
+    six = ["cat-file", "hash-object", "update-index", "mktree", "commit-tree", "update-ref"]
     for command in ("record", "case add"):
         steps = f["commands"][command]["steps"]
-        assert sorted(steps[:2]) == six[:2] and steps[2:] == six[2:], (command, steps)
+        at = {step: steps.index(step) for step in six}
+        assert sorted(steps) == sorted(six), (command, steps)
+        assert max(at["cat-file"], at["hash-object"]) < at["mktree"] < at["commit-tree"] < at["update-ref"], steps
+        assert at["update-index"] < at["update-ref"], (command, steps)
     assert f["runs"] == 2 * (2 * 6 + 1)
 
 

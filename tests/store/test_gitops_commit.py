@@ -162,3 +162,61 @@ def test_a_large_folder_is_changed_in_place_as_git_would(tmp_path, git_identity,
     assert git(root, "rev-parse", "HEAD^{tree}") == _git_tree_of_work_tree(root, tmp_path / "last")
     assert git(root, "status", "--porcelain") == ""
     assert subprocess.run(["git", "-C", str(root), "fsck", "--strict"], capture_output=True).returncode == 0
+
+
+def test_a_failed_commit_leaves_head_and_the_index_as_they_were(tmp_path, git_identity, monkeypatch):
+    """The index is updated while the trees are made: when a later step fails (the trees, or the ref),
+    HEAD stays and the index entries of the commit's paths are put back as HEAD has them."""
+    from aftercare.store import gitops
+
+    root = tmp_path / "repo"
+    g = _repo(root)
+    gd = root / ".git"
+    _write(root, "cases/2026-0001/case.yaml", "n: 1\n")
+    first = g.commit(["cases/2026-0001/case.yaml"], "first", gd)
+    _write(root, "cases/2026-0001/case.yaml", "n: 2\n")
+    _write(root, "cases/2026-0001/events/2026-abcd.yaml", "- {id: a}\n")
+    paths = ["cases/2026-0001/case.yaml", "cases/2026-0001/events/2026-abcd.yaml"]
+
+    def broken(self, head, paths):
+        raise gitops.GitError("git 写入树失败：模拟", code="git-failed")
+
+    with monkeypatch.context() as m:
+        m.setattr(gitops.Git, "tree_with", broken)
+        with pytest.raises(gitops.GitError, match="模拟"):
+            g.commit(paths, "second", gd)
+    assert g.head() == first and git(root, "diff", "--cached", "--name-only") == ""
+    # the ref cannot be moved (another git holds its lock): git's words, and the index as it was
+    branch = git(root, "symbolic-ref", "HEAD")
+    (gd / (branch + ".lock")).write_text("")
+    with pytest.raises(gitops.GitError) as err:
+        g.commit(paths, "second", gd)
+    assert err.value.message.startswith("git 更新分支失败：") and "磁盘空间已满" not in err.value.message
+    assert g.head() == first and git(root, "diff", "--cached", "--name-only") == ""
+    (gd / (branch + ".lock")).unlink()
+    assert g.commit(paths, "second", gd) == g.head() != first and git(root, "status", "--porcelain") == ""
+
+
+def test_a_git_failure_on_a_full_disk_says_so_though_git_does_not(tmp_path, monkeypatch):
+    """git's ref update says only `couldn't write '….lock'` when the disk is full: with less than
+    gitops.FULL_BYTES (1 MiB) free where git writes (blocks or inodes), the message says the disk is full."""
+    import types
+
+    from aftercare.store import gitops
+
+    root = tmp_path / "repo"
+    g = _repo(root)
+    block = 4096
+
+    def statvfs(free_blocks, free_inodes=1000):
+        return lambda _p: types.SimpleNamespace(f_frsize=block, f_bavail=free_blocks, f_bfree=free_blocks,
+                                                f_files=100000, f_ffree=free_inodes, f_favail=free_inodes)
+
+    for blocks, inodes, full in ((0, 1000, True), (255, 1000, True),        # 255 × 4096 = 1,044,480 < 1 MiB
+                                 (256, 1000, False),                        # 256 × 4096 = 1 MiB exactly
+                                 (10**6, 0, True), (10**6, 1000, False)):
+        monkeypatch.setattr(gitops.os, "statvfs", statvfs(blocks, inodes))
+        with pytest.raises(gitops.GitError) as err:
+            g.run("update-ref", "HEAD", "not-a-commit", what="git 更新分支")
+        assert ("磁盘空间已满" in err.value.message) == full, (blocks, inodes, err.value.message)
+        assert err.value.message.startswith("git 更新分支失败：")
