@@ -265,12 +265,11 @@ def agenda_answer(args: list) -> str | None:
 
 def _files_hold(root, cases: list, worker: str | None, case: str | None) -> bool:
     """Every case folder is the one the answer was computed from, with the same files (a case of
-    another worker: the same case.yaml)."""
-    import time
+    another worker: the same case.yaml). Each key is compared as the file is now, young or not: a key
+    is stored only for a file trusted then (old enough, or just written by the command that stored it),
+    so the same stat is the same file, and the `due` right after a `record` is answered too."""
+    from aftercare.store.stamps import AS_STORED, CASES, case_keys, keys_text, stat_key
 
-    from aftercare.store.stamps import CASES, case_keys, keys_text, stat_key
-
-    now = time.time_ns()
     base = os.path.join(root, CASES)
     if case is None:
         try:
@@ -298,7 +297,7 @@ def _files_hold(root, cases: list, worker: str | None, case: str | None) -> bool
                 # is stored only for a file old enough to be trusted, so the same stat is the same file)
                 if head is None or stat_key("case.yaml", stat(prefix + cid + "/case.yaml")) != head:
                     return False
-            elif keys is None or keys_text(case_keys(prefix + cid, now)[1]) != keys:
+            elif keys is None or keys_text(case_keys(prefix + cid, AS_STORED)[1]) != keys:
                 return False
         except OSError:
             return False

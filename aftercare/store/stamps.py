@@ -25,6 +25,10 @@ RACY_NS = 2_000_000_000          # a file system that keeps whole seconds (FAT, 
 RACY_FINE_NS = 100_000_000      # one that keeps sub-second times (ext4, xfs, btrfs, tmpfs, NTFS): 0.1 s
 
 
+AS_STORED = 1 << 62     # a "now" far ahead: every file's key as it is, young or not (to compare with a
+                        # key stored when the file was trusted: the same stat is then the same file)
+
+
 def young(mtime_ns: int, now_ns: int) -> bool:
     """Modified within the file system's timestamp granularity: the file may change again without its
     time changing, so its key is not trusted (git's "racy" rule). A time with a sub-second part says

@@ -364,3 +364,31 @@ def test_only_a_plain_check_is_looked_up(args, ok):
     from aftercare.quick import parse_check_args
 
     assert (parse_check_args(args) is not None) == ok
+
+
+def test_a_key_stored_for_a_file_just_written_holds_while_the_file_is_young(tmp_path):
+    """The command that writes a file stores its key at once (trusted: it wrote it); the `due` that
+    follows within the racy window compares the file as it is and is answered. Any change still
+    differs: another size, another time, another inode."""
+    import time
+
+    from aftercare.quick import _files_hold
+    from aftercare.store.stamps import AS_STORED, case_keys, keys_text
+
+    folder = tmp_path / "cases" / "2026-0001"
+    (folder / "events").mkdir(parents=True)
+    (folder / "case.yaml").write_text("name: 甲\n", encoding="utf-8")
+    (folder / "events" / "2026-abcd.yaml").write_text("- {type: test}\n", encoding="utf-8")
+    stored = keys_text(case_keys(str(folder), AS_STORED)[1])
+    now = time.time_ns()
+    assert keys_text(case_keys(str(folder), now)[1]) is None           # young: not trusted as a new key
+    cases = [("2026-0001", stored.split("\x1e")[0], stored, "王强")]
+    assert _files_hold(tmp_path, cases, None, None) is True
+    assert _files_hold(tmp_path, cases, None, "2026-0001") is True
+    f = folder / "events" / "2026-abcd.yaml"
+    f.write_text("- {type: test}\n- {type: visit}\n", encoding="utf-8")           # another size
+    assert _files_hold(tmp_path, cases, None, None) is False
+    cases = [("2026-0001", None, keys_text(case_keys(str(folder), AS_STORED)[1]), "王强")]
+    st = f.stat()
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1))                         # another time
+    assert _files_hold(tmp_path, cases, None, None) is False
