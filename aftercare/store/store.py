@@ -485,9 +485,10 @@ class Transaction:
         record = new_record(case, new_event_id({e.id for e in events}), etype, day, fields)
         path = self.store.case_dir(case.id) / "events" / event_file_name(day.year, self.store.origin())
         new = events_file_bytes([record], path.read_bytes() if path.exists() else None)
-        # the appended file must read back as before plus exactly this record
+        # the appended file must read back as before plus exactly this record, as every reader reads it
+        # (the fast path when the file has the shape the program writes, libyaml otherwise)
         try:
-            check = yamlio.parse(new, self.store.rel(path))
+            check = yamlio.parse_events(new, self.store.rel(path))
         except yamlio.YamlProblem as exc:
             raise AftercareError(f"{exc.problem}；未做任何更改", code=exc.problem.code) from None
         if not isinstance(check, list) or check[-1] != {k: v for k, v in record.items()}:

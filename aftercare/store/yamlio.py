@@ -7,6 +7,10 @@ writes aliases, so none is legitimate.
 Write path: `emit_*` write every string double-quoted (JSON escaping, which is valid YAML), dates
 as bare ISO dates, integers and booleans bare. So YAML 1.1 (PyYAML) and YAML 1.2 (ruamel) read
 back exactly what was written: `no`, `21:00`, `052` stay strings.
+
+PyYAML is imported at the first file that the fast paths below do not read (and its loader class
+made then): files the program wrote never need it, and its import (~10 ms, most of it compiling its
+reader's pattern of printable characters) would be most of a small command's reading.
 """
 
 from __future__ import annotations
@@ -16,35 +20,43 @@ import re
 from datetime import date
 from typing import Any, Iterable, Mapping
 
-import yaml
-
 from aftercare.core.model import Problem
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64          # nesting levels; the store writes at most 4 (libyaml's composer recurses: deep input crashes it)
-_ALIAS_HINT = re.compile(rb"(?:^|[\s\[\{,:?-])[*&][^\s\]\},]")
+# patterns of the libyaml path only: compiled (and kept by `re`) when a file first goes that way
+_ALIAS_HINT = rb"(?:^|[\s\[\{,:?-])[*&][^\s\]\},]"
 # nesting that a few bytes can make deep: flow brackets, and compact "- - - " / "? ? ? " on one line
 # (nesting by indentation costs n²/2 bytes: MAX_BYTES bounds it to ~2,000 levels, which libyaml survives)
-_COMPACT_HINT = re.compile(rb"(?:[-?][ \t]+){16}")
+_COMPACT_HINT = rb"(?:[-?][ \t]+){16}"
+
+_LIBYAML: list = []     # [(yaml module, loader class, duplicate-key error class)] once made
 
 
-class _DuplicateKey(yaml.MarkedYAMLError):
-    pass
+def _libyaml() -> tuple:
+    """(PyYAML, the loader, its duplicate-key error), made at the first call."""
+    if not _LIBYAML:
+        import yaml
 
+        class _DuplicateKey(yaml.MarkedYAMLError):
+            pass
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """The safe C loader, refusing a mapping that names a key twice (YAML would keep the last silently)."""
+        class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            """The safe C loader, refusing a mapping that names a key twice (YAML would keep the last silently)."""
 
-    def construct_mapping(self, node, deep=False):
-        mapping = super().construct_mapping(node, deep=deep)
-        if isinstance(node, yaml.MappingNode) and len(mapping) != len(node.value):
-            seen = set()
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=True)
-                if key in seen:
-                    raise _DuplicateKey(None, None, f"{key}", key_node.start_mark)
-                seen.add(key)
-        return mapping
+            def construct_mapping(self, node, deep=False):
+                mapping = super().construct_mapping(node, deep=deep)
+                if isinstance(node, yaml.MappingNode) and len(mapping) != len(node.value):
+                    seen = set()
+                    for key_node, _ in node.value:
+                        key = self.construct_object(key_node, deep=True)
+                        if key in seen:
+                            raise _DuplicateKey(None, None, f"{key}", key_node.start_mark)
+                        seen.add(key)
+                return mapping
+
+        _LIBYAML.append((yaml, _Loader, _DuplicateKey))
+    return _LIBYAML[0]
 
 
 class YamlProblem(Exception):
@@ -58,12 +70,13 @@ def parse(data: bytes, path: str) -> Any:
     if len(data) > MAX_BYTES:
         raise YamlProblem(Problem(path, 1, "too-large", f"文件过大（{len(data) // 1024} KB，上限 {MAX_BYTES // 1024} KB），拒绝读取",
                                   "检查该文件是否被误写入大量内容"))
+    yaml, loader, duplicate_key = _libyaml()
     try:
         _check_shape(data, path)
-        return yaml.load(data, Loader=_Loader)
+        return yaml.load(data, Loader=loader)
     except yaml.reader.ReaderError as exc:
         raise _reader_problem(exc, data, path) from None
-    except _DuplicateKey as exc:
+    except duplicate_key as exc:
         raise YamlProblem(Problem(path, exc.problem_mark.line + 1, "duplicate-key", f"键“{exc.problem}”出现了两次（后一个会悄悄覆盖前一个）",
                                   "删去多余的一行，或用 git log -p 查看它的来历")) from None
     except yaml.MarkedYAMLError as exc:
@@ -81,6 +94,7 @@ def _bad_scalar(data: bytes) -> tuple[int, str]:
     root = _compose(data)
     if root is None:
         return 1, ""
+    yaml = _libyaml()[0]
     stack = [root]
     loader = yaml.SafeLoader("")
     while stack:
@@ -327,13 +341,14 @@ def _fast_or_parse(fast, data: bytes, path: str):
 def _check_shape(data: bytes, path: str) -> None:
     """Refuse aliases and nesting deeper than MAX_DEPTH before composing (libyaml's event parser is
     iterative; only files that could hold either are scanned)."""
-    aliases = _ALIAS_HINT.search(data) is not None
-    deep = data.count(b"[") + data.count(b"{") > MAX_DEPTH or _COMPACT_HINT.search(data) is not None
+    aliases = re.search(_ALIAS_HINT, data) is not None
+    deep = data.count(b"[") + data.count(b"{") > MAX_DEPTH or re.search(_COMPACT_HINT, data) is not None
     if not (aliases or deep):
         return
+    yaml, loader, _dup = _libyaml()
     depth = 0
     try:
-        for ev in yaml.parse(data, Loader=_Loader):
+        for ev in yaml.parse(data, Loader=loader):
             if aliases and (isinstance(ev, yaml.AliasEvent) or (getattr(ev, "anchor", None) is not None)):
                 line = ev.start_mark.line + 1 if ev.start_mark else 1
                 raise YamlProblem(Problem(path, line, "yaml-alias", "文件使用了 YAML 锚点/别名（&/*），出于安全拒绝读取",
@@ -420,9 +435,10 @@ def _syntax_problem(exc: "yaml.MarkedYAMLError", path: str) -> YamlProblem:
 
 def _compose(data: bytes):
     """The node tree of a file that `parse` accepted (None for anything else)."""
+    yaml, loader, _dup = _libyaml()
     try:
         _check_shape(data, "")
-        return yaml.compose(data, Loader=_Loader)
+        return yaml.compose(data, Loader=loader)
     except (yaml.YAMLError, YamlProblem):
         return None
 
@@ -430,7 +446,7 @@ def _compose(data: bytes):
 def item_lines(data: bytes) -> list[int]:
     """1-based line of each item of a top-level sequence (for error messages)."""
     node = _compose(data)
-    if not isinstance(node, yaml.SequenceNode):
+    if not isinstance(node, _libyaml()[0].SequenceNode):
         return []
     return [n.start_mark.line + 1 for n in node.value]
 
@@ -439,6 +455,7 @@ def key_line(data: bytes, keypath: Iterable) -> int:
     """1-based line of a key path in a mapping document (best effort; 1 if not found)."""
     node = _compose(data)
     line = node.start_mark.line + 1 if node is not None else 1
+    yaml = _libyaml()[0]
     for key in keypath:
         if isinstance(node, yaml.MappingNode):
             found = None

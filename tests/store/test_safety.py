@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HAN, Cli, git, person, refused
+from conftest import HAN, Cli, committed, git, person, refused, show_json
 
 # the transfer tests' helpers (tests/actions/test_transfer.py), also when this file runs on its own
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "actions"))
@@ -541,3 +541,33 @@ def test_delegated_result_keeps_by(store):
     text = "".join(p.read_text() for p in (c.root / "cases" / cid / "events").glob("*.yaml"))
     assert 'type: "test-result"' in text and 'by: "王警官"' in text
     assert c("check").exit_code == 0
+
+
+def test_a_record_appended_to_a_hand_edited_events_file_reads_back_through_libyaml(store):
+    """The appended file must read back as before plus exactly the new record, as every reader reads it:
+    a hand-edited file (a comment after a value: not the shape the program writes) goes through libyaml."""
+    c, cid = store
+    origin = git(c.root, "config", "aftercare.origin")
+    ev = c.root / "cases" / cid / "events" / f"2026-{origin}.yaml"
+    ev.write_text(ev.read_text().replace('type: "report-in"', 'type: "report-in"   # 手工核对过'))
+    git(c.root, "commit", "-qam", "hand edit")
+    committed(c, "record", "visit", cid, "--date", "2026-05-19", "--note", "手改之后")
+    text = ev.read_text()
+    assert "# 手工核对过" in text and text.count("- id:") == 2 and '"手改之后"' in text
+    assert [e["type"] for e in show_json(c, cid)["timeline"]] == ["report-in", "visit"]
+
+
+def test_a_record_that_would_not_read_back_is_refused(store):
+    """An events file written by hand as a flow list (`[]`): a record appended under it would not be
+    YAML any more, so the record is refused and nothing is written."""
+    c, cid = store
+    git(c.root, "config", "aftercare.origin", "zz99")
+    ev = c.root / "cases" / cid / "events" / "2026-zz99.yaml"
+    ev.write_text("[]\n")
+    git(c.root, "add", str(ev))
+    git(c.root, "commit", "-qm", "an empty events file by hand")
+    before = c.commits()
+    res = c("record", "visit", cid, "--date", "2026-05-19")
+    assert res.exit_code == 1 and len(res.stderr.strip().splitlines()) == 1
+    assert f"cases/{cid}/events/2026-zz99.yaml:" in res.stderr and "未做任何更改" in res.stderr
+    assert ev.read_text() == "[]\n" and c.commits() == before and git(c.root, "status", "--porcelain") == ""

@@ -161,3 +161,36 @@ def test_mapping_fast_path_declines(data):
 
 def test_an_event_key_yaml_reads_as_a_boolean_is_left_to_libyaml():
     assert yamlio.fast_items(b'- id: "a"\n  on: "x"\n') is None
+
+
+def test_files_the_program_wrote_are_read_without_pyyaml(tmp_path):
+    """`record` and `show` of a case whose files the program wrote never load PyYAML (its import is
+    ~10 ms of a small command); a hand-edited file (a comment after a value) loads it and reads the same."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import Cli, git
+
+    c = Cli(tmp_path / "store")
+    c.ok("init", str(c.root), store=False)
+    cid = c.add(1, reported_on="2026-03-05")
+    code = ("import atexit, sys, runpy; sys.argv = ['aftercare'] + sys.argv[1:]\n"
+            "atexit.register(lambda: sys.stderr.write('YAML=%s' % ('yaml' in sys.modules)))\n"
+            "runpy.run_module('aftercare', run_name='__main__')\n")
+    env = {**os.environ, "AFTERCARE_TODAY": "2026-05-20", "GIT_AUTHOR_NAME": "测试员", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+           "GIT_COMMITTER_NAME": "测试员", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+
+    def run(*args):
+        res = subprocess.run([sys.executable, "-c", code, *args, "--store", str(c.root)], capture_output=True,
+                             text=True, env=env, timeout=60)
+        assert res.returncode == 0, res.stderr
+        return res.stdout, res.stderr.rsplit("YAML=", 1)[1]
+
+    assert run("record", "visit", cid, "--date", "2026-05-19", "--kind", "phone")[1] == "False"
+    shown, loaded = run("show", cid)
+    assert loaded == "False" and "电话" in shown
+    ev = next((c.root / "cases" / cid / "events").glob("*.yaml"))
+    ev.write_text(ev.read_text().replace('type: "visit"', 'type: "visit"   # 核对过'))
+    git(c.root, "commit", "-qam", "hand edit")
+    assert run("show", cid) == (shown, "True")
