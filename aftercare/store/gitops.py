@@ -99,7 +99,8 @@ class Git:
         # keep the real index in step so that `git status` stays clean: it needs only the files, so it
         # runs while the trees are read, computed and written (in a large store git's rewrite of its
         # index is the longest step); HEAD moves only once both are done
-        indexing = subprocess.Popen(["git", "update-index", "--add", "--remove", "--", *paths], cwd=self.cwd,
+        split = ["--split-index"] if split_wanted(git_dir) else []
+        indexing = subprocess.Popen(["git", "update-index", *split, "--add", "--remove", "--", *paths], cwd=self.cwd,
                                     env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             try:
@@ -319,6 +320,27 @@ def read_head(git_dir: str):
 
 def _is_oid(text: str) -> bool:
     return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
+
+SPLIT_BYTES = 4 * 1024 * 1024      # an index this large (~8,000 persons) is split once
+
+
+def split_wanted(git_dir) -> bool:
+    """Whether this commit's index update should switch git's index to split mode: git rewrites its whole
+    index on every update (9 MB at 20,000 persons, ~45 ms); split, it writes only the entries changed
+    since its shared part (`.git/sharedindex.*`, rewritten by git when a fifth of the entries changed)
+    and reads both (~25 ms). Only an index of SPLIT_BYTES or more, once: not when a shared part exists
+    (split already, or split and undone by hand), nor when the configuration says anything of it
+    (core.splitIndex, git's own setting, then decides)."""
+    try:
+        if os.stat(os.path.join(git_dir, "index")).st_size < SPLIT_BYTES:
+            return False
+        if any(name.startswith("sharedindex.") for name in os.listdir(git_dir)):
+            return False
+        with open(os.path.join(git_dir, "config"), "rb") as fh:
+            return b"splitindex" not in fh.read().lower()
+    except OSError:
+        return False
 
 
 def _has_core_worktree(git_dir: str) -> bool:

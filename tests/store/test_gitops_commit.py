@@ -220,3 +220,52 @@ def test_a_git_failure_on_a_full_disk_says_so_though_git_does_not(tmp_path, monk
             g.run("update-ref", "HEAD", "not-a-commit", what="git 更新分支")
         assert ("磁盘空间已满" in err.value.message) == full, (blocks, inodes, err.value.message)
         assert err.value.message.startswith("git 更新分支失败：")
+
+
+def index_is_split(git_dir: Path) -> bool:
+    """Whether git's index is split: its `link` extension names a shared part that exists."""
+    data = (git_dir / "index").read_bytes()
+    at = data.find(b"link")
+    while at >= 0:
+        if (git_dir / f"sharedindex.{data[at + 8:at + 28].hex()}").is_file():
+            return True
+        at = data.find(b"link", at + 1)
+    return False
+
+
+def test_a_large_index_is_split_once_and_the_commits_stay_what_git_builds(tmp_path, git_identity, monkeypatch):
+    """An index of gitops.SPLIT_BYTES or more is switched to split mode by the commit's own index update
+    (git then writes only the changed entries); once a shared part exists, or when the configuration
+    names core.splitIndex, the program leaves the mode to git."""
+    from aftercare.store import gitops
+
+    root = tmp_path / "repo"
+    g = _repo(root)
+    gd = root / ".git"
+    for i in range(20):
+        _write(root, f"cases/2026-{i:04d}/case.yaml", f"n: {i}\n")
+    g.commit([f"cases/2026-{i:04d}/case.yaml" for i in range(20)], "many", gd)
+    size = (gd / "index").stat().st_size
+    assert not gitops.split_wanted(gd) and not index_is_split(gd)      # far below 4 MiB
+    monkeypatch.setattr(gitops, "SPLIT_BYTES", size)
+    assert gitops.split_wanted(gd)
+    _write(root, "cases/2026-0003/events/2026-abcd.yaml", "- {id: a}\n")
+    g.commit(["cases/2026-0003/events/2026-abcd.yaml"], "split", gd)
+    assert index_is_split(gd)
+    assert not gitops.split_wanted(gd)                                          # a shared part exists
+    for step in range(3):
+        _write(root, f"cases/2026-0004/events/2026-abc{step}.yaml", f"- {{id: s{step}}}\n")
+        g.commit([f"cases/2026-0004/events/2026-abc{step}.yaml"], f"step {step}", gd)
+        assert git(root, "rev-parse", "HEAD^{tree}") == _git_tree_of_work_tree(root, tmp_path / f"s{step}")
+        assert git(root, "status", "--porcelain") == "" and index_is_split(gd)
+    # a store whose configuration says anything of core.splitIndex is left to git
+    other = tmp_path / "other"
+    h = _repo(other)
+    git(other, "config", "core.splitIndex", "false")
+    _write(other, "f.yaml", "a: 1\n")
+    h.commit(["f.yaml"], "one", other / ".git")
+    monkeypatch.setattr(gitops, "SPLIT_BYTES", 0)
+    assert not gitops.split_wanted(other / ".git")
+    _write(other, "g.yaml", "b: 1\n")
+    h.commit(["g.yaml"], "two", other / ".git")
+    assert not index_is_split(other / ".git") and not list((other / ".git").glob("sharedindex.*"))

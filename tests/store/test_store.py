@@ -513,3 +513,26 @@ def test_init_inside_another_repository_makes_its_own(tmp_path):
     c.ok("init", str(c.root), store=False)
     assert (c.root / ".git").is_dir() and c.commits() == 1
     assert git(outer, "rev-list", "--all", "--count") == "0"
+
+
+def test_split_indexes_stay_split_and_clean_through_records_and_sync(cli, case, tmp_path, monkeypatch):
+    """Two offices whose git indexes were split by their first commits (a county's store: the threshold
+    lowered here to 0 bytes) record the same person and sync both ways: every record in both, nothing
+    uncommitted, the indexes still split."""
+    from aftercare.store import gitops
+    from test_gitops_commit import index_is_split
+
+    monkeypatch.setattr(gitops, "SPLIT_BYTES", 0)
+    b = second_clone(cli, tmp_path)
+    cli.ok("record", "visit", case, "--date", "2026-05-18", "--note", "甲地记录")
+    b.ok("record", "visit", case, "--date", "2026-05-19", "--note", "乙地记录")
+    assert index_is_split(cli.root / ".git") and index_is_split(b.root / ".git")
+    cli.ok("sync")
+    b.ok("sync")
+    cli.ok("sync")
+    for store in (cli, b):
+        shown = json.loads(store.ok("show", case, "--format", "json").stdout)
+        assert sorted(e["summary"] for e in shown["timeline"] if e["type"] == "visit") == ["见面访谈；乙地记录",
+                                                                                         "见面访谈；甲地记录"]
+        assert status_clean(store.root) and store("check").exit_code == 0 and index_is_split(store.root / ".git")
+    assert git(cli.root, "rev-parse", "HEAD") == git(b.root, "rev-parse", "HEAD")
