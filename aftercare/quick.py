@@ -268,36 +268,30 @@ def _files_hold(root, cases: list, worker: str | None, case: str | None) -> bool
     another worker: the same case.yaml). Each key is compared as the file is now, young or not: a key
     is stored only for a file trusted then (old enough, or just written by the command that stored it),
     so the same stat is the same file, and the `due` right after a `record` is answered too."""
-    from aftercare.store.stamps import AS_STORED, CASES, case_keys, keys_text, stat_key
+    from aftercare.store.stamps import AS_STORED, case_folder, case_folders, case_keys, keys_text, stat_key
 
-    base = os.path.join(root, CASES)
     if case is None:
         try:
-            with os.scandir(base) as it:
-                names = []
-                for e in it:
-                    if e.name.startswith("."):
-                        continue
-                    if not e.is_dir(follow_symlinks=False):
-                        return False
-                    names.append(e.name)
+            found, odd = case_folders(root)
         except OSError:
             return False
-        names.sort()
-        if names != [c[0] for c in cases]:
+        if any(kind != "old" for _rel, kind in odd) or [c for c, _d in found] != [c[0] for c in cases]:
             return False
+        where = dict(found)
     elif [c[0] for c in cases] != [case]:
         return False
-    prefix = base + os.sep
+    else:
+        where = {case: case_folder(root, case)}
     stat = os.stat
     for cid, head, keys, owner in cases:
+        folder = where[cid]
         try:
             if worker is not None and owner != worker:
                 # another worker's case: still not this worker's while its case.yaml is the same (a key
                 # is stored only for a file old enough to be trusted, so the same stat is the same file)
-                if head is None or stat_key("case.yaml", stat(prefix + cid + "/case.yaml")) != head:
+                if head is None or stat_key("case.yaml", stat(folder + "/case.yaml")) != head:
                     return False
-            elif keys is None or keys_text(case_keys(prefix + cid, AS_STORED)[1]) != keys:
+            elif keys is None or keys_text(case_keys(folder, AS_STORED)[1]) != keys:
                 return False
         except OSError:
             return False

@@ -72,6 +72,19 @@ class Cli:
         return res.stdout.strip().splitlines()[-1]
 
 
+def case_path(cid: str) -> str:
+    """A case's folder relative to the store, by the README's rule (written out here, not taken from the
+    code under test): cases/<the ID without its last two characters, then "xx">/<ID>; "xx" for an ID of
+    one or two characters (2026-0001 -> cases/2026-00xx/2026-0001)."""
+    bucket = (cid[:-2] if len(cid) > 2 else "") + "xx"
+    return f"cases/{bucket}/{cid}"
+
+
+def case_dir(root: Path, cid: str) -> Path:
+    """A case's folder in the store at `root` (`case_path`)."""
+    return Path(root) / case_path(cid)
+
+
 def git(root: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout.strip()
 
@@ -150,6 +163,6 @@ def synth_with_demo(tmp_path_factory, n: int, seed: int, today: date) -> Path:
     synth.generate(root, n, seed, today, git=False)
     demo = tmp_path_factory.mktemp("synth") / "demo"
     synth.generate_demo(demo)
-    for d in sorted((demo / "cases").iterdir()):
-        shutil.copytree(d, root / "cases" / f"D{d.name}")
+    for d in sorted((demo / "cases").glob("*/*")):
+        shutil.copytree(d, case_dir(root, f"D{d.name}"))
     return root

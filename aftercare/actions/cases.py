@@ -17,6 +17,22 @@ from aftercare.store import yamlio
 from aftercare.core.engine import evaluate_in
 
 
+def migrate(store: Store) -> Result:
+    """`migrate`: the case folders of the old layout (`cases/<id>/`) into their buckets, one commit
+    (what every write command does first: Store.settle_layout)."""
+    from aftercare.store import hygiene
+    from aftercare.store.fsutil import locked
+
+    store.require_own_repo()
+    with locked(store.git_dir / "aftercare.lock"):
+        hygiene.secure(store.root, store.git_dir, writing=True)
+        n = store.settle_layout(quiet=True)
+    if not n:
+        return Result("", "案卷库的个案文件夹都已在分组文件夹中（cases/<分组>/<编号>/），无需移动")
+    return Result("", f"已把 {n} 个个案文件夹移入分组文件夹（cases/<分组>/<编号>/，单独一次提交，未改动任何内容）",
+                  store.git.head() or "")
+
+
 def add_case(store: Store, *, name: str, id_number: str, measure: str, today: date,
              reported_on: str | None = None, notified_on: str | None = None, decision_no: str | None = None,
              decided_by: str | None = None, decided_on: str | None = None, phone: str | None = None,

@@ -80,7 +80,7 @@ def find_id_number(store: Store, ids: list, idn: str) -> str | None:
     needle = idn.encode()
     for cid in ids:
         try:
-            data = (store.cases_dir / cid / "case.yaml").read_bytes()
+            data = (store.case_dir(cid) / "case.yaml").read_bytes()
         except FileNotFoundError:
             continue
         if needle in data:

@@ -129,7 +129,7 @@ def cases_of(store: Store, name: str) -> list[str]:
     needle, out = name.encode("utf-8"), []
     for cid in store.case_ids():
         try:
-            data = (store.cases_dir / cid / "case.yaml").read_bytes()
+            data = (store.case_dir(cid) / "case.yaml").read_bytes()
         except FileNotFoundError:
             continue
         if needle in data:

@@ -2,9 +2,10 @@
 hand-over of the archive, with its whole history, to the receiving office's store.
 
 The hand-over is a git bundle holding only this case's history: every commit that touched
-`cases/<id>/` is rebuilt with the case folder as its root tree (author, dates and messages kept), so
-nothing of other persons leaves the office. The receiving store imports the bundle: each commit is
-rebuilt again under `cases/<id>/` and joined to the receiving history by a merge commit that also
+the case folder (`cases/<bucket>/<id>/`, or `cases/<id>/` before the store was moved into buckets) is
+rebuilt with the case folder as its root tree (author, dates and messages kept), so nothing of other
+persons leaves the office. The receiving store imports the bundle: each commit is rebuilt again under
+`cases/<bucket>/<id>/` and joined to the receiving history by a merge commit that also
 records the `transfer-in` event, so `aftercare log CASE` there shows the whole history.
 
 The shape of the history is kept: merges of concurrent recording on two clones stay merges (the
@@ -29,6 +30,8 @@ from aftercare.actions.common import (Result, check_state, find_id_number, load_
                                       past_date, record_event, text)
 from aftercare.store import Store
 from aftercare.store.gitops import Git, clean_env
+from aftercare.store.layout import history_paths
+from aftercare.store.stamps import CASES, case_rel
 from aftercare.core.engine import evaluate_in
 
 EXPORT_REF = "refs/aftercare/transfer/{cid}"
@@ -180,11 +183,11 @@ def _commit_meta(git: Git, commits: list) -> dict:
     return meta
 
 
-def _history(git: Git, rev: str, path: str | None = None) -> list:
-    """[(commit, [parents])] oldest first; with a path, parents are rewritten to the path's history."""
+def _history(git: Git, rev: str, paths: list | None = None) -> list:
+    """[(commit, [parents])] oldest first; with paths, parents are rewritten to the paths' history."""
     args = ["rev-list", "--reverse", "--topo-order", "--parents", rev]
-    if path is not None:
-        args += ["--", path]
+    if paths is not None:
+        args += ["--", *paths]
     out = git.run(*args, what="git 读取历史")
     return [(ln.split()[0], ln.split()[1:]) for ln in out.splitlines() if ln.strip()]
 
@@ -230,19 +233,24 @@ def _folder_history(store: Store, cid: str) -> tuple[list, dict, dict]:
     """The commits that touched the case folder here ([(commit, [parents])], oldest first, parents rewritten
     to the folder's history), their metadata, and the folder's tree at each (None where it was absent)."""
     git = store.git
-    rel_prefix = store.rel(store.cases_dir / cid)
     top = git.run("rev-parse", "--show-prefix", what="git").strip()
-    path_in_repo = (top + rel_prefix).strip("/")
-    history = _history(git, "HEAD", rel_prefix)
+    history = _history(git, "HEAD", history_paths(cid))
     commits = [c for c, _ in history]
     meta = _commit_meta(git, commits)
-    # the case folder's tree at each commit, one answer per line ("<path> missing" where it was absent)
-    query = "".join(f"{c}:{path_in_repo}\n" for c in commits).encode()
-    answers = git.run("cat-file", "--batch-check=%(objectname) %(objecttype)", input=query, what="git 读取历史").splitlines()
+    # the case folder's tree at each commit, one answer per line ("<path> missing" where it was absent):
+    # in its bucket, else where the old layout kept it (history before the store was moved into buckets)
     trees = {}
-    for c, ans in zip(commits, answers):
-        parts = ans.split()
-        trees[c] = parts[0] if len(parts) == 2 and parts[1] == "tree" else None
+    for where in (case_rel(cid), f"{CASES}/{cid}"):
+        ask = [c for c in commits if trees.get(c) is None]
+        query = "".join(f"{c}:{top}{where}\n" for c in ask).encode()
+        answers = git.run("cat-file", "--batch-check=%(objectname) %(objecttype)", input=query,
+                          what="git 读取历史").splitlines() if ask else []
+        for c, ans in zip(ask, answers):
+            parts = ans.split()
+            trees[c] = parts[0] if len(parts) == 2 and parts[1] == "tree" else None
+    for c, parents in history:          # the move into buckets changed where the folder is, not what it holds
+        if len(parents) == 1 and trees.get(c) is not None and trees.get(c) == trees.get(parents[0]):
+            trees[c] = None
     return history, meta, trees
 
 
@@ -292,12 +300,11 @@ def handover(store: Store, cid: str, date_text: str | None, today: date, bundle:
 def write_bundle(store: Store, cid: str, out: Path) -> None:
     """A bundle whose one ref holds the case folder's history, rewritten with the folder as root."""
     git = store.git
-    rel_prefix = store.rel(store.cases_dir / cid)
     history, meta, trees = _folder_history(store, cid)
     if not history:
         raise AftercareError(f"个案 {cid} 没有提交历史", code="no-history")
     new = _rebuild(git, history, trees.get, meta)
-    last = git.run("rev-list", "-1", "HEAD", "--", rel_prefix, what="git 读取历史").strip()
+    last = git.run("rev-list", "-1", "HEAD", "--", *history_paths(cid), what="git 读取历史").strip()
     tip = new.get(last)
     if tip is None:
         raise AftercareError(f"个案 {cid} 的历史无法打包", code="no-history")
@@ -442,7 +449,7 @@ def _receiving_folder(store: Store, incoming, orig: str, new_id: str | None, tod
     dup = find_id_number(store, store.case_ids(), incoming.id_number)
     if dup is None:
         cid = check_case_id(new_id) if new_id else orig
-        if (store.cases_dir / cid).exists():
+        if store.case_dir(cid).exists():
             raise AftercareError(f"本库已有个案 {cid}，请用 --id 指定新的编号", code="duplicate-case")
         return cid, False
     dcase, devents = store.load_case(dup)
@@ -591,11 +598,11 @@ def import_bundle(store: Store, bundle: str, today: date, date_text: str | None 
             incoming = _incoming(store, git, files, quarantine, orig, bundle)
             # under the lock: a folder registered meanwhile is seen
             cid, existing = _receiving_folder(store, incoming[0], orig, new_id, today)
-            case_dir = store.cases_dir / cid
+            case_dir = store.case_dir(cid)
             history = _history(git, iref)
             meta = _commit_meta(git, [c for c, _ in history])
             top = git.run("rev-parse", "--show-prefix", what="git").strip()
-            parts = (top + store.rel(store.cases_dir)).strip("/").split("/") + [cid]
+            parts = (top + store.rel(case_dir)).strip("/").split("/")
 
             def nest(c):
                 tree = git.run("rev-parse", f"{c}^{{tree}}", what="git").strip()

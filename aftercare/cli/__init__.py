@@ -47,7 +47,7 @@ ALL_MODULES = ("agenda_cmd", "cases", "completion", "docs", "find_cmd", "kept", 
                "staff", "stats", "syncing")
 COMMAND_MODULES = {
     "due": ("agenda_cmd",), "init": ("cases",), "demo": ("cases",), "show": ("cases",), "log": ("cases",),
-    "check": ("cases",), "case": ("cases", "pathway"), "completion": ALL_MODULES, "render": ("docs",),
+    "check": ("cases",), "migrate": ("cases",), "case": ("cases", "pathway"), "completion": ALL_MODULES, "render": ("docs",),
     "find": ("find_cmd",), "leave": ("lifecycle",), "suspend": ("lifecycle",), "resume": ("lifecycle",),
     "terminate": ("lifecycle",), "release": ("lifecycle",), "explain": ("lifecycle",), "transfer": ("lifecycle",),
     "record": ("records", "pathway"), "void": ("records",), "staff": ("staff",), "stats": ("stats",),

@@ -111,6 +111,8 @@ PATTERNS = [
     (r"Renumber (.*) \(the number was taken on the remote\)$",
      lambda moves: "同步时改号：" + "，".join(re.sub(r"case (\S+) to (\S+)", r"\1 改为 \2", m.strip())
                                           for m in moves.split(","))),
+    (r"Move case folders into buckets \(store layout 2\): (\d+) cases?$",
+     lambda n: f"案卷库布局升级：{n} 个个案文件夹移入分组文件夹（内容未改动）"),
     (r"Merge .*", lambda: "合并同步"),
 ]
 _COMPILED = [(re.compile(p), f) for p, f in PATTERNS]

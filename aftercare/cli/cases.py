@@ -274,6 +274,15 @@ def log_cmd(
     show_on_terminal("audit", rows)
 
 
+@app.command("migrate")
+@handle
+def migrate_cmd(store: StoreOpt = None) -> None:
+    """把旧式存放的个案文件夹（cases/<编号>/）移入分组文件夹（cases/<分组>/<编号>/），单独一次提交；任一写入命令也会先自动完成这一步。"""
+    from aftercare.actions import cases as actions
+
+    show_result(actions.migrate(open_store(store)))
+
+
 @app.command("check")
 @handle
 def check_cmd(fmt: FormatOpt = "table", store: StoreOpt = None) -> None:

@@ -36,6 +36,7 @@ def open_store(store: str | None):
     for n in s.notices:                 # e.g. the left-overs of an interrupted command were rolled back
         note(n)
     s.on_commit.append(_refresh_read_cache)
+    s.on_notice.append(note)
     return s
 
 

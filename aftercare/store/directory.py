@@ -10,8 +10,7 @@ import os
 from dataclasses import dataclass
 
 from aftercare.store import yamlio
-
-CASES = "cases"
+from aftercare.store.stamps import case_folder, case_folders
 
 
 @dataclass(frozen=True)
@@ -24,20 +23,17 @@ class Person:
 
 
 def case_ids(root) -> list[str]:
-    try:
-        with os.scandir(os.path.join(root, CASES)) as it:
-            return sorted(e.name for e in it if e.is_dir() and not e.name.startswith("."))
-    except FileNotFoundError:
-        return []
+    return [cid for cid, _folder in case_folders(root)[0]]
 
 
 def people(root) -> list[Person]:
     """Every case's identity fields; a case.yaml that does not parse is skipped (`check` reports it)."""
     out = []
-    for cid in case_ids(root):
-        rel = f"{CASES}/{cid}/case.yaml"
+    top = len(os.fspath(root)) + 1
+    for cid, folder in case_folders(root)[0]:
+        rel = os.path.join(folder, "case.yaml")[top:]
         try:
-            with open(os.path.join(root, rel), "rb") as fh:
+            with open(os.path.join(folder, "case.yaml"), "rb") as fh:
                 raw = yamlio.parse(fh.read(), rel)
         except (OSError, yamlio.YamlProblem):
             continue
@@ -49,7 +45,7 @@ def people(root) -> list[Person]:
 
 
 def has_case(root, cid: str) -> bool:
-    return os.path.isfile(os.path.join(root, CASES, cid, "case.yaml"))
+    return os.path.isfile(os.path.join(case_folder(root, cid), "case.yaml"))
 
 
 def staff_names(root) -> list[str]:

@@ -140,6 +140,12 @@ def recover(root: Path, git_dir: Path, git) -> str | None:
         except (OSError, ValueError):
             shutil.rmtree(jdir, ignore_errors=True)  # killed before its first record: nothing was written
             return None
+        if "layout" in data:                        # case folders being moved into buckets (store/layout.py)
+            from aftercare.store import layout
+
+            notice = layout.recover(root, git, data)
+            shutil.rmtree(jdir, ignore_errors=True)
+            return notice
         j = Journal(root, git_dir, git)
         j.entries, j.head, j.message = data["entries"], data["head"], data["message"]
         head = git.head()

@@ -18,6 +18,7 @@ from pathlib import Path
 from aftercare.core.errors import AftercareError
 from aftercare.core.model import Problem
 from aftercare.store.fsutil import atomic_write, locked, remove_file
+from aftercare.store.stamps import case_of_path
 
 KEPT = "refs/aftercare/kept/"
 
@@ -46,7 +47,7 @@ def describe(git, commit: str) -> dict:
     when, author, subject = (meta.strip().split("\x1f") + ["", "", ""])[:3]
     files = git.run("diff-tree", "--no-commit-id", "--name-only", "-r", "-z", commit, check=False).split("\0")
     files = [f for f in files if f]
-    cases = sorted({f.split("/")[1] for f in files if f.startswith("cases/") and f.count("/") >= 2})
+    cases = sorted({found[0] for found in map(case_of_path, files) if found is not None})
     return {"commit": commit, "short": commit[:7], "when": when, "author": author, "subject": subject,
             "files": files, "cases": cases}
 
@@ -125,8 +126,8 @@ def conflict_text(git, commit: str, found: list) -> str:
         files = "、".join(sorted({f["path"] for f in found if f.get("path")})) or "同一文件"
         return f"与分支上的改动冲突（{files}的同一处）"
     f = fields[0]
-    parts = f["path"].split("/")
-    where = f"个案 {parts[1]} 的 {f['field']}" if len(parts) == 3 and parts[0] == "cases" else f"{f['path']} 的 {f['field']}"
+    found = case_of_path(f["path"])
+    where = f"个案 {found[0]} 的 {f['field']}" if found and found[1] == "case.yaml" else f"{f['path']} 的 {f['field']}"
     more = f"，另有 {len(fields) - 1} 处" if len(fields) > 1 else ""
     return f"与分支上的改动冲突：{where}在分支上是 {f['remote']}，该提交改成了 {f['local']}{more}"
 

@@ -33,6 +33,99 @@ AS_STORED = 1 << 62     # a "now" far ahead: every file's key as it is, young or
                         # key stored when the file was trusted: the same stat is then the same file)
 
 
+BUCKET_TAIL = "xx"                       # a bucket's name: a case ID without its last two characters, then this
+
+
+def case_rel(cid: str) -> str:
+    """Where case `cid` lives, relative to the store: `cases/<bucket>/<cid>`, the bucket being the ID
+    without its last two characters followed by "xx" (2026-0001 in cases/2026-00xx, which holds 2026-0000
+    to 2026-0099; 2026-10000 in cases/2026-100xx; an ID of one or two characters in cases/xx), so that a
+    bucket holds at most 100 numbered cases and a commit rewrites small trees (README "The store").
+    Stores written before buckets keep a case in `cases/<cid>` (the old layout): `case_folders` reads
+    both, store/layout.py moves them."""
+    return f"{CASES}/{cid[:-2] if len(cid) > 2 else ''}{BUCKET_TAIL}/{cid}"
+
+
+def case_folders(root) -> tuple[list, list]:
+    """The case folders of a store in ID order, in either layout: ([(cid, folder path)], [(path relative to
+    the store, kind)] of what does not belong there). A folder of `cases/` whose name does not end in
+    "xx" is a case folder of the old layout (`cases/<cid>/`); one whose name does is a bucket, whose
+    folders are cases (and it is also an old-layout case folder of that ID if it holds case.yaml). Kinds:
+    "file" (a file in cases/ or in a bucket), "wrong-bucket" (a case folder in another case's bucket),
+    "twice" (an old-layout folder of a case that also has its folder in its bucket: read from the
+    bucket, the old one's files are merged into it by the next write), "old" (an old-layout folder;
+    read as usual; moved by the next write), "link" (a symbolic link, listed as what it points to:
+    reading refuses it, `check` names it). Names starting with "." are passed over."""
+    base = os.path.join(root, CASES)
+    found: dict = {}
+    odd: list = []
+    old: list = []
+    try:
+        with os.scandir(base) as it:
+            top = sorted((e.name, e.is_dir(), e.is_symlink()) for e in it if not e.name.startswith("."))
+    except (FileNotFoundError, NotADirectoryError):
+        return [], []
+    for name, is_dir, link in top:
+        if link:
+            odd.append((f"{CASES}/{name}", "link"))
+        if not is_dir:
+            odd.append((f"{CASES}/{name}", "file"))
+            continue
+        folder = os.path.join(base, name)
+        if not name.endswith(BUCKET_TAIL):
+            old.append((name, folder))
+            continue
+        own = os.path.isfile(os.path.join(folder, "case.yaml"))
+        if own:
+            old.append((name, folder))
+        with os.scandir(folder) as it:
+            inside = sorted((e.name, e.is_dir(), e.is_symlink()) for e in it if not e.name.startswith("."))
+        for sub, sub_dir, sub_link in inside:
+            if own and (sub == "events" or not sub_dir):
+                continue                        # the old-layout case's own files
+            rel = f"{CASES}/{name}/{sub}"
+            if sub_link:
+                odd.append((rel, "link"))
+            if not sub_dir:
+                odd.append((rel, "file"))
+            elif case_rel(sub) != rel:
+                odd.append((rel, "wrong-bucket"))
+            else:
+                found[sub] = os.path.join(folder, sub)
+    for cid, folder in old:
+        if cid in found:
+            odd.append((f"{CASES}/{cid}", "twice"))
+        else:
+            found[cid] = folder
+            odd.append((f"{CASES}/{cid}", "old"))
+    return sorted(found.items()), odd
+
+
+def case_of_path(rel: str) -> tuple[str, str] | None:
+    """(case ID, path inside the case folder) of a store file's path relative to the store, in either
+    layout (`cases/<bucket>/<cid>/events/x.yaml`, `cases/<cid>/events/x.yaml`); None for another file."""
+    parts = rel.split("/")
+    if len(parts) < 3 or parts[0] != CASES:
+        return None
+    if len(parts) >= 4 and parts[3] in ("case.yaml", "events") and case_rel(parts[2]) == "/".join(parts[:3]):
+        return parts[2], "/".join(parts[3:])
+    if parts[2] in ("case.yaml", "events"):
+        return parts[1], "/".join(parts[2:])
+    return None
+
+
+def case_folder(root, cid: str) -> str:
+    """The folder of case `cid`: in its bucket, else in the old layout where a folder of it is there
+    (a store not yet moved), else (a case to be written) in its bucket."""
+    new = os.path.join(root, case_rel(cid))
+    if os.path.isdir(new):
+        return new
+    old = os.path.join(root, CASES, cid)
+    if os.path.isfile(os.path.join(old, "case.yaml")) or (not cid.endswith(BUCKET_TAIL) and os.path.isdir(old)):
+        return old
+    return new
+
+
 def young(mtime_ns: int, now_ns: int) -> bool:
     """Modified within the file system's timestamp granularity: the file may change again without its
     time changing, so its key is not trusted (git's "racy" rule). A time with a sub-second part says

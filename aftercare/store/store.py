@@ -3,8 +3,9 @@
 Layout (see README "Store layout"):
 
     <store>/aftercare.yaml                         office, staff, rule and calendar overrides
-    <store>/cases/<case-id>/case.yaml              who, which measure, decision
-    <store>/cases/<case-id>/events/<year>-<origin>.yaml
+    <store>/cases/<bucket>/<case-id>/case.yaml     who, which measure, decision; <bucket> is the ID without
+                                                   its last two characters, then "xx" (stamps.case_rel)
+    <store>/cases/<bucket>/<case-id>/events/<year>-<origin>.yaml
                                                    append-only list of events; <origin> is the clone
                                                    that wrote them, so two clones never write the
                                                    same file and always merge without conflict
@@ -32,8 +33,9 @@ from aftercare.store.fsutil import atomic_write, check_inside, ensure_dir, locke
 from aftercare.store.gitops import Git, GitError, find_git_dir
 from aftercare.store import hygiene
 from aftercare.store.journal import Journal, prune_emptied, recover
-from aftercare.store.stamps import (CASES, CONFIG, RACY_FINE_NS, RACY_NS, SYNC_JOURNAL, case_keys,  # noqa: F401
-                                    context_fingerprint, file_key as _key, locate_store)
+from aftercare.store.stamps import (CASES, CONFIG, RACY_FINE_NS, RACY_NS, SYNC_JOURNAL, case_folder,  # noqa: F401
+                                    case_folders, case_keys, case_rel, context_fingerprint, file_key as _key,
+                                    locate_store)
 from aftercare.store.schema import case_from, event_from
 from aftercare.store.validate import content_problems
 
@@ -76,7 +78,7 @@ def new_record(case: Case, eid: str, etype: str, day: date, fields: dict) -> dic
 def write_case_bulk(root: Path, cid: str, body: dict, records: list, origin: str) -> tuple[int, int]:
     """Write a whole case at once, exactly the files that `case add` and then `record` for each record
     would leave (no transaction, no commit: for generated stores, see tools/synth.py). Returns (files, bytes)."""
-    d = Path(root) / CASES / check_case_id(cid)
+    d = Path(root) / case_rel(check_case_id(cid))
     (d / "events").mkdir(parents=True, exist_ok=True)
     out = [(d / "case.yaml", case_file_bytes(body))]
     by_year: dict = {}
@@ -128,9 +130,11 @@ class Store:
         # called with (store, written paths relative to the root) after each successful commit: the
         # command line refreshes the read cache for the cases just written (never fails the write)
         self.on_commit: list = []
+        self.on_notice: list = []      # called with a Chinese line to show the user (a store moved to buckets)
         self.git_dir = find_git_dir(self.root)
         self.git = Git(self.root)
         self.notices: list[str] = []
+        self._where: dict = {}         # case ID -> its folder, as `discover` last found it
         os.umask(0o077)          # what git writes for us (sync, merge) is private too
         if self.git_dir is not None and (self.root / ".git").exists():
             hygiene.secure(self.root, self.git_dir)                 # once per clone (a plain git clone)
@@ -223,39 +227,65 @@ class Store:
         return self.root / CASES
 
     def case_dir(self, cid: str) -> Path:
-        return self.cases_dir / check_case_id(cid)
+        """The folder of case `cid` (in its bucket; in the old layout in a store not yet moved)."""
+        cid = check_case_id(cid)
+        found = self._where.get(cid)
+        return Path(found if found is not None else case_folder(self.root, cid))
+
+    def forget_folders(self) -> None:
+        """Case folders moved (store/layout.py): `case_dir` looks again."""
+        self._where = {}
 
     def case_ids(self) -> list[str]:
-        try:
-            return sorted(e.name for e in os.scandir(self.cases_dir) if e.is_dir() and not e.name.startswith("."))
-        except FileNotFoundError:
-            return []
+        """The IDs of the case folders, in order (remembering where each is, as `discover`)."""
+        found = case_folders(self.root)[0]
+        self._where = dict(found)
+        return [cid for cid, _folder in found]
 
     def discover(self) -> tuple[list, list]:
-        """The case folders (sorted IDs) and what does not belong in `cases/` (stray files, bad names,
-        folders without case.yaml), as problems."""
+        """The case folders (sorted IDs) and what does not belong in `cases/` (stray files, bad names, a
+        case folder in another's bucket, folders without case.yaml), as problems. Remembers where each
+        case's folder is (`case_dir`) until the next write."""
         problems: list[Problem] = []
         ids = []
-        try:
-            entries = sorted(os.scandir(self.cases_dir), key=lambda e: e.name)
-        except FileNotFoundError:
+        if not self.cases_dir.is_dir():
             return [], [Problem(CASES, 0, "no-cases", "缺少 cases 目录", "用 mkdir cases 新建")]
-        for e in entries:
-            if e.name.startswith("."):
-                continue
-            rel = f"{CASES}/{e.name}"
-            if not e.is_dir():
-                problems.append(Problem(rel, 0, "stray-file", "cases 目录下只应有个案文件夹", "移走该文件"))
-                continue
+        folders, odd = case_folders(self.root)
+        for rel, kind in odd:
+            name = rel.rsplit("/", 1)[1]
+            if kind == "file":
+                where = "cases 目录下只应有分组文件夹" if rel.count("/") == 1 else f"分组文件夹 {rel.rsplit('/', 1)[0]} 下只应有个案文件夹"
+                problems.append(Problem(rel, 0, "stray-file", where, "移走该文件"))
+            elif kind == "wrong-bucket":
+                try:
+                    check_case_id(name)
+                except AftercareError as exc:
+                    problems.append(Problem(rel, 0, "bad-case-id", exc.message, "重命名该文件夹"))
+                    continue
+                problems.append(Problem(rel, 0, "wrong-bucket", f"个案文件夹 {name} 不属于分组 {rel.split('/')[1]}，应在 {case_rel(name)}",
+                                        f"用 git mv {rel} {case_rel(name)} 移过去并提交"))
+            elif kind == "twice":
+                problems.append(Problem(rel, 0, "case-twice", f"个案 {name} 另有旧位置的文件夹 {rel}（新位置 {case_rel(name)}），旧文件夹中的记录未读入",
+                                        f"运行 aftercare migrate（或任一写入命令）把两处合并到 {case_rel(name)}"))
+        where = {}
+        top = len(str(self.root)) + 1
+        for cid, folder in folders:
+            rel = folder[top:]
             try:
-                check_case_id(e.name)
+                check_case_id(cid)
             except AftercareError as exc:
-                problems.append(Problem(rel, 0, "bad-case-id", exc.message, "重命名该文件夹"))
+                if rel.count("/") == 1:        # directly in cases/: neither a bucket nor a case folder
+                    problems.append(Problem(rel, 0, "bad-case-id", f"cases 下的文件夹“{cid}”既不是分组文件夹（个案编号去掉末两位加 xx，"
+                                                                   f"如 2026-00xx）也不是个案文件夹（{exc.message}）", "重命名或移走该文件夹"))
+                else:
+                    problems.append(Problem(rel, 0, "bad-case-id", exc.message, "重命名该文件夹"))
                 continue
-            if not os.path.isfile(os.path.join(e.path, "case.yaml")):
+            if not os.path.isfile(os.path.join(folder, "case.yaml")):
                 problems.append(Problem(rel + "/case.yaml", 0, "missing-case-file", "个案文件夹缺少 case.yaml", "恢复该文件"))
                 continue
-            ids.append(e.name)
+            ids.append(cid)
+            where[cid] = folder
+        self._where = where
         return ids, problems
 
     def require_case(self, cid: str) -> Path:
@@ -270,7 +300,7 @@ class Store:
         (a new inode by rename): their keys hold at once where the file system keeps sub-second times."""
         import time
 
-        d = os.path.join(self.root, CASES, cid)
+        d = self._where.get(cid) or case_folder(self.root, cid)
         names, keys = case_keys(d, time.time_ns() if racy_ns is None else racy_ns, written)
         return CaseFiles(cid, d, names, keys)
 
@@ -388,11 +418,23 @@ class Store:
                 f"要试用记录请运行 aftercare demo 新目录 新建可写的演示库，要在原处记录请把该目录移出那个仓库后运行 git init",
                 code="not-own-repo")
 
+    def settle_layout(self, quiet: bool = False) -> int:
+        """Before a write, under the store lock: case folders of the old layout moved into their buckets,
+        as a commit of its own (store/layout.py); the `on_notice` hooks are told. Returns how many."""
+        from aftercare.store import layout
+
+        n = layout.settle(self)
+        if n and not quiet:
+            for hook in self.on_notice:
+                hook(f"已把 {n} 个个案文件夹移入分组文件夹（案卷库布局升级，单独一次提交，未改动任何内容）")
+        return n
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator["Transaction"]:
         self.require_own_repo()
         with locked(self.git_dir / "aftercare.lock"):
             hygiene.secure(self.root, self.git_dir, writing=True)   # after `check` found a file readable by others
+            self.settle_layout()
             tx = Transaction(self)
             try:
                 yield tx
@@ -514,6 +556,7 @@ class Transaction:
                 raise
             raise AftercareError(f"{exc.message}；未做任何更改", code=exc.code) from None
         self.committed = True
+        self.store.forget_folders()
         prune_emptied(self.store.root, paths)
         hygiene.settled(self.store.git_dir)       # our own index update: no sweep needed for it
         for hook in self.store.on_commit:

@@ -29,7 +29,7 @@ from aftercare.store import Store, hygiene
 from aftercare.store.fsutil import atomic_write, locked, remove_file
 from aftercare.store.gitops import clean_env, clear_stale_lock
 from aftercare.store.journal import SYNC_JOURNAL
-from aftercare.store.store import CASES
+from aftercare.store.stamps import CASES, case_of_path, case_rel
 
 CONFLICTS = "aftercare-sync-conflicts"
 ATTRIBUTES = "aftercare-merge.attributes"
@@ -45,6 +45,7 @@ def sync(store: Store, remote: str = "origin") -> str:
         branch = git.run("symbolic-ref", "--short", "-q", "HEAD", check=False).strip()
         if not branch:
             raise AftercareError("当前不在任何分支上（detached HEAD），无法同步", code="no-branch")
+        store.settle_layout()           # this clone's old-layout case folders into buckets first (a commit)
         git.run("fetch", "-q", remote, what="从远程仓库拉取")
         remote_ref = f"refs/remotes/{remote}/{branch}"
         pulled = 0
@@ -78,6 +79,8 @@ def sync(store: Store, remote: str = "origin") -> str:
             if _stash_top(git) != stash:
                 _put_back_uncommitted(store, tip)
             _end(store)
+            store.forget_folders()
+            store.settle_layout()       # old-layout folders the remote brought (an office on the old program)
         pushed = int(git.run("rev-list", "--count", f"{remote_ref}..HEAD", check=False).strip() or 0) \
             if git.ok("rev-parse", "-q", "--verify", remote_ref) else int(git.run("rev-list", "--count", "HEAD").strip())
         if pushed:
@@ -136,8 +139,11 @@ def _git_merging(root: Path, git_dir: Path, step: list) -> bool:
               f"{shlex.quote(str(report))} {local}")
     package_parent = str(Path(aftercare.__file__).resolve().parents[1])
     env = clean_env(PYTHONPATH=os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p))
+    # renames followed, and into renamed folders: a record made in `cases/<id>/` by an office on the old
+    # layout lands in `cases/<bucket>/<id>/` where this clone moved the folder (store/layout.py)
     return subprocess.run(["git", "-c", f"core.attributesFile={attrs}", "-c", f"merge.aftercare.driver={driver}",
-                           "-c", "merge.aftercare.name=aftercare YAML", *step], cwd=root, env=env,
+                           "-c", "merge.aftercare.name=aftercare YAML", "-c", "merge.renames=true",
+                           "-c", "merge.directoryRenames=true", *step], cwd=root, env=env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
 
 
@@ -201,8 +207,8 @@ def read_conflicts(git_dir: Path) -> list:
 
 
 def _case_of(path: str) -> str | None:
-    parts = path.split("/")
-    return parts[1] if len(parts) == 3 and parts[0] == CASES and parts[2] == "case.yaml" else None
+    found = case_of_path(path)
+    return found[0] if found is not None and found[1] == "case.yaml" else None
 
 
 def recover(root: Path, git_dir: Path, git) -> str | None:
@@ -339,14 +345,14 @@ def _rmtree(path: Path) -> None:
 
 def _case_ids(store: Store, rev: str) -> dict:
     """case ID -> blob of its case.yaml at a revision."""
-    prefix = store.git.run("rev-parse", "--show-prefix", check=False).strip() + CASES + "/"
-    out = store.git.run("ls-tree", "-r", rev, "--", prefix, check=False)
+    top = store.git.run("rev-parse", "--show-prefix", check=False).strip()
+    out = store.git.run("ls-tree", "-r", rev, "--", top + CASES + "/", check=False)
     ids = {}
     for line in out.splitlines():
         meta, _, path = line.partition("\t")
-        parts = path[len(prefix):].split("/")
-        if len(parts) == 2 and parts[1] == "case.yaml":
-            ids[parts[0]] = meta.split()[2]
+        found = case_of_path(path[len(top):])
+        if found is not None and found[1] == "case.yaml":
+            ids[found[0]] = meta.split()[2]
     return ids
 
 
@@ -370,7 +376,7 @@ def _renumber_collisions(store: Store, remote_ref: str) -> list:
             year = old.split("-")[0] if old.split("-")[0].isdigit() else "0000"
             new = next_case_id(taken, int(year)) if year.isdigit() and len(year) == 4 else old + "-b"
             taken.append(new)
-            src, dst = store.cases_dir / old, store.cases_dir / new
+            src, dst = store.case_dir(old), store.root / case_rel(new)
             for f in sorted(p for p in src.rglob("*") if p.is_file()):
                 tx.write(dst / f.relative_to(src), f.read_bytes())
                 tx.remove(f)

@@ -20,8 +20,8 @@ from datetime import date, timedelta
 from aftercare.core.model import DueItem, live_agenda
 from aftercare.store import Store
 from aftercare.store.cache import ReadCache, cache_path
-from aftercare.store.stamps import case_file_key, head_key, keys_text
-from aftercare.store.store import CASES, CaseFiles
+from aftercare.store.stamps import case_file_key, case_of_path, head_key, keys_text
+from aftercare.store.store import CaseFiles
 
 HORIZON_DAYS = 62      # open items cached this far ahead of the day computed
 FILE_CACHE_MAX = 64    # per-file parse caches are written when few cases changed (not on a full rebuild)
@@ -233,7 +233,7 @@ def _summaries(store: Store, cache: ReadCache, day: date, within: int, only: str
         if worker and row is not None and row[0] != worker:
             # another worker's case, and case.yaml (which names the worker) unchanged: not read at all
             try:
-                head = case_file_key(os.path.join(store.cases_dir, cid, "case.yaml"), now)
+                head = case_file_key(os.path.join(store.case_dir(cid), "case.yaml"), now)
             except OSError:
                 head = None
             if head is not None and head_key(row[1]) == head:
@@ -340,9 +340,9 @@ def refresh(store: Store, written: list, today: date) -> dict:
         return {}
     by_case: dict = {}
     for rel in written:
-        parts = rel.split("/", 2)
-        if len(parts) == 3 and parts[0] == CASES:
-            by_case.setdefault(parts[1], set()).add(parts[2])
+        found = case_of_path(rel)
+        if found is not None:
+            by_case.setdefault(found[0], set()).add(found[1])
     if not by_case:
         return {}
     cache = _cache(store)

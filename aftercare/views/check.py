@@ -13,6 +13,7 @@ from pathlib import Path
 
 from aftercare.core.model import Problem
 from aftercare.store import Store
+from aftercare.store.stamps import case_of_path
 
 
 def check_store(root: Path | Store, today: date | None = None, warnings: list | None = None) -> list:
@@ -27,8 +28,7 @@ def check_store(root: Path | Store, today: date | None = None, warnings: list | 
     problems = tracked_cache_problems(store) + problems
     # the same ID number on two cases (a case that failed to load still counts, by its case.yaml)
     owners = {s.cid: s.id_number for s in sums}
-    bad = sorted({p.path.split("/")[1] for p in problems if p.path.startswith("cases/") and p.path.count("/") >= 2}
-                 - set(owners))
+    bad = sorted({found[0] for found in (case_of_path(p.path) for p in problems) if found is not None} - set(owners))
     for cid in bad:
         try:
             case, _events, _probs = store.parse_case_files(store.files_of(cid))
@@ -40,7 +40,7 @@ def check_store(root: Path | Store, today: date | None = None, warnings: list | 
     for cid in sorted(owners):
         idn = owners[cid]
         if idn in seen:
-            problems.append(Problem(f"cases/{cid}/case.yaml", 1, "duplicate-person", f"身份证号与个案 {seen[idn]} 重复",
+            problems.append(Problem(store.rel(store.case_dir(cid) / "case.yaml"), 1, "duplicate-person", f"身份证号与个案 {seen[idn]} 重复",
                                     "合并或删除重复登记"))
         seen.setdefault(idn, cid)
     from aftercare.store import hygiene, kept
@@ -48,8 +48,24 @@ def check_store(root: Path | Store, today: date | None = None, warnings: list | 
     problems.extend(hygiene.problems(store))      # uncommitted in cases/, symlinks, permissions
     problems.extend(kept.problems(store))         # commits an interrupted sync left, not yet put back
     if warnings is not None:
+        warnings.extend(layout_warnings(store))
         warnings.extend(case_warnings(store, sums))
     return problems
+
+
+def layout_warnings(store: Store) -> list:
+    """Case folders still in the old layout (`cases/<id>/`, a store written before buckets): read as
+    usual, moved by `migrate` or the next write command. One line for them all."""
+    from aftercare.store.layout import old_folders
+    from aftercare.store.stamps import case_rel
+
+    old = old_folders(store.root)
+    if not old:
+        return []
+    first = f"cases/{old[0]}"
+    return [Problem("cases", 0, "old-layout",
+                    f"{len(old)} 个个案文件夹仍按旧方式直接放在 cases 下（如 {first}），应放在分组文件夹中（如 {case_rel(old[0])}）",
+                    "运行 aftercare migrate（或任一写入命令）自动移动，单独一次提交，不改动任何内容")]
 
 
 def case_warnings(store: Store, sums: list) -> list:
@@ -60,7 +76,7 @@ def case_warnings(store: Store, sums: list) -> list:
     staff = {s["name"] for s in staff_roster(store.staff)}
     out = []
     for s in sorted(sums, key=lambda x: x.cid):
-        path = f"cases/{s.cid}/case.yaml"
+        path = store.rel(store.case_dir(s.cid) / "case.yaml")
         found = []
         region = id_region_warning(s.id_number)
         if region:

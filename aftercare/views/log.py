@@ -13,7 +13,10 @@ def audit_log(store: Store, cid: str | None, limit: int = 200) -> list:
     args = ["log", f"-n{max(1, limit)}", "--date=format:%Y-%m-%d %H:%M", "--format=%H%x1f%P%x1f%ad%x1f%an%x1f%s%x1f%b%x1e"]
     if cid:
         store.require_case(cid)
-        args += ["--", store.rel(store.case_dir(cid))]
+        from aftercare.store.layout import history_paths
+
+        top = store.git.prefix()
+        args += ["--", *(top + p for p in history_paths(cid))]
     else:
         args += ["--", "."]
     out = store.git.run(*args, what="git log")

@@ -11,17 +11,17 @@ import pytest
 import yaml
 
 from aftercare.core.ids import fictional_id_number
-from conftest import committed, due_json, git, person, refused, show_json, staff
+from conftest import committed, due_json, git, person, refused, show_json, staff, case_dir, case_path
 
 
 def case_yaml(cli, cid: str) -> dict:
-    return yaml.load((cli.root / "cases" / cid / "case.yaml").read_bytes(), Loader=yaml.CSafeLoader)
+    return yaml.load((case_dir(cli.root, cid) / "case.yaml").read_bytes(), Loader=yaml.CSafeLoader)
 
 
 def test_correct_the_report_in_date_and_the_term(cli):
     # 社区戒毒, notified 2026-03-01, reported 2026-03-02: last day 2029-03-01
     cid = cli.add(1, notified_on="2026-03-01", reported_on="2026-03-02")
-    path = cli.root / "cases" / cid / "case.yaml"
+    path = case_dir(cli.root, cid) / "case.yaml"
     path.write_text(path.read_text() + "# 手工补充\nethnicity: \"汉族\"  # 民族\n")
     git(cli.root, "commit", "-qam", f"Complete case {cid} by hand")
     committed(cli, "record", "visit", cid, "--date", "2026-03-10")
@@ -164,7 +164,7 @@ def test_a_region_code_that_never_existed_is_accepted_with_a_warning(cli):
     cid = res.stdout.strip().splitlines()[-1]
     res = cli("check")
     assert res.exit_code == 0
-    assert res.stdout.strip() == f"cases/{cid}/case.yaml:4: 警告：" + lines[0] + "  提示：核对身份证原件；地区码确实如此的可以不改"
+    assert res.stdout.strip() == f"{case_path(cid)}/case.yaml:4: 警告：" + lines[0] + "  提示：核对身份证原件；地区码确实如此的可以不改"
     other = cli.add(8)
     res = committed(cli, "case", "set", other, "--id-number", "990421197501010042", "--reason", "按户口簿更正")
     assert "990421" in res.stderr
@@ -173,7 +173,7 @@ def test_a_region_code_that_never_existed_is_accepted_with_a_warning(cli):
 def test_check_warns_about_a_worker_not_on_the_staff_list(cli):
     staff(cli, "李娟")
     cid = cli.add(9, worker="李娟")
-    path = cli.root / "cases" / cid / "case.yaml"
+    path = case_dir(cli.root, cid) / "case.yaml"
     path.write_text(path.read_text().replace('worker: "李娟"', 'worker: "李绢"'))
     git(cli.root, "commit", "-qam", "hand edit")
     res = cli("check")
@@ -182,7 +182,7 @@ def test_check_warns_about_a_worker_not_on_the_staff_list(cli):
     assert "警告：工作人员“李绢”不在工作人员名单上  提示：用 aftercare staff add 添加，或用 case set --worker 改正" in res.stdout
     warn = json.loads(cli("check", "--format", "json").stdout)["warnings"]
     assert [(w["path"], w["code"], w["hint"]) for w in warn] == [
-        (f"cases/{cid}/case.yaml", "unknown-worker", "用 aftercare staff add 添加，或用 case set --worker 改正")]
+        (f"{case_path(cid)}/case.yaml", "unknown-worker", "用 aftercare staff add 添加，或用 case set --worker 改正")]
 
 
 # ---------------------------------------------------------------- dates and codes as people type them
@@ -204,7 +204,7 @@ def test_typed_dates_and_chinese_words_through_the_cli(cli):
     assert [(e["date"], e["type"]) for e in rep["timeline"]] == [
         ("2026-03-02", "report-in"), ("2026-03-10", "test"), ("2026-05-19", "visit"), ("2026-05-20", "test"),
         ("2026-05-20", "suspend")]
-    recs = yaml.safe_load(next((cli.root / "cases" / cid / "events").glob("*.yaml")).read_text())
+    recs = yaml.safe_load(next((case_dir(cli.root, cid) / "events").glob("*.yaml")).read_text())
     assert [(r["type"], r.get("result") or r.get("kind") or r.get("reason")) for r in recs] == [
         ("report-in", None), ("test", "positive"), ("visit", "home"), ("test", "refused"), ("suspend", "detention")]
     assert all(isinstance(r["date"], date) for r in recs)                    # stored as dates, ISO in the files
@@ -226,9 +226,9 @@ def test_typed_input_refusals(cli):
 
 def test_check_reports_a_broken_correction_log(cli):
     cid = cli.add(12)
-    path = cli.root / "cases" / cid / "case.yaml"
+    path = case_dir(cli.root, cid) / "case.yaml"
     path.write_text(path.read_text() + "corrections: [{field: term_months, reason: 无日期}]\n")
     git(cli.root, "commit", "-qam", "hand edit")
     res = cli("check")
     lines = res.stdout.strip().splitlines()
-    assert res.exit_code == 1 and len(lines) == 1 and lines[0].startswith(f"cases/{cid}/case.yaml:") and "corrections" in lines[0]
+    assert res.exit_code == 1 and len(lines) == 1 and lines[0].startswith(f"{case_path(cid)}/case.yaml:") and "corrections" in lines[0]

@@ -12,7 +12,7 @@ import re
 import pytest
 import yaml
 
-from conftest import committed as ok, due_json as due, git, refused, show_json as show, staff
+from conftest import committed as ok, due_json as due, git, refused, show_json as show, staff, case_dir
 
 PERSON_ITEMS = {"test", "visit", "report", "education", "evaluation", "leave-return", "birthday-visit",
                 "security-visit", "family-change-visit", "transfer-report-in", "report-in"}
@@ -41,7 +41,7 @@ def leave_id(res) -> str:
 
 def release_events(cli, cid: str) -> list:
     out = []
-    for f in sorted((cli.root / "cases" / cid / "events").glob("*.yaml")):
+    for f in sorted((case_dir(cli.root, cid) / "events").glob("*.yaml")):
         out += [e for e in yaml.safe_load(f.read_text()) or [] if e["type"] == "release"]
     return out
 

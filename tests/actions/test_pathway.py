@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import committed, due_json, git, person, refused, show_json
+from conftest import committed, due_json, git, person, refused, show_json, case_dir
 
 
 def kinds(items, *only):
@@ -210,7 +210,7 @@ def test_corrections_of_a_measure_on_the_path(cli):
     assert r["measures"][0]["start"] == "2026-01-06"                         # measure 1 untouched
     # served a day earlier: the rehab now opens on 2028-03-23, which ends the isolation that day
     committed(cli, "case", "set", cid, "--notified-on", "2028-03-23", "--reason", "送达日期录错", today=t)
-    doc = yaml.safe_load((cli.root / "cases" / cid / "case.yaml").read_text(encoding="utf-8"))
+    doc = yaml.safe_load((case_dir(cli.root, cid) / "case.yaml").read_text(encoding="utf-8"))
     assert str(doc["later_measures"][1]["opened_on"]) == "2028-03-23"
     assert str(doc["later_measures"][1]["decision"]["notified_on"]) == "2028-03-23"
     assert str(doc["decision"]["notified_on"]) == "2026-01-02"               # the first measure's own
@@ -561,7 +561,7 @@ def test_referral(cli):
 
 def test_person_file_fields_family_and_group(cli):
     cid = detox_case(cli)
-    path = cli.root / "cases" / cid / "case.yaml"
+    path = case_dir(cli.root, cid) / "case.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "# 手工备注：保留\n", encoding="utf-8")
     git(cli.root, "commit", "-qam", "hand note")
     committed(cli, "case", "set", cid, "--alias", "阿三", "--ethnicity", "汉族", "--drug-type", "methamphetamine",
@@ -589,7 +589,7 @@ def test_check_reports_a_bad_later_measure(cli):
     cid = detox_case(cli)
     committed(cli, "terminate", cid, "--date", "2026-02-01", "--reason", "isolation", today="2026-02-01")
     committed(cli, "case", "start", cid, "--measure", "isolation", "--entered-on", "2026-02-02", today="2026-02-02")
-    path = cli.root / "cases" / cid / "case.yaml"
+    path = case_dir(cli.root, cid) / "case.yaml"
     text = path.read_text(encoding="utf-8")
     assert "later_measures:" in text
     path.write_text(text.replace("kind: isolation", "kind: jail"), encoding="utf-8")

@@ -83,7 +83,7 @@ def test_the_shipped_demo_store_names_only_listed_workers(tmp_path):
     copy = tmp_path / "demo"
     shutil.copytree(demo, copy)
     names = {r["name"] for r in json.loads(Cli(copy).ok("staff", "list", "--format", "json").stdout)}
-    workers = {yaml.safe_load(p.read_text())["worker"] for p in (copy / "cases").glob("*/case.yaml")}
+    workers = {yaml.safe_load(p.read_text())["worker"] for p in (copy / "cases").glob("*/*/case.yaml")}
     assert workers and workers <= names
 
 
@@ -92,7 +92,7 @@ def test_aftercare_demo_names_only_listed_workers(tmp_path):
     d = Cli(tmp_path / "demo")
     d.ok("demo", str(d.root), store=False)
     rows = json.loads(d.ok("staff", "list", "--format", "json").stdout)
-    workers = {yaml.safe_load(p.read_text())["worker"] for p in (d.root / "cases").glob("*/case.yaml")}
+    workers = {yaml.safe_load(p.read_text())["worker"] for p in (d.root / "cases").glob("*/*/case.yaml")}
     assert workers and workers <= {r["name"] for r in rows}
     for w in workers:
         d.ok("due", "--worker", w)

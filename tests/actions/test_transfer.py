@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli, committed as ok, due_json as due, git, person, refused, show_json as show
+from conftest import Cli, committed as ok, due_json as due, git, person, refused, show_json as show, case_dir
 
 OFFICE_A, OFFICE_B = "甲镇社区戒毒（康复）工作办公室", "乙镇社区戒毒（康复）工作办公室"
 CLERK_A, CLERK_B = "甲镇工作员", "乙镇工作员"
@@ -196,7 +196,7 @@ def test_transfer_between_two_stores(a, b, case, tmp_path, monkeypatch):
     log_a = log_rows(a, cid, t)
     assert len(log_a) == 9 and log_a[0][1].startswith(f"Hand over case {cid}")
     assert all(who == CLERK_A for who, _ in log_a)
-    assert (a.root / "cases" / cid / "case.yaml").is_file()
+    assert (case_dir(a.root, cid) / "case.yaml").is_file()
     assert stat.S_IMODE(bundle.stat().st_mode) == 0o600
     heads = subprocess.run(["git", "bundle", "list-heads", str(bundle)], capture_output=True, text=True,
                            check=True).stdout.split()
@@ -222,7 +222,7 @@ def test_transfer_between_two_stores(a, b, case, tmp_path, monkeypatch):
     everything = git(b.root, "log", "--all", "-p", "--format=%an %ae %s%n%b")
     assert other_idn not in everything and other_name not in everything and other not in everything
     assert OFFICE_A not in git(b.root, "show", "HEAD:aftercare.yaml")
-    assert sorted(p.name for p in (b.root / "cases").iterdir()) == [cid]
+    assert sorted(p.name for p in (b.root / "cases").glob("*/*")) == [cid]
 
     # the person still has to report at the new place
     items = {it["kind"]: it for it in due(b, cid, "2025-03-19")}
@@ -241,7 +241,7 @@ def test_transfer_between_two_stores(a, b, case, tmp_path, monkeypatch):
     assert cid in msg and "身份证号" in msg and "尚未结束" in msg
     assert "身份证号" in refused(b, "transfer", "import", str(bundle), "--date", "2025-03-22", "--id", "X-1",
                               today="2025-03-22")
-    assert not (b.root / "cases" / "X-1").exists()
+    assert not case_dir(b.root, "X-1").exists()
 
 
 def test_import_under_a_new_id_when_the_id_is_taken(a, case, tmp_path, monkeypatch):
@@ -286,7 +286,7 @@ def test_import_refusals(a, b, case, tmp_path):
     early = tmp_path / "early.bundle"
     transfer.write_bundle(Store(a.root), case, early)
     assert "移交" in refused(b, "transfer", "import", str(early), today=t)
-    assert list((b.root / "cases").iterdir()) == []
+    assert list((b.root / "cases").glob("*/*")) == []
 
 
 def test_crafted_bundle_cannot_write_outside_the_case(b, tmp_path):
@@ -302,7 +302,7 @@ def test_crafted_bundle_cannot_write_outside_the_case(b, tmp_path):
     bad = tmp_path / "bad.bundle"
     git(src, "bundle", "create", str(bad), "refs/aftercare/transfer/2025-0009")
     assert "evil.sh" in refused(b, "transfer", "import", str(bad), today="2025-03-20")
-    assert not (b.root / "cases" / "2025-0009").exists() and not list(b.root.rglob("evil.sh"))
+    assert not case_dir(b.root, "2025-0009").exists() and not list(b.root.rglob("evil.sh"))
 
 
 def test_history_with_a_merge_between_two_clones(a, b, case, tmp_path, monkeypatch):
@@ -440,7 +440,7 @@ def test_import_refused_while_the_same_person_is_followed_up_here(a, b, case, tm
     author(monkeypatch, CLERK_B)
     msg = refused(b, "transfer", "import", str(bundle), "--date", "2025-03-19", today="2025-03-19")
     assert here in msg and "后续照管" in msg
-    assert not (b.root / "cases" / case).exists()
+    assert not (case_dir(b.root, case)).exists()
 
 
 # ---------------------------------------------------------------- a person who lived here before (PATHWAY §1)
@@ -481,7 +481,7 @@ def test_import_of_a_person_released_here_before_adds_the_measure_to_their_folde
     res = imported(b, str(bundle), "--date", "2025-03-19", "--from", OFFICE_A, today="2025-03-19")
     assert res.stdout.strip().splitlines()[-1] == here and f"并入本库个案 {here}" in res.stdout
     assert "第 2 项措施" in res.stdout            # the detox here (its follow-up after release belongs to it), then A's
-    assert sorted(p.name for p in (b.root / "cases").iterdir()) == [here]
+    assert sorted(p.name for p in (b.root / "cases").glob("*/*")) == [here]
     rb = show(b, here, "2025-03-19")
     assert measures(rb) == [("detox", "2021-01-05", "2024-01-05", "released"),
                             ("followup", "2024-01-05", "2024-12-02", "moved-away"),
@@ -527,7 +527,7 @@ def test_import_refused_when_the_incoming_measure_overlaps_the_one_here(a, b, ca
     before = show(b, here, "2025-03-19")
     msg = refused(b, "transfer", "import", str(bundle), "--date", "2025-03-19", today="2025-03-19")
     assert "2025-01-06" in msg and "2025-01-08" in msg and "重叠" in msg
-    assert show(b, here, "2025-03-19") == before and sorted(p.name for p in (b.root / "cases").iterdir()) == [here]
+    assert show(b, here, "2025-03-19") == before and sorted(p.name for p in (b.root / "cases").glob("*/*")) == [here]
 
 
 def test_a_person_transferred_out_and_back_again_returns_to_their_folder(a, b, case, tmp_path, monkeypatch):
@@ -551,7 +551,7 @@ def test_a_person_transferred_out_and_back_again_returns_to_their_folder(a, b, c
     assert show(a, cid, "2025-05-12")["status"] == "transferred"
     res = imported(a, str(back), "--date", "2025-05-12", "--from", OFFICE_B, today="2025-05-12")
     assert res.stdout.strip().splitlines()[-1] == cid and "移回" in res.stdout
-    assert sorted(p.name for p in (a.root / "cases").iterdir()) == [cid]
+    assert sorted(p.name for p in (a.root / "cases").glob("*/*")) == [cid]
     # the log: A's own 6 commits once (B's copies of them are A's commits again), B's 7, the receipt
     rows = log_rows(a, cid, "2025-05-12")
     assert len(rows) == 14 and len(set(rows)) == 14
@@ -594,7 +594,7 @@ def test_a_receipt_on_the_hand_over_day_keeps_the_person_under_the_measure(a, b,
     handover(a, cid, bundle)
     author(monkeypatch, CLERK_B)
     imported(b, str(bundle), "--date", "2025-03-18", "--from", OFFICE_A, today="2025-03-18")
-    assert sorted(p.name for p in (b.root / "cases" / cid / "events").iterdir()) == ["2025-2222.yaml", "2025-zzzz.yaml"]
+    assert sorted(p.name for p in (case_dir(b.root, cid) / "events").iterdir()) == ["2025-2222.yaml", "2025-zzzz.yaml"]
     t = "2025-03-18"
     r = show(b, cid, t)
     assert (r["status"], r["state"], r["period"]["closed_on"], r["closed"]) == ("active", "detox", None, None)

@@ -16,7 +16,7 @@ from aftercare.core.engine import agenda_items, evaluate
 from aftercare.core.model import Case, Event, mark_void
 from aftercare.core.rules import load_rules
 from aftercare.core.workcal import WorkCalendar
-from conftest import committed, due_json, git, refused, show_json
+from conftest import committed, due_json, git, refused, show_json, case_dir
 
 
 def timeline_id(cli, cid: str, etype: str, day: str) -> str:
@@ -27,7 +27,7 @@ def timeline_id(cli, cid: str, etype: str, day: str) -> str:
 
 def events_in_files(cli, cid: str) -> list:
     out = []
-    for f in sorted((cli.root / "cases" / cid / "events").glob("*.yaml")):
+    for f in sorted((case_dir(cli.root, cid) / "events").glob("*.yaml")):
         out += yaml.safe_load(f.read_text()) or []
     return out
 
@@ -95,7 +95,7 @@ def test_void_then_record_again_corrects_a_record(cli):
 
 def test_check_ignores_a_voided_record_and_flags_a_void_of_nothing(cli):
     cid = reported(cli)
-    f = next((cli.root / "cases" / cid / "events").glob("*.yaml"))
+    f = next((case_dir(cli.root, cid) / "events").glob("*.yaml"))
     f.write_text(f.read_text() + "- {id: dup222, type: report-in, date: 2026-03-03}\n")
     git(cli.root, "commit", "-qam", "hand edit")
     res = cli("check")

@@ -20,7 +20,7 @@ import pytest
 
 from aftercare.quick import SCHEMA, answers_path, parse_agenda_args
 from aftercare.store.stamps import RACY_FINE_NS, RACY_NS
-from conftest import staff
+from conftest import staff, case_dir, case_path
 
 TODAY = "2026-05-20"
 BLOCKED = ("import sys; sys.modules['typer'] = None; sys.argv = ['aftercare', *sys.argv[1:]]; "
@@ -135,12 +135,12 @@ def test_anything_the_answer_does_not_know_sends_due_the_whole_way(office, chang
     computed_and_kept(cli.root)
     extra = {}
     if change == "hand-edit":
-        ev = sorted((cli.root / "cases" / b / "events").glob("*.yaml"))[0]
+        ev = sorted((case_dir(cli.root, b) / "events").glob("*.yaml"))[0]
         ev.write_text(ev.read_text(encoding="utf-8").replace("2026-03-05", "2026-03-06"), encoding="utf-8")
     elif change == "stray-file":
         (cli.root / "cases" / "说明.txt").write_text("x", encoding="utf-8")
     elif change == "case-gone":
-        subprocess.run(["mv", str(cli.root / "cases" / c), str(cli.root / f"{c}.bak")], check=True)
+        subprocess.run(["mv", str(case_dir(cli.root, c)), str(cli.root / f"{c}.bak")], check=True)
     elif change == "office-file":
         cfg = cli.root / "aftercare.yaml"
         cfg.write_text(cfg.read_text(encoding="utf-8") + "\n# 手工注释\n", encoding="utf-8")
@@ -181,7 +181,7 @@ def test_what_is_not_a_plain_agenda_is_never_answered(office):
         computed_and_kept(cli.root, *args)
         assert answered(cli.root, *args) is None, args
     # a store with a damaged case: the problem is said every time, never from a stored answer
-    (cli.root / "cases" / _ids[2] / "case.yaml").write_text("name: [\n", encoding="utf-8")
+    (case_dir(cli.root, _ids[2]) / "case.yaml").write_text("name: [\n", encoding="utf-8")
     settle(cli.root)
     proc = run(cli.root)
     assert proc.returncode == 1 and _ids[2] in proc.stderr and same_as_without_cache(cli.root)
@@ -259,7 +259,7 @@ def check_answered(root: Path, *args: str, **extra) -> subprocess.CompletedProce
 def test_a_clean_check_is_answered_until_anything_changes(office):
     cli, (a, b, c) = office
     # a worker not on the staff list is a warning (stdout) with its count (stderr): a clean store still
-    case_yaml = cli.root / "cases" / c / "case.yaml"
+    case_yaml = case_dir(cli.root, c) / "case.yaml"
     case_yaml.write_text(case_yaml.read_text(encoding="utf-8").replace("worker: \"王强\"", "worker: \"不在名单\""), encoding="utf-8")
     subprocess.run(["git", "-C", str(cli.root), "commit", "-q", "-am", "hand edit"], check=True)
     for args in ([], ["--format", "json"]):
@@ -278,15 +278,15 @@ def test_a_check_after_any_change_is_made_again(office, change):
     check_same_as_without_cache(cli.root)
     assert check_answered(cli.root) is not None
     extra = {}
-    case_yaml = cli.root / "cases" / b / "case.yaml"
+    case_yaml = case_dir(cli.root, b) / "case.yaml"
     if change == "hand-edit":
         case_yaml.write_text(case_yaml.read_text(encoding="utf-8") + "# 手工注释\n", encoding="utf-8")
     elif change == "mode":
         os.chmod(case_yaml, 0o644)
     elif change == "untracked":
-        (cli.root / "cases" / b / "备注.txt").write_text("x", encoding="utf-8")
+        (case_dir(cli.root, b) / "备注.txt").write_text("x", encoding="utf-8")
     elif change == "staged":
-        subprocess.run(["git", "-C", str(cli.root), "rm", "-q", "--cached", f"cases/{b}/case.yaml"], check=True)
+        subprocess.run(["git", "-C", str(cli.root), "rm", "-q", "--cached", f"{case_path(b)}/case.yaml"], check=True)
     elif change == "commit":
         subprocess.run(["git", "-C", str(cli.root), "commit", "-q", "--allow-empty", "-m", "hand"], check=True)
     elif change == "kept-ref":

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import json
 
-from conftest import refused
+from conftest import refused, case_dir, case_path
 
 
 def test_check_shows_the_hint_beside_each_problem(cli):
     cid = cli.add(1, notified_on="2026-03-02", reported_on="2026-03-05")
     (cli.root / "cases" / "notes.txt").write_text("x")
-    (cli.root / "cases" / cid / "case.yaml").chmod(0o644)
+    (case_dir(cli.root, cid) / "case.yaml").chmod(0o644)
     res = cli("check")
     assert res.exit_code == 1
     assert res.stdout.splitlines() == [
-        "cases/notes.txt:0: cases 目录下只应有个案文件夹  提示：移走该文件",
-        f"cases/{cid}/case.yaml: 文件可被其他用户读取（权限 644，应为 600）"
+        "cases/notes.txt:0: cases 目录下只应有分组文件夹  提示：移走该文件",
+        f"{case_path(cid)}/case.yaml: 文件可被其他用户读取（权限 644，应为 600）"
         "  提示：任一写入命令（如 aftercare record、aftercare sync）都会自动改为仅本人可读写（文件 600、目录 700），"
         f"或运行 chmod -R go-rwx {cli.root}",
         "cases/notes.txt:1: 有未提交的改动（git status）：不在审计轨迹中"
@@ -31,7 +31,7 @@ def test_check_json_has_code_and_hint(cli):
     res = cli("check", "--format", "json")
     assert res.exit_code == 1
     assert json.loads(res.stdout) == {
-        "problems": [{"path": "cases/notes.txt", "line": 0, "code": "stray-file", "message": "cases 目录下只应有个案文件夹",
+        "problems": [{"path": "cases/notes.txt", "line": 0, "code": "stray-file", "message": "cases 目录下只应有分组文件夹",
                       "hint": "移走该文件"},
                      {"path": "cases/notes.txt", "line": 1, "code": "uncommitted",
                       "message": "有未提交的改动（git status）：不在审计轨迹中",

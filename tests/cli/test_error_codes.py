@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from aftercare.cli import full_app
 from aftercare.core.errors import AftercareError
-from conftest import HAN, git, person, show_json
+from conftest import HAN, case_dir, case_path, git, person, show_json
 
 app = full_app()
 
@@ -60,7 +60,7 @@ def base(cli):
 
 
 def events_file(cli, cid) -> Path:
-    return sorted((cli.root / "cases" / cid / "events").glob("*.yaml"))[0]
+    return sorted((case_dir(cli.root, cid) / "events").glob("*.yaml"))[0]
 
 
 def hand_edit(cli, path: Path, text: str) -> None:
@@ -76,6 +76,25 @@ def appended(text: str):
         hand_edit(cli, f, f.read_text() + text)
         return ["show", cid]
     return scenario
+
+
+def _old_folder_too(cli, differs: bool) -> str:
+    """A case whose old-layout folder `cases/<id>/` is also there (committed): a copy of its folder, its
+    events file with one more record when `differs`."""
+    cid = base(cli)
+    old = cli.root / "cases" / cid
+    shutil.copytree(case_dir(cli.root, cid), old)
+    if differs:
+        [f] = (old / "events").glob("*.yaml")
+        f.write_text(f.read_text() + '- id: "old1"\n  type: "visit"\n  date: 2026-05-01\n', encoding="utf-8")
+    git(cli.root, "add", "-A")
+    git(cli.root, "commit", "-qm", "An old-layout folder merged in by hand")
+    return cid
+
+
+def s_case_twice(cli):
+    # the same events file in both folders with other contents: the move into the bucket is refused
+    return ["record", "visit", _old_folder_too(cli, True), "--kind", "phone"]
 
 
 def s_unknown_case(cli):
@@ -420,7 +439,7 @@ def s_bad_template(cli):
 
 def s_yaml_syntax(cli):
     cid = base(cli)
-    hand_edit(cli, cli.root / "cases" / cid / "case.yaml", "name: [unclosed\n")
+    hand_edit(cli, case_dir(cli.root, cid) / "case.yaml", "name: [unclosed\n")
     return ["show", cid]
 
 
@@ -459,7 +478,7 @@ s_bad_field = appended("- {id: zz1, type: test, date: 2026-05-01, result: maybe}
 
 def s_bad_case(cli):
     cid = base(cli)
-    hand_edit(cli, cli.root / "cases" / cid / "case.yaml", "- 一\n")
+    hand_edit(cli, case_dir(cli.root, cid) / "case.yaml", "- 一\n")
     return ["show", cid]
 
 
@@ -629,7 +648,7 @@ def s_git_locked(cli):
 def s_symlink(cli):
     cid = base(cli)
     real = cli.root.parent / "elsewhere.yaml"
-    case_yaml = cli.root / "cases" / cid / "case.yaml"
+    case_yaml = case_dir(cli.root, cid) / "case.yaml"
     real.write_bytes(case_yaml.read_bytes())
     case_yaml.unlink()
     case_yaml.symlink_to(real)
@@ -641,7 +660,7 @@ s_too_deep = appended("- {id: zz1, type: visit, date: 2026-05-01, note: " + "[" 
 
 def s_duplicate_key(cli):
     cid = base(cli)
-    f = cli.root / "cases" / cid / "case.yaml"
+    f = case_dir(cli.root, cid) / "case.yaml"
     hand_edit(cli, f, f.read_text() + "name: 某某\n")
     return ["show", cid]
 
@@ -699,7 +718,7 @@ def s_no_parquet(cli, monkeypatch):
 # codes that `check` reports (it lists every problem; the codes are read from the check itself)
 CHECK_ONLY = {
     "stray-file": lambda cli: (cli.root / "cases" / "notes.txt").write_text("x"),
-    "missing-case-file": lambda cli: (cli.root / "cases" / "2026-0500").mkdir(),
+    "missing-case-file": lambda cli: case_dir(cli.root, "2026-0500").mkdir(parents=True),
     "no-cases": lambda cli: shutil.rmtree(cli.root / "cases"),
 }
 
@@ -719,12 +738,12 @@ def _check_tracked_cache(cli):
 
 def _check_permissions(cli):
     cid = base(cli)
-    (cli.root / "cases" / cid / "case.yaml").chmod(0o644)          # readable by every local user
+    (case_dir(cli.root, cid) / "case.yaml").chmod(0o644)          # readable by every local user
 
 
 def _check_uncommitted(cli):
     cid = base(cli)
-    f = cli.root / "cases" / cid / "case.yaml"
+    f = case_dir(cli.root, cid) / "case.yaml"
     f.write_text(f.read_text() + "# 手工改动，未提交\n")
 
 
@@ -733,6 +752,22 @@ CHECK_ONLY["tracked-cache"] = _check_tracked_cache
 CHECK_ONLY["permissions"] = _check_permissions
 CHECK_ONLY["uncommitted"] = _check_uncommitted
 CHECK_ONLY["kept-commit"] = lambda cli: _kept_by_hand(cli, git(cli.root, "rev-parse", "HEAD"))
+
+
+def _check_wrong_bucket(cli):
+    cid = base(cli)                                           # 2026-0001, in cases/2026-00xx
+    (cli.root / "cases" / "2026-01xx").mkdir()
+    git(cli.root, "mv", case_path(cid), f"cases/2026-01xx/{cid}")
+    git(cli.root, "commit", "-qm", "Move a case folder into another bucket by hand")
+
+
+CHECK_ONLY["wrong-bucket"] = _check_wrong_bucket
+CHECK_ONLY["case-twice"] = lambda cli: _old_folder_too(cli, False)
+
+# warnings of `check` (exit 0): the code, its line and its hint
+CHECK_WARNINGS = {
+    "old-layout": lambda cli: git(cli.root, "mv", case_path(base(cli)), "cases/") and None,
+}
 
 SCENARIOS = {name[2:].replace("_", "-"): fn for name, fn in dict(globals()).items() if name.startswith("s_")}
 
@@ -792,6 +827,19 @@ def test_check_reports_code(cli, code):
         assert f"{at(p)}: {p['message']}  提示：{p['hint']}" in res.stdout.splitlines(), (p, res.stdout)
 
 
+@pytest.mark.parametrize("code", sorted(CHECK_WARNINGS))
+def test_check_warns_code(cli, code):
+    CHECK_WARNINGS[code](cli)
+    git(cli.root, "commit", "-qm", "By hand")
+    res = cli("check", "--format", "json")
+    assert res.exit_code == 0, res.output
+    mine = [p for p in json.loads(res.stdout)["warnings"] if p["code"] == code]
+    assert len(mine) == 1 and HAN.search(mine[0]["message"]) and HAN.search(mine[0]["hint"]), mine
+    res = cli("check")
+    p = mine[0]
+    assert res.exit_code == 0 and f"{p['path']}:{p['line']}: 警告：{p['message']}  提示：{p['hint']}" in res.stdout.splitlines()
+
+
 def test_binary_export_is_not_written_to_a_terminal(monkeypatch):
     import sys
 
@@ -804,6 +852,6 @@ def test_binary_export_is_not_written_to_a_terminal(monkeypatch):
 
 
 def test_every_code_has_a_scenario():
-    covered = set(SCENARIOS) | set(CHECK_ONLY) | set(NOT_TRIGGERABLE) | {"binary-to-terminal"}
+    covered = set(SCENARIOS) | set(CHECK_ONLY) | set(CHECK_WARNINGS) | set(NOT_TRIGGERABLE) | {"binary-to-terminal"}
     missing = sorted(package_codes() - covered)
     assert not missing, f"error codes without a scenario in tests/test_error_codes.py: {missing}"

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import git
+from conftest import git, case_dir
 
 from aftercare.store.yamlio import YamlProblem, parse, yaml_words
 
@@ -23,7 +23,7 @@ LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 ])
 def test_a_yaml_syntax_mistake_is_reported_in_chinese(cli, bad, words):
     cid = cli.add(1, notified_on="2026-03-01", reported_on="2026-03-02")
-    [f] = (cli.root / "cases" / cid / "events").glob("*.yaml")
+    [f] = (case_dir(cli.root, cid) / "events").glob("*.yaml")
     f.write_text(f.read_text() + bad)
     git(cli.root, "commit", "-qam", "hand edit")
     res = cli("check")

@@ -21,7 +21,7 @@ from aftercare.actions import cases, lifecycle, records, transfer
 from aftercare.core.errors import AftercareError
 from aftercare.core.ids import fictional_id_number, fictional_name
 from aftercare.store import Store, init_store
-from conftest import IDENTITY
+from conftest import IDENTITY, case_dir, case_path
 
 TODAY = date(2026, 5, 14)
 GOLDEN = Path(__file__).with_name("golden")
@@ -68,7 +68,7 @@ def build_store(root: Path) -> dict:
         decision_no="示公（禁）决字〔2024〕第12号", decided_by="示例县公安局", phone="13800000001",
         address="青山镇东村3组15号", worker="王芳", risk="medium", case_id="2025-0001").case
     cid = ids["full"]
-    case_yaml = root / "cases" / cid / "case.yaml"
+    case_yaml = case_dir(root, cid) / "case.yaml"
     case_yaml.write_text(case_yaml.read_text(encoding="utf-8") + (
         "alias: 阿明\nethnicity: 汉族\neducation: 初中\nmarital: 已婚\nemployer: 青山镇砖厂\n"
         "household_address: 示例县青山镇东村3组15号\nhousehold_police: 示例县公安局青山派出所\n"
@@ -529,7 +529,7 @@ def _small_store(tmp_path: Path, monkeypatch) -> tuple[Store, str]:
 
 def test_extra_fields_are_escaped_too(tmp_path, monkeypatch):
     s, cid = _small_store(tmp_path, monkeypatch)
-    yaml = s.root / "cases" / cid / "case.yaml"
+    yaml = case_dir(s.root, cid) / "case.yaml"
     yaml.write_text(yaml.read_text(encoding="utf-8") + "alias: \"<b>{{ 7*7 }}</b>\"\nfamily:\n  - {name: \"<i>母</i>\"}\n",
                     encoding="utf-8")
     (_, doc), = docs_of(R.render_html(s, cid, TODAY), 2)
@@ -817,9 +817,9 @@ def test_render_all_pdf_in_parallel_and_a_broken_case_stops_it(cli):
     for cid in (a, b):
         assert (out / cid / f"{cid}-全卷.pdf").is_file()
         assert (out / cid / "01-决定书.pdf").is_file()
-    (cli.root / "cases" / b / "case.yaml").write_text("name: [broken\n")
+    (case_dir(cli.root, b) / "case.yaml").write_text("name: [broken\n")
     res = cli("render", "--all", "--format", "pdf", "--out", str(out))
-    assert res.exit_code == 1 and f"cases/{b}/case.yaml:" in res.stderr
+    assert res.exit_code == 1 and f"{case_path(b)}/case.yaml:" in res.stderr
 
 
 def test_failed_render_leaves_no_folder(tmp_path, monkeypatch):

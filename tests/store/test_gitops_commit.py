@@ -13,7 +13,7 @@ import pytest
 
 from aftercare.store.gitops import Git, read_head, _UNKNOWN
 from aftercare.store.store import _config_origin
-from conftest import Cli, git, person
+from conftest import Cli, case_path, git, person
 
 
 def _repo(root: Path) -> Git:
@@ -118,7 +118,7 @@ def test_a_record_is_one_commit_of_its_file_under_the_origin_git_has(tmp_path, g
     before = c.commits()
     c.ok("record", "visit", cid, "--date", "2026-05-19", "--kind", "phone")
     assert c.commits() == before + 1
-    assert git(c.root, "show", "--name-only", "--format=", "HEAD") == f"cases/{cid}/events/2026-zq7k.yaml"
+    assert git(c.root, "show", "--name-only", "--format=", "HEAD") == f"{case_path(cid)}/events/2026-zq7k.yaml"
     assert git(c.root, "status", "--porcelain") == "" and not (c.root / ".git" / "aftercare-journal").exists()
     assert subprocess.run(["git", "-C", str(c.root), "fsck", "--strict"], capture_output=True).returncode == 0
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git
+from conftest import git, case_dir, case_path
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def _agenda_case(cli) -> str:
 @pytest.mark.parametrize("where", ["events", "case"])
 def test_deep_nesting_is_a_problem_not_a_crash(cli, case, where):
     good = _agenda_case(cli)
-    cdir = cli.root / "cases" / case
+    cdir = case_dir(cli.root, case)
     if where == "events":
         bad = cdir / "events" / "2026-deep.yaml"
         bad.write_text('- id: "d1"\n  type: "visit"\n  date: 2026-04-01\n  note: ' + DEEP + "\n")
@@ -115,14 +115,14 @@ def test_deep_nesting_is_a_problem_not_a_crash(cli, case, where):
 
 
 def test_compact_nesting_is_refused_too(cli, case):
-    bad = cli.root / "cases" / case / "events" / "2026-deep.yaml"
+    bad = case_dir(cli.root, case) / "events" / "2026-deep.yaml"
     bad.write_text("- " * 60_000 + "x\n")
     res = run(cli.root, "check")
-    assert res.returncode == 1 and f"cases/{case}/events/2026-deep.yaml:1:" in res.stdout, res.stdout[-300:]
+    assert res.returncode == 1 and f"{case_path(case)}/events/2026-deep.yaml:1:" in res.stdout, res.stdout[-300:]
 
 
 def test_duplicate_key_is_refused_with_path_and_line(cli, case):
-    path = cli.root / "cases" / case / "case.yaml"
+    path = case_dir(cli.root, case) / "case.yaml"
     text = path.read_text()
     lines = text.splitlines()
     name_line = next(i for i, ln in enumerate(lines) if ln.startswith("name:")) + 1
@@ -132,15 +132,15 @@ def test_duplicate_key_is_refused_with_path_and_line(cli, case):
         res = run(cli.root, *args)
         assert res.returncode == 1
         out = res.stdout + res.stderr
-        assert f"cases/{case}/case.yaml:{dup}:" in out and "name" in out and "两次" in out, (args, out)
+        assert f"{case_path(case)}/case.yaml:{dup}:" in out and "name" in out and "两次" in out, (args, out)
     assert name_line < dup
     # in an events file too (a hand edit that repeats a field)
     path.write_text(text)
-    ev = next((cli.root / "cases" / case / "events").glob("*.yaml"))
+    ev = next((case_dir(cli.root, case) / "events").glob("*.yaml"))
     ev.write_text(ev.read_text() + '- id: "h1"\n  type: "visit"\n  date: 2026-04-01\n  date: 2026-04-02\n')
     n = len(ev.read_text().splitlines())
     res = run(cli.root, "check")
-    assert res.returncode == 1 and f"cases/{case}/events/{ev.name}:{n}:" in res.stdout, res.stdout
+    assert res.returncode == 1 and f"{case_path(case)}/events/{ev.name}:{n}:" in res.stdout, res.stdout
 
 
 def test_the_store_reads_without_the_engine(cli, case):
@@ -158,13 +158,13 @@ def test_the_store_reads_without_the_engine(cli, case):
 def test_nul_and_invalid_utf8_are_one_problem_at_their_line(cli, case, bad, what):
     """Issue 9 item 11: a NUL byte or invalid UTF-8 is reported once, on one line, at the line where it
     stands (before: at line 1, over two lines, in English)."""
-    ev = next((cli.root / "cases" / case / "events").glob("*.yaml"))
+    ev = next((case_dir(cli.root, case) / "events").glob("*.yaml"))
     good = ev.read_bytes()
     ev.write_bytes(good + b'- id: "h1"\n  type: "visit"\n  date: 2026-04-01\n' + bad)
     n = len(good.splitlines()) + 4          # three lines of the record, then the bad one
     res = run(cli.root, "check")
     assert res.returncode == 1
-    hits = [ln for ln in res.stdout.splitlines() if ln.startswith(f"cases/{case}/events/{ev.name}:") and ("编码" in ln or "控制字符" in ln)]
+    hits = [ln for ln in res.stdout.splitlines() if ln.startswith(f"{case_path(case)}/events/{ev.name}:") and ("编码" in ln or "控制字符" in ln)]
     assert len(hits) == 1, res.stdout
-    assert hits[0].startswith(f"cases/{case}/events/{ev.name}:{n}:") and what in hits[0], hits[0]
+    assert hits[0].startswith(f"{case_path(case)}/events/{ev.name}:{n}:") and what in hits[0], hits[0]
     assert "in \"<byte string>\"" not in res.stdout and "position" not in res.stdout

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HAN, Cli, committed, git, person, refused, show_json
+from conftest import HAN, Cli, case_dir, case_path, committed, git, person, refused, show_json
 
 # the transfer tests' helpers (tests/actions/test_transfer.py), also when this file runs on its own
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "actions"))
@@ -288,7 +288,7 @@ def _refused_whole(b: Cli, bundle: Path, fragment: str) -> None:
     msg = refused(b, "transfer", "import", str(bundle), "--date", "2025-03-19")
     assert fragment in msg, msg
     assert git(b.root, "rev-parse", "HEAD") == head and git(b.root, "for-each-ref") == refs
-    assert sorted(p.name for p in (b.root / "cases").iterdir()) == ["B-0001"]
+    assert sorted(p.name for p in (b.root / "cases").glob("*/*")) == ["B-0001"]
     assert not list(b.root.glob(".git/aftercare-import-*"))
 
 
@@ -327,7 +327,7 @@ def test_import_names_the_sending_office_from_the_bundle(tmp_path, receiver):
     receiver.ok("transfer", "import", str(bundle), "--date", "2025-03-19")
     import yaml
 
-    events = [e for f in (receiver.root / "cases" / cid / "events").glob("*.yaml") for e in yaml.safe_load(f.read_text())]
+    events = [e for f in (case_dir(receiver.root, cid) / "events").glob("*.yaml") for e in yaml.safe_load(f.read_text())]
     assert [e["from"] for e in events if e["type"] == "transfer-in"] == ["甲镇社区戒毒（康复）工作办公室"]
     rows = [ln for ln in receiver.ok("log", cid).stdout.splitlines()[2:] if not ln.startswith(" ")]   # not the subjects under them
     assert "测试员（转自甲镇社区戒毒（康复）工作办公室）" in rows[1] and "转自" not in rows[0]
@@ -346,10 +346,10 @@ def store(tmp_path) -> tuple[Cli, str]:
 
 def test_check_reports_anything_uncommitted_in_cases(store):
     c, cid = store
-    (c.root / "cases" / cid / "events" / "2026-hand.yaml").write_text('- id: "h1"\n  type: "visit"\n  date: 2026-05-01\n')
+    (case_dir(c.root, cid) / "events" / "2026-hand.yaml").write_text('- id: "h1"\n  type: "visit"\n  date: 2026-05-01\n')
     res = c("check")
     assert res.exit_code == 1
-    assert any(ln.startswith(f"cases/{cid}/events/2026-hand.yaml:") and "未提交" in ln for ln in res.stdout.splitlines())
+    assert any(ln.startswith(f"{case_path(cid)}/events/2026-hand.yaml:") and "未提交" in ln for ln in res.stdout.splitlines())
 
 
 def test_left_overs_of_a_killed_record_are_rolled_back_by_the_next_command(store):
@@ -366,11 +366,11 @@ def test_left_overs_of_a_killed_record_are_rolled_back_by_the_next_command(store
     res = run(c.root, "record", "visit", cid, "--note", "被中断的记录",
               env={"PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"})
     assert res.returncode == -signal.SIGKILL
-    assert "被中断的记录" in "".join(p.read_text() for p in (c.root / "cases" / cid / "events").glob("*.yaml"))
+    assert "被中断的记录" in "".join(p.read_text() for p in (case_dir(c.root, cid) / "events").glob("*.yaml"))
     res = run(c.root, "record", "report", cid, "--note", "下一条")
     assert res.returncode == 0 and "已撤销" in res.stderr
     assert git(c.root, "status", "--porcelain") == ""
-    text = "".join(p.read_text() for p in (c.root / "cases" / cid / "events").glob("*.yaml"))
+    text = "".join(p.read_text() for p in (case_dir(c.root, cid) / "events").glob("*.yaml"))
     assert "被中断的记录" not in text and text.count("下一条") == 1
     assert "被中断的记录" not in git(c.root, "log", "-p")
 
@@ -423,7 +423,7 @@ def test_disk_full_leaves_nothing_and_a_retry_records_once(store, monkeypatch, w
     assert not (c.root / ".git" / "aftercare-journal").exists()
     monkeypatch.undo()
     c.ok("record", "visit", cid, "--date", "2026-05-19", "--note", "满盘")
-    text = "".join(p.read_text() for p in (c.root / "cases" / cid / "events").glob("*.yaml"))
+    text = "".join(p.read_text() for p in (case_dir(c.root, cid) / "events").glob("*.yaml"))
     assert text.count("满盘") == 1 and c.commits() == commits + 1
 
 
@@ -450,19 +450,19 @@ def test_a_plain_git_clone_and_what_sync_brings_are_private(store, tmp_path):
     c.ok("sync")
     os.umask(0o022)                                                          # as the user's shell has it
     b.ok("sync")
-    assert (b.root / "cases" / "2026-0002" / "case.yaml").exists()
+    assert (case_dir(b.root, "2026-0002") / "case.yaml").exists()
     assert _modes(b.root) <= {(True, 0o700), (False, 0o600)}
 
 
 def test_check_says_when_files_are_readable_by_others(store):
     c, cid = store
-    (c.root / "cases" / cid / "case.yaml").chmod(0o644)
-    (c.root / "cases" / cid).chmod(0o755)
+    (case_dir(c.root, cid) / "case.yaml").chmod(0o644)
+    (case_dir(c.root, cid)).chmod(0o755)
     res = c("check")
     assert res.exit_code == 1
     lines = res.stdout.splitlines()
-    assert any(ln.startswith(f"cases/{cid}/case.yaml:") and "600" in ln for ln in lines)
-    assert any(ln.startswith(f"cases/{cid}:") and "700" in ln for ln in lines)
+    assert any(ln.startswith(f"{case_path(cid)}/case.yaml:") and "600" in ln for ln in lines)
+    assert any(ln.startswith(f"{case_path(cid)}:") and "700" in ln for ln in lines)
 
 
 # ---------------------------------------------------------------- 7. symlinks
@@ -470,20 +470,20 @@ def test_check_says_when_files_are_readable_by_others(store):
 
 def test_an_events_file_that_is_a_symlink_is_refused(store):
     c, cid = store
-    ev = next((c.root / "cases" / cid / "events").glob("*.yaml"))
+    ev = next((case_dir(c.root, cid) / "events").glob("*.yaml"))
     secret = c.root.parent / "elsewhere.yaml"
     secret.write_bytes(ev.read_bytes())
     ev.unlink()
     ev.symlink_to(secret)
     git(c.root, "add", "-A")
     git(c.root, "commit", "-qm", "hand-made symlink")
-    assert git(c.root, "ls-tree", "HEAD", f"cases/{cid}/events/{ev.name}").startswith("120000")
+    assert git(c.root, "ls-tree", "HEAD", f"{case_path(cid)}/events/{ev.name}").startswith("120000")
     n = c.commits()
     res = c("record", "visit", cid, "--date", "2026-05-19")
     assert res.exit_code == 1 and len(res.stderr.strip().splitlines()) == 1 and "符号链接" in res.stderr
     assert c.commits() == n and git(c.root, "status", "--porcelain") == ""
     res = c("check")
-    assert res.exit_code == 1 and any(ln.startswith(f"cases/{cid}/events/{ev.name}:") and "符号链接" in ln
+    assert res.exit_code == 1 and any(ln.startswith(f"{case_path(cid)}/events/{ev.name}:") and "符号链接" in ln
                                       for ln in res.stdout.splitlines())
     assert secret.read_bytes().count(b"- id:") == 1          # nothing written through the link
 
@@ -511,12 +511,12 @@ def test_no_traceback_for_extreme_or_empty_arguments(store, argv):
 
 def test_an_event_with_a_list_for_a_code_is_a_problem_not_a_traceback(store):
     c, cid = store
-    ev = next((c.root / "cases" / cid / "events").glob("*.yaml"))
+    ev = next((case_dir(c.root, cid) / "events").glob("*.yaml"))
     ev.write_text(ev.read_text() + '- id: "bad1"\n  type: "test"\n  date: 2026-05-01\n  result: [1]\n')
     for argv in (["check"], ["due"], ["show", cid]):
         res = run(c.root, *argv)
         assert res.returncode == 1 and "Traceback" not in res.stderr + res.stdout
-        assert f"cases/{cid}/events/{ev.name}:" in res.stdout + res.stderr
+        assert f"{case_path(cid)}/events/{ev.name}:" in res.stdout + res.stderr
 
 
 def test_a_failed_case_add_leaves_no_folder_nor_part_files(store, monkeypatch):
@@ -530,7 +530,7 @@ def test_a_failed_case_add_leaves_no_folder_nor_part_files(store, monkeypatch):
     name, idn = person(3)
     res = c("case", "add", "--name", name, "--id-number", idn, "--measure", "detox", "--reported-on", "2026-05-01")
     assert res.exit_code == 1
-    assert sorted(p.name for p in (c.root / "cases").iterdir()) == [cid]
+    assert sorted(p.name for p in (c.root / "cases").glob("*/*")) == [cid]
     assert not list(c.root.rglob(".tmp-*.part")) and git(c.root, "status", "--porcelain") == ""
 
 
@@ -538,7 +538,7 @@ def test_delegated_result_keeps_by(store):
     c, cid = store
     c.ok("record", "test", cid, "--date", "2026-05-10", "--result", "pending", "--delegated-to", "外地公安")
     c.ok("record", "test", cid, "--date", "2026-05-10", "--result", "negative", "--by", "王警官")
-    text = "".join(p.read_text() for p in (c.root / "cases" / cid / "events").glob("*.yaml"))
+    text = "".join(p.read_text() for p in (case_dir(c.root, cid) / "events").glob("*.yaml"))
     assert 'type: "test-result"' in text and 'by: "王警官"' in text
     assert c("check").exit_code == 0
 
@@ -548,7 +548,7 @@ def test_a_record_appended_to_a_hand_edited_events_file_reads_back_through_libya
     a hand-edited file (a comment after a value: not the shape the program writes) goes through libyaml."""
     c, cid = store
     origin = git(c.root, "config", "aftercare.origin")
-    ev = c.root / "cases" / cid / "events" / f"2026-{origin}.yaml"
+    ev = case_dir(c.root, cid) / "events" / f"2026-{origin}.yaml"
     ev.write_text(ev.read_text().replace('type: "report-in"', 'type: "report-in"   # 手工核对过'))
     git(c.root, "commit", "-qam", "hand edit")
     committed(c, "record", "visit", cid, "--date", "2026-05-19", "--note", "手改之后")
@@ -562,12 +562,12 @@ def test_a_record_that_would_not_read_back_is_refused(store):
     YAML any more, so the record is refused and nothing is written."""
     c, cid = store
     git(c.root, "config", "aftercare.origin", "zz99")
-    ev = c.root / "cases" / cid / "events" / "2026-zz99.yaml"
+    ev = case_dir(c.root, cid) / "events" / "2026-zz99.yaml"
     ev.write_text("[]\n")
     git(c.root, "add", str(ev))
     git(c.root, "commit", "-qm", "an empty events file by hand")
     before = c.commits()
     res = c("record", "visit", cid, "--date", "2026-05-19")
     assert res.exit_code == 1 and len(res.stderr.strip().splitlines()) == 1
-    assert f"cases/{cid}/events/2026-zz99.yaml:" in res.stderr and "未做任何更改" in res.stderr
+    assert f"{case_path(cid)}/events/2026-zz99.yaml:" in res.stderr and "未做任何更改" in res.stderr
     assert ev.read_text() == "[]\n" and c.commits() == before and git(c.root, "status", "--porcelain") == ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from aftercare.store.stamps import RACY_FINE_NS, RACY_NS, case_keys, file_key
+from conftest import case_dir
 
 
 def test_a_case_folder_keys_each_file_as_file_key_does(tmp_path):
@@ -46,7 +47,7 @@ def test_the_work_tree_key_sees_every_entry(tmp_path):
     (root / "aftercare.yaml").write_text("office: x\n", encoding="utf-8")
     old = time.time_ns() - 10 * 10 ** 9
     for i in range(40):
-        d = root / "cases" / f"2026-{i:04d}" / "events"
+        d = case_dir(root, f"2026-{i:04d}") / "events"
         d.mkdir(parents=True)
         for f in (d.parent / "case.yaml", d / "2026-a.yaml"):
             f.write_text(f"{i}\n", encoding="utf-8")
@@ -61,14 +62,14 @@ def test_the_work_tree_key_sees_every_entry(tmp_path):
     assert tree_state(root, root / ".git", now)[0] == one[0]
     seen = {one[0]}
     # one file deep in the tree changed (its time only)
-    f = root / "cases" / "2026-0039" / "events" / "2026-a.yaml"
+    f = case_dir(root, "2026-0039") / "events" / "2026-a.yaml"
     os.utime(f, ns=(old + 1, old + 1))
     seen.add(tree_state(root, root / ".git", now)[0])
     # its mode
     f.chmod(0o600 if f.stat().st_mode & 0o077 else 0o644)
     seen.add(tree_state(root, root / ".git", now)[0])
     # an empty folder where none was
-    (root / "cases" / "2026-0003" / "extra").mkdir()
+    (case_dir(root, "2026-0003") / "extra").mkdir()
     seen.add(tree_state(root, root / ".git", now)[0])
     # a file renamed (same time, size and inode, another name)
     f.rename(f.with_name("2026-b.yaml"))

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from aftercare.core.ids import id_check_digit
-from conftest import Cli, committed, git, person, refused, staff
+from conftest import Cli, committed, git, person, refused, staff, case_dir, case_path
 
 TODAY = "2026-05-20"
 
@@ -49,7 +49,7 @@ def test_init_refuses_existing_store(cli):
 
 
 def test_store_found_from_subfolder_and_env(cli, case, monkeypatch):
-    sub = cli.root / "cases" / case
+    sub = case_dir(cli.root, case)
     monkeypatch.chdir(sub)
     res = cli("case", "list", store=False)
     assert res.exit_code == 0 and case in res.stdout
@@ -73,11 +73,11 @@ def test_case_add_derives_birth_and_sex_and_prints_id_last(cli):
                  "--risk", "medium")
     cid = res.stdout.strip().splitlines()[-1]
     assert cid == "2026-0001"
-    data = yaml.safe_load((cli.root / "cases" / cid / "case.yaml").read_text())
+    data = yaml.safe_load((case_dir(cli.root, cid) / "case.yaml").read_text())
     assert data["birth_date"].isoformat() == "1990-01-01" and data["sex"] == "男"
     assert data["term_months"] == 24 and data["decision"]["number"] == "X公(X)决字[2026]第7号"
-    assert stat.S_IMODE((cli.root / "cases" / cid / "case.yaml").stat().st_mode) == 0o600
-    assert stat.S_IMODE((cli.root / "cases" / cid).stat().st_mode) == 0o700
+    assert stat.S_IMODE((case_dir(cli.root, cid) / "case.yaml").stat().st_mode) == 0o600
+    assert stat.S_IMODE((case_dir(cli.root, cid)).stat().st_mode) == 0o700
     assert cli.add(8) == "2026-0002"
     assert cli.add(9, id="JD-001") == "JD-001"
 
@@ -113,7 +113,7 @@ def test_case_add_refusals(cli, args, fragment):
         argv += [k, v]
     msg = refused(cli, *argv)
     assert fragment in msg
-    assert not (cli.root / "cases" / "2026-0001").exists()
+    assert not case_dir(cli.root, "2026-0001").exists()
 
 
 def test_duplicate_person_and_duplicate_id_refused(cli, case):
@@ -242,7 +242,7 @@ def test_twenty_concurrent_writers_lose_nothing(cli, case):
     visits = [e for e in shown["timeline"] if e["type"] == "visit"]
     assert len(visits) == 20
     assert sorted(e["summary"] for e in visits) == sorted(f"见面访谈；第{i}次" for i in range(20))
-    assert git(cli.root, "rev-list", "--count", "HEAD", "--", f"cases/{case}/events") == "21"  # + report-in
+    assert git(cli.root, "rev-list", "--count", "HEAD", "--", f"{case_path(case)}/events") == "21"  # + report-in
     assert status_clean(cli.root)
 
 
@@ -294,15 +294,15 @@ def test_alias_bomb_refused_without_expansion(cli, case):
     for i in range(1, 12):
         bomb.append(f"{chr(97 + i)}: &{chr(97 + i)} [*{chr(96 + i)},*{chr(96 + i)},*{chr(96 + i)},*{chr(96 + i)},"
                     f"*{chr(96 + i)},*{chr(96 + i)},*{chr(96 + i)},*{chr(96 + i)},*{chr(96 + i)}]")
-    path = cli.root / "cases" / case / "case.yaml"
+    path = case_dir(cli.root, case) / "case.yaml"
     path.write_text("\n".join(bomb) + "\n")
     res = _run_cli(cli.root, "due")       # a timeout here would mean the bomb went off
     assert res.returncode == 1
-    assert f"cases/{case}/case.yaml:1:" in res.stderr and "别名" in res.stderr
+    assert f"{case_path(case)}/case.yaml:1:" in res.stderr and "别名" in res.stderr
 
 
 def test_huge_value_refused(cli, case):
-    path = cli.root / "cases" / case / "events" / "2026-zzzz.yaml"
+    path = case_dir(cli.root, case) / "events" / "2026-zzzz.yaml"
     path.write_text("- id: big\n  type: visit\n  date: 2026-05-01\n  note: \"" + "x" * (10 * 1024 * 1024) + "\"\n")
     res = _run_cli(cli.root, "show", case)
     assert res.returncode == 1 and "文件过大" in res.stderr and "2026-zzzz.yaml:1:" in res.stderr
@@ -318,11 +318,11 @@ def test_check_silent_when_clean(cli, case):
 
 def test_broken_yaml_reported_with_path_and_line_everywhere(cli, case):
     cli.ok("record", "visit", case, "--date", "2026-05-19")
-    ev = next((cli.root / "cases" / case / "events").glob("*.yaml"))
+    ev = next((case_dir(cli.root, case) / "events").glob("*.yaml"))
     lines = ev.read_text().splitlines()
     lines.insert(6, "  date: [unclosed")
     ev.write_text("\n".join(lines) + "\n")
-    rel = f"cases/{case}/events/{ev.name}"
+    rel = f"{case_path(case)}/events/{ev.name}"
     res = cli("check")
     assert res.exit_code == 1
     assert res.stdout.splitlines()[0].startswith(f"{rel}:")
@@ -336,17 +336,17 @@ def test_broken_yaml_reported_with_path_and_line_everywhere(cli, case):
 
 def test_check_reports_every_problem(cli, case):
     other = cli.add(2, reported_on="2026-03-05")
-    (cli.root / "cases" / case / "case.yaml").write_text(
-        (cli.root / "cases" / case / "case.yaml").read_text().replace('measure: "detox"', 'measure: "jail"'))
-    ev = next((cli.root / "cases" / other / "events").glob("*.yaml"))
+    (case_dir(cli.root, case) / "case.yaml").write_text(
+        (case_dir(cli.root, case) / "case.yaml").read_text().replace('measure: "detox"', 'measure: "jail"'))
+    ev = next((case_dir(cli.root, other) / "events").glob("*.yaml"))
     ev.write_text(ev.read_text() + '- id: "x1"\n  type: "teleport"\n  date: 2026-04-01\n')
     (ev.parent / "2026-hand.yaml").write_text('- id: "x2"\n  type: "visit"\n  date: 2026-04-31\n')
     res = cli("check")
     assert res.exit_code == 1
     out = res.stdout.splitlines()
-    assert any(l.startswith(f"cases/{case}/case.yaml:") and "jail" in l for l in out)
-    assert any(l.startswith(f"cases/{other}/events/") and "teleport" in l for l in out)
-    assert any(l.startswith(f"cases/{other}/events/2026-hand.yaml:3:") and "2026-04-31" in l for l in out)
+    assert any(l.startswith(f"{case_path(case)}/case.yaml:") and "jail" in l for l in out)
+    assert any(l.startswith(f"{case_path(other)}/events/") and "teleport" in l for l in out)
+    assert any(l.startswith(f"{case_path(other)}/events/2026-hand.yaml:3:") and "2026-04-31" in l for l in out)
 
 
 def test_malformed_rule_override_gives_path_line(cli, case):
@@ -488,7 +488,7 @@ def test_same_new_case_number_on_two_clones_is_renumbered_on_sync(cli, case, tmp
 
 
 def test_case_set_keeps_comments_and_hand_fields(cli, case):
-    path = cli.root / "cases" / case / "case.yaml"
+    path = case_dir(cli.root, case) / "case.yaml"
     path.write_text(path.read_text() + "# 手工补充\nethnicity: \"汉族\"  # 民族\n")
     git(cli.root, "commit", "-qam", f"Complete case {case} by hand")
     cli.ok("case", "set", case, "--phone", "no", "--worker", "王强", "--address", "21:00")

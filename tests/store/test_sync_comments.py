@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import Cli, git
+from conftest import Cli, git, case_dir, case_path
 from test_sync_same_file import _converged, _pair
 
 NOTE = "# 李娟：兼管档案室钥匙"
@@ -89,7 +89,7 @@ def test_an_uncommitted_comment_in_case_yaml_survives_a_sync_that_changes_the_ca
     a, b, cid = _pair(tmp_path)
     b.ok("case", "set", cid, "--address", "某某村5组")
     b.ok("sync")
-    case = a.root / "cases" / cid / "case.yaml"
+    case = case_dir(a.root, cid) / "case.yaml"
     lines = case.read_text(encoding="utf-8").splitlines()
     anchor = next(ln for ln in lines if ln.startswith("name:"))
     _hand_edit(case, anchor, "# 手工备注：本人说下月搬家")
@@ -99,21 +99,21 @@ def test_an_uncommitted_comment_in_case_yaml_survives_a_sync_that_changes_the_ca
     assert "# 手工备注：本人说下月搬家\n" + anchor + "\n" in text, text
     shown = json.loads(a.ok("show", cid, "--format", "json").stdout)
     assert shown["address"] == "某某村5组"
-    assert git(a.root, "status", "--porcelain") == f"M cases/{cid}/case.yaml"
+    assert git(a.root, "status", "--porcelain") == f"M {case_path(cid)}/case.yaml"
 
 
 def test_a_comment_committed_by_the_other_office_in_case_yaml_survives(tmp_path):
     a, b, cid = _pair(tmp_path)
     a.ok("case", "set", cid, "--phone", "13800000001")
     a.ok("sync")
-    case = b.root / "cases" / cid / "case.yaml"
+    case = case_dir(b.root, cid) / "case.yaml"
     anchor = next(ln for ln in case.read_text(encoding="utf-8").splitlines() if ln.startswith("name:"))
     _hand_edit(case, anchor, "# 本人要求只打电话联系")
     git(b.root, "commit", "-qam", f"Note how to contact {cid}")
     b.ok("case", "set", cid, "--address", "某某村5组")
     _b_then_a_synced(a, b)
     for c in (a, b):
-        text = (c.root / "cases" / cid / "case.yaml").read_text(encoding="utf-8")
+        text = (case_dir(c.root, cid) / "case.yaml").read_text(encoding="utf-8")
         assert "# 本人要求只打电话联系\n" + anchor + "\n" in text, text
         shown = json.loads(c.ok("show", cid, "--format", "json").stdout)
         assert shown["phone"] == "13800000001" and shown["address"] == "某某村5组"
@@ -124,7 +124,7 @@ def _annotated_phone(tmp_path, commit: bool):
     a, b, cid = _pair(tmp_path)
     b.ok("case", "set", cid, "--phone", "13800000001")
     b.ok("sync")
-    case = a.root / "cases" / cid / "case.yaml"
+    case = case_dir(a.root, cid) / "case.yaml"
     text = case.read_text(encoding="utf-8")
     assert text.count('phone: ""\n') == 1
     case.write_text(text.replace('phone: ""\n', 'phone: ""  # 本人说没有手机\n'), encoding="utf-8")
@@ -139,7 +139,7 @@ def test_a_comment_that_has_no_certain_place_in_the_merge_is_refused_with_the_fi
     res = a("sync")                                  # today: exit 0, and the comment is gone
     assert res.exit_code == 1, res.output
     [line] = res.stderr.strip().splitlines()
-    assert line.startswith(f"错误：同步冲突：cases/{cid}/case.yaml 中新加的注释“# 本人说没有手机”"), line
+    assert line.startswith(f"错误：同步冲突：{case_path(cid)}/case.yaml 中新加的注释“# 本人说没有手机”"), line
     assert "已放弃这次同步，本地记录完整保留" in line and "单独写成一行" in line
     assert git(a.root, "rev-parse", "HEAD") == head and git(a.root, "status", "--porcelain") == ""
     assert case.read_text(encoding="utf-8") == before
@@ -150,7 +150,7 @@ def test_a_comment_that_has_no_certain_place_in_the_merge_is_refused_with_the_fi
     b.ok("sync")
     _converged(a, b)
     for c in (a, b):
-        text = (c.root / "cases" / cid / "case.yaml").read_text(encoding="utf-8")
+        text = (case_dir(c.root, cid) / "case.yaml").read_text(encoding="utf-8")
         assert '# 本人说没有手机\nphone: "13800000001"\n' in text, text
 
 
@@ -160,10 +160,10 @@ def test_an_uncommitted_comment_that_has_no_certain_place_is_refused_and_left_as
     res = a("sync")           # today: exit 0 "已同步", the file half merged (UU), the edit in git stash
     assert res.exit_code == 1, res.output
     [line] = res.stderr.strip().splitlines()
-    assert line.startswith(f"错误：同步冲突：本处对 cases/{cid}/case.yaml 有未提交的改动"), line
+    assert line.startswith(f"错误：同步冲突：本处对 {case_path(cid)}/case.yaml 有未提交的改动"), line
     assert "“# 本人说没有手机”" in line and "未提交的改动原样保留" in line and "git commit" in line
     assert git(a.root, "rev-parse", "HEAD") == head
     assert case.read_text(encoding="utf-8") == before
-    assert git(a.root, "status", "--porcelain") == f"M cases/{cid}/case.yaml"
+    assert git(a.root, "status", "--porcelain") == f"M {case_path(cid)}/case.yaml"
     assert git(a.root, "stash", "list") == ""
     assert not (a.root / ".git" / "aftercare-sync.json").exists()

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import Cli, git, person, show_json
+from conftest import Cli, git, person, show_json, case_dir, case_path
 from test_sync_same_file import _pair as pair
 
 
@@ -183,21 +183,21 @@ def test_a_sync_killed_right_after_its_renumbering_commit_leaves_no_empty_case_f
     assert git(a.root, "log", "-1", "--format=%s").startswith("Renumber case 2026-0002 to 2026-0003")
     res = a("check")                                                   # the next command
     assert res.exit_code == 0, res.output                              # before: cases/2026-0002 without case.yaml
-    assert not (a.root / "cases" / "2026-0002").exists()
+    assert not case_dir(a.root, "2026-0002").exists()
 
 
 def test_an_uncommitted_edit_survives_a_sync_killed_in_its_merge(tmp_path):
     """git's merge set the edit aside (merge.autoStash, .git/MERGE_AUTOSTASH) before it was killed
     half merged: the repair undoes the half merge and puts the edit back, then redoes the merge."""
     a, _b, cid, branch = _to_be_merged(tmp_path)
-    edited = a.root / "cases" / cid / "case.yaml"
+    edited = case_dir(a.root, cid) / "case.yaml"
     edited.write_text(edited.read_text(encoding="utf-8") + "# 手工备注，尚未提交\n", encoding="utf-8")
     _killed_sync(a.root, tmp_path, "pre-merge-commit")
     assert (a.root / ".git" / "MERGE_AUTOSTASH").exists()
     res = a("due")
     assert res.exit_code == 0 and "已在本机完成与远程记录的合并" in res.stderr, res.output
     assert git(a.root, "symbolic-ref", "--short", "HEAD") == branch
-    assert git(a.root, "status", "--porcelain") == f"M cases/{cid}/case.yaml"      # the edit, and only it
+    assert git(a.root, "status", "--porcelain") == f"M {case_path(cid)}/case.yaml"      # the edit, and only it
     assert edited.read_text(encoding="utf-8").endswith("# 手工备注，尚未提交\n")
     assert git(a.root, "stash", "list") == "" and not (a.root / ".git" / "MERGE_AUTOSTASH").exists()
     assert _staff(a) == {"李娟", "王强", "赵敏"}

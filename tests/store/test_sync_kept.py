@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from conftest import Cli, committed, git, refused, show_json
+from conftest import Cli, committed, git, refused, show_json, case_dir, case_path
 from test_sync_interrupted import _killed_sync, _pair, _visits, killed_with_a_record_on_each_side
 
 
@@ -46,7 +46,7 @@ def test_a_record_made_on_the_detached_head_is_taken_onto_the_branch_once(tmp_pa
     assert _visits(a, cid) == ["见面访谈；乙", "见面访谈；甲一", "见面访谈；甲二"]
     subject = git(a.root, "log", "-1", "--format=%s", made)
     assert git(a.root, "log", "--format=%s", branch).splitlines().count(subject) == 1      # committed once
-    events = "".join(p.read_text(encoding="utf-8") for p in (a.root / "cases" / cid / "events").glob("*.yaml"))
+    events = "".join(p.read_text(encoding="utf-8") for p in (case_dir(a.root, cid) / "events").glob("*.yaml"))
     assert events.count("甲二") == 1 and events.count("甲一") == 1
     assert _kept(a) == [] and git(a.root, "status", "--porcelain") == "" and a("check").exit_code == 0
     a.ok("sync")
@@ -92,13 +92,13 @@ def test_a_commit_that_cannot_be_taken_along_is_kept_under_a_ref_said_and_report
     # the commit is kept by a ref, so git gc keeps it and its content
     assert _kept(a) == [f"refs/aftercare/kept/{made}"]       # today: []
     subprocess.run(["git", "-C", str(a.root), "gc", "-q", "--prune=now"], check=True)
-    kept_file = git(a.root, "show", f"refs/aftercare/kept/{made}:cases/{cid}/case.yaml")
+    kept_file = git(a.root, "show", f"refs/aftercare/kept/{made}:{case_path(cid)}/case.yaml")
     assert "13600000003" in kept_file
     # check reports it until it is dealt with
     res = a("check")
     assert res.exit_code == 1
     [problem] = [ln for ln in res.stdout.splitlines() if made[:7] in ln]
-    assert problem.startswith(f"cases/{cid}/case.yaml:1: 中断的同步之后做的提交 {made[:7]}")
+    assert problem.startswith(f"{case_path(cid)}/case.yaml:1: 中断的同步之后做的提交 {made[:7]}")
     assert f"aftercare kept apply {made[:7]}" in problem
     listed = a.ok("kept", "list").stdout
     assert made[:7] in listed and "+phone: '13600000003'" in listed.replace('"', "'") and cid in listed

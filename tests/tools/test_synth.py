@@ -25,6 +25,7 @@ from aftercare.store.pathschema import PATH_EVENTS
 from aftercare.store.store import CACHE_DIR
 from aftercare.core.dates import add_months
 from aftercare.core.engine import evaluate_in
+from conftest import case_dir
 
 TODAY = date(2026, 11, 23)
 REPO = Path(__file__).resolve().parents[2]
@@ -246,7 +247,7 @@ def test_generated_store_is_clean_and_committed(tmp_path):
     assert git("config", "core.sharedRepository").strip() == "0600"
     origin = git("config", "aftercare.origin").strip()
     assert origin and origin != synth.FILE_ORIGIN
-    assert all(p.name.endswith(f"-{synth.FILE_ORIGIN}.yaml") for p in root.glob("cases/*/events/*.yaml"))
+    assert all(p.name.endswith(f"-{synth.FILE_ORIGIN}.yaml") for p in root.glob("cases/*/*/events/*.yaml"))
     assert (root / ".gitignore").read_text() == "out/\n.aftercare-cache/\n*.part\n"
     store = Store(root)
     assert len(store.staff) >= 1 and store.security
@@ -453,8 +454,8 @@ def cache_store(tmp_path_factory):
     # the demo's twelve (awaiting, suspended, leave, refusals …) join them under other IDs
     demo = tmp_path_factory.mktemp("cache") / "demo"
     synth.generate_demo(demo)
-    for d in (demo / "cases").iterdir():
-        shutil.copytree(d, root / "cases" / f"D{d.name}")
+    for d in (demo / "cases").glob("*/*"):
+        shutil.copytree(d, case_dir(root, f"D{d.name}"))
     settle(root)
     return git_init(root)
 
@@ -688,7 +689,7 @@ def test_worker_agenda_sees_a_hand_edited_worker_at_once(tmp_path):
     a, b = store.staff[0]["name"], store.staff[1]["name"]
     agenda(Store(root), TODAY, worker=a)                            # warm rows for every case
     moved = next(s.cid for s in summaries(store, TODAY)[0] if s.worker == b and s.status == "active")
-    path = root / "cases" / moved / "case.yaml"
+    path = case_dir(root, moved) / "case.yaml"
     path.write_text(path.read_text().replace(f'worker: "{b}"', f'worker: "{a}"'))
     got = agenda(Store(root), TODAY, worker=a)
     assert got == agenda(Store(root, use_cache=False), TODAY, worker=a)

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from conftest import git
+from conftest import git, case_dir, case_path
 
 from aftercare.views.check import check_store
 from aftercare.store import Store
@@ -32,16 +32,16 @@ def damaged(cli):
     cases = {}
     for seed, code in enumerate(RECORDS, start=1):
         cid = cli.add(seed, reported_on="2026-03-05")
-        (cli.root / "cases" / cid / HAND).write_text("# hand edit\n" + RECORDS[code])
+        (case_dir(cli.root, cid) / HAND).write_text("# hand edit\n" + RECORDS[code])
         cases[code] = cid
     clean = cli.add(20, reported_on="2026-01-05")
     # discovery: a stray file, a folder with a bad name, a case folder without case.yaml, the same person twice
     (cli.root / "cases" / "notes.txt").write_text("x")
-    shutil.copytree(cli.root / "cases" / clean, cli.root / "cases" / "bad name")
-    (cli.root / "cases" / "2026-0099" / "events").mkdir(parents=True)
+    shutil.copytree(case_dir(cli.root, clean), cli.root / "cases" / "bad name")
+    (case_dir(cli.root, "2026-0099") / "events").mkdir(parents=True)
     twin = "2026-0098"
-    shutil.copytree(cli.root / "cases" / clean, cli.root / "cases" / twin)
-    (cli.root / "cases" / "2026-0099" / "events" / ".keep").write_text("")
+    shutil.copytree(case_dir(cli.root, clean), case_dir(cli.root, twin))
+    (case_dir(cli.root, "2026-0099") / "events" / ".keep").write_text("")
     git(cli.root, "add", "-A")                      # hand edits, committed (nothing left uncommitted)
     git(cli.root, "commit", "-q", "-m", "Hand edits")
     return cli, cases, clean, twin
@@ -50,10 +50,10 @@ def damaged(cli):
 def test_every_content_and_discovery_code_is_reported_with_its_place(damaged):
     cli, cases, clean, twin = damaged
     got = {(p.code, p.path, p.line) for p in check_store(Store(cli.root), __import__("datetime").date(2026, 5, 20))}
-    want = {(code, f"cases/{cid}/{HAND}", 2) for code, cid in cases.items()}
+    want = {(code, f"{case_path(cid)}/{HAND}", 2) for code, cid in cases.items()}
     want |= {("stray-file", "cases/notes.txt", 0), ("bad-case-id", "cases/bad name", 0),
-             ("missing-case-file", "cases/2026-0099/case.yaml", 0),
-             ("duplicate-person", f"cases/{twin}/case.yaml", 1)}
+             ("missing-case-file", f"{case_path('2026-0099')}/case.yaml", 0),
+             ("duplicate-person", f"{case_path(twin)}/case.yaml", 1)}
     assert got == want
 
 
@@ -64,12 +64,12 @@ def test_due_reports_each_problem_and_still_lists_the_other_cases(damaged):
     listed = {it["case"] for it in json.loads(res.stdout)}
     assert listed == {clean, twin}                  # the damaged cases are left out, never acted on
     for code, cid in cases.items():
-        assert f"cases/{cid}/{HAND}:2:" in res.stderr, (code, res.stderr)
-    for where in ("cases/notes.txt:0:", "cases/bad name:0:", "cases/2026-0099/case.yaml:0:"):
+        assert f"{case_path(cid)}/{HAND}:2:" in res.stderr, (code, res.stderr)
+    for where in ("cases/notes.txt:0:", "cases/bad name:0:", f"{case_path('2026-0099')}/case.yaml:0:"):
         assert where in res.stderr
     # show and record refuse a damaged case with the same place (record does not judge "future" records:
     # a clock set back must not block recording)
     for code, cid in cases.items():
         for args in (["show", cid], ["record", "visit", cid]) if code != "future-date" else (["show", cid],):
             r = cli(*args)
-            assert r.exit_code == 1 and r.stderr.startswith(f"cases/{cid}/{HAND}:2:"), (code, args, r.stderr)
+            assert r.exit_code == 1 and r.stderr.startswith(f"{case_path(cid)}/{HAND}:2:"), (code, args, r.stderr)

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from conftest import committed, git, person, refused, staff
+from conftest import committed, git, person, refused, staff, case_dir, case_path
 
 
 def items(cli, *args, today=None):
@@ -80,7 +80,7 @@ def test_csv_and_ics(cli, two):
     todos = [c for c in cal.walk() if c.name == "VTODO"]
     assert len(todos) == len(rows)
     assert all(t.get("due") is not None for t in todos)
-    name = (cli.root / "cases" / two[0] / "case.yaml").read_text().split('name: "')[1].split('"')[0]
+    name = (case_dir(cli.root, two[0]) / "case.yaml").read_text().split('name: "')[1].split('"')[0]
     assert name not in ics      # no personal names in a calendar synced to phones
 
 
@@ -267,9 +267,9 @@ def test_one_new_event_rereads_only_its_file(cli, monkeypatch):
 
     a = cli.add(9, reported_on="2026-03-05")
     cli.ok("record", "visit", a, "--date", "2026-03-10", today="2026-03-10")     # a 2026 events file
-    ev_dir = cli.root / "cases" / a / "events"
+    ev_dir = case_dir(cli.root, a) / "events"
     past = time.time() - 60
-    for f in (cli.root / "cases" / a).rglob("*.yaml"):
+    for f in (case_dir(cli.root, a)).rglob("*.yaml"):
         os.utime(f, (past, past))                                               # not "racy" any more
     summaries(Store(cli.root), date_(2026, 5, 20))                               # fills the per-file cache
     (ev_dir / "2025-zzzz.yaml").write_text('- id: "n1"\n  type: "visit"\n  date: 2025-12-01\n')
@@ -278,7 +278,7 @@ def test_one_new_event_rereads_only_its_file(cli, monkeypatch):
     real = yamlio.parse_events
     monkeypatch.setattr(yamlio, "parse_events", lambda data, path: read.append(path) or real(data, path))
     summaries(Store(cli.root), date_(2026, 5, 20))
-    assert read == [f"cases/{a}/events/2025-zzzz.yaml"], read        # the 2026 file came from the cache
+    assert read == [f"{case_path(a)}/events/2025-zzzz.yaml"], read        # the 2026 file came from the cache
 
 
 def test_empty_on_is_refused_not_taken_as_today(cli):

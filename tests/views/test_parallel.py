@@ -34,7 +34,7 @@ def _settle(root: Path) -> None:
 def template(tmp_path_factory):
     """16 synthetic persons and the demo's 12 (suspended, on leave, refusals …), one of them damaged."""
     root = synth_with_demo(tmp_path_factory, 16, 7, TODAY)
-    damaged = sorted((root / "cases").iterdir())[5] / "case.yaml"
+    damaged = sorted((root / "cases").glob("*/*"))[5] / "case.yaml"
     damaged.write_text(damaged.read_text(encoding="utf-8").replace("measure:", "measure: [", 1), encoding="utf-8")
     _settle(root)
     subprocess.run(["git", "init", "-q"], cwd=root, check=True)

@@ -39,7 +39,7 @@ import json
 
 import pytest
 
-from conftest import OFFICE, Cli, git, person, shared_store, staff
+from conftest import OFFICE, Cli, git, person, shared_store, staff, case_dir
 
 D1, D2 = "2026-04-01", "2026-04-30"
 
@@ -705,7 +705,7 @@ def test_receipt_on_the_hand_over_day(cli, tmp_path):
     y = cli.add(52, notified_on="2026-02-27", reported_on="2026-03-02")
     cli.ok("record", "test", y, "--result", "negative", "--date", "2026-04-08")
     assert change_place(cli, other, y, "另一镇", "2026-04-01", "2026-04-08", "2026-04-08", tmp_path / "y.bundle") == y
-    assert sorted(p.name for p in (other.root / "cases" / y / "events").iterdir()) == ["2026-2222.yaml", "2026-zzzz.yaml"]
+    assert sorted(p.name for p in (case_dir(other.root, y) / "events").iterdir()) == ["2026-2222.yaml", "2026-zzzz.yaml"]
     states = [json.loads(c.ok("show", y, "--format", "json", today="2026-04-08").stdout) for c in (cli, other)]
     assert [(r["status"], r["state"], r["period"]["closed_on"]) for r in states] == [
         ("transferred", "closed", "2026-04-08"), ("active", "detox", None)]

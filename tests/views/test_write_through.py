@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import aftercare.views.agenda as A
 from aftercare.store import Store
 from aftercare.store.store import RACY_FINE_NS, RACY_NS, _key
-from conftest import show_json
+from conftest import show_json, case_dir
 
 
 def _settle(root):
@@ -30,7 +30,7 @@ def test_the_next_due_reads_the_written_case_from_the_cache(cli, monkeypatch):
     cli.ok("record", "test", a, "--date", "2026-05-18", "--result", "negative")      # the write refreshes the row
     # the next command comes later: past the racy window of the new file's time (0.1 s, or 2 s where
     # the file system keeps whole seconds)
-    newest = max(f.stat().st_mtime_ns for f in (cli.root / "cases" / a).rglob("*.yaml"))
+    newest = max(f.stat().st_mtime_ns for f in (case_dir(cli.root, a)).rglob("*.yaml"))
     time.sleep(((RACY_FINE_NS if newest % 10 ** 9 else RACY_NS) + 50_000_000) / 1e9)
     computed = []
     real = A.summarise

@@ -23,6 +23,7 @@ from aftercare.core.ids import new_event_id
 from aftercare.core.items import deadline_after, transfer_items
 from aftercare.core.model import RISKS, Event
 from aftercare.store.schema import case_from
+from aftercare.store.stamps import case_rel
 from aftercare.store.store import new_record
 
 from . import texts
@@ -120,7 +121,7 @@ class Walk:
 
     def case_now(self):
         problems: list = []
-        case = case_from(self.p.case_id, self.body, f"cases/{self.p.case_id}/case.yaml", lambda _k: 1, problems)
+        case = case_from(self.p.case_id, self.body, case_rel(self.p.case_id) + "/case.yaml", lambda _k: 1, problems)
         if case is None or problems:
             raise ValueError(f"synthetic case {self.p.case_id} does not read back: {[str(x) for x in problems]}")
         return case
