@@ -91,10 +91,7 @@ class Git:
 
     def commit(self, paths: Sequence[str], message: str, git_dir: Path, extra_parents: Sequence[str] = ()) -> str:
         """Commit exactly `paths` (added, changed or removed) on top of HEAD. Returns the commit id."""
-        lock = git_dir / "index.lock"
-        if lock.exists() and not clear_stale_lock(lock):
-            raise GitError("git 索引被锁定（.git/index.lock 存在），另一个 git 操作正在进行；"
-                           "等它结束后再试", code="git-locked")
+        index_free(git_dir)
         head = self.head()
         # keep the real index in step so that `git status` stays clean: it needs only the files, so it
         # runs while the trees are read, computed and written (in a large store git's rewrite of its
@@ -350,6 +347,14 @@ def _has_core_worktree(git_dir: str) -> bool:
             return b"worktree" in fh.read().lower()
     except OSError:
         return True
+
+
+def index_free(git_dir: Path) -> None:
+    """Refused while another git holds the index lock; one left by a killed git is removed."""
+    lock = Path(git_dir) / "index.lock"
+    if lock.exists() and not clear_stale_lock(lock):
+        raise GitError("git 索引被锁定（.git/index.lock 存在），另一个 git 操作正在进行；"
+                       "等它结束后再试", code="git-locked")
 
 
 def clear_stale_lock(lock: Path) -> bool:

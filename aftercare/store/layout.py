@@ -31,7 +31,7 @@ from pathlib import Path
 from aftercare.core.errors import AftercareError
 from aftercare.core.ids import CASE_ID_RE
 from aftercare.store.fsutil import atomic_write
-from aftercare.store.gitops import GitError, _parse_tree, _tree_object, clean_env
+from aftercare.store.gitops import GitError, _parse_tree, _tree_object, clean_env, clear_stale_lock, index_free
 from aftercare.store.stamps import BUCKET_TAIL, CASES, JOURNAL, case_rel
 
 MESSAGE = "Move case folders into buckets (store layout 2): {n} case{s}"
@@ -75,6 +75,7 @@ def migrate(store) -> int:
     cids = old_folders(root)
     if not cids:
         return 0
+    index_free(store.git_dir)
     moves = _work_moves(root, cids)
     _refuse_clashes(root, moves)
     head = git.head()
@@ -110,6 +111,9 @@ def recover(root: Path, git, data: dict) -> str:
     """Finish a move killed after HEAD moved to its commit (the renames, the index), or drop one killed
     before. Called with the store lock held, from journal.recover. Returns the notice."""
     lay = data["layout"]
+    lock = Path(root) / ".git" / "index.lock"
+    if lock.exists():
+        clear_stale_lock(lock)                    # left by a git killed with the command
     head = git.head()
     done = head == lay["commit"] or (head is not None and git.ok("merge-base", "--is-ancestor", lay["commit"], head))
     if done:
@@ -237,28 +241,20 @@ class _Plan:
         self.trees: dict = {}         # sha -> mktree input, in the order they must be written
         self.hexlen = len(head)
         self.reader = _Reader(git)
-        try:
-            self._plan(head, cids)
-        finally:
-            self.reader.close()
+        self._plan(head, cids)
 
     def _plan(self, head: str, cids: list) -> None:
         self.moved = []
-        top = self.reader.tree(f"{head}^{{tree}}")
-        if top is None or top.get(b"cases", (None,))[0] != TREE:
+        top, cases = self.reader.trees([f"{head}^{{tree}}", f"{head}:{CASES}"])
+        if top is None or cases is None:
             self.root = None
             return
-        cases = self.reader.tree(top[b"cases"][1])
-        buckets: dict = {}                        # bucket name -> its entries (changed)
-        for cid in cids:
-            name = cid.encode()
-            ent = cases.get(name)
-            if ent is None or ent[0] != TREE:
-                continue                          # not in HEAD (untracked): moved in the work tree only
-            bucket = case_rel(cid).split("/")[1].encode()
-            if bucket not in buckets:
-                have = cases.get(bucket)
-                buckets[bucket] = self.reader.tree(have[1]) if have is not None and have[0] == TREE else {}
+        tracked = [(cid, cid.encode(), case_rel(cid).split("/")[1].encode()) for cid in cids
+                   if cases.get(cid.encode(), (None,))[0] == TREE]
+        names = sorted({bucket for _cid, _name, bucket in tracked if cases.get(bucket, (None,))[0] == TREE})
+        buckets: dict = dict(zip(names, self.reader.trees([cases[n][1] for n in names])))   # name -> its entries
+        for cid, name, bucket in tracked:
+            buckets.setdefault(bucket, {})
             if bucket == name:                    # its own bucket: the case's own files move one level down
                 own = {k: v for k, v in buckets[bucket].items() if k == b"events" or v[0] != TREE}
                 if b"case.yaml" not in own:
@@ -267,8 +263,7 @@ class _Plan:
                     del buckets[bucket][k]
                 moving = self._tree(own)
             else:
-                moving = ent[1]
-                del cases[name]
+                moving = cases.pop(name)[1]
             there = buckets[bucket].get(name)
             if there is not None and there[0] == TREE:
                 moving = self._merged(there[1], moving, case_rel(cid), f"{CASES}/{cid}")
@@ -291,7 +286,7 @@ class _Plan:
         of the same name with another blob: refused."""
         if ours == theirs:
             return ours
-        a, b = self.reader.tree(ours), self.reader.tree(theirs)
+        a, b = self.reader.trees([ours, theirs])
         for name, ent in b.items():
             mine = a.get(name)
             if mine is None:
@@ -315,22 +310,29 @@ class _Plan:
 
 
 class _Reader:
-    """Trees read by one `git cat-file --batch`, one at a time."""
+    """Trees read from git, a batch at a time (one `git cat-file --batch` each)."""
 
     def __init__(self, git):
-        self.proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=git.cwd, env=clean_env(),
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.git = git
 
-    def tree(self, name: str) -> dict | None:
-        """{name: (mode, hex id)} of a tree; None when `name` is no tree."""
-        self.proc.stdin.write(name.encode() + b"\n")
-        self.proc.stdin.flush()
-        head = self.proc.stdout.readline().split()
-        if len(head) != 3:
-            return None
-        body = self.proc.stdout.read(int(head[2]) + 1)[:-1]
-        return _parse_tree(body, len(head[0]) // 2) if head[1] == b"tree" else None
-
-    def close(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait()
+    def trees(self, names: list) -> list:
+        """{name: (mode, hex id)} of each tree named; None for a name that is no tree."""
+        if not names:
+            return []
+        proc = subprocess.run(["git", "cat-file", "--batch"], cwd=self.git.cwd, env=clean_env(),
+                              input="".join(n + "\n" for n in names).encode(), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+        if proc.returncode != 0:
+            raise GitError("git 读取树失败", code="git-failed")
+        out, pos, found = proc.stdout, 0, []
+        for _name in names:
+            eol = out.index(b"\n", pos)
+            head = out[pos:eol].split()
+            pos = eol + 1
+            if len(head) != 3:                    # "<name> missing"
+                found.append(None)
+                continue
+            body = out[pos:pos + int(head[2])]
+            pos += int(head[2]) + 1
+            found.append(_parse_tree(body, len(head[0]) // 2) if head[1] == b"tree" else None)
+        return found
