@@ -7,9 +7,10 @@ the depth of the paths, not with the size of the store; exactly the paths of the
 committed, whatever else is staged. A commit is six git processes (update-index beside cat-file with
 hash-object, then mktree, commit-tree, update-ref): HEAD is read from the repository's files where
 that is unambiguous (`head`); the real index is updated while the trees are made, HEAD moved last.
-A large tree (the `cases/` folder of a county) is not listed entry by entry: the changed
-sub-folder's entry is replaced in its bytes and the tree written by a `hash-object -t tree` beside
-mktree, so that a record costs the same in a store of 200 persons and of 20,000.
+The case folders are in buckets of at most 100 (`stamps.case_rel`), so the trees a record rewrites
+stay small (a county's `cases/` holds a few hundred buckets); a tree larger than SPLICE_BYTES all the
+same is not listed entry by entry: the changed sub-folder's entry is replaced in its bytes and the
+tree written by a `hash-object -t tree` beside mktree.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ class Git:
         or removed where the file no longer exists."""
         prefix = self.prefix()
         keys = {p: (prefix + p).replace(os.sep, "/").encode("utf-8") for p in paths}
-        # the folders on the paths: b"" the top, then b"cases/", b"cases/2026-0001/" ...
+        # the folders on the paths: b"" the top, then b"cases/", b"cases/2026-00xx/", b"cases/2026-00xx/2026-0001/" ...
         folders = sorted({b""} | {k[:i + 1] for k in keys.values() for i in range(len(k)) if k[i:i + 1] == b"/"})
         if any(b"\n" in f for f in folders):
             raise GitError("git 提交失败：路径中不能有换行符", code="git-failed")
@@ -239,7 +240,7 @@ def _parse_tree(body: bytes, rawlen: int) -> dict:
     return entries
 
 
-SPLICE_BYTES = 16 * 1024      # a tree larger than this (the `cases/` folder) is changed in place, not listed
+SPLICE_BYTES = 16 * 1024      # a tree larger than this (`cases/` with ~450 buckets) is changed in place, not listed
 
 
 def _spliced(body: bytes, subs: dict, base: dict, new: dict) -> bytes | None:
