@@ -275,7 +275,7 @@ def _files_hold(root, cases: list, worker: str | None, case: str | None) -> bool
             found, odd = case_folders(root)
         except OSError:
             return False
-        if any(kind != "old" for _rel, kind in odd) or [c for c, _d in found] != [c[0] for c in cases]:
+        if odd or [c for c, _d in found] != [c[0] for c in cases]:
             return False
         where = dict(found)
     elif [c[0] for c in cases] != [case]:

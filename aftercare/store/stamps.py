@@ -43,7 +43,12 @@ def case_rel(cid: str) -> str:
     bucket holds at most 100 numbered cases and a commit rewrites small trees (README "The store").
     Stores written before buckets keep a case in `cases/<cid>` (the old layout): `case_folders` reads
     both, store/layout.py moves them."""
-    return f"{CASES}/{cid[:-2] if len(cid) > 2 else ''}{BUCKET_TAIL}/{cid}"
+    return f"{CASES}/{bucket_of(cid)}/{cid}"
+
+
+def bucket_of(cid: str) -> str:
+    """The name of case `cid`'s bucket (`case_rel`)."""
+    return (cid[:-2] if len(cid) > 2 else "") + BUCKET_TAIL
 
 
 def case_folders(root) -> tuple[list, list]:
@@ -53,16 +58,15 @@ def case_folders(root) -> tuple[list, list]:
     folders are cases (and it is also an old-layout case folder of that ID if it holds case.yaml). Kinds:
     "file" (a file in cases/ or in a bucket), "wrong-bucket" (a case folder in another case's bucket),
     "twice" (an old-layout folder of a case that also has its folder in its bucket: read from the
-    bucket, the old one's files are merged into it by the next write), "old" (an old-layout folder;
-    read as usual; moved by the next write), "link" (a symbolic link, listed as what it points to:
-    reading refuses it, `check` names it). Names starting with "." are passed over."""
+    bucket, the old one's files are merged into it by the next write), "link" (a symbolic link, listed
+    as what it points to: reading refuses it, `check` names it). Names starting with "." are passed over."""
     base = os.path.join(root, CASES)
-    found: dict = {}
+    found: list = []
     odd: list = []
     old: list = []
     try:
         with os.scandir(base) as it:
-            top = sorted((e.name, e.is_dir(), e.is_symlink()) for e in it if not e.name.startswith("."))
+            top = [(e.name, e.is_dir(), e.is_symlink()) for e in it if e.name[0] != "."]
     except (FileNotFoundError, NotADirectoryError):
         return [], []
     for name, is_dir, link in top:
@@ -71,34 +75,41 @@ def case_folders(root) -> tuple[list, list]:
         if not is_dir:
             odd.append((f"{CASES}/{name}", "file"))
             continue
-        folder = os.path.join(base, name)
+        folder = base + os.sep + name
         if not name.endswith(BUCKET_TAIL):
             old.append((name, folder))
             continue
-        own = os.path.isfile(os.path.join(folder, "case.yaml"))
+        own = os.path.isfile(folder + os.sep + "case.yaml")
         if own:
             old.append((name, folder))
-        with os.scandir(folder) as it:
-            inside = sorted((e.name, e.is_dir(), e.is_symlink()) for e in it if not e.name.startswith("."))
-        for sub, sub_dir, sub_link in inside:
-            if own and (sub == "events" or not sub_dir):
-                continue                        # the old-layout case's own files
-            rel = f"{CASES}/{name}/{sub}"
-            if sub_link:
-                odd.append((rel, "link"))
-            if not sub_dir:
-                odd.append((rel, "file"))
-            elif case_rel(sub) != rel:
-                odd.append((rel, "wrong-bucket"))
+        prefix = name[:-2]          # `bucket_of`, inline (a county's 20,000 names): the case IDs of this
+        with os.scandir(folder) as it:   # bucket are the prefix and two characters ("xx": IDs of 1-2)
+            for e in it:
+                sub = e.name
+                if sub[0] == ".":
+                    continue
+                is_dir = e.is_dir(follow_symlinks=False)
+                if not is_dir and e.is_symlink():
+                    odd.append((f"{CASES}/{name}/{sub}", "link"))
+                    is_dir = e.is_dir()
+                if own and (sub == "events" or not is_dir):
+                    continue                        # the old-layout case's own files
+                if not is_dir:
+                    odd.append((f"{CASES}/{name}/{sub}", "file"))
+                elif (sub[:-2] == prefix) if prefix else len(sub) <= 2:
+                    found.append((sub, folder + os.sep + sub))
+                else:
+                    odd.append((f"{CASES}/{name}/{sub}", "wrong-bucket"))
+    if old:
+        have = {cid for cid, _folder in found}
+        for cid, folder in old:
+            if cid in have:
+                odd.append((f"{CASES}/{cid}", "twice"))
             else:
-                found[sub] = os.path.join(folder, sub)
-    for cid, folder in old:
-        if cid in found:
-            odd.append((f"{CASES}/{cid}", "twice"))
-        else:
-            found[cid] = folder
-            odd.append((f"{CASES}/{cid}", "old"))
-    return sorted(found.items()), odd
+                found.append((cid, folder))
+    found.sort()
+    odd.sort()
+    return found, odd
 
 
 def case_of_path(rel: str) -> tuple[str, str] | None:
