@@ -375,7 +375,7 @@ def test_a_key_stored_for_a_file_just_written_holds_while_the_file_is_young(tmp_
     from aftercare.quick import _files_hold
     from aftercare.store.stamps import AS_STORED, case_keys, keys_text
 
-    folder = tmp_path / "cases" / "2026-0001"
+    folder = case_dir(tmp_path, "2026-0001")
     (folder / "events").mkdir(parents=True)
     (folder / "case.yaml").write_text("name: 甲\n", encoding="utf-8")
     (folder / "events" / "2026-abcd.yaml").write_text("- {type: test}\n", encoding="utf-8")
