@@ -170,7 +170,7 @@ def test_files_the_program_wrote_are_read_without_pyyaml(tmp_path):
     import subprocess
     import sys
 
-    from conftest import Cli, git
+    from conftest import Cli, case_dir, git
 
     c = Cli(tmp_path / "store")
     c.ok("init", str(c.root), store=False)
@@ -190,7 +190,7 @@ def test_files_the_program_wrote_are_read_without_pyyaml(tmp_path):
     assert run("record", "visit", cid, "--date", "2026-05-19", "--kind", "phone")[1] == "False"
     shown, loaded = run("show", cid)
     assert loaded == "False" and "电话" in shown
-    ev = next((c.root / "cases" / cid / "events").glob("*.yaml"))
+    ev = next((case_dir(c.root, cid) / "events").glob("*.yaml"))
     ev.write_text(ev.read_text().replace('type: "visit"', 'type: "visit"   # 核对过'))
     git(c.root, "commit", "-qam", "hand edit")
     assert run("show", cid) == (shown, "True")
