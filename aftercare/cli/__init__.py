@@ -53,6 +53,13 @@ COMMAND_MODULES = {
     "record": ("records", "pathway"), "void": ("records",), "staff": ("staff",), "stats": ("stats",),
     "export": ("stats",), "report": ("stats",), "sync": ("syncing",), "kept": ("kept",),
 }
+# a group whose sub-commands come from several modules: the modules each sub-command needs (a word not
+# named here — a typo, `--help`, none — loads the group's every module, so that help and suggestions see all)
+SUB_MODULES = {
+    "record": dict.fromkeys(("report-in", "test", "visit", "report", "education", "support", "evaluation", "violation",
+                             "family-change", "warning", "violation-report", "release-suggestion"), ("records",)),
+    "case": dict.fromkeys(("add", "set", "list"), ("cases",)),
+}
 _ROOT_VALUE_OPTIONS = ("--store",)
 
 
@@ -78,7 +85,11 @@ def modules_for(argv: list) -> tuple:
     if any(k.startswith("_AFTERCARE_COMPLETE") for k in os.environ):
         return ALL_MODULES
     words = _command_words(argv)
-    return COMMAND_MODULES.get(words[0], ALL_MODULES) if words else ALL_MODULES
+    if not words:
+        return ALL_MODULES
+    if len(words) > 1 and words[1] in SUB_MODULES.get(words[0], {}):
+        return SUB_MODULES[words[0]][words[1]]
+    return COMMAND_MODULES.get(words[0], ALL_MODULES)
 
 
 def _command_words(argv: list) -> list:

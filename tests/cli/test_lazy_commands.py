@@ -34,13 +34,25 @@ def test_the_map_names_every_module_of_each_command():
         assert _short(_modules_of(g.typer_instance)) <= set(cli.COMMAND_MODULES[g.name]), g.name
     # every mapped name is a real command (no stale entry)
     assert seen == set(cli.COMMAND_MODULES)
+    # a sub-command mapped on its own: its module is named, and the name is one of the group's commands
+    groups = {g.name: g.typer_instance for g in app.registered_groups}
+    for group, subs in cli.SUB_MODULES.items():
+        commands = {c.name: c for c in groups[group].registered_commands}
+        for sub, modules in subs.items():
+            assert sub in commands, (group, sub)
+            assert _short({commands[sub].callback.__module__}) <= set(modules) <= set(cli.COMMAND_MODULES[group])
 
 
 def test_the_command_word_is_found_after_root_options():
     assert cli.modules_for(["due"]) == ("agenda_cmd",)
     assert cli.modules_for(["--store", "due", "show", "X"]) == ("cases",)     # "due" is --store's value here
-    assert cli.modules_for(["--debug", "--no-cache", "record", "test"]) == ("records", "pathway")
-    assert cli.modules_for(["--store=x", "case", "list"]) == ("cases", "pathway")
+    assert cli.modules_for(["--debug", "--no-cache", "record", "followup"]) == ("records", "pathway")
+    assert cli.modules_for(["--store=x", "case", "start"]) == ("cases", "pathway")
+    # a sub-command that one module registers: that module only (record's are in records.py)
+    assert cli.modules_for(["--debug", "--no-cache", "record", "test"]) == ("records",)
+    assert cli.modules_for(["--store=x", "case", "list"]) == ("cases",)
+    for argv in (["record"], ["record", "--help"], ["record", "vist"], ["case", "-h", "add"]):
+        assert cli.modules_for(argv) == cli.COMMAND_MODULES[argv[0]], argv
     for argv in ([], ["--help"], ["-h"], ["duee"], ["--version"]):
         assert cli.modules_for(argv) == cli.ALL_MODULES, argv
 
