@@ -338,9 +338,10 @@ def test_two_clones_that_both_moved_sync_without_conflict(tmp_path):
 
 
 def _kill_points(tmp_path: Path, template: Path, args: list) -> list:
-    """The git subcommands of `args` on a copy of the store, as (subcommand, n-th call)."""
+    """The git subcommands of `args` on a copy of the store, as (subcommand, n-th call); the git wrapper
+    of bench/crash_test.py put in tmp_path/bin."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-    from crash_test import WRAPPER
+    from crash_test import WRAPPER, _trace
 
     bindir = tmp_path / "bin"
     bindir.mkdir(exist_ok=True)
@@ -348,14 +349,7 @@ def _kill_points(tmp_path: Path, template: Path, args: list) -> list:
     (bindir / "git").chmod(0o755)
     root = tmp_path / "trace"
     shutil.copytree(template, root)
-    log = tmp_path / "log"
-    res = _run(root, args, bindir, {"AFTERCARE_CRASH_LOG": str(log)})
-    assert res.returncode == 0, res.stderr
-    seen: dict = {}
-    steps = []
-    for sub in log.read_text().split():
-        seen[sub] = seen.get(sub, 0) + 1
-        steps.append((sub, seen[sub]))
+    steps = _trace(root, args, tmp_path / "log", {"PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"})
     shutil.rmtree(root)
     return steps
 
@@ -408,3 +402,46 @@ def test_a_move_killed_at_any_git_step_is_finished_or_undone_by_the_next_command
             assert git(root, "log", "-2", "--format=%s").splitlines()[1] == MOVE.format(n=3, s="s")
             shutil.rmtree(root)
     assert outcomes == {"moved", "old"}
+
+
+# ---------------------------------------------------------------- a hand-over across the move
+
+
+def test_a_hand_over_after_the_move_carries_the_history_written_before_it(tmp_path, monkeypatch):
+    """A store whose whole history is in the old layout (rewritten so, as the program before buckets
+    made it); its first write (the hand-over) moves it: the bundle still holds every commit of the case
+    from before the move (the move itself, which changes no content, is left out), and the receiving
+    office shows the whole history."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "actions"))
+    from test_transfer import OFFICE_A, OFFICE_B, approved, imported, log_rows, new_store
+
+    a = new_store(tmp_path, "A", OFFICE_A)
+    a.today = "2025-01-10"
+    cid = a.add(1, notified_on="2025-01-06", reported_on="2025-01-10")
+    a.ok("record", "test", cid, "--date", "2025-02-20", "--result", "negative", today="2025-02-20")
+    approved(a, cid)
+    # the whole history rewritten into the old layout (cases/<id>/ in every commit)
+    env = dict(os.environ, FILTER_BRANCH_SQUELCH_WARNING="1")
+    subprocess.run(["git", "filter-branch", "-f", "--tree-filter",
+                    'for d in cases/*xx/*; do [ -d "$d" ] && mv "$d" cases/; done; rmdir cases/*xx 2>/dev/null; true',
+                    "HEAD"], cwd=a.root, env=env, check=True, capture_output=True)
+    subprocess.run(["git", "update-ref", "-d", "refs/original/refs/heads/" + git(a.root, "symbolic-ref", "--short",
+                                                                                  "HEAD")], cwd=a.root, check=True)
+    assert git(a.root, "ls-tree", "--name-only", "HEAD", "cases/") == f"cases/{cid}"
+    assert _folders(a.root) == [cid] and git(a.root, "status", "--porcelain") == ""
+    before = log_rows(a, cid, "2025-03-14")
+    assert len(before) == 5                        # registration with its report-in, test, apply, form, approve
+    bundle = tmp_path / f"{cid}.bundle"
+    res = a("transfer", "handover", cid, "--date", "2025-03-18", "--bundle", str(bundle), today="2025-03-18")
+    assert res.exit_code == 0 and res.stdout.strip().splitlines()[-1] == str(bundle), res.output
+    assert git(a.root, "log", "-2", "--format=%s").splitlines() == [f"Hand over case {cid} to the new place on 2025-03-18",
+                                                                     MOVE.format(n=1, s="")]
+    log_a = log_rows(a, cid, "2025-03-18")
+    assert log_a[1] == ("测试员", MOVE.format(n=1, s="")) and log_a[2:] == before
+    b = new_store(tmp_path, "B", OFFICE_B)
+    imported(b, str(bundle), "--date", "2025-03-19", "--from", OFFICE_A, today="2025-03-19")
+    assert (case_dir(b.root, cid) / "case.yaml").is_file()
+    log_b = log_rows(b, cid, "2025-03-19")
+    moved_out = [row for row in log_a if row[1] != MOVE.format(n=1, s="")]
+    assert log_b[1:] == [(f"{who}（转自{OFFICE_A}）", subject) for who, subject in moved_out]
+    assert show_json(b, cid, "2025-03-19")["timeline"][:-1] == show_json(a, cid, "2025-03-18")["timeline"]
