@@ -40,16 +40,23 @@ def open_store(store: str | None):
     return s
 
 
-def _refresh_read_cache(store, written: list) -> None:
-    """After a write: the cases just written are summarised into the read cache, so that the next
-    `due` finds them warm (a failure here is silent: the next read computes them)."""
-    from aftercare.views.agenda import refresh
+def _refresh_read_cache(store, written: list):
+    """With a write: the cases just written are summarised (while git finishes the commit); once it is
+    made, `kept(True)` keeps them in the read cache, so that the next `due` finds them warm, and brings
+    their rows up to date in the agendas kept for `due` (a failure here is silent: the next read
+    computes them)."""
+    from aftercare.cli import answers
+    from aftercare.views.agenda import refreshed
 
     day = today()
-    done = refresh(store, written, day)
-    from aftercare.cli import answers       # the agendas kept for `due`: these cases' rows brought up to date
+    keep = refreshed(store, written, day)
 
-    answers.update(store, done, day)
+    def kept(made: bool) -> None:
+        done = keep(made)
+        if made:
+            answers.update(store, done, day)
+
+    return kept
 
 
 def check_format(fmt: str, formats: tuple) -> None:

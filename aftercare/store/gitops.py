@@ -90,8 +90,11 @@ class Git:
             return ""
         return self.run("rev-parse", "--show-prefix", what="git").strip()
 
-    def commit(self, paths: Sequence[str], message: str, git_dir: Path, extra_parents: Sequence[str] = ()) -> str:
-        """Commit exactly `paths` (added, changed or removed) on top of HEAD. Returns the commit id."""
+    def commit(self, paths: Sequence[str], message: str, git_dir: Path, extra_parents: Sequence[str] = (),
+               meanwhile=None) -> str:
+        """Commit exactly `paths` (added, changed or removed) on top of HEAD. Returns the commit id.
+        `meanwhile()` is called once the commit object is written, while git may still be updating its
+        index (in a large store the longest step), before HEAD moves."""
         index_free(git_dir)
         head = self.head()
         # keep the real index in step so that `git status` stays clean: it needs only the files, so it
@@ -107,6 +110,8 @@ class Git:
                 for p in extra_parents:
                     parents += ["-p", p]
                 commit = self.run("commit-tree", tree, *parents, "-m", message, what="git 提交").strip()
+                if meanwhile is not None:
+                    meanwhile()
             finally:
                 said = indexing.communicate()[1]        # waited for, whatever happened: the index is git's again
             if indexing.returncode != 0:
@@ -320,25 +325,46 @@ def _is_oid(text: str) -> bool:
     return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
 
 
-SPLIT_BYTES = 4 * 1024 * 1024      # an index this large (~8,000 persons) is split once
+SPLIT_BYTES = 4 * 1024 * 1024      # an index this large (~8,000 persons) is split
 
 
 def split_wanted(git_dir) -> bool:
-    """Whether this commit's index update should switch git's index to split mode: git rewrites its whole
-    index on every update (9 MB at 20,000 persons, ~45 ms); split, it writes only the entries changed
-    since its shared part (`.git/sharedindex.*`, rewritten by git when a fifth of the entries changed)
-    and reads both (~25 ms). Only an index of SPLIT_BYTES or more, once: not when a shared part exists
-    (split already, or split and undone by hand), nor when the configuration says anything of it
-    (core.splitIndex, git's own setting, then decides)."""
+    """Whether this commit's index update should (re)write git's index in split mode: git rewrites its
+    whole index on every update (11 MB at 20,000 persons, ~55 ms); split, it writes only its own part
+    (the entries changed since the shared part `.git/sharedindex.*`, the tree and untracked caches) and
+    reads both (~30 ms). Git adds to its own part the entries it updated in place (a refresh of their
+    times after many files were rewritten), and writes a new shared part only for new paths: an own
+    part half the size of the shared one is folded into a new shared part the same way. Only an index
+    of SPLIT_BYTES or more is split; never when the configuration says anything of core.splitIndex (git's
+    own setting then decides), nor over a shared part left by `git update-index --no-split-index`."""
     try:
-        if os.stat(os.path.join(git_dir, "index")).st_size < SPLIT_BYTES:
-            return False
-        if any(name.startswith("sharedindex.") for name in os.listdir(git_dir)):
-            return False
+        size = os.stat(os.path.join(git_dir, "index")).st_size
         with open(os.path.join(git_dir, "config"), "rb") as fh:
-            return b"splitindex" not in fh.read().lower()
+            if b"splitindex" in fh.read().lower():
+                return False
+        shared = [os.path.join(git_dir, n) for n in os.listdir(git_dir) if n.startswith("sharedindex.")]
+        if not shared:
+            return size >= SPLIT_BYTES        # not split yet
+        if size * 2 < min(os.stat(p).st_size for p in shared):
+            return False                      # split, its own part small
+        linked = _shared_part(git_dir)        # None: split undone by hand, its shared parts left behind
+        return linked is not None and size * 2 >= os.stat(linked).st_size
     except OSError:
         return False
+
+
+def _shared_part(git_dir) -> str | None:
+    """The shared part that git's index links to (its `link` extension names it), or None."""
+    with open(os.path.join(git_dir, "index"), "rb") as fh:
+        data = fh.read()
+    at = data.find(b"link")
+    while at >= 0:
+        for n in (20, 32):                     # SHA-1 or SHA-256 repositories
+            path = os.path.join(git_dir, f"sharedindex.{data[at + 8:at + 8 + n].hex()}")
+            if int.from_bytes(data[at + 4:at + 8], "big") >= n and os.path.isfile(path):
+                return path
+        at = data.find(b"link", at + 1)
+    return None
 
 
 def _has_core_worktree(git_dir: str) -> bool:

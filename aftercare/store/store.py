@@ -127,8 +127,10 @@ class Store:
 
         self.root = Path(root).resolve()
         self.use_cache = use_cache
-        # called with (store, written paths relative to the root) after each successful commit: the
-        # command line refreshes the read cache for the cases just written (never fails the write)
+        # called with (store, written paths relative to the root) while git finishes a commit (the files
+        # are written), each returns keep(made) called once the commit is made (True) or failed (False):
+        # the command line summarises the cases just written meanwhile and keeps them in the read cache
+        # once made (a hook never fails the write)
         self.on_commit: list = []
         self.on_notice: list = []      # called with a Chinese line to show the user (a store moved to buckets)
         self.git_dir = find_git_dir(self.root)
@@ -547,24 +549,43 @@ class Transaction:
         if not self.changes:
             raise AftercareError("没有可提交的变更", code="nothing")
         paths = [self.store.rel(p) for p, _ in self.changes]
+        keeps: list = []
+
+        def meanwhile() -> None:                  # git is still updating its index: the hooks' own work
+            self.store.forget_folders()
+            for hook in self.store.on_commit:
+                try:
+                    keeps.append(hook(self.store, paths))
+                except Exception:                 # a derived cache must never fail the write
+                    pass
+
         try:
             self.journal.before_commit(message)
-            commit = self.store.git.commit(paths, message, self.store.git_dir, self.extra_parents)
+            commit = self.store.git.commit(paths, message, self.store.git_dir, self.extra_parents, meanwhile)
         except (GitError, OSError) as exc:
+            _kept(keeps, False)
             self.rollback()
             if isinstance(exc, OSError):
                 raise
             raise AftercareError(f"{exc.message}；未做任何更改", code=exc.code) from None
+        except BaseException:
+            _kept(keeps, False)
+            raise
         self.committed = True
         self.store.forget_folders()
         prune_emptied(self.store.root, paths)
         hygiene.settled(self.store.git_dir)       # our own index update: no sweep needed for it
-        for hook in self.store.on_commit:
-            try:
-                hook(self.store, paths)
-            except Exception:                     # a derived cache must never fail a committed write
-                pass
+        _kept(keeps, True)
         return commit
+
+
+def _kept(keeps: list, made: bool) -> None:
+    """Tell the hooks whether their commit was made (they keep what they derived, or not)."""
+    for keep in keeps:
+        try:
+            keep(made)
+        except Exception:                         # a derived cache must never fail a committed write
+            pass
 
 
 def init_store(root: Path, office: str, township: str = "", county: str = "") -> Path:

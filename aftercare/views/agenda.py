@@ -331,25 +331,26 @@ def _compute_all(store: Store, cache: ReadCache, stale: list, ruleset: str, day:
     return [_computed(store, cache, files, ktext, ruleset, day, today) for files, ktext in stale]
 
 
-def refresh(store: Store, written: list, today: date) -> dict:
-    """After a commit: cache the summaries of the cases whose files this process just wrote (so that the
-    next `due` reads them warm). Silent; anything that does not fit (a problem, a racy file) is left
-    for the next read to compute. Returns {cid: (its Summary or None, the key of its files or None)}
-    for each case written."""
+def refreshed(store: Store, written: list, today: date):
+    """With a write: the summaries of the cases whose files this process just wrote, computed now (while
+    git finishes their commit), and the function that keeps them in the cache once the commit is made, so
+    that the next `due` reads them warm: `keep(True)` returns {cid: (its Summary or None, the key of its
+    files or None)} for each case written; `keep(False)` (the commit failed) keeps nothing. Silent;
+    anything that does not fit (a problem, a racy file) is left for the next read to compute."""
     if not store.use_cache:
-        return {}
+        return lambda made: {}
     by_case: dict = {}
     for rel in written:
         found = case_of_path(rel)
         if found is not None:
             by_case.setdefault(found[0], set()).add(found[1])
     if not by_case:
-        return {}
+        return lambda made: {}
     cache = _cache(store)
     done: dict = {}
+    put, file_rows = {}, []
     try:
         ruleset = store.rules.for_day(today).fingerprint
-        put, file_rows = {}, []
         for cid, mine in sorted(by_case.items()):
             try:
                 files = store.files_of(cid, written=frozenset(mine))
@@ -362,11 +363,21 @@ def refresh(store: Store, written: list, today: date) -> dict:
             if row is not None:
                 put[cid] = row
                 file_rows.append((cid, files.keys, parsed))
-        cache.save(put, [])
-        cache.save_files(file_rows)
-    finally:
+    except BaseException:
         cache.close()
-    return done
+        raise
+
+    def keep(made: bool) -> dict:
+        try:
+            if not made:
+                return {}
+            cache.save(put, [])
+            cache.save_files(file_rows)
+            return done
+        finally:
+            cache.close()
+
+    return keep
 
 
 @dataclass

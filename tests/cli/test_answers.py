@@ -392,3 +392,59 @@ def test_a_key_stored_for_a_file_just_written_holds_while_the_file_is_young(tmp_
     st = f.stat()
     os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1))                         # another time
     assert _files_hold(tmp_path, cases, None, None) is False
+
+
+def test_a_write_whose_commit_fails_keeps_nothing_in_the_caches(office):
+    """The written case is summarised while git finishes the commit and kept only once the commit is
+    made: when HEAD cannot move (another git holds the branch's lock), the read cache and the kept
+    agenda are as they were, and `due` says what it said (once git's index, put back, is seen to be
+    private again, from the kept agenda)."""
+    from aftercare.store.cache import cache_path
+    from conftest import git, refused
+
+    cli, (a, b, c) = office
+    before = computed_and_kept(cli.root)
+    gd = cli.root / ".git"
+
+    def rows():
+        with sqlite3.connect(cache_path(gd, cli.root)) as db:
+            summary = db.execute("SELECT cid, keys, data FROM summary ORDER BY cid").fetchall()
+        with sqlite3.connect(answers_path(gd, cli.root)) as db:
+            kept = db.execute("SELECT qid, cid, keys, rows FROM answer_case ORDER BY qid, cid").fetchall()
+        return summary, kept
+
+    was = rows()
+    lock = gd / (git(cli.root, "symbolic-ref", "HEAD") + ".lock")
+    lock.write_text("")
+    assert "git 更新分支失败" in refused(cli, "record", "test", b, "--date", "2026-05-19", "--result", "negative")
+    assert rows() == was
+    settle(cli.root)
+    assert run(cli.root).stdout == before == reference(cli.root) and answered(cli.root) == before
+    lock.unlink()
+    cli.ok("record", "test", b, "--date", "2026-05-19", "--result", "negative")
+    settle(cli.root)
+    assert rows() != was and answered(cli.root) == reference(cli.root) != before
+
+
+def test_the_hooks_of_a_write_work_while_git_commits_and_keep_once_it_is_made(cli):
+    """Store.on_commit: each hook is called once the files are written and the commit object made,
+    before HEAD moves; what it returns is told whether the commit was made, after HEAD moved."""
+    from datetime import date
+
+    from aftercare.actions import records
+    from aftercare.store import Store
+    from conftest import git
+
+    cid = cli.add(1, reported_on="2026-03-05")
+    store = Store(cli.root)
+    old = git(cli.root, "rev-parse", "HEAD")
+    seen = []
+
+    def hook(s, paths):
+        seen.append(("work", git(cli.root, "rev-parse", "HEAD"), [p.rsplit("/", 1)[-1] for p in paths]))
+        return lambda made: seen.append(("keep", git(cli.root, "rev-parse", "HEAD"), made))
+
+    store.on_commit.append(hook)
+    res = records.record_simple(store, cid, "visit", "2026-05-19", date(2026, 5, 20), kind="phone")
+    origin = git(cli.root, "config", "aftercare.origin")
+    assert seen == [("work", old, [f"2026-{origin}.yaml"]), ("keep", res.commit, True)] and res.commit != old

@@ -233,31 +233,51 @@ def index_is_split(git_dir: Path) -> bool:
     return False
 
 
-def test_a_large_index_is_split_once_and_the_commits_stay_what_git_builds(tmp_path, git_identity, monkeypatch):
+def test_a_large_index_is_split_and_kept_split_and_the_commits_stay_what_git_builds(tmp_path, git_identity,
+                                                                                    monkeypatch):
     """An index of gitops.SPLIT_BYTES or more is switched to split mode by the commit's own index update
-    (git then writes only the changed entries); once a shared part exists, or when the configuration
-    names core.splitIndex, the program leaves the mode to git."""
+    (git then writes only its own part); an own part grown to half the shared part (entries git updated
+    in place) is folded into a new shared part; an index unsplit by hand, or a configuration naming
+    core.splitIndex, is left to git."""
     from aftercare.store import gitops
 
     root = tmp_path / "repo"
     g = _repo(root)
     gd = root / ".git"
-    for i in range(20):
-        _write(root, f"cases/2026-{i:04d}/case.yaml", f"n: {i}\n")
-    g.commit([f"cases/2026-{i:04d}/case.yaml" for i in range(20)], "many", gd)
+    names = [f"cases/2026-00xx/f{i:03d}.yaml" for i in range(200)]
+    for i, rel in enumerate(names):
+        _write(root, rel, f"n: {i}\n")
+        os.utime(root / rel, (1_700_000_000, 1_700_000_000))   # not racily clean: git keeps such entries apart
+    g.commit(names, "many", gd)
     size = (gd / "index").stat().st_size
-    assert not gitops.split_wanted(gd) and not index_is_split(gd)      # far below 4 MiB
+    assert not gitops.split_wanted(gd) and not index_is_split(gd)             # far below 4 MiB
     monkeypatch.setattr(gitops, "SPLIT_BYTES", size)
     assert gitops.split_wanted(gd)
-    _write(root, "cases/2026-0003/events/2026-abcd.yaml", "- {id: a}\n")
-    g.commit(["cases/2026-0003/events/2026-abcd.yaml"], "split", gd)
-    assert index_is_split(gd)
-    assert not gitops.split_wanted(gd)                                          # a shared part exists
+    _write(root, "cases/2026-00xx/new.yaml", "- {id: a}\n")
+    g.commit(["cases/2026-00xx/new.yaml"], "split", gd)
+    assert index_is_split(gd) and not gitops.split_wanted(gd)                 # its own part is small
     for step in range(3):
-        _write(root, f"cases/2026-0004/events/2026-abc{step}.yaml", f"- {{id: s{step}}}\n")
-        g.commit([f"cases/2026-0004/events/2026-abc{step}.yaml"], f"step {step}", gd)
+        _write(root, f"cases/2026-01xx/e{step}.yaml", f"- {{id: s{step}}}\n")
+        g.commit([f"cases/2026-01xx/e{step}.yaml"], f"step {step}", gd)
         assert git(root, "rev-parse", "HEAD^{tree}") == _git_tree_of_work_tree(root, tmp_path / f"s{step}")
-        assert git(root, "status", "--porcelain") == "" and index_is_split(gd)
+        assert git(root, "status", "--porcelain") == "" and index_is_split(gd) and not gitops.split_wanted(gd)
+    # git updates 150 entries in place (their files rewritten and committed by hand): its own part grows
+    for rel in names[:150]:
+        _write(root, rel, "changed\n")
+        os.utime(root / rel, (1_700_000_100, 1_700_000_100))
+    git(root, "commit", "-qam", "by hand")
+    shared = [p.stat().st_size for p in gd.glob("sharedindex.*")]
+    assert (gd / "index").stat().st_size * 2 >= min(shared) and gitops.split_wanted(gd)
+    _write(root, "cases/2026-01xx/e3.yaml", "- {id: s3}\n")
+    g.commit(["cases/2026-01xx/e3.yaml"], "folded", gd)
+    assert index_is_split(gd) and not gitops.split_wanted(gd) and git(root, "status", "--porcelain") == ""
+    assert git(root, "rev-parse", "HEAD^{tree}") == _git_tree_of_work_tree(root, tmp_path / "folded")
+    # split undone by hand: its shared parts stay behind, and the program does not split it again
+    git(root, "update-index", "--no-split-index")
+    assert not index_is_split(gd) and list(gd.glob("sharedindex.*")) and not gitops.split_wanted(gd)
+    _write(root, "cases/2026-01xx/e4.yaml", "- {id: s4}\n")
+    g.commit(["cases/2026-01xx/e4.yaml"], "unsplit", gd)
+    assert not index_is_split(gd) and git(root, "status", "--porcelain") == ""
     # a store whose configuration says anything of core.splitIndex is left to git
     other = tmp_path / "other"
     h = _repo(other)

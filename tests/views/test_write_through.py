@@ -42,17 +42,22 @@ def test_the_next_due_reads_the_written_case_from_the_cache(cli, monkeypatch):
 
 
 def test_a_failing_refresh_never_fails_the_write(cli, monkeypatch):
+    """The refresh fails while git commits (summarising), or once the commit is made (keeping)."""
     a = cli.add(8, reported_on="2026-04-01")
     before = cli.commits()
 
     def broken(*_a, **_k):
         raise RuntimeError("cache broken")
 
-    monkeypatch.setattr(A, "refresh", broken)
-    cli.ok("record", "visit", a, "--date", "2026-05-18")
-    assert cli.commits() == before + 1
+    def broken_keep(*_a, **_k):
+        return broken
+
+    for failing, day in ((broken, "2026-05-18"), (broken_keep, "2026-05-19")):
+        monkeypatch.setattr(A, "refreshed", failing)
+        cli.ok("record", "visit", a, "--date", day)
+    assert cli.commits() == before + 2
     shown = show_json(cli, a)
-    assert [e["date"] for e in shown["timeline"] if e["type"] == "visit"] == ["2026-05-18"]
+    assert [e["date"] for e in shown["timeline"] if e["type"] == "visit"] == ["2026-05-18", "2026-05-19"]
 
 
 def test_which_file_times_are_trusted():
