@@ -335,13 +335,13 @@ def split_wanted(git_dir) -> bool:
     reads both (~30 ms). Git adds to its own part the entries it updated in place (a refresh of their
     times after many files were rewritten), and writes a new shared part only for new paths: an own
     part half the size of the shared one is folded into a new shared part the same way. Only an index
-    of SPLIT_BYTES or more is split; never when the configuration says anything of core.splitIndex (git's
-    own setting then decides), nor over a shared part left by `git update-index --no-split-index`."""
+    of SPLIT_BYTES or more is split; never when the repository's or the user's configuration says
+    anything of core.splitIndex (git's own setting then decides), nor over a shared part left by
+    `git update-index --no-split-index`."""
     try:
         size = os.stat(os.path.join(git_dir, "index")).st_size
-        with open(os.path.join(git_dir, "config"), "rb") as fh:
-            if b"splitindex" in fh.read().lower():
-                return False
+        if _names_split_index(git_dir):
+            return False
         shared = [os.path.join(git_dir, n) for n in os.listdir(git_dir) if n.startswith("sharedindex.")]
         if not shared:
             return size >= SPLIT_BYTES        # not split yet
@@ -351,6 +351,21 @@ def split_wanted(git_dir) -> bool:
         return linked is not None and size * 2 >= os.stat(linked).st_size
     except OSError:
         return False
+
+
+def _names_split_index(git_dir) -> bool:
+    """Whether the repository's or the user's git configuration says anything of core.splitIndex (a user
+    who keeps index files readable by libgit2 tools says it once, globally)."""
+    from aftercare.store.stamps import user_git_files
+
+    for path in (os.path.join(git_dir, "config"), *user_git_files()[:2]):
+        try:
+            with open(path, "rb") as fh:
+                if b"splitindex" in fh.read().lower():
+                    return True
+        except FileNotFoundError:
+            pass
+    return False
 
 
 def _shared_part(git_dir) -> str | None:

@@ -319,14 +319,19 @@ def tree_state(root: Path, git_dir: Path, now_ns: int) -> tuple[str, str] | None
     for d, _ds, fs in os.walk(Path(git_dir) / "refs"):
         for f in sorted(fs):
             g.update(f"{d}/{f}\n".encode())
-    home = Path(os.environ.get("HOME", "/nonexistent"))
-    xdg = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
     for p in (Path(git_dir) / "packed-refs", Path(git_dir) / "config", Path(git_dir) / "info" / "exclude",
-              home / ".gitconfig", xdg / "git" / "config", xdg / "git" / "ignore"):
+              *user_git_files()):
         with _suppress():
             st = os.stat(p)
             g.update(f"{p}\0{st.st_mtime_ns}\0{st.st_size}\0{st.st_ino}\n".encode())
     return h.hexdigest(), g.hexdigest()
+
+
+def user_git_files() -> tuple:
+    """The user's own git configuration files and global ignore file (git reads them in every repository)."""
+    home = Path(os.environ.get("HOME", "/nonexistent"))
+    xdg = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+    return home / ".gitconfig", xdg / "git" / "config", xdg / "git" / "ignore"
 
 
 def _name(entry) -> str:

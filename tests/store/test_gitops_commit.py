@@ -289,3 +289,17 @@ def test_a_large_index_is_split_and_kept_split_and_the_commits_stay_what_git_bui
     _write(other, "g.yaml", "b: 1\n")
     h.commit(["g.yaml"], "two", other / ".git")
     assert not index_is_split(other / ".git") and not list((other / ".git").glob("sharedindex.*"))
+    # ... and so is one whose user said it once for every repository (~/.gitconfig)
+    third = tmp_path / "third"
+    k = _repo(third)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text("[core]\n\tsplitIndex = false\n", encoding="utf-8")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    _write(third, "f.yaml", "a: 1\n")
+    k.commit(["f.yaml"], "one", third / ".git")
+    assert not gitops.split_wanted(third / ".git")
+    _write(third, "g.yaml", "b: 1\n")
+    k.commit(["g.yaml"], "two", third / ".git")
+    assert not index_is_split(third / ".git") and not list((third / ".git").glob("sharedindex.*"))
